@@ -1,0 +1,120 @@
+/*
+ * alpr: the project's command-line program. Git-style: `alpr [GLOBAL OPTIONS] COMMAND [ARGS]`.
+ * This file only parses the global options and dispatches; each command lives in cmd_*.c and
+ * the code they share lives in the libraries.
+ */
+#include "cli.h"
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ALPR_VERSION
+#define ALPR_VERSION "0.1.0"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv, const struct cli_global *g);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"scene", cmd_scene, "generate synthetic frames with plates and their ground truth"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: alpr [OPTIONS] COMMAND [ARGS]\n"
+               "\n"
+               "Edge ALPR stack: reads plates through the camera board (real, simulated or its\n"
+               "C model) and keeps them in a policy-enforcing store.\n"
+               "\n"
+               "Options (before COMMAND):\n"
+               "  --db PATH          database (default: $ALPR_DB, else\n"
+               "                     $XDG_DATA_HOME/alpr/alpr.db, else ~/.local/share/alpr/alpr.db)\n"
+               "  --format FMT       output: text (default), json or csv\n"
+               "  --json, --csv      same as --format json / --format csv\n"
+               "  -v, --verbose      more detail on stderr (repeatable)\n"
+               "  -q, --quiet        no progress on stderr\n"
+               "  -h, --help         this help; `alpr COMMAND --help` for a command's\n"
+               "  -V, --version      print the version\n"
+               "\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nExit codes: 0 ok, 1 failure, 2 usage, 3 access denied, 4 bad data, 5 no device.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},   {"format", required_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},       {"csv", no_argument, NULL, 'c'},
+        {"verbose", no_argument, NULL, 'v'},    {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    static char db_buf[4096];
+    struct cli_global g = {.format = CLI_FORMAT_TEXT};
+    int c;
+
+    /* '+' stops at the first non-option: what follows belongs to the command. */
+    while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            g.db_path = optarg;
+            break;
+        case 'f':
+            if (cli_parse_format(optarg, &g.format) != 0) {
+                fprintf(stderr, "alpr: --format: unknown format '%s' (text, json, csv)\n", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 'j':
+            g.format = CLI_FORMAT_JSON;
+            break;
+        case 'c':
+            g.format = CLI_FORMAT_CSV;
+            break;
+        case 'v':
+            g.verbose++;
+            break;
+        case 'q':
+            g.quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        case 'V':
+            printf("alpr %s\n", ALPR_VERSION);
+            return CLI_EXIT_OK;
+        default:
+            usage(stderr);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!g.db_path) {
+        if (cli_default_db_path(db_buf, sizeof db_buf) != 0) {
+            fprintf(stderr, "alpr: default database path too long; use --db\n");
+            return CLI_EXIT_USAGE;
+        }
+        g.db_path = db_buf;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[optind], commands[i].name) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* reset getopt for the command's own parsing */
+            return commands[i].run(sub_argc, sub_argv, &g);
+        }
+    }
+    fprintf(stderr, "alpr: unknown command '%s' (see alpr --help)\n", argv[optind]);
+    return CLI_EXIT_USAGE;
+}
