@@ -1,0 +1,62 @@
+/*
+ * daemon_config: the settings of alprd, read from a `key = value` file (see
+ * docs/alprd.conf.example): where the store is, which unit and camera this is, how to set up the
+ * board, how reads are formed, and the schedules (purge, health).
+ *
+ * Syntax: one `key = value` per line; `#` starts a comment; blank lines ignored; values are
+ * taken verbatim after trimming (no quoting). Unknown keys, malformed numbers and values out of
+ * range are errors naming the file, line and key.
+ *
+ * Ownership: struct daemon_config holds its strings in fixed buffers; nothing to free.
+ */
+#ifndef DAEMON_CONFIG_H
+#define DAEMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DAEMON_CONFIG_STR_MAX 256
+#define DAEMON_CONFIG_LINE_MAX 1024
+
+enum daemon_config_error {
+    DAEMON_CONFIG_OK = 0,
+    DAEMON_CONFIG_ERR_IO = -1,     /* the file cannot be opened or read */
+    DAEMON_CONFIG_ERR_SYNTAX = -2, /* a line is not `key = value`, or is too long */
+    DAEMON_CONFIG_ERR_KEY = -3,    /* unknown key */
+    DAEMON_CONFIG_ERR_VALUE = -4,  /* malformed or out-of-range value */
+};
+
+struct daemon_config {
+    char db[DAEMON_CONFIG_STR_MAX];        /* store path ("" = the alpr default) */
+    char unit[DAEMON_CONFIG_STR_MAX];      /* roadside unit id, e.g. "UNIT-01" */
+    char camera[DAEMON_CONFIG_STR_MAX];    /* camera id on that unit */
+    char serial[DAEMON_CONFIG_STR_MAX];    /* board serial to open ("" = the first board) */
+    double latitude, longitude;            /* the unit's GPS position (stationary) */
+    int has_position;
+    int frame_width, frame_height;         /* FRAME_SIZE register */
+    int window_log2;                       /* THRESH_WINDOW[3:0] */
+    int thresh_offset;                     /* THRESH_PLANE_0 offset t (of 256) */
+    int roi_y, roi_h;                      /* ROI_Y: the lane band (0,0 = whole frame) */
+    double min_confidence;                 /* readings below are ignored (0..100) */
+    int track_gap_ms;                      /* a vehicle's read ends after this long unseen */
+    int min_frames;                        /* frames a vehicle must be seen in */
+    int purge_interval_s;                  /* retention purge schedule (default daily) */
+    int health_interval_s;                 /* health line period (0 = only on SIGUSR1) */
+    int queue_frames;                      /* frames buffered between USB and recognition */
+    int use_syslog;                        /* alerts and health also to syslog */
+};
+
+/* Fills the defaults (documented in docs/alprd.conf.example). */
+void daemon_config_default(struct daemon_config *cfg);
+
+/*
+ * Reads path into *cfg (on top of what it holds, normally the defaults). On failure *cfg may be
+ * partly updated and err (if not NULL) gets "FILE:LINE: message". Returns 0 or a negative
+ * DAEMON_CONFIG_ERR_*.
+ */
+int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+const char *daemon_config_strerror(int err);
+
+#endif

@@ -1,0 +1,102 @@
+/* Tests of host/daemon_config: alprd's configuration file. */
+#include "daemon_config.h"
+#include "testlib.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_defaults_and_values(void)
+{
+    struct daemon_config c;
+    char err[256] = "";
+    const char *p = write_file("good.conf", "# a unit\n"
+                                            "unit = UNIT-07   # trailing comment\n"
+                                            "  camera=CAM-B\n"
+                                            "\n"
+                                            "latitude = 40.7608\n"
+                                            "longitude = -111.891\n"
+                                            "frame_width = 1920\n"
+                                            "frame_height = 1080\n"
+                                            "roi_y = 300\nroi_h = 540\n"
+                                            "syslog = no\n");
+    REQUIRE(p);
+    daemon_config_default(&c);
+    CHECK_EQ_INT(c.purge_interval_s, 86400);
+    CHECK_EQ_INT(c.has_position, 0);
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
+    CHECK_EQ_STR(c.unit, "UNIT-07");
+    CHECK_EQ_STR(c.camera, "CAM-B");
+    CHECK(c.latitude > 40.76 && c.latitude < 40.761);
+    CHECK_EQ_INT(c.has_position, 1);
+    CHECK_EQ_INT(c.frame_width, 1920);
+    CHECK_EQ_INT(c.roi_h, 540);
+    CHECK_EQ_INT(c.use_syslog, 0);
+    CHECK_EQ_INT(c.thresh_offset, 70); /* untouched default */
+}
+
+static void test_errors_name_line_and_key(void)
+{
+    struct daemon_config c;
+    char err[256];
+    const char *p;
+    daemon_config_default(&c);
+
+    p = write_file("unknown.conf", "unit = A\nframe_wdth = 10\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_KEY);
+    CHECK(strstr(err, ":2:") && strstr(err, "frame_wdth"));
+
+    p = write_file("range.conf", "frame_width = 4096\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+    CHECK(strstr(err, ":1:") && strstr(err, "frame_width"));
+
+    p = write_file("nan.conf", "\n\nlatitude = north\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+    CHECK(strstr(err, ":3:") != NULL);
+
+    p = write_file("syntax.conf", "just words\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_SYNTAX);
+
+    p = write_file("trailing.conf", "queue_frames = 8x\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+
+    char longline[3000];
+    memset(longline, 'a', sizeof longline - 2);
+    longline[sizeof longline - 2] = '\n';
+    longline[sizeof longline - 1] = '\0';
+    p = write_file("long.conf", longline);
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_SYNTAX);
+
+    CHECK_EQ_INT(daemon_config_load("/nonexistent/alprd.conf", &c, err, sizeof err),
+                 DAEMON_CONFIG_ERR_IO);
+    CHECK(strstr(err, "/nonexistent/alprd.conf") != NULL);
+}
+
+static void test_example_config_parses(void)
+{
+    struct daemon_config c;
+    char err[256] = "";
+    daemon_config_default(&c);
+    CHECK_EQ_INT(daemon_config_load("docs/alprd.conf.example", &c, err, sizeof err), 0);
+    if (err[0])
+        printf("  %s\n", err);
+}
+
+int main(void)
+{
+    RUN(test_defaults_and_values);
+    RUN(test_errors_name_line_and_key);
+    RUN(test_example_config_parses);
+    return test_finish();
+}
