@@ -33,7 +33,7 @@ LDFLAGS_ALL = $(SAN_FLAGS)
 # ---------------------------------------------------------------------------------------------
 # Debian packages the project needs; `make deps` installs whichever are missing (idempotent,
 # silent when all are present).
-DEB_PACKAGES := build-essential pkg-config clang-format libfreetype-dev fonts-dejavu-core \
+DEB_PACKAGES := build-essential pkg-config clang-format libfreetype-dev fonts-dejavu-core fonts-dejavu-extra \
   libpng-dev libjpeg-dev zlib1g-dev libusb-1.0-0-dev libsqlite3-dev sqlite3 libsodium-dev \
   verilator yosys nextpnr-ice40 fpga-icestorm umockdev libumockdev-dev libglib2.0-dev \
   usbutils clang llvm libclang-rt-14-dev
