@@ -258,8 +258,7 @@ int wire_head_validate(const struct wire_head *h)
 {
     if (h->version != WIRE_PROTO_MAJOR || h->pixel_mode > WIRE_PIXELS_MASK1)
         return WIRE_ERR_INVALID;
-    if (h->width < 1 || h->width > WIRE_MAX_WIDTH || h->height < 1 ||
-        h->height > WIRE_MAX_HEIGHT)
+    if (h->width < 1 || h->width > WIRE_MAX_WIDTH || h->height < 1 || h->height > WIRE_MAX_HEIGHT)
         return WIRE_ERR_INVALID;
     if (h->pixel_mode == WIRE_PIXELS_NONE)
         return h->roi_w == 0 && h->roi_h == 0 ? 0 : WIRE_ERR_INVALID;
@@ -413,13 +412,13 @@ struct wire_parser {
      */
     uint8_t buf[2 * WIRE_MAX_CHUNK];
     size_t start, prev, have;
-    int synced;               /* the chunk at start + prev must begin with a header */
+    int synced; /* the chunk at start + prev must begin with a header */
     struct wire_chunk_header hdr;
-    const uint8_t *chunk;     /* the chunk being handled (header + payload) */
+    const uint8_t *chunk; /* the chunk being handled (header + payload) */
 
-    int seq_known;            /* a previous chunk's seq is known */
+    int seq_known; /* a previous chunk's seq is known */
     uint16_t next_seq;
-    int frame_known;          /* a previous head's frame number is known */
+    int frame_known; /* a previous head's frame number is known */
     uint32_t next_frame;
 
     /* Frame in progress. */
@@ -572,8 +571,8 @@ static int end_frame(struct wire_parser *p, const uint8_t *payload, wire_frame_f
         p->stats.frames_aborted++;
         return 0;
     }
-    if (t.frame != p->frame.head.frame || t.records != p->frame.ncomps ||
-        t.rows != p->rows_seen || p->rows_seen != p->frame.head.roi_h) {
+    if (t.frame != p->frame.head.frame || t.records != p->frame.ncomps || t.rows != p->rows_seen ||
+        p->rows_seen != p->frame.head.roi_h) {
         p->stats.malformed++;
         p->stats.frames_lost++;
         return 0;

@@ -23,16 +23,16 @@
 
 /* ---- USB identity and control requests (PROTOCOL.md sections 1-2) ------------------------ */
 
-#define WIRE_USB_VID 0x1209
-#define WIRE_USB_PID 0x0001
+#define WIRE_USB_VID        0x1209
+#define WIRE_USB_PID        0x0001
 #define WIRE_USB_BCD_DEVICE 0x0100
-#define WIRE_EP_IN 0x81
-#define WIRE_EP_OUT 0x02
-#define WIRE_EP_MAX_PACKET 512
-#define WIRE_REQ_READ_REG 0x01
-#define WIRE_REQ_WRITE_REG 0x02
-#define WIRE_REQTYPE_IN 0xC0
-#define WIRE_REQTYPE_OUT 0x40
+#define WIRE_EP_IN          0x81
+#define WIRE_EP_OUT         0x02
+#define WIRE_EP_MAX_PACKET  512
+#define WIRE_REQ_READ_REG   0x01
+#define WIRE_REQ_WRITE_REG  0x02
+#define WIRE_REQTYPE_IN     0xC0
+#define WIRE_REQTYPE_OUT    0x40
 
 enum wire_reg {
     WIRE_REG_ID = 0x00,
@@ -58,25 +58,25 @@ enum wire_reg {
     WIRE_REG_CNT_INJECT_ERR = 0x26,
 };
 
-#define WIRE_ID_VALUE 0x414C5052u
-#define WIRE_PROTO_MAJOR 1
-#define WIRE_PROTO_MINOR 0
-#define WIRE_CONTROL_RUN 0x1u
-#define WIRE_CONTROL_RESET 0x2u
+#define WIRE_ID_VALUE               0x414C5052u
+#define WIRE_PROTO_MAJOR            1
+#define WIRE_PROTO_MINOR            0
+#define WIRE_CONTROL_RUN            0x1u
+#define WIRE_CONTROL_RESET          0x2u
 #define WIRE_CONTROL_CLEAR_COUNTERS 0x4u
-#define WIRE_CONTROL_SOURCE_INJECT 0x8u
-#define WIRE_STATUS_RUNNING 0x1u
-#define WIRE_STATUS_IN_FRAME 0x2u
-#define WIRE_STATUS_OVERFLOW 0x4u
-#define WIRE_STATUS_TRUNCATED 0x8u
+#define WIRE_CONTROL_SOURCE_INJECT  0x8u
+#define WIRE_STATUS_RUNNING         0x1u
+#define WIRE_STATUS_IN_FRAME        0x2u
+#define WIRE_STATUS_OVERFLOW        0x4u
+#define WIRE_STATUS_TRUNCATED       0x8u
 
 /* Reset values of the read-write registers. */
-#define WIRE_RESET_FRAME_SIZE 0x02D00500u /* 1280 x 720 */
+#define WIRE_RESET_FRAME_SIZE    0x02D00500u /* 1280 x 720 */
 #define WIRE_RESET_THRESH_WINDOW 0x24u
 #define WIRE_RESET_THRESH_PLANE0 0x246u /* enabled, dark ink, t = 70/256 */
-#define WIRE_RESET_FILTER_WIDTH 0x00FF0001u
+#define WIRE_RESET_FILTER_WIDTH  0x00FF0001u
 #define WIRE_RESET_FILTER_HEIGHT 0x00FF0008u
-#define WIRE_RESET_OUTPUT 1u
+#define WIRE_RESET_OUTPUT        1u
 
 /* Returns the register's name ("FRAME_SIZE"), or NULL for an unknown address. */
 const char *wire_reg_name(unsigned addr);
@@ -85,18 +85,18 @@ int wire_reg_lookup(const char *name, unsigned *addr) WIRE_WARN_UNUSED;
 
 /* ---- Chunks (PROTOCOL.md section 3) ------------------------------------------------------ */
 
-#define WIRE_SYNC0 0x41
-#define WIRE_SYNC1 0x4C
-#define WIRE_CHECK_SEED 0x5C
-#define WIRE_CHUNK_HEADER_LEN 8
-#define WIRE_MAX_WIDTH 2048
-#define WIRE_MAX_HEIGHT 2048
-#define WIRE_HEAD_LEN 32
-#define WIRE_ROW_PREFIX_LEN 4
-#define WIRE_COMP_LEN 16
-#define WIRE_TAIL_LEN 16
-#define WIRE_MAX_PAYLOAD (WIRE_ROW_PREFIX_LEN + WIRE_MAX_WIDTH)
-#define WIRE_MAX_CHUNK (WIRE_CHUNK_HEADER_LEN + WIRE_MAX_PAYLOAD)
+#define WIRE_SYNC0               0x41
+#define WIRE_SYNC1               0x4C
+#define WIRE_CHECK_SEED          0x5C
+#define WIRE_CHUNK_HEADER_LEN    8
+#define WIRE_MAX_WIDTH           2048
+#define WIRE_MAX_HEIGHT          2048
+#define WIRE_HEAD_LEN            32
+#define WIRE_ROW_PREFIX_LEN      4
+#define WIRE_COMP_LEN            16
+#define WIRE_TAIL_LEN            16
+#define WIRE_MAX_PAYLOAD         (WIRE_ROW_PREFIX_LEN + WIRE_MAX_WIDTH)
+#define WIRE_MAX_CHUNK           (WIRE_CHUNK_HEADER_LEN + WIRE_MAX_PAYLOAD)
 #define WIRE_DEFAULT_MAX_RECORDS 8192
 
 enum wire_chunk_type {
@@ -110,14 +110,14 @@ enum wire_chunk_type {
 
 enum wire_pixel_mode { WIRE_PIXELS_NONE = 0, WIRE_PIXELS_GRAY8 = 1, WIRE_PIXELS_MASK1 = 2 };
 
-#define WIRE_EDGE_LEFT 0x1
-#define WIRE_EDGE_RIGHT 0x2
-#define WIRE_EDGE_TOP 0x4
+#define WIRE_EDGE_LEFT   0x1
+#define WIRE_EDGE_RIGHT  0x2
+#define WIRE_EDGE_TOP    0x4
 #define WIRE_EDGE_BOTTOM 0x8
 
-#define WIRE_FLAG_ABORTED 0x1
-#define WIRE_FLAG_TRUNCATED 0x2
-#define WIRE_FLAG_OVERFLOW 0x4
+#define WIRE_FLAG_ABORTED     0x1
+#define WIRE_FLAG_TRUNCATED   0x2
+#define WIRE_FLAG_OVERFLOW    0x4
 #define WIRE_FLAG_INPUT_ERROR 0x8
 
 struct wire_chunk_header {
@@ -173,8 +173,7 @@ uint32_t wire_crc32(uint32_t crc, const uint8_t *p, size_t n);
 uint8_t wire_header_check(const uint8_t hdr[WIRE_CHUNK_HEADER_LEN]);
 
 /* Writes an 8-byte chunk header. */
-void wire_put_header(uint8_t out[WIRE_CHUNK_HEADER_LEN], uint8_t type, uint16_t seq,
-                     uint16_t len);
+void wire_put_header(uint8_t out[WIRE_CHUNK_HEADER_LEN], uint8_t type, uint16_t seq, uint16_t len);
 
 /*
  * Decodes and validates an 8-byte chunk header: sync bytes, check byte, known type and a
@@ -217,11 +216,11 @@ typedef int (*wire_output_fn)(void *ctx, const uint8_t *data, size_t n);
 struct wire_writer {
     wire_output_fn out;
     void *ctx;
-    uint16_t seq;      /* sequence number of the next chunk */
-    uint32_t crc;      /* running CRC of the frame in progress */
-    uint16_t records;  /* COMP chunks since the head */
-    uint16_t rows;     /* ROW chunks since the head */
-    uint32_t frame;    /* frame number of the head */
+    uint16_t seq;     /* sequence number of the next chunk */
+    uint32_t crc;     /* running CRC of the frame in progress */
+    uint16_t records; /* COMP chunks since the head */
+    uint16_t rows;    /* ROW chunks since the head */
+    uint32_t frame;   /* frame number of the head */
 };
 
 void wire_writer_init(struct wire_writer *w, wire_output_fn out, void *ctx);
@@ -239,8 +238,8 @@ int wire_writer_tail(struct wire_writer *w, uint16_t found, uint16_t flags) WIRE
 struct wire_frame {
     struct wire_head head;
     struct wire_tail tail;
-    uint32_t first_seq;      /* seq of the FRAME_HEAD chunk */
-    uint8_t *pixels;         /* roi_h rows of wire_row_bytes(&head) bytes; NULL for NONE */
+    uint32_t first_seq; /* seq of the FRAME_HEAD chunk */
+    uint8_t *pixels;    /* roi_h rows of wire_row_bytes(&head) bytes; NULL for NONE */
     size_t pixels_len;
     struct wire_comp *comps; /* tail.records records, in stream order */
     size_t ncomps;
@@ -253,18 +252,18 @@ void wire_frame_free(struct wire_frame *f);
 
 /* Counters of everything the parser saw. All only grow. */
 struct wire_stats {
-    uint64_t bytes;           /* bytes fed */
-    uint64_t bytes_skipped;   /* bytes discarded while hunting for a header */
-    uint64_t chunks;          /* valid chunk headers with their payload */
-    uint64_t frames;          /* frames delivered */
-    uint64_t frames_aborted;  /* tails with ABORTED set (board-side drops) */
-    uint64_t frames_lost;     /* frames discarded for a gap, malformation or bad CRC */
-    uint64_t frames_truncated;/* delivered frames with TRUNCATED set */
-    uint64_t seq_gaps;        /* discontinuities in the chunk sequence */
-    uint64_t frame_gaps;      /* frames the board numbered but that never arrived as heads */
+    uint64_t bytes;            /* bytes fed */
+    uint64_t bytes_skipped;    /* bytes discarded while hunting for a header */
+    uint64_t chunks;           /* valid chunk headers with their payload */
+    uint64_t frames;           /* frames delivered */
+    uint64_t frames_aborted;   /* tails with ABORTED set (board-side drops) */
+    uint64_t frames_lost;      /* frames discarded for a gap, malformation or bad CRC */
+    uint64_t frames_truncated; /* delivered frames with TRUNCATED set */
+    uint64_t seq_gaps;         /* discontinuities in the chunk sequence */
+    uint64_t frame_gaps;       /* frames the board numbered but that never arrived as heads */
     uint64_t crc_errors;
-    uint64_t malformed;       /* chunks out of place or with fields out of range */
-    uint64_t resyncs;         /* times the parser lost and regained the chunk boundary */
+    uint64_t malformed; /* chunks out of place or with fields out of range */
+    uint64_t resyncs;   /* times the parser lost and regained the chunk boundary */
 };
 
 struct wire_parser;

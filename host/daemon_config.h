@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DAEMON_CONFIG_STR_MAX 256
+#define DAEMON_CONFIG_STR_MAX  256
 #define DAEMON_CONFIG_LINE_MAX 1024
 
 enum daemon_config_error {
@@ -27,23 +27,23 @@ enum daemon_config_error {
 };
 
 struct daemon_config {
-    char db[DAEMON_CONFIG_STR_MAX];        /* store path ("" = the alpr default) */
-    char unit[DAEMON_CONFIG_STR_MAX];      /* roadside unit id, e.g. "UNIT-01" */
-    char camera[DAEMON_CONFIG_STR_MAX];    /* camera id on that unit */
-    char serial[DAEMON_CONFIG_STR_MAX];    /* board serial to open ("" = the first board) */
-    double latitude, longitude;            /* the unit's GPS position (stationary) */
+    char db[DAEMON_CONFIG_STR_MAX];     /* store path ("" = the alpr default) */
+    char unit[DAEMON_CONFIG_STR_MAX];   /* roadside unit id, e.g. "UNIT-01" */
+    char camera[DAEMON_CONFIG_STR_MAX]; /* camera id on that unit */
+    char serial[DAEMON_CONFIG_STR_MAX]; /* board serial to open ("" = the first board) */
+    double latitude, longitude;         /* the unit's GPS position (stationary) */
     int has_position;
-    int frame_width, frame_height;         /* FRAME_SIZE register */
-    int window_log2;                       /* THRESH_WINDOW[3:0] */
-    int thresh_offset;                     /* THRESH_PLANE_0 offset t (of 256) */
-    int roi_y, roi_h;                      /* ROI_Y: the lane band (0,0 = whole frame) */
-    double min_confidence;                 /* readings below are ignored (0..100) */
-    int track_gap_ms;                      /* a vehicle's read ends after this long unseen */
-    int min_frames;                        /* frames a vehicle must be seen in */
-    int purge_interval_s;                  /* retention purge schedule (default daily) */
-    int health_interval_s;                 /* health line period (0 = only on SIGUSR1) */
-    int queue_frames;                      /* frames buffered between USB and recognition */
-    int use_syslog;                        /* alerts and health also to syslog */
+    int frame_width, frame_height; /* FRAME_SIZE register */
+    int window_log2;               /* THRESH_WINDOW[3:0] */
+    int thresh_offset;             /* THRESH_PLANE_0 offset t (of 256) */
+    int roi_y, roi_h;              /* ROI_Y: the lane band (0,0 = whole frame) */
+    double min_confidence;         /* readings below are ignored (0..100) */
+    int track_gap_ms;              /* a vehicle's read ends after this long unseen */
+    int min_frames;                /* frames a vehicle must be seen in */
+    int purge_interval_s;          /* retention purge schedule (default daily) */
+    int health_interval_s;         /* health line period (0 = only on SIGUSR1) */
+    int queue_frames;              /* frames buffered between USB and recognition */
+    int use_syslog;                /* alerts and health also to syslog */
 };
 
 /* Fills the defaults (documented in docs/alprd.conf.example). */

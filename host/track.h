@@ -19,9 +19,9 @@
 
 #include "recog.h"
 
-#define TRACK_MAX_OPEN 32   /* open tracks at once; the oldest is ended to make room */
-#define TRACK_MAX_TEXTS 16  /* distinct texts remembered per track */
-#define TRACK_CROP_MARGIN 8 /* pixels kept around the plate box in the evidence crop */
+#define TRACK_MAX_OPEN    32 /* open tracks at once; the oldest is ended to make room */
+#define TRACK_MAX_TEXTS   16 /* distinct texts remembered per track */
+#define TRACK_CROP_MARGIN 8  /* pixels kept around the plate box in the evidence crop */
 
 enum track_error {
     TRACK_OK = 0,
@@ -40,14 +40,14 @@ void track_config_default(struct track_config *cfg);
 
 /* A finished vehicle. */
 struct track_read {
-    struct recog_plate best; /* the best frame's reading of the winning text */
-    float votes;             /* summed confidence of the winning text */
-    int frames_seen;         /* frames with any reading attached to the track */
-    int frames_agree;        /* frames whose reading was exactly the winning text */
+    struct recog_plate best;            /* the best frame's reading of the winning text */
+    float votes;                        /* summed confidence of the winning text */
+    int frames_seen;                    /* frames with any reading attached to the track */
+    int frames_agree;                   /* frames whose reading was exactly the winning text */
     int64_t first_ms, last_ms, best_ms; /* times of the first, last and best frame */
-    uint32_t best_frame;     /* board frame number of the best frame */
-    int crop_w, crop_h;      /* gray crop of the best frame around the plate */
-    uint8_t *crop;           /* crop_w * crop_h bytes, owned */
+    uint32_t best_frame;                /* board frame number of the best frame */
+    int crop_w, crop_h;                 /* gray crop of the best frame around the plate */
+    uint8_t *crop;                      /* crop_w * crop_h bytes, owned */
 };
 void track_read_free(struct track_read *r);
 

@@ -91,16 +91,20 @@ static void write_frame(struct wire_writer *w, uint32_t frame, uint16_t width, u
             CHECK_EQ_INT(wire_writer_row(w, y, 0, row, nb), 0);
         }
         if (y % 3 == 2) {
-            struct wire_comp c = {.x0 = y % width, .y0 = y - 2, .x1 = y % width, .y1 = y,
-                                  .ink = (uint16_t)(y + 1), .plane = 0, .label = y};
+            struct wire_comp c = {.x0 = y % width,
+                                  .y0 = y - 2,
+                                  .x1 = y % width,
+                                  .y1 = y,
+                                  .ink = (uint16_t)(y + 1),
+                                  .plane = 0,
+                                  .label = y};
             CHECK_EQ_INT(wire_writer_comp(w, &c), 0);
         }
     }
     CHECK_EQ_INT(wire_writer_tail(w, (uint16_t)(height / 3 + 5), flags), 0);
 }
 
-static void check_frame(const struct wire_frame *f, uint32_t frame, uint16_t width,
-                        uint16_t height)
+static void check_frame(const struct wire_frame *f, uint32_t frame, uint16_t width, uint16_t height)
 {
     CHECK_EQ_INT(f->head.frame, frame);
     CHECK_EQ_INT(f->tail.frame, frame);
