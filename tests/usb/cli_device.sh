@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `alpr device` against the simulated board (alpr-simboard): list, info, read, write, stalls,
+# counters, stream to files, injection, exit codes. Usage: tests/usb/cli_device.sh BUILD_DIR
+# Prints one line per check and the closing "N passed, N failed" line.
+set -u
+B=${1:-build}
+ALPR="$B/alpr"
+SIM="$B/alpr-simboard"
+pass=0 fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+board() { timeout 120 "$SIM" --serial CLI-TEST-01 "$@"; }
+
+out=$(board --scenes 1 -- "$ALPR" device list)
+check "list shows the board and its serial" grep -q "1209:0001  serial CLI-TEST-01  Edge ALPR project / ALPR camera board" <<<"$out"
+out=$(board --scenes 1 -- "$ALPR" --json device list)
+check "list --json" grep -q '"serial":"CLI-TEST-01"' <<<"$out"
+out=$(board --scenes 1 -- "$ALPR" device read ID)
+check "read ID" grep -q "0x414c5052" <<<"$out"
+board --scenes 1 -- "$ALPR" device write FRAME_SIZE 0x01000200
+check "write a register" test $? -eq 0
+board --scenes 1 -- "$ALPR" device write ID 1 2>"$tmp/err"
+rc=$?
+check "write to a read-only register stalls: exit 1" test $rc -eq 1
+check "the error names the register and the stall" grep -q "write ID = 0x00000001: the board refused" "$tmp/err"
+board --scenes 1 -- "$ALPR" device read 0x7E 2>/dev/null
+check "unknown register: exit 1" test $? -eq 1
+board --scenes 1 -- "$ALPR" device --serial NOPE-0000 read ID 2>/dev/null
+check "another serial: no board, exit 5" test $? -eq 5
+"$ALPR" device list >"$tmp/none" 2>&1
+check "no board outside the simulation" grep -q "no board found" "$tmp/none"
+out=$(board --scenes 2 --scene-size 320x240 --loop -- "$ALPR" -q --csv device stream --size 320x240 --frames 5 --out "$tmp/f")
+check "stream --csv prints 5 frames" test "$(grep -c '^[0-9]' <<<"$out")" -eq 5
+check "stream writes pixels and records" test -s "$tmp/f/frame-000004.pgm" -a -s "$tmp/f/frame-000004.csv"
+out=$(board --scenes 1 -- "$ALPR" device counters)
+check "counters" grep -q "CNT_FRAMES" <<<"$out"
+"$ALPR" scene --out "$tmp/s" --count 1 --width 320 --height 240 >/dev/null 2>&1
+img=$(ls "$tmp"/s/*.pgm | head -n 1)
+board --scenes 1 -- "$ALPR" -q device stream --inject "$img" --out "$tmp/i" >/dev/null
+check "inject: the frame comes back" test -s "$tmp/i/frame-000000.pgm"
+check "inject: pixels unchanged" cmp -s <(tail -c 76800 "$img") <(tail -c 76800 "$tmp/i/frame-000000.pgm")
+"$ALPR" device stream --frames x >/dev/null 2>&1
+check "bad --frames: exit 2" test $? -eq 2
+board --scenes 2 --scene-size 320x240 --loop --unplug-after-ms 300 -- \
+  "$ALPR" -q device stream --size 320x240 --frames 100000000 >/dev/null 2>"$tmp/unplug"
+check "unplugged in mid-stream: exit 5" test $? -eq 5
+check "unplugged in mid-stream: the error says so" grep -q "the board went away" "$tmp/unplug"
+out=$(board --scenes 1 --unplug-after-ms 100 --replug-after-ms 100 -- \
+  sh -c "sleep 0.5; '$ALPR' device list" 2>/dev/null)
+check "replugged: back at the next device number" grep -q "bus 001 device 003" <<<"$out"
+echo "$pass passed, $fail failed"
+((fail == 0))

@@ -1,0 +1,119 @@
+/*
+ * usbtest: shared helpers of the USB tests (see usbtest.h).
+ */
+#include "usbtest.h"
+
+#include "model.h"
+#include "usbboard.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void usbtest_preload(int argc, char **argv)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    (void)argc;
+    if (pre && strstr(pre, "libumockdev-preload"))
+        return;
+    if (usbboard_child_env() != 0) {
+        fprintf(stderr, "usbtest: cannot set the environment\n");
+        exit(1);
+    }
+    execv("/proc/self/exe", argv);
+    perror("usbtest: re-exec under umockdev preload");
+    exit(1);
+}
+
+int usbtest_frames(struct image *out, int n, int w, int h)
+{
+    for (int i = 0; i < n; i++) {
+        struct image *im = &out[i];
+        int bars = 3 + i % 5;
+        if (image_alloc(im, w, h) != 0) {
+            while (i-- > 0)
+                image_free(&out[i]);
+            return -1;
+        }
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                im->pixels[(size_t)y * w + x] = (uint8_t)(170 + (x + y + i) % 40);
+        for (int k = 0; k < bars; k++) {
+            int x0 = 10 + k * (w - 20) / bars + i % 7, y0 = h / 3 + (i * 3) % 11;
+            int bw = 4 + k % 3, bh = 12 + (k + i) % 9;
+            for (int y = y0; y < y0 + bh && y < h; y++)
+                for (int x = x0; x < x0 + bw && x < w; x++)
+                    im->pixels[(size_t)y * w + x] = 30;
+        }
+    }
+    return 0;
+}
+
+struct buf {
+    uint8_t *p;
+    size_t n, cap;
+};
+
+static int buf_out(void *ctx, const uint8_t *data, size_t n)
+{
+    struct buf *b = ctx;
+    if (b->n + n > b->cap) {
+        size_t cap = (b->n + n) * 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (!q)
+            return -1;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, n);
+    b->n += n;
+    return 0;
+}
+
+static int keep_frame(void *ctx, const struct wire_frame *f)
+{
+    return wire_frame_copy(ctx, f) == 0 ? 1 : -1;
+}
+
+int usbtest_reference(const struct image *frames, int n, struct wire_frame *out)
+{
+    for (int i = 0; i < n; i++) {
+        const struct image *im = &frames[i];
+        struct buf b = {0};
+        struct model *m;
+        struct wire_parser *p;
+        int ok;
+        if (model_new(buf_out, &b, &m) != 0)
+            return -1;
+        ok = model_reg_write(m, WIRE_REG_FRAME_SIZE,
+                             (uint32_t)im->height << 16 | (uint32_t)im->width) == 0 &&
+             model_reg_write(m, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0 &&
+             model_frame(m, im->pixels, im->width, im->height, im->width, 0) == 0;
+        model_free(m);
+        if (!ok || wire_parser_new(0, &p) != 0) {
+            free(b.p);
+            return -1;
+        }
+        ok = wire_parser_feed(p, b.p, b.n, keep_frame, &out[i], NULL) == 1;
+        wire_parser_free(p);
+        free(b.p);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+int usbtest_match(const struct wire_frame *f, const struct wire_frame *refs, int n)
+{
+    const struct wire_frame *r = NULL;
+    for (int i = 0; i < n && !r; i++)
+        if (f->pixels_len == refs[i].pixels_len &&
+            memcmp(f->pixels, refs[i].pixels, f->pixels_len) == 0)
+            r = &refs[i];
+    return r && f->head.width == r->head.width && f->head.height == r->head.height &&
+           f->ncomps == r->ncomps &&
+           (r->ncomps == 0 || memcmp(f->comps, r->comps, r->ncomps * sizeof *r->comps) == 0) &&
+           f->tail.records == r->tail.records && f->tail.found == r->tail.found &&
+           f->tail.flags == r->tail.flags;
+}
