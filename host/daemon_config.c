@@ -11,6 +11,7 @@ void daemon_config_default(struct daemon_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->unit, sizeof cfg->unit, "UNIT-01");
     snprintf(cfg->camera, sizeof cfg->camera, "CAM-1");
+    snprintf(cfg->agency, sizeof cfg->agency, "local police");
     cfg->frame_width = 1280;
     cfg->frame_height = 720;
     cfg->window_log2 = 4;
@@ -57,6 +58,8 @@ static const struct key keys[] = {
     {"unit", K_STR, F(unit), 0, 0},
     {"camera", K_STR, F(camera), 0, 0},
     {"serial", K_STR, F(serial), 0, 0},
+    {"agency", K_STR, F(agency), 0, 0},
+    {"non_governmental", K_BOOL, F(non_governmental), 0, 1},
     {"latitude", K_DOUBLE, F(latitude), -90, 90},
     {"longitude", K_DOUBLE, F(longitude), -180, 180},
     {"frame_width", K_INT, F(frame_width), 1, 2048},

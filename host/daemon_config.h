@@ -31,6 +31,8 @@ struct daemon_config {
     char unit[DAEMON_CONFIG_STR_MAX];   /* roadside unit id, e.g. "UNIT-01" */
     char camera[DAEMON_CONFIG_STR_MAX]; /* camera id on that unit */
     char serial[DAEMON_CONFIG_STR_MAX]; /* board serial to open ("" = the first board) */
+    char agency[DAEMON_CONFIG_STR_MAX]; /* agency operating the unit, stored with each read */
+    int non_governmental;               /* 1: the unit belongs to a non-governmental source (R9) */
     double latitude, longitude;         /* the unit's GPS position (stationary) */
     int has_position;
     int frame_width, frame_height; /* FRAME_SIZE register */

@@ -145,7 +145,8 @@ static int overlaps(const struct track *k, const struct recog_plate *p)
 }
 
 /* The open track a reading continues, or -1. Text first; box overlap as a fallback. */
-static int find_track(const struct tracker *t, const struct recog_plate *p, const int *taken)
+static int find_track(const struct tracker *t, int64_t now_ms, const struct recog_plate *p,
+                      const int *taken)
 {
     int best = -1, best_d = 2 * t->cfg.max_edit + 1;
     for (int i = 0; i < t->nopen; i++) {
@@ -163,17 +164,25 @@ static int find_track(const struct tracker *t, const struct recog_plate *p, cons
     if (best >= 0)
         return best;
     for (int i = 0; i < t->nopen; i++)
-        if (!taken[i] && overlaps(&t->open[i], p))
+        if (!taken[i] && now_ms - t->open[i].last_ms <= TRACK_OVERLAP_MS &&
+            overlaps(&t->open[i], p))
             return i;
     return -1;
+}
+
+int track_crop_margin(int h)
+{
+    int m = h * 3 / 5;
+    return m > TRACK_CROP_MARGIN ? m : TRACK_CROP_MARGIN;
 }
 
 /* Copies the plate's surroundings out of the frame as evidence. */
 static int keep_crop(struct text_vote *v, const struct recog_plate *p, const uint8_t *gray,
                      int width, int height, int stride)
 {
-    int x0 = p->x - TRACK_CROP_MARGIN, y0 = p->y - TRACK_CROP_MARGIN;
-    int x1 = p->x + p->w + TRACK_CROP_MARGIN, y1 = p->y + p->h + TRACK_CROP_MARGIN;
+    int m = track_crop_margin(p->h);
+    int x0 = p->x - m, y0 = p->y - m;
+    int x1 = p->x + p->w + m, y1 = p->y + p->h + m;
     uint8_t *crop;
     if (x0 < 0)
         x0 = 0;
@@ -281,7 +290,7 @@ int track_frame(struct tracker *t, int64_t now_ms, uint32_t frame_no,
         const struct recog_plate *p = &res->plates[n];
         if (!p->text[0] || p->confidence < t->cfg.min_confidence)
             continue;
-        int i = find_track(t, p, taken);
+        int i = find_track(t, now_ms, p, taken);
         if (i < 0) {
             if (t->nopen == TRACK_MAX_OPEN) {
                 int oldest = 0;

@@ -2,11 +2,11 @@
  * track: turns per-frame plate readings into one read per passing vehicle.
  *
  * A vehicle is seen in many consecutive frames. Each reading of a frame is attached to the open
- * track it continues (same or nearly the same text, or an overlapping box while the text is
- * still unsettled); a track that has not been seen for `gap_ms` ends and yields one read: the
- * text most supported over its frames (sum of confidences), the best frame for that text (its
- * reading, box and a gray crop kept as evidence), and how many frames agreed. The same plate
- * seen again after its track ended is a new read.
+ * track it continues (same or nearly the same text, or an overlapping box in the next frames
+ * while the text is still unsettled: TRACK_OVERLAP_MS); a track that has not been seen for `gap_ms`
+ * ends and yields one read: the text most supported over its frames (sum of confidences), the best
+ * frame for that text (its reading, box and a gray crop kept as evidence), and how many frames
+ * agreed. The same plate seen again after its track ended is a new read.
  *
  * Ownership: the tracker owns its tracks; a struct track_read popped from it is the caller's
  * and is released with track_read_free(). Not thread-safe: one tracker per worker thread.
@@ -19,9 +19,14 @@
 
 #include "recog.h"
 
-#define TRACK_MAX_OPEN    32 /* open tracks at once; the oldest is ended to make room */
-#define TRACK_MAX_TEXTS   16 /* distinct texts remembered per track */
-#define TRACK_CROP_MARGIN 8  /* pixels kept around the plate box in the evidence crop */
+#define TRACK_MAX_OPEN  32 /* open tracks at once; the oldest is ended to make room */
+#define TRACK_MAX_TEXTS 16 /* distinct texts remembered per track */
+/* The evidence crop keeps a margin around the characters' box so that the whole plate (frame,
+ * state name, slogan) is in it: TRACK_CROP_MARGIN pixels, or 60 % of the box height if more. */
+#define TRACK_CROP_MARGIN 8
+/* An overlapping box with a different text continues a track only when the track was seen this
+ * recently (a misread in the next frames), never a new vehicle arriving where the last one left. */
+#define TRACK_OVERLAP_MS 200
 
 enum track_error {
     TRACK_OK = 0,
@@ -76,6 +81,9 @@ int track_pop(struct tracker *t, int64_t now_ms, int flush, struct track_read *o
 
 /* Number of open tracks (for health reports). */
 size_t track_open_count(const struct tracker *t);
+
+/* The crop margin (pixels) for a characters' box of height h. */
+int track_crop_margin(int h);
 
 /*
  * Edit distance between two plate texts where OCR-confusable pairs (0/O/D/Q, 1/I/L, 8/B, 5/S,

@@ -30,11 +30,15 @@ static void test_defaults_and_values(void)
                                             "frame_width = 1920\n"
                                             "frame_height = 1080\n"
                                             "roi_y = 300\nroi_h = 540\n"
-                                            "syslog = no\n");
+                                            "syslog = no\n"
+                                            "agency = Metro PD\n"
+                                            "non_governmental = yes\n");
     REQUIRE(p);
     daemon_config_default(&c);
     CHECK_EQ_INT(c.purge_interval_s, 86400);
     CHECK_EQ_INT(c.has_position, 0);
+    CHECK_EQ_STR(c.agency, "local police");
+    CHECK_EQ_INT(c.non_governmental, 0);
     CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
     CHECK_EQ_STR(c.unit, "UNIT-07");
     CHECK_EQ_STR(c.camera, "CAM-B");
@@ -44,6 +48,8 @@ static void test_defaults_and_values(void)
     CHECK_EQ_INT(c.roi_h, 540);
     CHECK_EQ_INT(c.use_syslog, 0);
     CHECK_EQ_INT(c.thresh_offset, 70); /* untouched default */
+    CHECK_EQ_STR(c.agency, "Metro PD");
+    CHECK_EQ_INT(c.non_governmental, 1);
 }
 
 static void test_errors_name_line_and_key(void)

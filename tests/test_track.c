@@ -59,10 +59,13 @@ static void test_one_vehicle_one_read(void)
     CHECK_EQ_INT(r.best_frame, 12 * 33 / 33);
     CHECK_EQ_INT(r.best.x, 10 + 15 * 12);
     CHECK(r.crop != NULL);
-    CHECK_EQ_INT(r.crop_w, 120 + 2 * TRACK_CROP_MARGIN);
-    CHECK_EQ_INT(r.crop_h, 30 + 2 * TRACK_CROP_MARGIN);
+    /* Box 120 x 30: margin 18 (60 % of the height). */
+    CHECK_EQ_INT(track_crop_margin(30), 18);
+    CHECK_EQ_INT(track_crop_margin(5), TRACK_CROP_MARGIN);
+    CHECK_EQ_INT(r.crop_w, 120 + 2 * 18);
+    CHECK_EQ_INT(r.crop_h, 30 + 2 * 18);
     /* The crop holds the frame's pixels at the plate's place. */
-    CHECK_EQ_INT(r.crop[0], (uint8_t)((100 - TRACK_CROP_MARGIN) * 640 + 190 - TRACK_CROP_MARGIN));
+    CHECK_EQ_INT(r.crop[0], (uint8_t)((100 - 18) * 640 + 190 - 18));
     track_read_free(&r);
     CHECK_EQ_INT(track_pop(t, 5000, 0, &r), 0);
     track_free(t);
@@ -155,6 +158,33 @@ static void test_many_open_tracks_bounded(void)
     track_free(t);
 }
 
+/* A garbled reading in the next frame, where the plate was, continues the track; a different
+ * vehicle arriving at the same place after TRACK_OVERLAP_MS is a new track. */
+static void test_overlap_only_in_the_next_frames(void)
+{
+    struct tracker *t;
+    struct track_read r;
+    REQUIRE(track_new(NULL, &t) == 0);
+    struct recog_plate a = plate("7ABC123", 90, 200), junk = plate("XY", 40, 205);
+    struct recog_plate b = plate("KZW9041", 90, 210);
+    one_frame(t, 0, &a, 1);
+    one_frame(t, 33, &a, 1);
+    one_frame(t, 66, &junk, 1); /* far in text, same place, next frame: the same vehicle */
+    CHECK_EQ_INT(track_open_count(t), 1);
+    one_frame(t, 66 + TRACK_OVERLAP_MS + 100, &b, 1); /* later, same place, other text: new */
+    CHECK_EQ_INT(track_open_count(t), 2);
+    REQUIRE(track_pop(t, 5000, 1, &r) == 1);
+    CHECK_EQ_STR(r.best.text, "7ABC123");
+    CHECK_EQ_INT(r.frames_seen, 3);
+    track_read_free(&r);
+    REQUIRE(track_pop(t, 5000, 1, &r) == 1);
+    CHECK_EQ_STR(r.best.text, "KZW9041");
+    CHECK_EQ_INT(r.frames_seen, 1);
+    track_read_free(&r);
+    CHECK_EQ_INT(track_pop(t, 5000, 1, &r), 0);
+    track_free(t);
+}
+
 int main(void)
 {
     RUN(test_distance);
@@ -163,5 +193,6 @@ int main(void)
     RUN(test_two_vehicles_same_frames);
     RUN(test_min_frames_and_confidence);
     RUN(test_many_open_tracks_bounded);
+    RUN(test_overlap_only_in_the_next_frames);
     return test_finish();
 }

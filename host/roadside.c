@@ -1,0 +1,631 @@
+#include "roadside.h"
+
+#include "image.h"
+#include "model.h"
+#include "plate_match.h"
+#include "store_hotlist.h"
+#include "store_reads.h"
+#include "store_retention.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+/* The reminder every alert carries (R4): an alert is not a confirmation. */
+static const char ALERT_NOTICE[] = "UNVERIFIED hotlist match: confirm it against the official "
+                                   "database before any enforcement action";
+
+struct roadside {
+    struct roadside_config cfg;
+    struct store *store;
+    struct tracker *tracker;
+    /* Finished reads not yet committed (store busy / failing), oldest first. */
+    size_t npending;
+    struct track_read pending[ROADSIDE_RETRY_MAX];
+    /* Frame numbering of the board, for the dropped count. */
+    int have_last;
+    uint32_t last_frame;
+    /* Purge schedule. */
+    int purge_scheduled;
+    int64_t next_purge_ms;
+    /* Counters. */
+    struct roadside_health h;
+    double recog_ms_sum;
+};
+
+const char *roadside_strerror(int err)
+{
+    switch (err) {
+    case ROADSIDE_OK:
+        return "success";
+    case ROADSIDE_ERR_NOMEM:
+        return "out of memory";
+    case ROADSIDE_ERR_INVALID:
+        return "invalid argument";
+    case ROADSIDE_ERR_STORE:
+        return "the store failed; the read is held for a retry";
+    case ROADSIDE_ERR_BOARD:
+        return "the board model refused a register or frame";
+    default:
+        return "unknown roadside error";
+    }
+}
+
+void roadside_config_default(struct roadside_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->unit = "UNIT-01";
+    cfg->camera = "CAM-1";
+    cfg->agency = "local police";
+    track_config_default(&cfg->track);
+    recog_config_default(&cfg->recog);
+    cfg->keep_crops = 1;
+    cfg->purge_interval_ms = 86400 * 1000LL;
+    cfg->events = stdout;
+    cfg->log = stderr;
+}
+
+void roadside_config_from_daemon(struct roadside_config *cfg, const struct daemon_config *dc)
+{
+    cfg->unit = dc->unit;
+    cfg->camera = dc->camera;
+    cfg->agency = dc->agency;
+    cfg->non_governmental = dc->non_governmental;
+    cfg->has_position = dc->has_position;
+    cfg->latitude = dc->latitude;
+    cfg->longitude = dc->longitude;
+    cfg->track.gap_ms = dc->track_gap_ms;
+    cfg->track.min_confidence = (float)dc->min_confidence;
+    cfg->track.min_frames = dc->min_frames;
+    cfg->purge_interval_ms = (int64_t)dc->purge_interval_s * 1000;
+    cfg->use_syslog = dc->use_syslog;
+}
+
+/* ---- Logging ------------------------------------------------------------------------------ */
+
+static void vnote(struct roadside *r, int prio, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (prio <= LOG_WARNING) {
+        size_t n = strnlen(msg, sizeof r->h.last_error - 1);
+        memcpy(r->h.last_error, msg, n);
+        r->h.last_error[n] = '\0';
+    }
+    if (r->cfg.log) {
+        fprintf(r->cfg.log, "alprd: %s\n", msg);
+        fflush(r->cfg.log);
+    }
+    if (r->cfg.use_syslog)
+        syslog(prio, "%s", msg);
+}
+
+static void note(struct roadside *r, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(struct roadside *r, int prio, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vnote(r, prio, fmt, ap);
+    va_end(ap);
+}
+
+void roadside_note_error(struct roadside *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vnote(r, LOG_ERR, fmt, ap);
+    va_end(ap);
+}
+
+/* Writes s as a JSON string (quotes included) into f. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* ---- Life cycle --------------------------------------------------------------------------- */
+
+int roadside_new(const struct roadside_config *cfg, struct store *s, struct roadside **out)
+{
+    struct roadside *r;
+    int rc;
+    if (!cfg || !s || !out || !cfg->unit || !*cfg->unit || !cfg->camera || !*cfg->camera ||
+        !cfg->agency || !*cfg->agency || cfg->purge_interval_ms < 0)
+        return ROADSIDE_ERR_INVALID;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return ROADSIDE_ERR_NOMEM;
+    r->cfg = *cfg;
+    r->store = s;
+    rc = track_new(&r->cfg.track, &r->tracker);
+    if (rc) {
+        free(r);
+        return ROADSIDE_ERR_NOMEM;
+    }
+    *out = r;
+    return 0;
+}
+
+void roadside_free(struct roadside *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->npending; i++)
+        track_read_free(&r->pending[i]);
+    track_free(r->tracker);
+    free(r);
+}
+
+size_t roadside_pending(const struct roadside *r)
+{
+    return track_open_count(r->tracker) + r->npending;
+}
+
+void roadside_link_reset(struct roadside *r)
+{
+    r->have_last = 0;
+}
+
+/* ---- Committing reads --------------------------------------------------------------------- */
+
+static void print_alert(struct roadside *r, const struct store_alert *a, int64_t read_id,
+                        const struct track_read *tr)
+{
+    char t[32];
+    store_time_format(a->read_time, t, sizeof t);
+    if (r->cfg.events) {
+        FILE *f = r->cfg.events;
+        fprintf(f, "{\"event\":\"alert\",\"alert_id\":%lld,\"read_id\":%lld,\"time\":",
+                (long long)a->id, (long long)read_id);
+        json_str(f, t);
+        fputs(",\"plate\":", f);
+        json_str(f, a->read_plate);
+        fputs(",\"hotlist_plate\":", f);
+        json_str(f, a->entry_plate);
+        fputs(",\"match\":", f);
+        json_str(f, a->kind);
+        fputs(",\"reason\":", f);
+        json_str(f, a->reason);
+        fputs(",\"incident\":", f);
+        json_str(f, a->incident);
+        fputs(",\"unit\":", f);
+        json_str(f, r->cfg.unit);
+        fputs(",\"camera\":", f);
+        json_str(f, r->cfg.camera);
+        fprintf(f, ",\"confidence\":%.3f,\"frames\":%d,\"state\":", tr->best.confidence / 100.0,
+                tr->frames_agree);
+        json_str(f, a->state);
+        fputs(",\"notice\":", f);
+        json_str(f, ALERT_NOTICE);
+        fputs("}\n", f);
+        fflush(f);
+    }
+    if (r->cfg.use_syslog)
+        syslog(LOG_WARNING,
+               "alert %lld: read %lld plate %s matches hotlist %s (%s, %s, incident %s) at %s "
+               "unit %s: %s",
+               (long long)a->id, (long long)read_id, a->read_plate, a->entry_plate, a->kind,
+               a->reason, a->incident, t, r->cfg.unit, ALERT_NOTICE);
+}
+
+static void print_read(struct roadside *r, int64_t read_id, const char *plate, int64_t when,
+                       const struct track_read *tr, size_t png_len)
+{
+    char t[32];
+    FILE *f = r->cfg.events;
+    if (!r->cfg.show_reads || !f)
+        return;
+    store_time_format(when, t, sizeof t);
+    fprintf(f, "{\"event\":\"read\",\"read_id\":%lld,\"time\":", (long long)read_id);
+    json_str(f, t);
+    fputs(",\"plate\":", f);
+    json_str(f, plate);
+    fprintf(f,
+            ",\"confidence\":%.3f,\"frames_seen\":%d,\"frames_agree\":%d,\"best_frame\":%u,"
+            "\"crop_png_bytes\":%zu,\"unit\":",
+            tr->best.confidence / 100.0, tr->frames_seen, tr->frames_agree, tr->best_frame,
+            png_len);
+    json_str(f, r->cfg.unit);
+    fputs("}\n", f);
+    fflush(f);
+}
+
+static double clamp01(double v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/*
+ * Commits one finished read. Returns 0 (committed), 1 (refused as invalid: drop it) or
+ * ROADSIDE_ERR_STORE (keep it for a retry) / ROADSIDE_ERR_NOMEM.
+ */
+static int commit_read(struct roadside *r, const struct track_read *tr, int64_t now_ms)
+{
+    struct store_read sr;
+    char cand_text[STORE_MAX_CANDIDATES][PLATE_MAX_LEN + 1];
+    char plate[PLATE_MAX_LEN + 1];
+    uint8_t *png = NULL;
+    size_t png_len = 0;
+    struct store_alert *alerts = NULL;
+    size_t nalerts = 0;
+    int64_t read_id = 0, when;
+    int rc;
+
+    if (plate_normalize(tr->best.text, 0, plate) != 0) {
+        note(r, LOG_WARNING, "read '%s' dropped: not a plate text", tr->best.text);
+        return 1;
+    }
+    memset(&sr, 0, sizeof sr);
+    sr.plate = plate;
+    sr.confidence = clamp01(tr->best.confidence / 100.0);
+    for (int i = 0; i < tr->best.ncands && sr.n_candidates < STORE_MAX_CANDIDATES; i++) {
+        char *c = cand_text[sr.n_candidates];
+        if (plate_normalize(tr->best.cands[i].text, 0, c) != 0)
+            continue;
+        sr.candidates[sr.n_candidates].text = c;
+        sr.candidates[sr.n_candidates].confidence = clamp01(tr->best.cands[i].confidence / 100.0);
+        sr.n_candidates++;
+    }
+    /* The capture time: the store's clock minus the age of the best frame. */
+    when = store_now(r->store) - (now_ms - tr->best_ms) / 1000;
+    sr.time = when > 0 ? when : 1;
+    sr.unit_id = r->cfg.unit;
+    sr.camera_id = r->cfg.camera;
+    sr.has_gps = r->cfg.has_position;
+    sr.lat = r->cfg.latitude;
+    sr.lon = r->cfg.longitude;
+    sr.source_agency = r->cfg.agency;
+    sr.non_governmental = r->cfg.non_governmental;
+    sr.frames_agreeing = tr->frames_agree;
+    if (r->cfg.keep_crops && tr->crop && tr->crop_w > 0 && tr->crop_h > 0) {
+        struct image img = {tr->crop_w, tr->crop_h, tr->crop};
+        rc = image_encode_png(&img, &png, &png_len);
+        if (rc == IMAGE_ERR_NOMEM)
+            return ROADSIDE_ERR_NOMEM;
+        if (rc != 0 || png_len > STORE_IMAGE_MAX) {
+            note(r, LOG_WARNING, "crop of read %s not kept: %s", plate,
+                 rc ? image_strerror(rc) : "too large");
+            free(png);
+            png = NULL;
+            png_len = 0;
+        }
+    }
+    sr.png = png;
+    sr.png_len = png_len;
+
+    rc = store_add_read(r->store, &sr, &read_id, &alerts, &nalerts);
+    free(png);
+    if (rc == STORE_ERR_INVALID) {
+        r->h.store_errors++;
+        note(r, LOG_ERR, "read %s refused by the store: %s", plate, store_strerror(rc));
+        return 1;
+    }
+    if (rc != 0) {
+        r->h.store_errors++;
+        note(r, LOG_ERR, "read %s not committed yet (will retry): %s", plate, store_strerror(rc));
+        return rc == STORE_ERR_NOMEM ? ROADSIDE_ERR_NOMEM : ROADSIDE_ERR_STORE;
+    }
+    r->h.reads++;
+    if (r->cfg.on_commit)
+        r->cfg.on_commit(r->cfg.on_commit_ctx, read_id, tr, now_ms);
+    print_read(r, read_id, plate, sr.time, tr, png_len);
+    for (size_t i = 0; i < nalerts; i++) {
+        r->h.alerts++;
+        print_alert(r, &alerts[i], read_id, tr);
+    }
+    store_alerts_free(alerts);
+    return 0;
+}
+
+/* Moves finished tracks into the pending list and commits the pending reads in order. */
+static int commit_ready(struct roadside *r, int64_t now_ms, int flush)
+{
+    struct track_read tr;
+    int rc = 0;
+    while (track_pop(r->tracker, now_ms, flush, &tr) == 1) {
+        if (r->npending == ROADSIDE_RETRY_MAX) {
+            /* The store has failed for a long time: the oldest held read cannot be kept. */
+            note(r, LOG_ERR, "read %s lost: the store has refused %d reads in a row",
+                 r->pending[0].best.text, ROADSIDE_RETRY_MAX);
+            r->h.reads_refused++;
+            track_read_free(&r->pending[0]);
+            memmove(&r->pending[0], &r->pending[1], (r->npending - 1) * sizeof r->pending[0]);
+            r->npending--;
+        }
+        r->pending[r->npending++] = tr;
+    }
+    while (r->npending > 0) {
+        int c = commit_read(r, &r->pending[0], now_ms);
+        if (c < 0) {
+            rc = c;
+            break;
+        }
+        if (c == 1)
+            r->h.reads_refused++;
+        track_read_free(&r->pending[0]);
+        memmove(&r->pending[0], &r->pending[1], (r->npending - 1) * sizeof r->pending[0]);
+        r->npending--;
+    }
+    return rc;
+}
+
+/* ---- Purge -------------------------------------------------------------------------------- */
+
+int roadside_purge(struct roadside *r)
+{
+    struct store_purge_report rep;
+    char cut[32], a[32], b[32];
+    int rc = store_purge_expired(r->store, store_now(r->store), &rep);
+    if (rc) {
+        r->h.store_errors++;
+        note(r, LOG_ERR, "purge failed: %s", store_strerror(rc));
+        return ROADSIDE_ERR_STORE;
+    }
+    r->h.purges++;
+    store_time_format(rep.cutoff, cut, sizeof cut);
+    note(r, LOG_NOTICE,
+         "purge: reads before %s: %lld reads, %lld images, %lld alerts removed, %lld kept under "
+         "holds%s%s%s%s, WAL %s",
+         cut, (long long)rep.reads, (long long)rep.images, (long long)rep.alerts,
+         (long long)rep.held, rep.reads ? "; purged reads from " : "",
+         rep.reads ? store_time_format(rep.oldest, a, sizeof a) : "", rep.reads ? " to " : "",
+         rep.reads ? store_time_format(rep.newest, b, sizeof b) : "",
+         rep.wal_truncated ? "truncated" : "not truncated yet (retried at the next purge)");
+    return 0;
+}
+
+static int purge_if_due(struct roadside *r, int64_t now_ms)
+{
+    if (!r->cfg.purge_interval_ms)
+        return 0;
+    if (!r->purge_scheduled) {
+        r->purge_scheduled = 1;
+        r->next_purge_ms = now_ms;
+    }
+    if (now_ms < r->next_purge_ms)
+        return 0;
+    r->next_purge_ms = now_ms + r->cfg.purge_interval_ms;
+    return roadside_purge(r);
+}
+
+/* ---- Frames ------------------------------------------------------------------------------- */
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int roadside_frame(struct roadside *r, const struct wire_frame *f, int64_t now_ms)
+{
+    struct recog_result res;
+    const struct wire_head *h;
+    const uint8_t *gray = NULL;
+    double t0;
+    int rc;
+    if (!r || !f)
+        return ROADSIDE_ERR_INVALID;
+    h = &f->head;
+    r->h.frames++;
+    if (r->have_last && h->frame > r->last_frame + 1u && h->frame > r->last_frame)
+        r->h.frames_dropped += h->frame - r->last_frame - 1u;
+    r->have_last = 1;
+    r->last_frame = h->frame;
+
+    t0 = mono_ms();
+    rc = recog_read_wire(&r->cfg.recog, f, &res);
+    r->recog_ms_sum += mono_ms() - t0;
+    if (rc == RECOG_ERR_NOMEM)
+        return ROADSIDE_ERR_NOMEM;
+    if (rc) {
+        r->h.frames_failed++;
+        note(r, LOG_WARNING, "frame %u not recognized: %s", h->frame, recog_strerror(rc));
+        res.nplates = 0;
+    }
+    r->h.readings += (uint64_t)res.nplates;
+    if (h->pixel_mode == WIRE_PIXELS_GRAY8 && f->pixels &&
+        f->pixels_len >= (size_t)h->roi_w * h->roi_h) {
+        /* The evidence crop is cut from the pixel window: boxes move into its coordinates. */
+        gray = f->pixels;
+        for (int i = 0; i < res.nplates; i++) {
+            res.plates[i].x -= h->roi_x;
+            res.plates[i].y -= h->roi_y;
+        }
+    }
+    rc = track_frame(r->tracker, now_ms, h->frame, &res, gray, h->roi_w, h->roi_h, h->roi_w);
+    if (rc == TRACK_ERR_NOMEM)
+        return ROADSIDE_ERR_NOMEM;
+    if (rc)
+        note(r, LOG_WARNING, "frame %u not tracked: %s", h->frame, track_strerror(rc));
+    rc = commit_ready(r, now_ms, 0);
+    if (rc)
+        return rc;
+    return purge_if_due(r, now_ms);
+}
+
+int roadside_tick(struct roadside *r, int64_t now_ms)
+{
+    int rc = commit_ready(r, now_ms, 0);
+    if (rc)
+        return rc;
+    return purge_if_due(r, now_ms);
+}
+
+int roadside_flush(struct roadside *r, int64_t now_ms)
+{
+    return commit_ready(r, now_ms, 1);
+}
+
+/* ---- Health ------------------------------------------------------------------------------- */
+
+void roadside_health(const struct roadside *r, struct roadside_health *out)
+{
+    *out = r->h;
+    out->open_tracks = track_open_count(r->tracker);
+    out->retry = r->npending;
+    out->recog_ms = r->h.frames ? r->recog_ms_sum / (double)r->h.frames : 0;
+}
+
+char *roadside_health_format(const struct roadside_health *h, const struct roadside_link *link,
+                             char *buf, size_t size)
+{
+    char err[2 * ROADSIDE_ERROR_MAX];
+    size_t j = 0;
+    int n;
+    for (const char *s = h->last_error; *s && j + 2 < sizeof err; s++) {
+        if (*s == '"' || *s == '\\')
+            err[j++] = '\\';
+        err[j++] = (*s == '\n') ? ' ' : *s;
+    }
+    err[j] = '\0';
+    n = snprintf(buf, size,
+                 "health frames=%llu dropped=%llu reads=%llu alerts=%llu queue=%zu/%zu tracks=%zu "
+                 "retry=%zu failed=%llu recog_ms=%.1f",
+                 (unsigned long long)h->frames, (unsigned long long)h->frames_dropped,
+                 (unsigned long long)h->reads, (unsigned long long)h->alerts,
+                 link ? link->queue_depth : 0, link ? link->queue_max : 0, h->open_tracks, h->retry,
+                 (unsigned long long)h->frames_failed, h->recog_ms);
+    if (n < 0 || (size_t)n >= size)
+        return buf;
+    if (link) {
+        int m =
+            snprintf(buf + n, size - (size_t)n,
+                     " link=%s reconnects=%llu queue_dropped=%llu link_lost=%llu "
+                     "board_dropped=%llu",
+                     link->connected ? "up" : "down", (unsigned long long)link->reconnects,
+                     (unsigned long long)link->queue_dropped, (unsigned long long)link->link_lost,
+                     (unsigned long long)link->board_dropped);
+        if (m < 0 || (size_t)m >= size - (size_t)n)
+            return buf;
+        n += m;
+    }
+    snprintf(buf + n, size - (size_t)n, " last_error=\"%s\"", err);
+    return buf;
+}
+
+/* ---- Board set-up ------------------------------------------------------------------------- */
+
+int roadside_board_registers(const struct daemon_config *dc, struct roadside_reg *regs, size_t max,
+                             size_t *n)
+{
+    struct model_config mc = model_config_default();
+    size_t k = 0;
+    if (!dc || !regs || !n || max < 5)
+        return ROADSIDE_ERR_INVALID;
+    if (dc->frame_width < 1 || dc->frame_width > WIRE_MAX_WIDTH || dc->frame_height < 1 ||
+        dc->frame_height > WIRE_MAX_HEIGHT || dc->window_log2 < 2 || dc->window_log2 > 7 ||
+        dc->thresh_offset < 0 || dc->thresh_offset > 255 || dc->roi_y < 0 || dc->roi_h < 0 ||
+        dc->roi_y + dc->roi_h > dc->frame_height || dc->roi_y >= dc->frame_height)
+        return ROADSIDE_ERR_INVALID;
+    mc.win_log2 = (uint8_t)dc->window_log2;
+    mc.plane[0].offset = (uint8_t)dc->thresh_offset;
+    mc.plane[0].polarity = 0;
+    mc.plane[0].enable = 1;
+    regs[k++] = (struct roadside_reg){WIRE_REG_FRAME_SIZE, ((uint32_t)dc->frame_height << 16) |
+                                                               (uint32_t)dc->frame_width};
+    regs[k++] = (struct roadside_reg){WIRE_REG_THRESH_WINDOW, model_config_thresh_window(&mc)};
+    regs[k++] = (struct roadside_reg){WIRE_REG_THRESH_PLANE0, model_config_thresh_plane(&mc, 0)};
+    regs[k++] = (struct roadside_reg){WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8};
+    regs[k++] =
+        (struct roadside_reg){WIRE_REG_ROI_Y, ((uint32_t)dc->roi_h << 16) | (uint32_t)dc->roi_y};
+    *n = k;
+    return 0;
+}
+
+/* ---- The in-process board ----------------------------------------------------------------- */
+
+struct roadside_sim {
+    struct model *model;
+    struct wire_parser *parser;
+    wire_frame_fn fn;
+    void *ctx;
+    int cb_rc;
+    uint64_t ticks;
+};
+
+static int sim_output(void *ctx, const uint8_t *data, size_t n)
+{
+    struct roadside_sim *sim = ctx;
+    int rc = wire_parser_feed(sim->parser, data, n, sim->fn, sim->ctx, NULL);
+    if (rc == WIRE_ERR_NOMEM)
+        return -1;
+    if (rc && !sim->cb_rc)
+        sim->cb_rc = rc;
+    return 0;
+}
+
+int roadside_sim_new(const struct roadside_reg *regs, size_t nregs, struct roadside_sim **out)
+{
+    struct roadside_sim *sim = calloc(1, sizeof *sim);
+    int rc = ROADSIDE_ERR_NOMEM;
+    if (!sim)
+        return ROADSIDE_ERR_NOMEM;
+    if (wire_parser_new(0, &sim->parser) != 0)
+        goto fail;
+    rc = model_new(sim_output, sim, &sim->model);
+    if (rc) {
+        rc = rc == MODEL_ERR_NOMEM ? ROADSIDE_ERR_NOMEM : ROADSIDE_ERR_BOARD;
+        goto fail;
+    }
+    for (size_t i = 0; i < nregs; i++)
+        if (model_reg_write(sim->model, regs[i].addr, regs[i].value) != 0) {
+            rc = ROADSIDE_ERR_BOARD;
+            goto fail;
+        }
+    if (model_reg_write(sim->model, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) != 0) {
+        rc = ROADSIDE_ERR_BOARD;
+        goto fail;
+    }
+    *out = sim;
+    return 0;
+fail:
+    roadside_sim_free(sim);
+    return rc;
+}
+
+void roadside_sim_free(struct roadside_sim *sim)
+{
+    if (!sim)
+        return;
+    model_free(sim->model);
+    wire_parser_free(sim->parser);
+    free(sim);
+}
+
+int roadside_sim_frame(struct roadside_sim *sim, const uint8_t *gray, int w, int h, int stride,
+                       wire_frame_fn fn, void *ctx)
+{
+    int rc;
+    sim->fn = fn;
+    sim->ctx = ctx;
+    sim->cb_rc = 0;
+    rc = model_frame(sim->model, gray, w, h, stride, sim->ticks);
+    /* 30 frames/s at the board's pixel clock. */
+    sim->ticks += MODEL_CLOCK_HZ / 30;
+    sim->fn = NULL;
+    sim->ctx = NULL;
+    if (rc == MODEL_ERR_OUTPUT)
+        return sim->cb_rc ? sim->cb_rc : ROADSIDE_ERR_NOMEM;
+    if (rc)
+        return ROADSIDE_ERR_BOARD;
+    return sim->cb_rc;
+}
+
+void roadside_sim_stats(const struct roadside_sim *sim, struct wire_stats *out)
+{
+    wire_parser_stats(sim->parser, out);
+}

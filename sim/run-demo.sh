@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `make run`: the roadside job on the simulated board, end to end, in about a minute.
+#
+#   1. a synthetic drive-by clip: 4 vehicles in 5 s at 30 frames/s, 1280x720 (alpr scene)
+#   2. a demo store under build/demo/ with its first administrator (password from the
+#      environment, never on a command line) and a hotlist holding one of the clip's plates
+#   3. the simulated USB board (alpr-simboard, the board's C model behind umockdev) showing the
+#      clip at 30 frames/s, and alprd running against it through the real libusb driver
+#   4. the reads and the alert printed as they happen; at the end, how to query the store
+#
+# Environment: ALPR_BUILD (default build), ALPR_DEMO_ENGINE (model | rtl | pass, default model),
+# ALPR_DEMO_PASSWORD (the demo administrator's password; default: a random one, saved 0600 in
+# build/demo/admin-password).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/e2e_common.sh
+
+DEMO="$E2E_ROOT/build/demo"
+ENGINE=${ALPR_DEMO_ENGINE:-model}
+mkdir -p "$DEMO"
+chmod 700 "$DEMO"
+
+for p in "$ALPR" "$ALPRD" "$SIMBOARD"; do
+  if [[ ! -x $p ]]; then
+    echo "run-demo: $p is not built (run \`make\`; alprd needs the USB driver driver/alpr_dev.c)" >&2
+    exit 1
+  fi
+done
+
+if [[ ! -f $DEMO/admin-password ]]; then
+  (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$DEMO/admin-password")
+fi
+ALPR_DEMO_PASSWORD=$(cat "$DEMO/admin-password")
+export ALPR_DEMO_PASSWORD
+
+echo "== 1. a drive-by clip: 4 vehicles, 5 s at 30 frames/s, 1280x720"
+e2e_sequence "$DEMO/frames" 4 5 1280x720 "${ALPR_DEMO_SEED:-7}"
+echo "   ${#FRAMES[@]} frames in $DEMO/frames; the vehicles' plates: ${PLATES[*]}"
+
+echo "== 2. a demo store: $DEMO/alpr.db"
+e2e_store "$DEMO"
+HOT=${PLATES[1]:-${PLATES[0]}}
+e2e_hotlist "$DEMO" "$HOT"
+echo "   administrator 'admin' (password in $DEMO/admin-password), hotlist 'demo' with $HOT (stolen vehicle)"
+e2e_config "$DEMO/alprd.conf" 1280x720 DEMO-01
+
+echo "== 3. the simulated USB board ($ENGINE engine) at 30 frames/s, alprd against it"
+args=()
+for f in "${FRAMES[@]}"; do args+=(--image "$f"); done
+
+# Pretty-print alprd's JSON lines as they come.
+show() {
+  while IFS= read -r line; do
+    plate=$(sed -n 's/.*"plate":"\([^"]*\)".*/\1/p' <<<"$line")
+    case $line in
+    *'"event":"read"'*)
+      conf=$(sed -n 's/.*"confidence":\([0-9.]*\).*/\1/p' <<<"$line")
+      agree=$(sed -n 's/.*"frames_agree":\([0-9]*\).*/\1/p' <<<"$line")
+      seen=$(sed -n 's/.*"frames_seen":\([0-9]*\).*/\1/p' <<<"$line")
+      id=$(sed -n 's/.*"read_id":\([0-9]*\).*/\1/p' <<<"$line")
+      printf '   READ  #%-3s %-9s confidence %s, %s of %s frames agreed\n' "$id" "$plate" "$conf" "$agree" "$seen"
+      ;;
+    *'"event":"alert"'*)
+      reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$line")
+      printf '   ALERT %-9s on the hotlist (%s): UNVERIFIED - confirm against the official database before any enforcement\n' "$plate" "$reason"
+      echo "         $line"
+      ;;
+    *) echo "   $line" ;;
+    esac
+  done
+}
+
+"$SIMBOARD" --engine "$ENGINE" --fps 30 "${args[@]}" -- \
+  "$ALPRD" --config "$DEMO/alprd.conf" --db "$DB" --idle-exit 3 --show-reads \
+  2> >(tee "$DEMO/alprd.log" | grep --line-buffered -E 'health|error|alprd [0-9]|board|stopping' |
+    sed -u 's/^/   /' >&2) |
+  show
+wait
+
+echo "== 4. done. The store is $DB"
+n=$(grep -o 'summary frames=[0-9]* reads=[0-9]*' "$DEMO/alprd.log" | grep -o '[0-9]*$')
+echo "   ${n:-no} reads stored for unit DEMO-01 (the clip had ${#PLATES[@]} vehicles: ${PLATES[*]});"
+echo "   alprd's log: $DEMO/alprd.log"
+cat <<EOF
+
+Query it (every search is audited: purpose, crime type and incident number are required):
+
+  export ALPR_DB=$DB ALPR_SESSION_FILE=$DEMO/session
+  ALPR_PASSWORD=\$(cat $DEMO/admin-password) $ALPR login --user admin
+  $ALPR search $HOT --purpose stolen-vehicle --crime vehicle-theft --incident DEMO-0001
+  $ALPR search --unit DEMO-01 --from $(date -u +%F) --purpose investigation --crime robbery --incident 2026-000123
+  $ALPR search --show 1 --image /tmp/read-1.png --purpose investigation --crime robbery --incident 2026-000123
+  $ALPR alert list --state unverified
+  $ALPR audit verify
+
+EOF
