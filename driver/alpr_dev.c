@@ -492,6 +492,9 @@ static void free_stream(struct alpr_dev *d)
 
 /* ---- the event thread --------------------------------------------------------------------- */
 
+static int LIBUSB_CALL hotplug_cb(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event ev,
+                                  void *user);
+
 static void close_handle(struct alpr_dev *d)
 {
     libusb_release_interface(d->h, 0);
@@ -499,10 +502,42 @@ static void close_handle(struct alpr_dev *d)
     d->h = NULL;
 }
 
-/* Reopens the board after an unplug, restores its configuration and restarts the stream. Lock
- * held on entry and exit; released during the synchronous USB calls (nothing is in flight). */
+/* Registers the "board arrived" hotplug callback on d->ctx when reconnection by hotplug was
+ * asked for and libusb supports it here. */
+static void register_hotplug(struct alpr_dev *d)
+{
+    if (d->opts.reconnect && !d->opts.no_hotplug && libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
+        libusb_hotplug_register_callback(d->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, 0,
+                                         d->opts.vid, d->opts.pid, LIBUSB_HOTPLUG_MATCH_ANY,
+                                         hotplug_cb, d, &d->hotplug) == 0)
+        d->hotplug_registered = 1;
+}
+
+/* Replaces d->ctx by ctx (event thread, lock held, no handle open on the old one). */
+static void adopt_context(struct alpr_dev *d, libusb_context *ctx)
+{
+    if (d->hotplug_registered)
+        libusb_hotplug_deregister_callback(d->ctx, d->hotplug);
+    d->hotplug_registered = 0;
+    libusb_exit(d->ctx);
+    d->ctx = ctx;
+    register_hotplug(d);
+}
+
+/*
+ * Reopens the board after an unplug, restores its configuration and restarts the stream. Lock
+ * held on entry and exit; released during the synchronous USB calls (nothing is in flight).
+ *
+ * Where libusb has hotplug (Linux), its device list is kept up to date by the hotplug events
+ * alone and is not scanned again by libusb_get_device_list(): a lost "add" event (a netlink
+ * buffer overrun; under umockdev, a board process that cannot send uevents) would hide the
+ * board from this context for good, and polling would never find it. So when the board is not
+ * in d->ctx's list, a new context scans the bus, and if the board is there the device carries
+ * on with that context.
+ */
 static void try_reconnect(struct alpr_dev *d)
 {
+    libusb_context *fresh = NULL;
     libusb_device_handle *h = NULL;
     struct alpr_dev_info info;
     uint32_t shadow[CFG_LAST + 1], valid = d->shadow_valid, control = d->control_source;
@@ -514,19 +549,31 @@ static void try_reconnect(struct alpr_dev *d)
     pthread_mutex_unlock(&d->lock);
     err = find_and_open(d->ctx, d->opts.vid, d->opts.pid, d->serial[0] ? d->serial : NULL, timeout,
                         &h, &info);
+    if (err != 0 && libusb_init(&fresh) == 0) {
+        err = find_and_open(fresh, d->opts.vid, d->opts.pid, d->serial[0] ? d->serial : NULL,
+                            timeout, &h, &info);
+        if (err != 0) {
+            libusb_exit(fresh);
+            fresh = NULL;
+        }
+    }
     for (unsigned a = CFG_FIRST; err == 0 && a <= CFG_LAST; a++)
         if (valid & (1u << a))
             err = reg_write_sync(h, timeout, a, shadow[a]);
     if (err == 0 && streaming && !no_run)
         err = reg_write_sync(h, timeout, WIRE_REG_CONTROL, control | WIRE_CONTROL_RUN);
     pthread_mutex_lock(&d->lock);
-    if (err != 0) {
+    if (err != 0 || d->quit) {
         if (h) {
             libusb_release_interface(h, 0);
             libusb_close(h);
         }
+        if (fresh)
+            libusb_exit(fresh);
         return;
     }
+    if (fresh)
+        adopt_context(d, fresh);
     d->h = h;
     d->info = info;
     d->c.reconnects++;
@@ -634,11 +681,7 @@ int alpr_dev_open(const struct alpr_dev_open_opts *opts, struct alpr_dev **out)
         goto fail;
     memcpy(d->serial, d->info.serial, sizeof d->serial);
     d->c.connected = 1;
-    if (d->opts.reconnect && !d->opts.no_hotplug && libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
-        libusb_hotplug_register_callback(d->ctx, LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, 0,
-                                         d->opts.vid, d->opts.pid, LIBUSB_HOTPLUG_MATCH_ANY,
-                                         hotplug_cb, d, &d->hotplug) == 0)
-        d->hotplug_registered = 1;
+    register_hotplug(d);
     if (pthread_create(&d->thread, NULL, event_thread, d) != 0) {
         err = ALPR_DEV_ERR_NOMEM;
         goto fail;
@@ -658,10 +701,12 @@ void alpr_dev_close(struct alpr_dev *d)
     if (d->streaming)
         (void)alpr_dev_stop(d);
     if (d->thread_started) {
+        libusb_context *ctx;
         pthread_mutex_lock(&d->lock);
         d->quit = 1;
+        ctx = d->ctx; /* the event thread changes it only with the lock held and quit clear */
         pthread_mutex_unlock(&d->lock);
-        libusb_interrupt_event_handler(d->ctx);
+        libusb_interrupt_event_handler(ctx);
         pthread_join(d->thread, NULL);
     }
     if (d->hotplug_registered)

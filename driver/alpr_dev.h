@@ -75,7 +75,9 @@ struct alpr_dev_open_opts {
     const char *serial;          /* NULL: the first board found */
     unsigned control_timeout_ms; /* register access timeout (0: 1000) */
     int reconnect;               /* after an unplug, reopen the same board when it comes back */
-    unsigned poll_ms;            /* reconnection polling interval (0: 200) */
+    unsigned poll_ms;            /* reconnection polling interval (0: 200); a poll that does not
+                                    find the board in libusb's list scans the bus anew (a lost
+                                    hotplug event does not hide the board for good) */
     int no_hotplug;              /* reconnect by polling only, even where libusb has hotplug */
 };
 

@@ -55,3 +55,9 @@ $(B)/tests/usb/cli_device: sim/usb.mk tests/usb/cli_device.sh
 PROGRAMS += $(SIMBOARD)
 TEST_PROGS += $(USB_TESTS) $(B)/tests/usb/cli_device
 BENCH_PROGS += $(BENCH_USB)
+
+# The host side of the reconnection test across processes (test_usb_replug runs it as a child).
+REPLUG_CLIENT := $(B)/tests/usb/replug_client
+$(REPLUG_CLIENT): $(B)/tests/usb/replug_client.o $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(B)/tests/usb/test_usb_replug $(B)/tests/usb/cli_device: | $(REPLUG_CLIENT)

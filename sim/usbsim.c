@@ -1,10 +1,13 @@
 /*
  * usbsim: device side of the simulated USB board (see usbsim.h).
  *
- * The output FIFO of the board is `q`: the bytes of the frame being sent. A frame is processed
- * whole at its start of frame (the engines are functions of the whole image), its chunks are
- * queued, and usbsim_stream_read() hands them out in pieces of any size. Faults are applied to
- * the queued bytes of a frame before the first of them goes out.
+ * The output FIFO of the board is `q`: the bytes of the frame being sent. The pass-through
+ * engine queues a frame whole at its start of frame; the model and the RTL are fed row by row
+ * and their chunks pass through engine_out(), which renumbers them when frames were dropped
+ * (the engines never see a dropped frame). usbsim_stream_read() hands the bytes out in pieces
+ * of any size. Faults are applied to the queued bytes of a frame (processed whole) before the
+ * first of them goes out. The camera (camera_frame) runs on its own clock: RUN, RESET and a
+ * power cycle do not rewind it.
  */
 #include "usbsim.h"
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #define DEFAULT_CLOCK_HZ 74250000u
 #define PASS_PLANES      1u
@@ -37,12 +41,26 @@ struct usbsim {
     uint32_t cnt_inject_err;
     int sticky_overflow, sticky_truncated;
 
-    /* Camera. */
-    uint64_t camera_index; /* frames taken from the camera so far */
-    uint32_t frame_no;     /* next FRAME_HEAD number */
+    /* Camera. It runs on whatever the board does (RUN, RESET, unplug): only camera_index and
+     * next_due_ns say where it is. */
+    uint64_t camera_index; /* frames the camera has shown so far (seen by the board or not) */
+    uint32_t frame_no;     /* next FRAME_HEAD number (pass-through engine) */
     uint64_t reset_ns;     /* time of the last RESET (timestamps count from it) */
     int reset_known;
-    uint64_t next_due_ns; /* fps > 0: start of the next camera frame */
+    uint64_t next_due_ns;   /* fps > 0: start of the camera's next frame; 0: not started yet */
+    uint64_t free_since_ns; /* when the output last became free (0: since power-up) */
+    int run_edge;           /* RUN rose: frames that passed while not running were not seen */
+
+    /* Frames dropped because the output was busy, with the model and RTL engines, which never
+     * see them: their count goes into CNT_DROPPED and their numbers are skipped by adding
+     * `skip` to the frame number of the engine's FRAME_HEAD and FRAME_TAIL (tail CRC fixed up)
+     * as the chunks leave the engine (engine_out). */
+    uint32_t skip;                    /* frames dropped since RESET or power-up */
+    uint8_t rw_chunk[WIRE_MAX_CHUNK]; /* the engine's chunk being received */
+    size_t rw_have, rw_need;
+    int rw_in_frame;             /* a FRAME_HEAD was renumbered: its frame's chunks are summed */
+    uint32_t rw_skip;            /* skip latched at that FRAME_HEAD */
+    uLong rw_crc_in, rw_crc_out; /* CRC-32 of the frame's chunks as received and as sent */
 
     /* Frame in progress (model and RTL engines, row by row). */
     const struct image *cur; /* NULL: none */
@@ -150,6 +168,89 @@ static int q_out(void *ctx, const uint8_t *data, size_t n)
     return 0;
 }
 
+static void board_reset(struct usbsim *s);
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The engine's chunk in rw_chunk[0..rw_have) is complete: renumber it when frames were skipped,
+ * and queue it. */
+static int engine_chunk(struct usbsim *s)
+{
+    uint8_t *c = s->rw_chunk, *pl = c + WIRE_CHUNK_HEADER_LEN;
+    size_t n = s->rw_have;
+    uint8_t type = c[2];
+    if (type == WIRE_FRAME_HEAD && n >= WIRE_CHUNK_HEADER_LEN + 8) {
+        s->rw_in_frame = s->skip != 0;
+        s->rw_skip = s->skip;
+        if (s->rw_in_frame) {
+            s->rw_crc_in = crc32(0L, c, (uInt)n);
+            put_u32(pl + 4, get_u32(pl + 4) + s->rw_skip);
+            s->rw_crc_out = crc32(0L, c, (uInt)n);
+        }
+    } else if (s->rw_in_frame && type == WIRE_FRAME_TAIL &&
+               n == WIRE_CHUNK_HEADER_LEN + WIRE_TAIL_LEN) {
+        /* The CRC covers the frame through byte 11 of the tail; a CRC that was wrong stays
+         * wrong by the same difference. */
+        uLong in = crc32(s->rw_crc_in, c, WIRE_CHUNK_HEADER_LEN + 12), out;
+        put_u32(pl, get_u32(pl) + s->rw_skip);
+        out = crc32(s->rw_crc_out, c, WIRE_CHUNK_HEADER_LEN + 12);
+        put_u32(pl + 12, get_u32(pl + 12) ^ (uint32_t)in ^ (uint32_t)out);
+        s->rw_in_frame = 0;
+    } else if (s->rw_in_frame) {
+        s->rw_crc_in = crc32(s->rw_crc_in, c, (uInt)n);
+        s->rw_crc_out = crc32(s->rw_crc_out, c, (uInt)n);
+    }
+    s->rw_have = s->rw_need = 0;
+    return q_out(s, c, n);
+}
+
+/* Output of the model and RTL engines: cut into chunks for engine_chunk(). Bytes that do not
+ * start a chunk header go out unchanged, one at a time, until a header turns up (after RESET
+ * cut a chunk of the RTL's in two). */
+static int engine_out(void *ctx, const uint8_t *data, size_t n)
+{
+    struct usbsim *s = ctx;
+    while (n > 0) {
+        size_t want = s->rw_need ? s->rw_need : WIRE_CHUNK_HEADER_LEN, take = want - s->rw_have;
+        if (take > n)
+            take = n;
+        memcpy(s->rw_chunk + s->rw_have, data, take);
+        s->rw_have += take;
+        data += take;
+        n -= take;
+        if (s->rw_have < want)
+            break;
+        if (!s->rw_need) {
+            struct wire_chunk_header h;
+            if (wire_get_header(s->rw_chunk, &h) != 0) {
+                s->rw_in_frame = 0;
+                if (q_out(s, s->rw_chunk, 1) != 0)
+                    return -1;
+                memmove(s->rw_chunk, s->rw_chunk + 1, WIRE_CHUNK_HEADER_LEN - 1);
+                s->rw_have = WIRE_CHUNK_HEADER_LEN - 1;
+                continue;
+            }
+            s->rw_need = WIRE_CHUNK_HEADER_LEN + (size_t)h.len;
+            if (s->rw_have < s->rw_need)
+                continue;
+        }
+        if (engine_chunk(s) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int usbsim_new(const struct usbsim_config *cfg, struct usbsim **out)
 {
     struct usbsim *s;
@@ -170,7 +271,7 @@ int usbsim_new(const struct usbsim_config *cfg, struct usbsim **out)
         free(s);
         return USBSIM_ERR_ENGINE;
     }
-    if (cfg->engine == USBSIM_ENGINE_MODEL && model_new(q_out, s, &s->model) != 0) {
+    if (cfg->engine == USBSIM_ENGINE_MODEL && model_new(engine_out, s, &s->model) != 0) {
         free(s);
         return USBSIM_ERR_NOMEM;
     }
@@ -181,6 +282,42 @@ int usbsim_new(const struct usbsim_config *cfg, struct usbsim **out)
     wire_writer_init(&s->w, q_out, s);
     s->rng = 0x12345678u;
     *out = s;
+    return 0;
+}
+
+int usbsim_power_cycle(struct usbsim *s)
+{
+    struct model *m = NULL;
+    struct usbsim_engine_ops ops = {0};
+    if (s->cfg.engine == USBSIM_ENGINE_MODEL && model_new(engine_out, s, &m) != 0)
+        return USBSIM_ERR_NOMEM;
+    if (s->cfg.engine == USBSIM_ENGINE_RTL &&
+        (s->cfg.make_engine(&ops) != 0 || !ops.row || !ops.reg_read || !ops.reg_write)) {
+        if (ops.destroy)
+            ops.destroy(ops.ctx);
+        return USBSIM_ERR_ENGINE;
+    }
+    if (s->model) {
+        model_free(s->model);
+        s->model = m;
+    }
+    if (s->ops.row) {
+        if (s->ops.destroy)
+            s->ops.destroy(s->ops.ctx);
+        s->ops = ops;
+    }
+    /* Everything of the board goes back to power-up; the camera (camera_index, next_due_ns)
+     * and the armed faults stay. */
+    reset_registers(s);
+    board_reset(s);
+    s->cnt_frames = s->cnt_dropped = s->cnt_overflow = s->cnt_proto = 0;
+    s->cnt_truncated = s->cnt_records = s->cnt_inject_err = 0;
+    s->sticky_overflow = s->sticky_truncated = 0;
+    s->free_since_ns = 0;
+    s->run_edge = 0;
+    s->q_oom = 0;
+    s->inj_desync = 0;
+    image_free(&s->inj_frame);
     return 0;
 }
 
@@ -209,6 +346,12 @@ int usbsim_reg_read(struct usbsim *s, unsigned addr, uint32_t *value)
             return USBSIM_ERR_STALL;
         if (addr == WIRE_REG_STATUS && (s->q_pos < s->q_len || s->cur))
             v |= WIRE_STATUS_IN_FRAME; /* the output FIFO still holds the frame */
+        /* What the engine cannot see: frames dropped while the output was busy, and (RTL,
+         * which has no injection path) malformed injection chunks. Counters wrap. */
+        if (addr == WIRE_REG_CNT_DROPPED)
+            v += s->cnt_dropped;
+        if (addr == WIRE_REG_CNT_INJECT_ERR && !s->model)
+            v += s->cnt_inject_err;
         *value = v;
         return 0;
     }
@@ -296,8 +439,10 @@ static void board_reset(struct usbsim *s)
     s->q_len = s->q_pos = 0;
     s->w.seq = 0;
     s->frame_no = 0;
+    s->skip = 0;
+    s->rw_have = s->rw_need = 0;
+    s->rw_in_frame = 0;
     s->reset_known = 0;
-    s->next_due_ns = 0;
     s->inj_have = s->inj_need = 0;
     s->inj_ready = 0;
     s->inj_rows = 0;
@@ -326,8 +471,10 @@ int usbsim_reg_write(struct usbsim *s, unsigned addr, uint32_t v)
         if (s->model ? model_reg_write(s->model, addr, v) != 0
                      : s->ops.reg_write(s->ops.ctx, addr, v) != 0)
             return USBSIM_ERR_STALL;
+        if (addr == WIRE_REG_CONTROL && (v & WIRE_CONTROL_CLEAR_COUNTERS))
+            s->cnt_dropped = s->cnt_inject_err = 0;
         if (addr == WIRE_REG_CONTROL && (v & WIRE_CONTROL_RUN) && !(before & WIRE_CONTROL_RUN))
-            s->next_due_ns = 0;
+            s->run_edge = 1;
         return 0;
     }
     switch (addr) {
@@ -342,7 +489,7 @@ int usbsim_reg_write(struct usbsim *s, unsigned addr, uint32_t v)
             s->sticky_overflow = s->sticky_truncated = 0;
         }
         if ((v & WIRE_CONTROL_RUN) && !(s->control & WIRE_CONTROL_RUN))
-            s->next_due_ns = 0; /* the camera's next frame starts now */
+            s->run_edge = 1;
         s->control = v & (WIRE_CONTROL_RUN | WIRE_CONTROL_SOURCE_INJECT);
         return 0;
     case WIRE_REG_FRAME_SIZE:
@@ -534,33 +681,69 @@ static int apply_faults(struct usbsim *s, size_t from)
     return 0;
 }
 
-/* Whether the camera has a frame for us at now_ns; sets *img. Counts frames dropped because
- * the output was busy when their time came (fps > 0). */
-static const struct image *camera_frame(struct usbsim *s, uint64_t now_ns)
+/* Whether the camera (not the injection) still has a frame to show. */
+static int camera_has_frame(const struct usbsim *s)
 {
-    if (control(s) & WIRE_CONTROL_SOURCE_INJECT)
-        return s->inj_ready ? &s->inj_frame : NULL;
     if (s->cfg.nframes == 0)
-        return NULL;
+        return 0;
     if (s->cfg.count && s->camera_index >= s->cfg.count)
-        return NULL;
-    if (!s->cfg.loop && s->camera_index >= s->cfg.nframes)
-        return NULL;
+        return 0;
+    return s->cfg.loop || s->camera_index < s->cfg.nframes;
+}
+
+/* A camera frame started while the output was busy: dropped whole, counted, its number
+ * skipped (PROTOCOL.md sections 3.2 and 5). */
+static void camera_drop(struct usbsim *s)
+{
+    s->camera_index++;
+    s->cnt_dropped++;
+    if (s->model || s->ops.row)
+        s->skip++; /* the engine never sees it: engine_out renumbers its frames */
+    else
+        s->frame_no++;
+}
+
+/*
+ * The camera frame that starts now, if any (NULL: none at now_ns); *sof_ns gets its start of
+ * frame. With fps > 0 the camera runs freely, frame k of its timeline at next_due_ns: a frame
+ * whose start passed while the board was not running was not seen (no number, no count); one
+ * whose start passed while the output was busy (before free_since_ns) is dropped; the first
+ * whose start found the output free is the one processed.
+ */
+static const struct image *camera_frame(struct usbsim *s, uint64_t now_ns, uint64_t *sof_ns)
+{
+    uint64_t period;
+    *sof_ns = now_ns;
+    if (control(s) & WIRE_CONTROL_SOURCE_INJECT) {
+        s->run_edge = 0;
+        return s->inj_ready ? &s->inj_frame : NULL;
+    }
     if (s->cfg.fps > 0) {
-        uint64_t period = (uint64_t)(1e9 / s->cfg.fps);
+        period = (uint64_t)(1e9 / s->cfg.fps);
+        if (period == 0)
+            period = 1;
         if (s->next_due_ns == 0)
-            s->next_due_ns = now_ns;
-        if (now_ns < s->next_due_ns)
-            return NULL;
-        /* Every start of frame that passed while the output was busy is a dropped frame. */
-        while (now_ns >= s->next_due_ns + period &&
-               !(s->cfg.count && s->camera_index + 1 >= s->cfg.count)) {
-            s->next_due_ns += period;
-            s->camera_index++;
-            s->frame_no++;
-            s->cnt_dropped++;
+            s->next_due_ns = now_ns; /* the camera's first frame */
+        if (s->run_edge) {
+            while (s->next_due_ns < now_ns && camera_has_frame(s)) {
+                s->camera_index++;
+                s->next_due_ns += period;
+            }
+            s->free_since_ns = now_ns;
+            s->run_edge = 0;
         }
+        while (s->next_due_ns < s->free_since_ns && camera_has_frame(s)) {
+            camera_drop(s);
+            s->next_due_ns += period;
+        }
+        if (now_ns < s->next_due_ns || !camera_has_frame(s))
+            return NULL;
+        *sof_ns = s->next_due_ns;
         s->next_due_ns += period;
+    } else {
+        s->run_edge = 0;
+        if (!camera_has_frame(s))
+            return NULL;
     }
     return &s->cfg.frames[s->camera_index++ % s->cfg.nframes];
 }
@@ -572,7 +755,7 @@ static int engine_row(struct usbsim *s)
     int y = s->cur_row, w = img->width, h = img->height;
     const uint8_t *px = img->pixels + (size_t)y * (size_t)w;
     if (s->ops.row)
-        return s->ops.row(s->ops.ctx, px, w, y, h, q_out, s) == 0 ? 0 : USBSIM_ERR_NOMEM;
+        return s->ops.row(s->ops.ctx, px, w, y, h, engine_out, s) == 0 ? 0 : USBSIM_ERR_NOMEM;
     for (int x = 0; x < w; x++) {
         unsigned mk = (x == 0 && y == 0 ? MODEL_PX_SOF : 0) | (x == w - 1 ? MODEL_PX_EOL : 0);
         if (model_pixel(s->model, px[x], mk, s->cur_ts) != 0)
@@ -614,12 +797,14 @@ static int faults_armed(const struct usbsim *s)
 /* Starts the camera's next frame if there is one; a faulted frame is processed whole. */
 static int start_frame(struct usbsim *s, uint64_t now_ns)
 {
-    const struct image *img = camera_frame(s, now_ns);
+    uint64_t sof_ns;
+    const struct image *img = camera_frame(s, now_ns, &sof_ns);
     uint64_t ts;
     int err;
     if (!img)
         return 0;
-    ts = (uint64_t)((double)(now_ns - s->reset_ns) * s->cfg.clock_hz / 1e9);
+    ts = sof_ns > s->reset_ns ? (uint64_t)((double)(sof_ns - s->reset_ns) * s->cfg.clock_hz / 1e9)
+                              : 0;
     if (control(s) & WIRE_CONTROL_SOURCE_INJECT) {
         /* The injected frame becomes ours: the host may send the next one meanwhile. */
         image_free(&s->cur_owned);
@@ -677,6 +862,8 @@ long usbsim_stream_read(struct usbsim *s, uint8_t *buf, size_t max, uint64_t now
     memcpy(buf, s->q + s->q_pos, n);
     s->q_pos += n;
     s->stats.bytes_read += n;
+    if (s->q_pos == s->q_len && !s->cur)
+        s->free_since_ns = now_ns; /* the frame's last byte went out */
     return (long)n;
 }
 

@@ -71,7 +71,10 @@ struct usbsim_config {
     size_t nframes;
     int loop;          /* start over after the last frame (else the camera goes dark) */
     uint64_t count;    /* stop the camera after this many frames (0: no limit) */
-    double fps;        /* camera frame rate; 0: a new frame as soon as the output is free */
+    double fps;        /* camera frame rate; 0: a new frame as soon as the output is free.
+                          With fps > 0 a frame whose start comes while the output is still busy
+                          sending the last one is dropped, counted in CNT_DROPPED and its frame
+                          number skipped, with every engine (PROTOCOL.md sections 3.2, 5) */
     uint32_t clock_hz; /* timestamp clock reported in CLOCK_HZ (0: 74 250 000) */
 };
 
@@ -104,6 +107,16 @@ int usbsim_new(const struct usbsim_config *cfg, struct usbsim **out) USBSIM_WARN
 void usbsim_free(struct usbsim *s);
 
 /*
+ * Power cycle (the USB plug pulled and put back; the board is bus powered): the engine, the
+ * registers, counters, output FIFO, chunk and frame numbering and the injection go back to
+ * their power-up state. The camera does not: it continues where it was, and with fps > 0 the
+ * frames whose start passes before the host sets RUN again are not seen by the board (lost to
+ * the host, neither numbered nor counted). Armed faults stay armed. Returns 0, or
+ * USBSIM_ERR_NOMEM / USBSIM_ERR_ENGINE (a new engine could not be made; nothing changed).
+ */
+int usbsim_power_cycle(struct usbsim *s) USBSIM_WARN_UNUSED;
+
+/*
  * READ_REG: returns 0 and sets *value, or USBSIM_ERR_STALL for an unknown register.
  */
 int usbsim_reg_read(struct usbsim *s, unsigned addr, uint32_t *value) USBSIM_WARN_UNUSED;
@@ -118,9 +131,9 @@ int usbsim_reg_write(struct usbsim *s, unsigned addr, uint32_t value) USBSIM_WAR
  * the queued bytes run out, the engine goes on with the frame in progress, row by row, for at
  * most about USBSIM_STEP_NS (so a slow engine such as the RTL never holds the caller for a whole
  * frame), or, when the board runs and no frame is in progress, starts the camera's next frame
- * (with fps > 0 only once its time has come; frames whose time passed while the output was busy
- * are dropped and counted, as on the board). A frame with a fault armed is processed whole.
- * Returns the number of bytes written (0: no data now), or USBSIM_ERR_NOMEM.
+ * (with fps > 0 only once its time has come; frames whose start passed while the output was
+ * busy are dropped, counted and their numbers skipped, as on the board). A frame with a fault armed
+ * is processed whole. Returns the number of bytes written (0: no data now), or USBSIM_ERR_NOMEM.
  */
 #define USBSIM_STEP_NS 2000000u
 long usbsim_stream_read(struct usbsim *s, uint8_t *buf, size_t max, uint64_t now_ns);
@@ -134,7 +147,8 @@ int usbsim_busy(const struct usbsim *s);
 /*
  * Bulk OUT (test-frame injection, PROTOCOL.md section 4): n bytes of INJ_HEAD / INJ_ROW chunks.
  * A complete injected frame becomes the camera's next frame when CONTROL.SOURCE is 1.
- * Malformed chunks are counted in CNT_INJECT_ERR. Returns 0 or USBSIM_ERR_NOMEM.
+ * Malformed chunks are counted in CNT_INJECT_ERR (with every engine). Returns 0 or
+ * USBSIM_ERR_NOMEM.
  */
 int usbsim_inject_write(struct usbsim *s, const uint8_t *data, size_t n) USBSIM_WARN_UNUSED;
 

@@ -71,6 +71,8 @@ struct usbboard {
     unsigned next_devnum;
     int in_halted;
     int announce; /* send an "add" uevent at the next plug (not the first) */
+    int uevents;  /* this process runs under the umockdev preload: uevents can be sent */
+    int warned;   /* the "no uevents" note was printed */
     struct usbboard_stats stats;
 };
 
@@ -694,6 +696,39 @@ static char *hex(const uint8_t *p, size_t n, char *out)
     return out;
 }
 
+/*
+ * Whether the umockdev preload library is loaded in this process. umockdev_testbed_uevent()
+ * looks the device up through the preload's /sys redirection; without it the uevent fails
+ * ("uevent_sender_send: No such device") and no client hears of the unplug or the replug.
+ */
+static int preload_loaded(void)
+{
+    char line[512];
+    int found = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, "libumockdev-preload") != NULL;
+    fclose(f);
+    return found;
+}
+
+/* Sends a uevent for the board where this process can; says once when it cannot. */
+static void send_uevent(struct usbboard *b, const char *action)
+{
+    if (b->uevents) {
+        umockdev_testbed_uevent(b->tb, "/sys" SYSPATH, action);
+        return;
+    }
+    if (!b->warned)
+        fprintf(stderr,
+                "usbboard: not running under the umockdev preload library: no %s uevent "
+                "(clients find the board by polling; see usbboard_child_env)\n",
+                action);
+    b->warned = 1;
+}
+
 /* Adds the device at b->next_devnum to the testbed and attaches a handler. Lock not held. */
 static int plug_in(struct usbboard *b)
 {
@@ -755,7 +790,7 @@ static int plug_in(struct usbboard *b)
     b->in_halted = 0;
     g_mutex_unlock(&b->lock);
     if (b->announce)
-        umockdev_testbed_uevent(b->tb, "/sys" SYSPATH, "add");
+        send_uevent(b, "add");
     b->announce = 1;
     return 0;
 }
@@ -791,6 +826,7 @@ int usbboard_new(const struct usbboard_config *cfg, struct usbboard **out)
     g_queue_init(&b->ctl_held);
     b->plugs = g_ptr_array_new();
     b->next_devnum = 2;
+    b->uevents = preload_loaded();
     if (usbsim_new(&cfg->sim, &b->sim) != 0) {
         err = USBBOARD_ERR_SIM;
         goto fail;
@@ -841,26 +877,23 @@ int usbboard_unplug(struct usbboard *b)
     b->plug = NULL;
     kill_all(b);
     g_mutex_unlock(&b->lock);
-    umockdev_testbed_uevent(b->tb, "/sys" SYSPATH, "remove");
+    send_uevent(b, "remove");
     umockdev_testbed_remove_device(b->tb, "/sys" SYSPATH);
     return 0;
 }
 
 int usbboard_replug(struct usbboard *b)
 {
-    struct usbsim *fresh;
     g_mutex_lock(&b->lock);
     if (b->plug) {
         g_mutex_unlock(&b->lock);
         return USBBOARD_ERR_STATE;
     }
-    /* Power-up state: a new device side (registers at reset, frame source from the start). */
-    if (usbsim_new(&b->cfg.sim, &fresh) != 0) {
+    /* Power-up state (registers at reset, numbering from 0); the camera goes on where it was. */
+    if (usbsim_power_cycle(b->sim) != 0) {
         g_mutex_unlock(&b->lock);
         return USBBOARD_ERR_SIM;
     }
-    usbsim_free(b->sim);
-    b->sim = fresh;
     g_mutex_unlock(&b->lock);
     return plug_in(b);
 }

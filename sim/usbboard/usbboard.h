@@ -72,6 +72,9 @@ struct usbboard;
 
 /*
  * Creates the testbed (this sets $UMOCKDEV_DIR in the environment) and plugs the board in.
+ * uevents ("remove" at unplug, "add" at replug) can only be sent by a process that runs under
+ * the umockdev preload library; without it the board sends none (and says so once on stderr):
+ * clients then learn of an unplug from ENODEV and find the board again only by scanning.
  * Returns 0 and sets *out, or a negative usbboard_error.
  */
 int usbboard_new(const struct usbboard_config *cfg, struct usbboard **out)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `alpr device` against the simulated board (alpr-simboard): list, info, read, write, stalls,
-# counters, stream to files, injection, exit codes. Usage: tests/usb/cli_device.sh BUILD_DIR
+# counters, stream to files, injection, exit codes, and the driver's reconnection in another
+# process than the board's. Usage: tests/usb/cli_device.sh BUILD_DIR
 # Prints one line per check and the closing "N passed, N failed" line.
 set -u
 B=${1:-build}
@@ -51,5 +52,23 @@ check "unplugged in mid-stream: the error says so" grep -q "the board went away"
 out=$(board --scenes 1 --unplug-after-ms 100 --replug-after-ms 100 -- \
   sh -c "sleep 0.5; '$ALPR' device list" 2>/dev/null)
 check "replugged: back at the next device number" grep -q "bus 001 device 003" <<<"$out"
+# Reconnection across processes with the board under the preload (uevents reach the host): the
+# driver in the command reopens the board by itself, after a scripted unplug and by signals.
+CLIENT="$B/tests/usb/replug_client"
+out=$(board --scenes 1 --loop --fps 20 --unplug-after-ms 600 --replug-after-ms 300 -- \
+  "$CLIENT" 3 10000 2>/dev/null)
+check "replug (--unplug/--replug-after-ms): the driver reconnects and streams" \
+  test "$(grep -c '^event ' <<<"$out")" -eq 2 -a "$(grep -A3 'event reconnected' <<<"$out" | grep -c '^frame')" -eq 3
+"$SIM" --serial CLI-TEST-01 --scenes 1 --loop --fps 20 -- "$CLIENT" --polling 3 10000 \
+  >"$tmp/sig.out" 2>/dev/null & # not through board(): $! must be alpr-simboard itself
+simpid=$!
+for _ in $(seq 100); do grep -q '^frame' "$tmp/sig.out" && break; sleep 0.1; done
+kill -USR1 $simpid
+sleep 0.3
+kill -USR2 $simpid
+wait $simpid
+rc=$?
+check "replug by SIGUSR1/SIGUSR2: the driver reconnects and streams (polling)" \
+  test $rc -eq 0 -a "$(grep -c '^event reconnected' "$tmp/sig.out")" -eq 1
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -472,6 +472,44 @@ static void test_unplug_no_reconnect(void)
     REQUIRE(usbboard_replug(board) == 0);
 }
 
+/*
+ * The camera at 100 frames/s and a host that takes 64 bytes every 0.2 ms (a 96 x 64 frame
+ * then takes about two camera periods to leave): frames whose start comes while the output
+ * is busy are dropped whole, counted in CNT_DROPPED, and their numbers skipped, so that every
+ * delivered frame's number is its camera frame's (PROTOCOL.md sections 3.2 and 5).
+ */
+static void paced_check(enum usbsim_engine e)
+{
+    enum { PW = 96, PH = 64, PN = 24 };
+    struct image fr[PN];
+    struct usbsim_config cfg = {.engine = e, .frames = fr, .nframes = PN, .fps = 100};
+    struct usbtest_paced r;
+    REQUIRE(usbtest_frames(fr, PN, PW, PH) == 0);
+    int err = usbtest_paced_run(&cfg, PW, PH, 64, 200000, 2500, &r);
+    for (int i = 0; i < PN; i++)
+        image_free(&fr[i]);
+    REQUIRE(err == 0);
+    CHECK(r.delivered >= PN / 4);
+    CHECK(r.cnt_dropped >= PN / 4);
+    CHECK_EQ_INT(r.delivered + (int)r.cnt_dropped, PN); /* every camera frame accounted for */
+    CHECK_EQ_INT(r.cnt_frames, r.delivered);
+    CHECK(r.in_order);
+    CHECK_EQ_INT(r.images_ok, r.delivered); /* frame number = camera frame */
+    CHECK(r.wire.frame_gaps > 0 && r.wire.frame_gaps <= r.cnt_dropped); /* the host sees gaps */
+    CHECK_EQ_INT(r.wire.crc_errors, 0);
+    CHECK_EQ_INT(r.wire.malformed, 0);
+}
+
+static void test_fps_drops_model(void)
+{
+    paced_check(USBSIM_ENGINE_MODEL);
+}
+
+static void test_fps_drops_pass(void)
+{
+    paced_check(USBSIM_ENGINE_PASS);
+}
+
 int main(int argc, char **argv)
 {
     struct usbboard_config cfg = {.serial = SERIAL};
@@ -506,6 +544,8 @@ int main(int argc, char **argv)
     RUN(test_unplug_replug_hotplug);
     RUN(test_unplug_replug_polling);
     RUN(test_unplug_no_reconnect);
+    RUN(test_fps_drops_model);
+    RUN(test_fps_drops_pass);
     usbboard_free(board);
     for (int i = 0; i < NFRAMES; i++) {
         image_free(&frames[i]);

@@ -117,3 +117,55 @@ int usbtest_match(const struct wire_frame *f, const struct wire_frame *refs, int
            f->tail.records == r->tail.records && f->tail.found == r->tail.found &&
            f->tail.flags == r->tail.flags;
 }
+
+struct paced_ctx {
+    const struct usbsim_config *cfg;
+    struct usbtest_paced *r;
+    int have_last;
+    uint32_t last;
+};
+
+static int paced_frame(void *ctx, const struct wire_frame *f)
+{
+    struct paced_ctx *c = ctx;
+    uint32_t n = f->head.frame;
+    const struct image *im = n < c->cfg->nframes ? &c->cfg->frames[n] : NULL;
+    c->r->delivered++;
+    if (c->have_last && n <= c->last)
+        c->r->in_order = 0;
+    c->have_last = 1;
+    c->last = n;
+    if (im && f->pixels_len == (size_t)im->width * (size_t)im->height &&
+        memcmp(f->pixels, im->pixels, f->pixels_len) == 0)
+        c->r->images_ok++;
+    return 0;
+}
+
+int usbtest_paced_run(const struct usbsim_config *cfg, int w, int h, size_t piece, uint64_t step_ns,
+                      int steps, struct usbtest_paced *out)
+{
+    struct usbtest_paced r = {.in_order = 1};
+    struct paced_ctx c = {.cfg = cfg, .r = &r};
+    struct usbsim *s = NULL;
+    struct wire_parser *p = NULL;
+    uint8_t *buf = malloc(piece);
+    uint64_t t = 1000000000u;
+    int ok = buf && usbsim_new(cfg, &s) == 0 && wire_parser_new(0, &p) == 0 &&
+             usbsim_reg_write(s, WIRE_REG_FRAME_SIZE, (uint32_t)h << 16 | (uint32_t)w) == 0 &&
+             usbsim_reg_write(s, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0;
+    for (int i = 0; ok && i < steps; i++, t += step_ns) {
+        long k = usbsim_stream_read(s, buf, piece, t);
+        ok = k >= 0 && (k == 0 || wire_parser_feed(p, buf, (size_t)k, paced_frame, &c, NULL) >= 0);
+    }
+    ok = ok && usbsim_reg_read(s, WIRE_REG_CNT_FRAMES, &r.cnt_frames) == 0 &&
+         usbsim_reg_read(s, WIRE_REG_CNT_DROPPED, &r.cnt_dropped) == 0;
+    if (ok)
+        wire_parser_stats(p, &r.wire);
+    wire_parser_free(p);
+    usbsim_free(s);
+    free(buf);
+    if (!ok)
+        return -1;
+    *out = r;
+    return 0;
+}

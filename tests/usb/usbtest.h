@@ -9,6 +9,7 @@
 #define USBTEST_H
 
 #include "image.h"
+#include "usbsim.h"
 #include "wire.h"
 
 /*
@@ -37,5 +38,25 @@ int usbtest_reference(const struct image *frames, int n, struct wire_frame *out)
  * camera does not restart with the board's frame numbering): same size, pixels, records, found.
  */
 int usbtest_match(const struct wire_frame *f, const struct wire_frame *refs, int n);
+
+/* What usbtest_paced_run() saw. */
+struct usbtest_paced {
+    int delivered;          /* frames the parser delivered */
+    int in_order;           /* their numbers strictly increase */
+    int images_ok;          /* delivered frames whose pixels are camera image `number` */
+    uint32_t cnt_frames;    /* CNT_FRAMES at the end */
+    uint32_t cnt_dropped;   /* CNT_DROPPED at the end */
+    struct wire_stats wire; /* the parser's counters (frame_gaps: numbers never seen) */
+};
+
+/*
+ * Runs the device side alone (no USB) with cfg (its frames: every camera frame a distinct
+ * image, shown once: cfg->loop must be 0) at frame size w x h on a simulated clock: every call
+ * of usbsim_stream_read() takes at most `piece` bytes and advances the clock by step_ns, for
+ * `steps` calls. A host that slow keeps the output busy past the next camera frame's start, so
+ * frames are dropped. Returns 0 and fills *out, or -1 (the board could not be made or set up).
+ */
+int usbtest_paced_run(const struct usbsim_config *cfg, int w, int h, size_t piece, uint64_t step_ns,
+                      int steps, struct usbtest_paced *out);
 
 #endif
