@@ -50,6 +50,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: e2e_replug DIR FPS UNPLUG_AFTER DOWN_MS -- COMMAND [ARGS]\n");
         return 2;
     }
+    /* Unplug and replug announce themselves by uevents, which need the preload library here. */
+    if (usbboard_reexec_preloaded(argv) != 0) {
+        perror("e2e_replug: re-exec under the umockdev preload library");
+        return 1;
+    }
     double fps = atof(argv[2]);
     unsigned long after = strtoul(argv[3], NULL, 10);
     long down_ms = atol(argv[4]);

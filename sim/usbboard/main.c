@@ -159,14 +159,9 @@ int main(int argc, char **argv)
 
     /* Run under the umockdev preload ourselves too: unplug and replug send uevents, which only
      * work in a preloaded process. The command inherits the environment. */
-    {
-        const char *pre = getenv("LD_PRELOAD");
-        if (!pre || !strstr(pre, "libumockdev-preload")) {
-            if (usbboard_child_env() == 0)
-                execv("/proc/self/exe", argv);
-            perror("alpr-simboard: re-exec under the umockdev preload library");
-            return 1;
-        }
+    if (usbboard_reexec_preloaded(argv) != 0) {
+        perror("alpr-simboard: re-exec under the umockdev preload library");
+        return 1;
     }
     while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
         switch (c) {

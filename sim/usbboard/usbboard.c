@@ -982,6 +982,17 @@ void usbboard_sim_stats(struct usbboard *b, struct usbsim_stats *out)
     g_mutex_unlock(&b->lock);
 }
 
+int usbboard_reexec_preloaded(char **argv)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "libumockdev-preload"))
+        return 0;
+    if (usbboard_child_env() != 0)
+        return -1;
+    execv("/proc/self/exe", argv);
+    return -1;
+}
+
 int usbboard_child_env(void)
 {
     const char *old = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");

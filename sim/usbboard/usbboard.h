@@ -120,4 +120,13 @@ void usbboard_sim_stats(struct usbboard *b, struct usbsim_stats *out);
  */
 int usbboard_child_env(void);
 
+/*
+ * Makes the calling program run under the umockdev preload library: if it does not already, it
+ * sets the environment as usbboard_child_env() does and re-executes /proc/self/exe with argv
+ * (so it does not return). Needed by a process that creates a board and later unplugs/replugs
+ * it, since the uevents that announce it only work in a preloaded process. Returns 0 when the
+ * process is already preloaded, -1 (with errno) if the re-execution failed.
+ */
+int usbboard_reexec_preloaded(char **argv);
+
 #endif

@@ -13,17 +13,11 @@
 
 void usbtest_preload(int argc, char **argv)
 {
-    const char *pre = getenv("LD_PRELOAD");
     (void)argc;
-    if (pre && strstr(pre, "libumockdev-preload"))
-        return;
-    if (usbboard_child_env() != 0) {
-        fprintf(stderr, "usbtest: cannot set the environment\n");
+    if (usbboard_reexec_preloaded(argv) != 0) {
+        perror("usbtest: re-exec under umockdev preload");
         exit(1);
     }
-    execv("/proc/self/exe", argv);
-    perror("usbtest: re-exec under umockdev preload");
-    exit(1);
 }
 
 int usbtest_frames(struct image *out, int n, int w, int h)
