@@ -1,0 +1,398 @@
+/* ocr: character features and the compiled-in classifier (see ocr.h). */
+#include "ocr.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char ALPHABET[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ?";
+
+/* The compiled-in model: arrays ocr_default_* and OCR_DEFAULT_NHID. */
+#include "ocr_model.inc"
+
+static const struct ocr_model default_model = {
+    .nin = OCR_NFEAT,
+    .nhid = OCR_DEFAULT_NHID,
+    .nout = OCR_NCLASS,
+    .mean = ocr_default_mean,
+    .inv_std = ocr_default_inv_std,
+    .w1 = ocr_default_w1,
+    .s1 = ocr_default_s1,
+    .b1 = ocr_default_b1,
+    .w2 = ocr_default_w2,
+    .s2 = ocr_default_s2,
+    .b2 = ocr_default_b2,
+    .owned = NULL,
+};
+
+const char *ocr_strerror(int err)
+{
+    switch (err) {
+    case OCR_OK:
+        return "ok";
+    case OCR_ERR_OPEN:
+        return "cannot open the model file";
+    case OCR_ERR_FORMAT:
+        return "not a model file for this build";
+    case OCR_ERR_NOMEM:
+        return "out of memory";
+    case OCR_ERR_INVALID:
+        return "invalid argument";
+    default:
+        return "unknown error";
+    }
+}
+
+char ocr_class_char(int cls)
+{
+    return cls >= 0 && cls < OCR_NCLASS ? ALPHABET[cls] : '?';
+}
+
+int ocr_char_class(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'Z')
+        return 10 + (c - 'A');
+    return -1;
+}
+
+const struct ocr_model *ocr_model_default(void)
+{
+    return &default_model;
+}
+
+/* ---- Model files ------------------------------------------------------------------------- */
+
+static const char MAGIC[8] = {'A', 'L', 'P', 'R', 'O', 'C', 'R', '1'};
+
+static size_t model_floats(int nin, int nhid, int nout)
+{
+    return (size_t)2 * nin + 2 * (size_t)nhid + 2 * (size_t)nout;
+}
+
+static size_t model_bytes(int nin, int nhid, int nout)
+{
+    return (size_t)nhid * nin + (size_t)nout * nhid;
+}
+
+int ocr_model_load(const char *path, struct ocr_model **out)
+{
+    FILE *f = fopen(path, "rb");
+    char magic[8];
+    int32_t dims[3];
+    struct ocr_model *m = NULL;
+    int rc = OCR_ERR_FORMAT;
+    if (!f)
+        return OCR_ERR_OPEN;
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, MAGIC, 8) != 0 ||
+        fread(dims, sizeof dims[0], 3, f) != 3 || dims[0] != OCR_NFEAT || dims[2] != OCR_NCLASS ||
+        dims[1] < 1 || dims[1] > OCR_MAX_HIDDEN)
+        goto done;
+    {
+        size_t nf = model_floats(dims[0], dims[1], dims[2]);
+        size_t nb = model_bytes(dims[0], dims[1], dims[2]);
+        float *fl;
+        int8_t *by;
+        m = malloc(sizeof *m + nf * sizeof(float) + nb);
+        if (!m) {
+            rc = OCR_ERR_NOMEM;
+            goto done;
+        }
+        fl = (float *)(m + 1);
+        by = (int8_t *)(fl + nf);
+        if (fread(fl, sizeof(float), nf, f) != nf || fread(by, 1, nb, f) != nb) {
+            free(m);
+            m = NULL;
+            goto done;
+        }
+        m->nin = dims[0];
+        m->nhid = dims[1];
+        m->nout = dims[2];
+        m->mean = fl;
+        m->inv_std = fl + m->nin;
+        m->s1 = fl + 2 * m->nin;
+        m->b1 = m->s1 + m->nhid;
+        m->s2 = m->b1 + m->nhid;
+        m->b2 = m->s2 + m->nout;
+        m->w1 = by;
+        m->w2 = by + (size_t)m->nhid * m->nin;
+        m->owned = m;
+        *out = m;
+        rc = OCR_OK;
+    }
+done:
+    fclose(f);
+    return rc;
+}
+
+void ocr_model_free(struct ocr_model *m)
+{
+    if (m && m->owned)
+        free(m->owned);
+}
+
+int ocr_model_save(const char *path, const struct ocr_model *m)
+{
+    FILE *f = fopen(path, "wb");
+    int32_t dims[3] = {m->nin, m->nhid, m->nout};
+    int ok;
+    if (!f)
+        return OCR_ERR_OPEN;
+    ok = fwrite(MAGIC, 1, 8, f) == 8 && fwrite(dims, sizeof dims[0], 3, f) == 3 &&
+         fwrite(m->mean, sizeof(float), (size_t)m->nin, f) == (size_t)m->nin &&
+         fwrite(m->inv_std, sizeof(float), (size_t)m->nin, f) == (size_t)m->nin &&
+         fwrite(m->s1, sizeof(float), (size_t)m->nhid, f) == (size_t)m->nhid &&
+         fwrite(m->b1, sizeof(float), (size_t)m->nhid, f) == (size_t)m->nhid &&
+         fwrite(m->s2, sizeof(float), (size_t)m->nout, f) == (size_t)m->nout &&
+         fwrite(m->b2, sizeof(float), (size_t)m->nout, f) == (size_t)m->nout &&
+         fwrite(m->w1, 1, (size_t)m->nhid * m->nin, f) == (size_t)m->nhid * m->nin &&
+         fwrite(m->w2, 1, (size_t)m->nout * m->nhid, f) == (size_t)m->nout * m->nhid;
+    if (fclose(f) != 0)
+        ok = 0;
+    return ok ? OCR_OK : OCR_ERR_OPEN;
+}
+
+static void write_floats(FILE *f, const char *name, const float *v, int n)
+{
+    fprintf(f, "static const float %s[%d] = {", name, n);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s%.7g", i == 0 ? "\n    " : i % 8 ? ", " : ",\n    ", (double)v[i]);
+    fprintf(f, "\n};\n");
+}
+
+static void write_bytes(FILE *f, const char *name, const int8_t *v, size_t n)
+{
+    fprintf(f, "static const int8_t %s[%zu] = {", name, n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%d", i == 0 ? "\n    " : i % 24 ? "," : ",\n    ", v[i]);
+    fprintf(f, "\n};\n");
+}
+
+void ocr_model_write_c(FILE *f, const struct ocr_model *m, const char *comment)
+{
+    fprintf(f, "/*\n%s*/\n/* clang-format off */\n#define OCR_DEFAULT_NHID %d\n", comment, m->nhid);
+    write_floats(f, "ocr_default_mean", m->mean, m->nin);
+    write_floats(f, "ocr_default_inv_std", m->inv_std, m->nin);
+    write_bytes(f, "ocr_default_w1", m->w1, (size_t)m->nhid * m->nin);
+    write_floats(f, "ocr_default_s1", m->s1, m->nhid);
+    write_floats(f, "ocr_default_b1", m->b1, m->nhid);
+    write_bytes(f, "ocr_default_w2", m->w2, (size_t)m->nout * m->nhid);
+    write_floats(f, "ocr_default_s2", m->s2, m->nout);
+    write_floats(f, "ocr_default_b2", m->b2, m->nout);
+    fprintf(f, "/* clang-format on */\n");
+}
+
+/* ---- Features ---------------------------------------------------------------------------- */
+
+static float sample_bilinear(const uint8_t *gray, int width, int height, int stride, float x,
+                             float y)
+{
+    int ix, iy;
+    float fx, fy, a, b, c, d;
+    if (x < 0)
+        x = 0;
+    if (y < 0)
+        y = 0;
+    if (x > width - 1)
+        x = (float)(width - 1);
+    if (y > height - 1)
+        y = (float)(height - 1);
+    ix = (int)x;
+    iy = (int)y;
+    if (ix > width - 2)
+        ix = width > 1 ? width - 2 : 0;
+    if (iy > height - 2)
+        iy = height > 1 ? height - 2 : 0;
+    fx = x - ix;
+    fy = y - iy;
+    a = gray[(size_t)iy * stride + ix];
+    b = width > 1 ? gray[(size_t)iy * stride + ix + 1] : a;
+    c = height > 1 ? gray[(size_t)(iy + 1) * stride + ix] : a;
+    d = (width > 1 && height > 1) ? gray[(size_t)(iy + 1) * stride + ix + 1] : c;
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+}
+
+/* Mean of the source rectangle [x0, x1) x [y0, y1) (real coordinates, at least one pixel). */
+static float sample_area(const uint8_t *gray, int width, int height, int stride, float x0, float y0,
+                         float x1, float y1)
+{
+    int ix0 = (int)floorf(x0 + 0.5f), ix1 = (int)floorf(x1 + 0.5f);
+    int iy0 = (int)floorf(y0 + 0.5f), iy1 = (int)floorf(y1 + 0.5f);
+    long sum = 0;
+    int n;
+    if (ix1 <= ix0)
+        ix1 = ix0 + 1;
+    if (iy1 <= iy0)
+        iy1 = iy0 + 1;
+    if (ix0 < 0)
+        ix0 = 0;
+    if (iy0 < 0)
+        iy0 = 0;
+    if (ix1 > width)
+        ix1 = width;
+    if (iy1 > height)
+        iy1 = height;
+    if (ix1 <= ix0 || iy1 <= iy0)
+        return gray[0];
+    for (int y = iy0; y < iy1; y++) {
+        const uint8_t *row = gray + (size_t)y * stride;
+        for (int x = ix0; x < ix1; x++)
+            sum += row[x];
+    }
+    n = (ix1 - ix0) * (iy1 - iy0);
+    return (float)sum / (float)n;
+}
+
+int ocr_features(const uint8_t *gray, int width, int height, int stride, int x0, int y0, int x1,
+                 int y1, int dark_ink, float feat[OCR_NFEAT])
+{
+    float grid[OCR_GRID_H][OCR_GRID_W];
+    float bw, bh, sy, sx, tw, ox, lo = 1e9f, hi = -1e9f;
+    float *hog = feat + OCR_NPIX;
+    float norm = 0;
+    if (!gray || width <= 0 || height <= 0 || x1 < x0 || y1 < y0)
+        return OCR_ERR_INVALID;
+    if (x0 < 0)
+        x0 = 0;
+    if (y0 < 0)
+        y0 = 0;
+    if (x1 >= width)
+        x1 = width - 1;
+    if (y1 >= height)
+        y1 = height - 1;
+    if (x1 < x0 || y1 < y0)
+        return OCR_ERR_INVALID;
+    /* The box with a 1-pixel margin, in real coordinates of pixel edges. */
+    bw = (float)(x1 - x0 + 3);
+    bh = (float)(y1 - y0 + 3);
+    sy = OCR_GRID_H / bh;
+    sx = sy;
+    tw = bw * sx;
+    if (tw > OCR_GRID_W) {
+        sx = OCR_GRID_W / bw;
+        tw = OCR_GRID_W;
+    }
+    ox = (OCR_GRID_W - tw) / 2;
+    for (int gy = 0; gy < OCR_GRID_H; gy++) {
+        float ry0 = (float)(y0 - 1) + gy / sy, ry1 = (float)(y0 - 1) + (gy + 1) / sy;
+        for (int gx = 0; gx < OCR_GRID_W; gx++) {
+            float cx = gx + 0.5f, v;
+            if (cx < ox || cx > ox + tw) {
+                grid[gy][gx] = -1; /* outside: filled with the background below */
+                continue;
+            }
+            {
+                float rx0 = (float)(x0 - 1) + (gx - ox) / sx,
+                      rx1 = (float)(x0 - 1) + (gx + 1 - ox) / sx;
+                if (rx1 - rx0 < 1.5f && ry1 - ry0 < 1.5f)
+                    v = sample_bilinear(gray, width, height, stride, (rx0 + rx1) / 2 - 0.5f,
+                                        (ry0 + ry1) / 2 - 0.5f);
+                else
+                    v = sample_area(gray, width, height, stride, rx0, ry0, rx1, ry1);
+            }
+            if (dark_ink)
+                v = 255 - v;
+            grid[gy][gx] = v;
+            if (v < lo)
+                lo = v;
+            if (v > hi)
+                hi = v;
+        }
+    }
+    {
+        float range = hi - lo < 16 ? 16 : hi - lo;
+        for (int gy = 0; gy < OCR_GRID_H; gy++)
+            for (int gx = 0; gx < OCR_GRID_W; gx++) {
+                float v = grid[gy][gx];
+                v = v < 0 ? 0 : (v - lo) / range;
+                grid[gy][gx] = v;
+                feat[gy * OCR_GRID_W + gx] = v;
+            }
+    }
+    memset(hog, 0, OCR_NHOG * sizeof(float));
+    for (int gy = 0; gy < OCR_GRID_H; gy++)
+        for (int gx = 0; gx < OCR_GRID_W; gx++) {
+            float dx =
+                (gx + 1 < OCR_GRID_W ? grid[gy][gx + 1] : 0) - (gx > 0 ? grid[gy][gx - 1] : 0);
+            float dy =
+                (gy + 1 < OCR_GRID_H ? grid[gy + 1][gx] : 0) - (gy > 0 ? grid[gy - 1][gx] : 0);
+            float mag = sqrtf(dx * dx + dy * dy), ang, pos, frac;
+            int b0, cell;
+            if (mag < 1e-6f)
+                continue;
+            ang = atan2f(dy, dx); /* -pi .. pi */
+            pos = (ang + (float)M_PI) * (8.0f / (2.0f * (float)M_PI));
+            b0 = (int)pos;
+            frac = pos - b0;
+            b0 &= 7;
+            cell = (gy / 4) * (OCR_GRID_W / 4) + gx / 4;
+            hog[cell * 8 + b0] += mag * (1 - frac);
+            hog[cell * 8 + ((b0 + 1) & 7)] += mag * frac;
+        }
+    for (int i = 0; i < OCR_NHOG; i++)
+        norm += hog[i] * hog[i];
+    norm = 1.0f / sqrtf(norm + 1e-6f);
+    for (int i = 0; i < OCR_NHOG; i++)
+        hog[i] *= norm * 4.0f;
+    feat[OCR_NPIX + OCR_NHOG] = (float)(x1 - x0 + 1) / (float)(y1 - y0 + 1);
+    return OCR_OK;
+}
+
+void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT],
+                           float prob[OCR_NCLASS])
+{
+    /* First layer in integers: standardized inputs in 1/64 steps (clamped to +-100, far
+       outside any real feature) times the int8 weights, 4 independent sums (no overflow:
+       127 * 6400 * 577 < 2^31). */
+    int16_t xq[OCR_NFEAT + 3];
+    float h[OCR_MAX_HIDDEN], mx = -1e30f, sum = 0;
+    int nin = m->nin;
+    for (int i = 0; i < nin; i++) {
+        float v = (feat[i] - m->mean[i]) * m->inv_std[i] * 64.0f;
+        v = v > 6400 ? 6400 : v < -6400 ? -6400 : v;
+        xq[i] = (int16_t)lrintf(v);
+    }
+    for (int j = 0; j < m->nhid; j++) {
+        const int8_t *w = m->w1 + (size_t)j * nin;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = 0;
+        float acc;
+        for (; i + 4 <= nin; i += 4) {
+            a0 += w[i] * xq[i];
+            a1 += w[i + 1] * xq[i + 1];
+            a2 += w[i + 2] * xq[i + 2];
+            a3 += w[i + 3] * xq[i + 3];
+        }
+        for (; i < nin; i++)
+            a0 += w[i] * xq[i];
+        acc = (float)(a0 + a1 + a2 + a3) * (m->s1[j] / 64.0f) + m->b1[j];
+        h[j] = acc > 0 ? acc : 0;
+    }
+    for (int k = 0; k < m->nout; k++) {
+        const int8_t *w = m->w2 + (size_t)k * m->nhid;
+        float acc = 0;
+        for (int j = 0; j < m->nhid; j++)
+            acc += w[j] * h[j];
+        prob[k] = acc * m->s2[k] + m->b2[k];
+        if (prob[k] > mx)
+            mx = prob[k];
+    }
+    for (int k = 0; k < m->nout; k++) {
+        prob[k] = expf(prob[k] - mx);
+        sum += prob[k];
+    }
+    for (int k = 0; k < m->nout; k++)
+        prob[k] /= sum;
+}
+
+int ocr_classify(const struct ocr_model *m, const uint8_t *gray, int width, int height, int stride,
+                 int x0, int y0, int x1, int y1, int dark_ink, float prob[OCR_NCLASS])
+{
+    float feat[OCR_NFEAT];
+    int rc = ocr_features(gray, width, height, stride, x0, y0, x1, y1, dark_ink, feat);
+    if (rc != 0)
+        return rc;
+    ocr_classify_features(m, feat, prob);
+    return OCR_OK;
+}
