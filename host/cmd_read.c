@@ -48,10 +48,10 @@ static int engine_host(const struct recog_config *cfg, const struct image *img,
     return recog_read_frame(cfg, img->pixels, img->width, img->height, img->width, NULL, 0, out);
 }
 
-/* The board settings `alpr read` uses (docs/RECOGNITION.md): 32-pixel window, offset 40/256. */
-#define READ_WIN_LOG2 5
-#define READ_VSHIFT   2
-#define READ_OFFSET   40
+/* The board settings `alpr read` uses: the ones the recognizer is tuned for (recog.h). */
+#define READ_WIN_LOG2 RECOG_BOARD_WINDOW_LOG2
+#define READ_VSHIFT   RECOG_BOARD_VSHIFT
+#define READ_OFFSET   RECOG_BOARD_OFFSET
 
 /* Collects the frame the board model streams: its bytes go through the host's wire parser. */
 struct model_sink {

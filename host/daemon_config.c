@@ -1,5 +1,7 @@
 #include "daemon_config.h"
 
+#include "recog.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +16,8 @@ void daemon_config_default(struct daemon_config *cfg)
     snprintf(cfg->agency, sizeof cfg->agency, "local police");
     cfg->frame_width = 1280;
     cfg->frame_height = 720;
-    cfg->window_log2 = 4;
-    cfg->thresh_offset = 70;
+    cfg->window_log2 = RECOG_BOARD_WINDOW_LOG2;
+    cfg->thresh_offset = RECOG_BOARD_OFFSET;
     cfg->min_confidence = 50;
     cfg->track_gap_ms = 600;
     cfg->min_frames = 2;

@@ -31,11 +31,21 @@
 #include "ocr.h"
 #include "wire.h"
 
-#define RECOG_MAX_CHARS    12
-#define RECOG_MAX_CANDS    10
-#define RECOG_MAX_PLATES   8
-#define RECOG_MAX_DIM      4096
-#define RECOG_MAX_PATTERNS 16
+#define RECOG_MAX_CHARS  12
+#define RECOG_MAX_CANDS  10
+#define RECOG_MAX_PLATES 8
+#define RECOG_MAX_DIM    4096
+
+/*
+ * The board settings the recognizer is tuned for (docs/RECOGNITION.md): a 32-pixel threshold
+ * window (THRESH_WINDOW[3:0] = 5, vertical shift 2) and offset 40/256 (THRESH_PLANE_0). On the
+ * US development frames they found more plates than the register reset values (16 px, 70/256).
+ * `alpr read` and alprd's defaults use them.
+ */
+#define RECOG_BOARD_WINDOW_LOG2 5
+#define RECOG_BOARD_VSHIFT      2
+#define RECOG_BOARD_OFFSET      40
+#define RECOG_MAX_PATTERNS      16
 
 /* Errors of this module (negative). */
 enum recog_error {

@@ -1,5 +1,6 @@
 /* Tests of host/daemon_config: alprd's configuration file. */
 #include "daemon_config.h"
+#include "recog.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void test_defaults_and_values(void)
     CHECK_EQ_INT(c.frame_width, 1920);
     CHECK_EQ_INT(c.roi_h, 540);
     CHECK_EQ_INT(c.use_syslog, 0);
-    CHECK_EQ_INT(c.thresh_offset, 70); /* untouched default */
+    CHECK_EQ_INT(c.thresh_offset, RECOG_BOARD_OFFSET); /* untouched default */
     CHECK_EQ_STR(c.agency, "Metro PD");
     CHECK_EQ_INT(c.non_governmental, 1);
 }
