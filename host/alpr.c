@@ -23,38 +23,58 @@ struct command {
 
 static const struct command commands[] = {
     {"scene", cmd_scene, "generate synthetic frames with plates and their ground truth"},
+    {"read", cmd_read, "read the plates in image files through the board pipeline"},
+    {"login", cmd_login, "log on to the store"},
+    {"logout", cmd_logout, "end the store session"},
+    {"user", cmd_user, "members: init, add, role, training, passwd, list"},
+    {"search", cmd_search, "search stored reads for a stated purpose"},
+    {"hotlist", cmd_hotlist, "import hotlists from CSV, list, remove"},
+    {"alert", cmd_alert, "list hotlist alerts and record their verification"},
+    {"hold", cmd_hold, "holds: warrants, preservation requests, disclosure orders"},
+    {"export", cmd_export, "evidence export of held reads; chain of custody"},
+    {"release", cmd_release, "release requests from other agencies"},
+    {"purge", cmd_purge, "purge reads past the retention period"},
+    {"audit", cmd_audit, "verify and list the tamper-evident audit log"},
+    {"report", cmd_report, "audit reports and the public page"},
+    {"device", cmd_device, "the camera board over USB: list, registers, counters, stream"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: alpr [OPTIONS] COMMAND [ARGS]\n"
-               "\n"
-               "Edge ALPR stack: reads plates through the camera board (real, simulated or its\n"
-               "C model) and keeps them in a policy-enforcing store.\n"
-               "\n"
-               "Options (before COMMAND):\n"
-               "  --db PATH          database (default: $ALPR_DB, else\n"
-               "                     $XDG_DATA_HOME/alpr/alpr.db, else ~/.local/share/alpr/alpr.db)\n"
-               "  --format FMT       output: text (default), json or csv\n"
-               "  --json, --csv      same as --format json / --format csv\n"
-               "  -v, --verbose      more detail on stderr (repeatable)\n"
-               "  -q, --quiet        no progress on stderr\n"
-               "  -h, --help         this help; `alpr COMMAND --help` for a command's\n"
-               "  -V, --version      print the version\n"
-               "\n"
-               "Commands:\n");
+    fprintf(f,
+            "usage: alpr [OPTIONS] COMMAND [ARGS]\n"
+            "\n"
+            "Edge ALPR stack: reads plates through the camera board (real, simulated or its\n"
+            "C model) and keeps them in a policy-enforcing store.\n"
+            "\n"
+            "Options (before COMMAND):\n"
+            "  --db PATH          database (default: $ALPR_DB, else\n"
+            "                     $XDG_DATA_HOME/alpr/alpr.db, else ~/.local/share/alpr/alpr.db)\n"
+            "  --format FMT       output: text (default), json or csv\n"
+            "  --json, --csv      same as --format json / --format csv\n"
+            "  -v, --verbose      more detail on stderr (repeatable)\n"
+            "  -q, --quiet        no progress on stderr\n"
+            "  -h, --help         this help; `alpr COMMAND --help` for a command's\n"
+            "  -V, --version      print the version\n"
+            "\n"
+            "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nExit codes: 0 ok, 1 failure, 2 usage, 3 access denied, 4 bad data, 5 no device.\n");
+    fprintf(f,
+            "\nExit codes: 0 ok, 1 failure, 2 usage, 3 access denied, 4 bad data, 5 no device.\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},   {"format", required_argument, NULL, 'f'},
-        {"json", no_argument, NULL, 'j'},       {"csv", no_argument, NULL, 'c'},
-        {"verbose", no_argument, NULL, 'v'},    {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+        {"db", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},
+        {"csv", no_argument, NULL, 'c'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     static char db_buf[4096];

@@ -1,0 +1,362 @@
+/* store: opening, schema and forward migrations, clock, errors, time helpers. */
+#include "store.h"
+#include "store_priv.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/*
+ * Forward migrations: migrations[i] takes a file from user_version i to i + 1. Never edit a
+ * released step; add a new one and bump STORE_SCHEMA_VERSION.
+ */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1: accounts, sessions, settings, the audit log. */
+    "CREATE TABLE settings(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE members(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK(role IN ('operator','investigator','administrator','auditor',"
+    "'system')), pwhash TEXT, training_date INTEGER, failed_count INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL, created_by TEXT NOT NULL, password_changed_at INTEGER);"
+    "CREATE TABLE sessions(id INTEGER PRIMARY KEY, member_id INTEGER NOT NULL REFERENCES"
+    " members(id), token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, member TEXT NOT NULL,"
+    " event TEXT NOT NULL, params TEXT NOT NULL, outcome TEXT NOT NULL,"
+    " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX audit_ts ON audit(ts);"
+    "CREATE TABLE audit_head(one INTEGER PRIMARY KEY CHECK(one = 1), last_id INTEGER NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "INSERT INTO audit_head VALUES(1, 0, '"
+    "0000000000000000000000000000000000000000000000000000000000000000');"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head"
+    " WHEN NEW.last_id <> OLD.last_id + 1"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+
+    /* 1 -> 2: reads, images, hotlists, alerts, the search register. */
+    "CREATE TABLE reads(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, plate TEXT NOT NULL,"
+    " skel TEXT NOT NULL, skel_rev TEXT NOT NULL, confidence REAL NOT NULL,"
+    " candidates TEXT NOT NULL, unit TEXT NOT NULL, camera TEXT NOT NULL, lat REAL, lon REAL,"
+    " agency TEXT NOT NULL, ngo INTEGER NOT NULL CHECK(ngo IN (0, 1)),"
+    " frames INTEGER NOT NULL);"
+    "CREATE INDEX reads_skel ON reads(skel);"
+    "CREATE INDEX reads_skel_rev ON reads(skel_rev);"
+    "CREATE INDEX reads_ts ON reads(ts);"
+    "CREATE TABLE read_images(read_id INTEGER PRIMARY KEY REFERENCES reads(id)"
+    " ON DELETE CASCADE, png BLOB NOT NULL);"
+    "CREATE TABLE hotlists(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " imported_at INTEGER NOT NULL, imported_by TEXT NOT NULL, n_entries INTEGER NOT NULL,"
+    " removed_at INTEGER, removed_by TEXT);"
+    "CREATE TABLE hotlist_entries(id INTEGER PRIMARY KEY, hotlist_id INTEGER NOT NULL"
+    " REFERENCES hotlists(id), line INTEGER NOT NULL, plate TEXT NOT NULL, skel TEXT NOT NULL,"
+    " wildcard INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,"
+    " source TEXT NOT NULL, expires_at INTEGER NOT NULL, incident TEXT, nic TEXT, ori TEXT,"
+    " vehicle TEXT);"
+    "CREATE INDEX hot_plate ON hotlist_entries(plate);"
+    "CREATE INDEX hot_skel ON hotlist_entries(skel);"
+    "CREATE INDEX hot_wild ON hotlist_entries(wildcard);"
+    "CREATE TABLE alerts(id INTEGER PRIMARY KEY, read_id INTEGER NOT NULL REFERENCES reads(id)"
+    " ON DELETE CASCADE, entry_id INTEGER NOT NULL REFERENCES hotlist_entries(id),"
+    " kind TEXT NOT NULL, created_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT"
+    " 'unverified' CHECK(state IN ('unverified','confirmed','rejected')), state_by TEXT,"
+    " state_at INTEGER, note TEXT);"
+    "CREATE INDEX alerts_read ON alerts(read_id);"
+    "CREATE TABLE searches(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, member TEXT NOT NULL,"
+    " kind TEXT NOT NULL, purpose TEXT, crime_type TEXT, incident TEXT, warrant_ref TEXT,"
+    " query TEXT NOT NULL, result_count INTEGER NOT NULL, outcome TEXT NOT NULL);"
+    "CREATE INDEX searches_ts ON searches(ts);"
+    "CREATE TRIGGER searches_no_update BEFORE UPDATE ON searches"
+    " BEGIN SELECT RAISE(ABORT, 'the search register is append-only'); END;"
+    "CREATE TRIGGER searches_no_delete BEFORE DELETE ON searches"
+    " BEGIN SELECT RAISE(ABORT, 'the search register is append-only'); END;",
+
+    /* 2 -> 3: holds, exports and custody, release requests, purge reports. */
+    "CREATE TABLE holds(id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN"
+    " ('warrant','preservation','disclosure')), reference TEXT NOT NULL, plate TEXT,"
+    " units TEXT, t_from INTEGER, t_to INTEGER, entered_by TEXT NOT NULL,"
+    " entered_at INTEGER NOT NULL, expires_at INTEGER, released_at INTEGER,"
+    " released_by TEXT, release_reason TEXT);"
+    "CREATE TABLE releases(id INTEGER PRIMARY KEY, agency TEXT NOT NULL,"
+    " requester TEXT NOT NULL, purpose TEXT NOT NULL, hold_id INTEGER NOT NULL REFERENCES"
+    " holds(id), status TEXT NOT NULL CHECK(status IN ('pending','approved','denied',"
+    "'fulfilled')), submitted_by TEXT NOT NULL, submitted_at INTEGER NOT NULL,"
+    " reviewed_by TEXT, reviewed_at INTEGER, review_note TEXT, export_id INTEGER);"
+    "CREATE TABLE exports(id INTEGER PRIMARY KEY, hold_id INTEGER NOT NULL REFERENCES"
+    " holds(id), release_id INTEGER REFERENCES releases(id), dir TEXT NOT NULL,"
+    " member TEXT NOT NULL, at INTEGER NOT NULL, n_reads INTEGER NOT NULL,"
+    " manifest_sha256 TEXT NOT NULL);"
+    "CREATE TABLE custody(id INTEGER PRIMARY KEY, export_id INTEGER NOT NULL REFERENCES"
+    " exports(id), at INTEGER NOT NULL, member TEXT NOT NULL, action TEXT NOT NULL,"
+    " note TEXT);"
+    "CREATE TABLE purges(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, member TEXT NOT NULL,"
+    " cutoff INTEGER NOT NULL, reads INTEGER NOT NULL, images INTEGER NOT NULL,"
+    " alerts INTEGER NOT NULL, held INTEGER NOT NULL, oldest INTEGER, newest INTEGER);",
+};
+
+static int64_t default_clock(void *ctx)
+{
+    (void)ctx;
+    return (int64_t)time(NULL);
+}
+
+static int migrate(struct store *s, int target)
+{
+    int version = 0, rc;
+    if ((rc = store_schema_version(s, &version)) != 0)
+        return rc;
+    if (version > STORE_SCHEMA_VERSION)
+        return STORE_ERR_VERSION;
+    while (version < target) {
+        char sql[64];
+        if ((rc = store_priv_begin(s)) != 0)
+            return rc;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+        if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
+            (rc = store_priv_exec(s, sql)) != 0) {
+            store_priv_rollback(s);
+            return rc;
+        }
+        if ((rc = store_priv_commit(s)) != 0)
+            return rc;
+        version++;
+    }
+    return 0;
+}
+
+int store_open(const char *path, struct store **out)
+{
+    return store_open_at_version(path, STORE_SCHEMA_VERSION, out);
+}
+
+int store_open_at_version(const char *path, int version, struct store **out)
+{
+    static const char *const pragmas[] = {
+        "PRAGMA journal_mode = WAL",         "PRAGMA foreign_keys = ON",
+        "PRAGMA secure_delete = ON",         "PRAGMA synchronous = NORMAL",
+        "PRAGMA temp_store = MEMORY",        "PRAGMA cache_size = -262144",
+        "PRAGMA wal_autocheckpoint = 10000",
+    };
+    struct store *s;
+    int rc;
+    if (!path || !*path || version < 0 || version > STORE_SCHEMA_VERSION)
+        return STORE_ERR_INVALID;
+    if (sodium_init() < 0)
+        return STORE_ERR_IO;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return STORE_ERR_NOMEM;
+    s->clock = default_clock;
+    snprintf(s->system_name, sizeof s->system_name, "alprd");
+    struct stat st;
+    int is_new = stat(path, &st) != 0;
+    rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    /* Protected records: owner only. The WAL and shared-memory files inherit this mode. */
+    if (is_new && chmod(path, 0600) != 0) {
+        rc = STORE_ERR_IO;
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_extended_result_codes(s->db, 0);
+    for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++)
+        if ((rc = store_priv_exec(s, pragmas[i])) != 0)
+            goto fail;
+    if ((rc = migrate(s, version)) != 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STORE_STMT_COUNT; i++)
+        sqlite3_finalize(s->stmt[i]);
+    if (s->db) {
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_close(s->db);
+    }
+    free(s);
+}
+
+void store_set_clock(struct store *s, store_clock_fn fn, void *ctx)
+{
+    s->clock = fn ? fn : default_clock;
+    s->clock_ctx = fn ? ctx : NULL;
+}
+
+int64_t store_now(const struct store *s)
+{
+    return s->clock(s->clock_ctx);
+}
+
+void store_set_system_name(struct store *s, const char *name)
+{
+    snprintf(s->system_name, sizeof s->system_name, "%s", name && *name ? name : "alprd");
+}
+
+int store_set_max_pages(struct store *s, int64_t pages)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages);
+    return store_priv_exec(s, sql);
+}
+
+int store_schema_version(struct store *s, int *out)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = 0;
+    } else {
+        rc = store_priv_err(rc);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+const char *store_strerror(int err)
+{
+    switch (err) {
+    case STORE_OK:
+        return "ok";
+    case STORE_ERR_IO:
+        return "database or file-system error";
+    case STORE_ERR_NOMEM:
+        return "out of memory";
+    case STORE_ERR_INVALID:
+        return "invalid argument";
+    case STORE_ERR_DENIED:
+        return "access denied by policy";
+    case STORE_ERR_AUTH:
+        return "unknown member or wrong password";
+    case STORE_ERR_LOCKED:
+        return "account locked after too many failed log-ons";
+    case STORE_ERR_EXPIRED:
+        return "session expired or ended; log on again";
+    case STORE_ERR_TRAINING:
+        return "no training-completion date on the account";
+    case STORE_ERR_NOTFOUND:
+        return "no such record";
+    case STORE_ERR_EXISTS:
+        return "record already exists";
+    case STORE_ERR_FULL:
+        return "disk full: nothing was changed";
+    case STORE_ERR_VERSION:
+        return "database schema is newer than this program";
+    case STORE_ERR_DATA:
+        return "malformed input data";
+    case STORE_ERR_TAMPER:
+        return "audit log chain does not verify";
+    case STORE_ERR_BUSY:
+        return "database busy";
+    case STORE_ERR_STATE:
+        return "record is not in a state that allows this";
+    default:
+        return "unknown store error";
+    }
+}
+
+const char *store_role_name(enum store_role role)
+{
+    switch (role) {
+    case STORE_ROLE_OPERATOR:
+        return "operator";
+    case STORE_ROLE_INVESTIGATOR:
+        return "investigator";
+    case STORE_ROLE_ADMINISTRATOR:
+        return "administrator";
+    case STORE_ROLE_AUDITOR:
+        return "auditor";
+    case STORE_ROLE_SYSTEM:
+        return "system";
+    }
+    return "unknown";
+}
+
+int store_role_parse(const char *name, enum store_role *out)
+{
+    static const enum store_role roles[] = {STORE_ROLE_OPERATOR, STORE_ROLE_INVESTIGATOR,
+                                            STORE_ROLE_ADMINISTRATOR, STORE_ROLE_AUDITOR};
+    for (size_t i = 0; name && i < sizeof roles / sizeof roles[0]; i++) {
+        if (strcmp(name, store_role_name(roles[i])) == 0) {
+            *out = roles[i];
+            return 0;
+        }
+    }
+    return STORE_ERR_INVALID;
+}
+
+char *store_time_format(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "@%lld", (long long)t);
+    return buf;
+}
+
+int store_time_parse(const char *text, int64_t *out)
+{
+    struct tm tm;
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    char z = 0;
+    if (!text)
+        return STORE_ERR_INVALID;
+    if (text[0] == '@') {
+        char *end;
+        long long v = strtoll(text + 1, &end, 10);
+        if (end == text + 1 || *end)
+            return STORE_ERR_INVALID;
+        *out = v;
+        return 0;
+    }
+    if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+        return STORE_ERR_INVALID;
+    if (text[n] == 'T' || text[n] == ' ') {
+        int m = 0;
+        if (sscanf(text + n + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+            return STORE_ERR_INVALID;
+        n += 1 + m;
+        if (text[n] == ':') {
+            if (sscanf(text + n + 1, "%2d%n", &sec, &m) != 1)
+                return STORE_ERR_INVALID;
+            n += 1 + m;
+        }
+        if (text[n] == 'Z')
+            z = text[n++];
+    }
+    (void)z;
+    if (text[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || h < 0 ||
+        mi < 0 || sec < 0 || y < 1970 || y > 9999)
+        return STORE_ERR_INVALID;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}

@@ -1,0 +1,681 @@
+/* store_auth: members, passwords, sessions, lock-out (see store_auth.h). */
+#include "store_auth.h"
+#include "store_priv.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int valid_name(const char *name)
+{
+    return store_priv_valid_name(name);
+}
+
+static int valid_password(const char *pw)
+{
+    size_t n = pw ? strnlen(pw, STORE_PASSWORD_MAX + 1) : 0;
+    return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
+}
+
+static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    if (crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return STORE_ERR_NOMEM;
+    return 0;
+}
+
+static int insert_member(struct store *s, const char *who, const char *name, enum store_role role,
+                         const char *password, int64_t training, int64_t *id)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = hash_password(password, hash)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO members(name, role, pwhash, training_date, created_at,"
+                            " created_by, password_changed_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, store_role_name(role), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
+    if (training)
+        sqlite3_bind_int64(st, 4, training);
+    sqlite3_bind_int64(st, 5, store_now(s));
+    sqlite3_bind_text(st, 6, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, store_now(s));
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return STORE_ERR_EXISTS;
+    if (rc != SQLITE_DONE)
+        return store_priv_err(rc);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+/* Runs fn-like body: begin, change, audit, commit; used by the simple admin updates. */
+static int update_member(struct store *s, const struct store_session *sess, const char *event,
+                         const char *sql, const char *name, int has_value, int64_t value,
+                         const char *params)
+{
+    char who[STORE_NAME_MAX + 8];
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, event, params)) != 0)
+        return rc;
+    if (!valid_name(name))
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if (has_value)
+        sqlite3_bind_int64(st, 1, value);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if (sqlite3_changes(s->db) == 0) {
+        rc = STORE_ERR_NOTFOUND;
+        goto fail;
+    }
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), event, params, "ok")) !=
+        0)
+        goto fail;
+    return store_priv_commit(s);
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_member_init(struct store *s, const char *name, const char *password, int64_t training,
+                      int64_t *member_id)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    int64_t id, count = 0;
+    int rc;
+    if (!valid_name(name) || !valid_password(password) || training <= 0)
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM members WHERE role <> 'system'", -1, &st,
+                            NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        count = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if (count > 0) {
+        rc = STORE_ERR_EXISTS;
+        goto fail;
+    }
+    if ((rc = insert_member(s, "(bootstrap)", name, STORE_ROLE_ADMINISTRATOR, password, training,
+                            &id)) != 0)
+        goto fail;
+    store_json_init(&j);
+    store_json_str(&j, "member", name);
+    store_json_str(&j, "role", "administrator");
+    store_json_int(&j, "training", training);
+    if ((rc = store_priv_audit(s, "(bootstrap)", "member.init", store_json_end(&j), "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    *member_id = id;
+    return 0;
+fail:
+    store_priv_rollback(s);
+    if (rc == STORE_ERR_EXISTS)
+        (void)!store_priv_audit_now(s, "(bootstrap)", "member.init", "{}",
+                                    "denied: store already has members");
+    return rc;
+}
+
+int store_member_add(struct store *s, const struct store_session *sess, const char *name,
+                     enum store_role role, const char *password, int64_t training,
+                     int64_t *member_id)
+{
+    struct store_json j;
+    char who[STORE_NAME_MAX + 8];
+    int64_t id;
+    int rc;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_str(&j, "role", store_role_name(role));
+    store_json_int(&j, "training", training);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "member.add",
+                                   store_json_end(&j))) != 0)
+        return rc;
+    if (!valid_name(name) || !valid_password(password) || role == STORE_ROLE_SYSTEM ||
+        training < 0 || strcmp(store_role_name(role), "unknown") == 0)
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = insert_member(s, sess->member, name, role, password, training, &id)) != 0)
+        goto fail;
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.add", j.buf,
+                               "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    *member_id = id;
+    return 0;
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
+                          enum store_role role)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8];
+    int rc;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_str(&j, "role", store_role_name(role));
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "member.role", j.buf)) != 0)
+        return rc;
+    if (!valid_name(name) || role == STORE_ROLE_SYSTEM ||
+        strcmp(store_role_name(role), "unknown") == 0)
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(
+        s->db, "UPDATE members SET role = ? WHERE name = ? AND role <> 'system'", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    sqlite3_bind_text(st, 1, store_role_name(role), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if (sqlite3_changes(s->db) == 0) {
+        rc = STORE_ERR_NOTFOUND;
+        goto fail;
+    }
+    /* A role change ends the member's sessions: the new role applies from the next log-on. */
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE sessions SET ended_at = ?, end_reason = 'role change'"
+                            " WHERE ended_at IS NULL AND member_id ="
+                            " (SELECT id FROM members WHERE name = ?)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, store_now(s));
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.role", j.buf,
+                               "ok")) != 0)
+        goto fail;
+    return store_priv_commit(s);
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_member_set_training(struct store *s, const struct store_session *sess, const char *name,
+                              int64_t training)
+{
+    struct store_json j;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_int(&j, "training", training);
+    return update_member(s, sess, "member.training",
+                         "UPDATE members SET training_date = ? WHERE name = ? AND role <> 'system'",
+                         name, training > 0, training, store_json_end(&j));
+}
+
+int store_member_set_disabled(struct store *s, const struct store_session *sess, const char *name,
+                              int disabled)
+{
+    struct store_json j;
+    int rc;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_int(&j, "disabled", disabled != 0);
+    rc = update_member(s, sess, "member.disable",
+                       "UPDATE members SET disabled = ? WHERE name = ? AND role <> 'system'", name,
+                       1, disabled != 0, store_json_end(&j));
+    if (rc == 0 && disabled) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db,
+                               "UPDATE sessions SET ended_at = ?, end_reason = 'disabled'"
+                               " WHERE ended_at IS NULL AND member_id ="
+                               " (SELECT id FROM members WHERE name = ?)",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, store_now(s));
+            sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : STORE_ERR_IO;
+            sqlite3_finalize(st);
+        }
+    }
+    return rc;
+}
+
+int store_member_unlock(struct store *s, const struct store_session *sess, const char *name)
+{
+    struct store_json j;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    return update_member(s, sess, "member.unlock",
+                         "UPDATE members SET locked_until = 0, failed_count = coalesce(?, 0)"
+                         " WHERE name = ?",
+                         name, 0, 0, store_json_end(&j));
+}
+
+/* Looks up a member for log-on. Returns 1 found, 0 not found, negative error. */
+static int fetch_member(struct store *s, const char *name, int64_t *id, char *role, size_t rsize,
+                        char *hash, size_t hsize, int64_t *training, int *has_training, int *failed,
+                        int64_t *locked_until, int *disabled)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, role, pwhash, training_date, failed_count,"
+                                " locked_until, disabled FROM members WHERE name = ?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        store_priv_col_text(st, 1, role, rsize);
+        store_priv_col_text(st, 2, hash, hsize);
+        *has_training = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        *training = sqlite3_column_int64(st, 3);
+        *failed = sqlite3_column_int(st, 4);
+        *locked_until = sqlite3_column_int64(st, 5);
+        *disabled = sqlite3_column_int(st, 6);
+        rc = 1;
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int set_failures(struct store *s, int64_t id, int failed, int64_t locked_until)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE members SET failed_count = ?, locked_until = ?"
+                                " WHERE id = ?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int(st, 1, failed);
+    sqlite3_bind_int64(st, 2, locked_until);
+    sqlite3_bind_int64(st, 3, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
+/* Writes a log-on refusal (and the failure counter change) in one transaction. */
+static int login_refused(struct store *s, const char *name, const char *outcome, int64_t id,
+                         int failed, int64_t locked_until, int err)
+{
+    struct store_json j;
+    int rc;
+    store_json_init(&j);
+    store_json_str(&j, "member", name);
+    store_json_end(&j);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if (id > 0 && (rc = set_failures(s, id, failed, locked_until)) != 0)
+        goto fail;
+    if ((rc = store_priv_audit(s, valid_name(name) ? name : "(invalid name)", "login", j.buf,
+                               outcome)) != 0)
+        goto fail;
+    rc = store_priv_commit(s);
+    return rc != 0 ? rc : err;
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
+                char token[STORE_TOKEN_HEX])
+{
+    char role[32], hash[crypto_pwhash_STRBYTES + 1], tok[STORE_TOKEN_HEX], th[65];
+    unsigned char raw[32];
+    int64_t id = 0, training = 0, locked_until = 0, now = store_now(s);
+    int has_training = 0, failed = 0, disabled = 0, rc, max_fail;
+    enum store_role r;
+    struct store_json j;
+    sqlite3_stmt *st;
+
+    if (!valid_name(name))
+        return login_refused(s, name ? name : "", "failed: invalid member name", 0, 0, 0,
+                             STORE_ERR_AUTH);
+    rc = fetch_member(s, name, &id, role, sizeof role, hash, sizeof hash, &training, &has_training,
+                      &failed, &locked_until, &disabled);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return login_refused(s, name, "failed: unknown member", 0, 0, 0, STORE_ERR_AUTH);
+    if (strcmp(role, "system") == 0 || !hash[0])
+        return login_refused(s, name, "denied: system account cannot log on", 0, 0, 0,
+                             STORE_ERR_DENIED);
+    if (locked_until > now)
+        return login_refused(s, name, "denied: account locked", id, failed, locked_until,
+                             STORE_ERR_LOCKED);
+    if (!password || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+        max_fail = (int)store_priv_setting(s, "max_failed_logons", 5);
+        failed++;
+        if (failed >= max_fail)
+            return login_refused(s, name, "failed: wrong password; account locked", id, 0,
+                                 now + store_priv_setting(s, "lockout_seconds", 1800),
+                                 STORE_ERR_AUTH);
+        return login_refused(s, name, "failed: wrong password", id, failed, 0, STORE_ERR_AUTH);
+    }
+    if (disabled)
+        return login_refused(s, name, "denied: account disabled", id, 0, 0, STORE_ERR_DENIED);
+    if (!has_training || training > now)
+        return login_refused(s, name, "denied: no training completion", id, 0, 0,
+                             STORE_ERR_TRAINING);
+    if (store_role_parse(role, &r) != 0)
+        return STORE_ERR_IO;
+
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(tok, sizeof tok, raw, sizeof raw);
+    store_priv_sha256_hex(tok, 64, th);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = set_failures(s, id, 0, 0)) != 0)
+        goto fail;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO sessions(member_id, token_hash, created_at, last_seen)"
+                            " VALUES(?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, th, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, now);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    sess->session_id = sqlite3_last_insert_rowid(s->db);
+    store_json_init(&j);
+    store_json_str(&j, "member", name);
+    store_json_int(&j, "session", sess->session_id);
+    if ((rc = store_priv_audit(s, name, "login", store_json_end(&j), "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    sess->member_id = id;
+    sess->role = r;
+    snprintf(sess->member, sizeof sess->member, "%s", name);
+    memcpy(token, tok, STORE_TOKEN_HEX);
+    sodium_memzero(tok, sizeof tok);
+    return 0;
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_session_resume(struct store *s, const char *token, struct store_session *sess)
+{
+    struct store_session tmp;
+    sqlite3_stmt *st;
+    char th[65], role[32] = "";
+    int rc;
+    if (!token || strlen(token) != 64)
+        return STORE_ERR_EXPIRED;
+    store_priv_sha256_hex(token, 64, th);
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT s.id, m.id, m.name, m.role FROM sessions s JOIN members m"
+                            " ON m.id = s.member_id WHERE s.token_hash = ?",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    memset(&tmp, 0, sizeof tmp);
+    if (rc == SQLITE_ROW) {
+        tmp.session_id = sqlite3_column_int64(st, 0);
+        tmp.member_id = sqlite3_column_int64(st, 1);
+        store_priv_col_text(st, 2, tmp.member, sizeof tmp.member);
+        store_priv_col_text(st, 3, role, sizeof role);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? STORE_ERR_EXPIRED : store_priv_err(rc);
+    if (store_role_parse(role, &tmp.role) != 0)
+        return STORE_ERR_DENIED;
+    rc = store_priv_authorize(s, &tmp,
+                              STORE_ROLE_OPERATOR | STORE_ROLE_INVESTIGATOR |
+                                  STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
+                              "session.resume", "{}");
+    if (rc != 0)
+        return rc;
+    *sess = tmp;
+    return 0;
+}
+
+int store_logout(struct store *s, const struct store_session *sess)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    int rc;
+    if (!sess)
+        return STORE_ERR_INVALID;
+    store_json_init(&j);
+    store_json_int(&j, "session", sess->session_id);
+    store_json_end(&j);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE sessions SET ended_at = ?, end_reason = 'logout'"
+                            " WHERE id = ? AND member_id = ? AND ended_at IS NULL",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, store_now(s));
+    sqlite3_bind_int64(st, 2, sess->session_id);
+    sqlite3_bind_int64(st, 3, sess->member_id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    rc = sqlite3_changes(s->db) ? 0 : STORE_ERR_EXPIRED;
+    if (store_priv_audit(s, sess->member, "logout", j.buf, rc == 0 ? "ok" : "failed: no session") !=
+        0) {
+        rc = STORE_ERR_IO;
+        goto fail;
+    }
+    {
+        int crc = store_priv_commit(s);
+        return crc != 0 ? crc : rc;
+    }
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_password_change(struct store *s, const struct store_session *sess, const char *name,
+                          const char *old_password, const char *new_password)
+{
+    char role[32], hash[crypto_pwhash_STRBYTES + 1], nh[crypto_pwhash_STRBYTES];
+    char who[STORE_NAME_MAX + 8];
+    int64_t id, training, locked;
+    int has_training, failed, disabled, own, rc;
+    struct store_json j;
+    sqlite3_stmt *st;
+
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_end(&j);
+    own = sess && name && strcmp(sess->member, name) == 0;
+    rc = store_priv_authorize(s, sess,
+                              own ? (STORE_ROLE_OPERATOR | STORE_ROLE_INVESTIGATOR |
+                                     STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR)
+                                  : STORE_ROLE_ADMINISTRATOR,
+                              "password.change", j.buf);
+    if (rc != 0)
+        return rc;
+    if (!valid_name(name) || !valid_password(new_password))
+        return STORE_ERR_INVALID;
+    rc = fetch_member(s, name, &id, role, sizeof role, hash, sizeof hash, &training, &has_training,
+                      &failed, &locked, &disabled);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || strcmp(role, "system") == 0)
+        return STORE_ERR_NOTFOUND;
+    if (own && (!old_password ||
+                crypto_pwhash_str_verify(hash, old_password, strlen(old_password)) != 0)) {
+        rc = store_priv_audit_now(s, sess->member, "password.change", j.buf,
+                                  "failed: wrong current password");
+        return rc != 0 ? rc : STORE_ERR_AUTH;
+    }
+    if ((rc = hash_password(new_password, nh)) != 0)
+        return rc;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE members SET pwhash = ?, password_changed_at = ?,"
+                            " failed_count = 0 WHERE id = ?",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, nh, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, store_now(s));
+        sqlite3_bind_int64(st, 3, id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE sessions SET ended_at = ?, end_reason = 'password change'"
+                            " WHERE member_id = ? AND ended_at IS NULL AND id <> ?",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, store_now(s));
+        sqlite3_bind_int64(st, 2, id);
+        sqlite3_bind_int64(st, 3, sess->session_id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "password.change",
+                               j.buf, "ok")) != 0)
+        goto fail;
+    return store_priv_commit(s);
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_member_list(struct store *s, const struct store_session *sess,
+                      struct store_member_list **out)
+{
+    struct store_member_list *list;
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    char who[STORE_NAME_MAX + 8];
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
+                                   "member.list", "{}")) != 0)
+        return rc;
+    list = calloc(1, sizeof *list);
+    if (!list)
+        return STORE_ERR_NOMEM;
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT id, name, role, coalesce(training_date, 0), locked_until,"
+                            " failed_count, disabled FROM members WHERE role <> 'system'"
+                            " ORDER BY name",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        free(list);
+        return store_priv_err(rc);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_member *m;
+        char role[32];
+        if (list->n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *p = realloc(list->items, ncap * sizeof *list->items);
+            if (!p) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            list->items = p;
+            cap = ncap;
+        }
+        m = &list->items[list->n++];
+        m->id = sqlite3_column_int64(st, 0);
+        store_priv_col_text(st, 1, m->name, sizeof m->name);
+        store_priv_col_text(st, 2, role, sizeof role);
+        if (store_role_parse(role, &m->role) != 0)
+            m->role = STORE_ROLE_SYSTEM;
+        m->training = sqlite3_column_int64(st, 3);
+        m->locked_until = sqlite3_column_int64(st, 4);
+        m->failed = sqlite3_column_int(st, 5);
+        m->disabled = sqlite3_column_int(st, 6);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_member_list_free(list);
+        return store_priv_err(rc);
+    }
+    if ((rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), "member.list", "{}",
+                                   "ok")) != 0) {
+        store_member_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+void store_member_list_free(struct store_member_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    free(list);
+}

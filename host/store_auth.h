@@ -1,0 +1,99 @@
+/*
+ * store_auth: members, passwords, log-on, sessions and lock-out (R3, R5, R10).
+ *
+ * Passwords are hashed with Argon2id (libsodium crypto_pwhash_str, interactive limits) and must
+ * be STORE_PASSWORD_MIN..STORE_PASSWORD_MAX bytes. Five failed log-ons in a row lock the account
+ * for `lockout_seconds` (default 30 minutes). A session is identified by a random 256-bit token
+ * that only its holder knows (the store keeps its SHA-256); it ends on log-off or after
+ * `session_idle_seconds` (default 30 minutes) without use. No access without a
+ * training-completion date on the account. Every attempt is audited, whatever its outcome.
+ *
+ * The first administrator is created by store_member_init() on a store with no members; after
+ * that only administrators add members.
+ */
+#ifndef STORE_AUTH_H
+#define STORE_AUTH_H
+
+#include "store.h"
+
+#define STORE_PASSWORD_MIN 12
+#define STORE_PASSWORD_MAX 256
+#define STORE_TOKEN_HEX    65 /* session token: 64 hex characters and NUL */
+
+/*
+ * Bootstrap: creates the first member, an administrator, on a store that has none. training is
+ * the training-completion date (must be non-zero). Returns 0 and *member_id, STORE_ERR_EXISTS
+ * when members exist, STORE_ERR_INVALID for a bad name or short password.
+ */
+int store_member_init(struct store *s, const char *name, const char *password, int64_t training,
+                      int64_t *member_id) __attribute__((warn_unused_result));
+
+/* Administrator: adds a member (training 0 = not yet trained: the member cannot log on). */
+int store_member_add(struct store *s, const struct store_session *sess, const char *name,
+                     enum store_role role, const char *password, int64_t training,
+                     int64_t *member_id) __attribute__((warn_unused_result));
+
+/* Administrator: changes a member's role. */
+int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
+                          enum store_role role) __attribute__((warn_unused_result));
+
+/* Administrator: records the training-completion date (0 clears it). */
+int store_member_set_training(struct store *s, const struct store_session *sess, const char *name,
+                              int64_t training) __attribute__((warn_unused_result));
+
+/* Administrator: disables (1) or re-enables (0) an account; disabling ends its sessions. */
+int store_member_set_disabled(struct store *s, const struct store_session *sess, const char *name,
+                              int disabled) __attribute__((warn_unused_result));
+
+/* Administrator: lifts a lock-out and clears the failure count. */
+int store_member_unlock(struct store *s, const struct store_session *sess, const char *name)
+    __attribute__((warn_unused_result));
+
+/*
+ * Changes a password. A member changes their own (old_password required); an administrator may
+ * reset another member's (old_password ignored). Ends the member's other sessions.
+ */
+int store_password_change(struct store *s, const struct store_session *sess, const char *name,
+                          const char *old_password, const char *new_password)
+    __attribute__((warn_unused_result));
+
+/*
+ * Logs on. Returns 0, *sess and token (STORE_TOKEN_HEX bytes), or STORE_ERR_AUTH (unknown member
+ * or wrong password), STORE_ERR_LOCKED, STORE_ERR_TRAINING, STORE_ERR_DENIED (disabled or
+ * system account).
+ */
+int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
+                char token[STORE_TOKEN_HEX]) __attribute__((warn_unused_result));
+
+/*
+ * Resumes the session a token names, refreshing its idle timer. Returns 0 and *sess, or
+ * STORE_ERR_EXPIRED (unknown, ended or idle token), STORE_ERR_TRAINING, STORE_ERR_DENIED.
+ */
+int store_session_resume(struct store *s, const char *token, struct store_session *sess)
+    __attribute__((warn_unused_result));
+
+/* Ends the session (audited). Returns 0 or a STORE_ERR_*. */
+int store_logout(struct store *s, const struct store_session *sess)
+    __attribute__((warn_unused_result));
+
+struct store_member {
+    int64_t id;
+    char name[STORE_NAME_MAX + 1];
+    enum store_role role;
+    int64_t training;     /* 0 = none */
+    int64_t locked_until; /* 0 = not locked */
+    int failed;
+    int disabled;
+};
+
+struct store_member_list {
+    size_t n;
+    struct store_member *items;
+};
+
+/* Administrator or auditor: lists the members. Free with store_member_list_free. */
+int store_member_list(struct store *s, const struct store_session *sess,
+                      struct store_member_list **out) __attribute__((warn_unused_result));
+void store_member_list_free(struct store_member_list *list);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * store_cli: what the store's `alpr` subcommands share: opening the store named by --db (its
+ * folder created 0700 when missing), the clock override ALPR_NOW, the session token file,
+ * reading passwords without putting them on the command line, mapping store errors to exit
+ * codes, and a small table printer for text / CSV / JSON output.
+ *
+ * Session file: $ALPR_SESSION_FILE, else $XDG_RUNTIME_DIR/alpr/session-HASH, else
+ * ~/.local/state/alpr/session-HASH, where HASH names the database (first 16 hex digits of the
+ * SHA-256 of its absolute path). It holds the 64-hex-digit token, mode 0600 in a 0700 folder;
+ * a file readable by group or others is refused. The store keeps only the token's SHA-256.
+ *
+ * Passwords: from the file descriptor given by --password-fd N (first line), else the named
+ * environment variable, else a prompt on the terminal with echo off. Never from argv.
+ */
+#ifndef STORE_CLI_H
+#define STORE_CLI_H
+
+#include "cli.h"
+#include "store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Opens the store for cmd (errors printed). Returns CLI_EXIT_OK and *out, or an exit code. */
+int store_cli_open(const struct cli_global *g, const char *cmd, struct store **out);
+
+/* Writes the session file path for this database into buf. Returns 0 or -1 (too long). */
+int store_cli_session_path(const struct cli_global *g, char *buf, size_t size);
+
+/* Saves / loads / removes the session token (64 hex + NUL). Return 0 or -1 (errno set). */
+int store_cli_token_save(const struct cli_global *g, const char *token);
+int store_cli_token_load(const struct cli_global *g, char token[65]);
+int store_cli_token_remove(const struct cli_global *g);
+
+/* Resumes the session of the token file (errors printed). Returns CLI_EXIT_OK or an exit code. */
+int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
+                      struct store_session *sess);
+
+/*
+ * Reads a password: from fd_arg (a decimal fd) if not NULL, else $env if set, else the terminal
+ * with prompt. Returns CLI_EXIT_OK with buf filled (NUL-terminated, newline stripped), or an
+ * exit code (errors printed).
+ */
+int store_cli_password(const char *cmd, const char *fd_arg, const char *env, const char *prompt,
+                       char *buf, size_t size);
+
+/* The CLI exit code for a STORE_ERR_*. */
+int store_cli_exit(int err);
+
+/* Prints "alpr CMD: WHAT: <store error text>" and returns store_cli_exit(err). */
+int store_cli_fail(const char *cmd, const char *what, int err);
+
+/* Parses a time option (store_time_parse formats); prints the error. 0 or CLI_EXIT_USAGE. */
+int store_cli_time(const char *cmd, const char *opt, const char *text, int64_t *out);
+
+/* Parses a positive record id; prints the error. 0 or CLI_EXIT_USAGE. */
+int store_cli_id(const char *cmd, const char *what, const char *text, int64_t *out);
+
+/*
+ * Table output. cols names the columns; types has one letter per column: 's' string, 'n'
+ * number (unquoted in JSON). Text: a header line and tab-separated rows; CSV: RFC 4180 with a
+ * header; JSON: an array of objects.
+ */
+struct store_cli_table {
+    enum cli_format fmt;
+    FILE *out;
+    const char *const *cols;
+    const char *types;
+    size_t ncols;
+    size_t rows;
+};
+void store_cli_table_begin(struct store_cli_table *t, enum cli_format fmt, FILE *out,
+                           const char *const *cols, const char *types);
+void store_cli_table_row(struct store_cli_table *t, const char *const *vals);
+void store_cli_table_end(struct store_cli_table *t);
+
+#endif

@@ -1,0 +1,616 @@
+/* store_reads: ingest, searches, views (see store_reads.h). */
+#include "store_reads.h"
+#include "store_priv.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const purposes[] = {"investigation", "warrant", "missing-person",
+                                       "stolen-vehicle"};
+
+int store_purpose_valid(const char *word)
+{
+    for (size_t i = 0; word && i < sizeof purposes / sizeof purposes[0]; i++)
+        if (strcmp(word, purposes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int text_ok(const char *t, size_t max, int required)
+{
+    if (!t || !*t)
+        return !required;
+    return strnlen(t, max + 1) <= max;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Ingest                                                                                     */
+
+static int validate_read(const struct store_read *r, char plate[PLATE_MAX_LEN + 1],
+                         char cands[STORE_CANDIDATES_TEXT_MAX])
+{
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    size_t used = 0;
+    if (!r || plate_normalize(r->plate, 0, plate) != 0)
+        return STORE_ERR_INVALID;
+    if (!(r->confidence >= 0.0 && r->confidence <= 1.0) || r->time <= 0 ||
+        r->n_candidates > STORE_MAX_CANDIDATES || r->frames_agreeing < 0)
+        return STORE_ERR_INVALID;
+    if (!store_priv_valid_name(r->unit_id) || !store_priv_valid_name(r->camera_id) ||
+        !text_ok(r->source_agency, STORE_TEXT_MAX, 1))
+        return STORE_ERR_INVALID;
+    if (r->has_gps && !(fabs(r->lat) <= 90.0 && fabs(r->lon) <= 180.0))
+        return STORE_ERR_INVALID;
+    if (r->png_len > STORE_IMAGE_MAX || (r->png_len && (!r->png || r->png_len < 8)) ||
+        (r->png_len && memcmp(r->png, png_sig, 8) != 0))
+        return STORE_ERR_INVALID;
+    cands[0] = '\0';
+    for (size_t i = 0; i < r->n_candidates; i++) {
+        char c[PLATE_MAX_LEN + 1];
+        int n;
+        if (plate_normalize(r->candidates[i].text, 0, c) != 0 ||
+            !(r->candidates[i].confidence >= 0.0 && r->candidates[i].confidence <= 1.0))
+            return STORE_ERR_INVALID;
+        n = snprintf(cands + used, STORE_CANDIDATES_TEXT_MAX - used, "%s%s:%.3f", i ? ";" : "", c,
+                     r->candidates[i].confidence);
+        if (n < 0 || (size_t)n >= STORE_CANDIDATES_TEXT_MAX - used)
+            return STORE_ERR_INVALID;
+        used += (size_t)n;
+    }
+    return 0;
+}
+
+/* Inserts one read inside the caller's transaction. */
+static int insert_read(struct store *s, const struct store_read *r, int64_t *id,
+                       struct store_alert **alerts, size_t *n_alerts)
+{
+    char plate[PLATE_MAX_LEN + 1], skel[PLATE_MAX_LEN + 1], rev[PLATE_MAX_LEN + 1];
+    char cands[STORE_CANDIDATES_TEXT_MAX];
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = validate_read(r, plate, cands)) != 0)
+        return rc;
+    plate_skeleton(plate, skel);
+    plate_reverse(skel, rev);
+    st = store_priv_stmt(s, STORE_STMT_INSERT_READ,
+                         "INSERT INTO reads(ts, plate, skel, skel_rev, confidence, candidates,"
+                         " unit, camera, lat, lon, agency, ngo, frames)"
+                         " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return STORE_ERR_IO;
+    sqlite3_bind_int64(st, 1, r->time);
+    sqlite3_bind_text(st, 2, plate, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, skel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, rev, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 5, r->confidence);
+    sqlite3_bind_text(st, 6, cands, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, r->unit_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, r->camera_id, -1, SQLITE_TRANSIENT);
+    if (r->has_gps) {
+        sqlite3_bind_double(st, 9, r->lat);
+        sqlite3_bind_double(st, 10, r->lon);
+    }
+    sqlite3_bind_text(st, 11, r->source_agency, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 12, r->non_governmental ? 1 : 0);
+    sqlite3_bind_int(st, 13, r->frames_agreeing);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return store_priv_err(rc);
+    *id = sqlite3_last_insert_rowid(s->db);
+    if (r->png_len) {
+        st = store_priv_stmt(s, STORE_STMT_INSERT_IMAGE,
+                             "INSERT INTO read_images(read_id, png) VALUES(?, ?)");
+        if (!st)
+            return STORE_ERR_IO;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_blob(st, 2, r->png, (int)r->png_len, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE)
+            return store_priv_err(rc);
+    }
+    /* R9: a non-governmental read is not used without a warrant, so it raises no alert. */
+    if (r->non_governmental) {
+        *alerts = NULL;
+        *n_alerts = 0;
+        return 0;
+    }
+    return store_priv_hotlist_match(s, *id, plate, skel, r->time, alerts, n_alerts);
+}
+
+int store_add_read(struct store *s, const struct store_read *read, int64_t *read_id,
+                   struct store_alert **alerts, size_t *n_alerts)
+{
+    struct store_alert *a = NULL;
+    size_t na = 0;
+    int64_t id;
+    int rc;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = insert_read(s, read, &id, &a, &na)) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        goto fail;
+    *read_id = id;
+    if (alerts) {
+        *alerts = a;
+        *n_alerts = na;
+    } else {
+        store_alerts_free(a);
+    }
+    return 0;
+fail:
+    store_priv_rollback(s);
+    store_alerts_free(a);
+    return rc;
+}
+
+int store_add_reads(struct store *s, const struct store_read *reads, size_t n, int64_t *ids,
+                    size_t *n_alerts)
+{
+    size_t total = 0;
+    int rc;
+    if (!reads && n)
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct store_alert *a = NULL;
+        size_t na = 0;
+        int64_t id;
+        if ((rc = insert_read(s, &reads[i], &id, &a, &na)) != 0) {
+            store_alerts_free(a);
+            store_priv_rollback(s);
+            return rc;
+        }
+        store_alerts_free(a);
+        total += na;
+        if (ids)
+            ids[i] = id;
+    }
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    if (n_alerts)
+        *n_alerts = total;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Access checks and the search register                                                    */
+
+#define READ_COLS                                                                                  \
+    "r.id, r.ts, r.plate, r.confidence, r.candidates, r.unit, r.camera, r.lat, r.lon,"             \
+    " r.agency, r.ngo, r.frames, EXISTS(SELECT 1 FROM read_images i WHERE i.read_id = r.id),"      \
+    " (SELECT count(*) FROM alerts a WHERE a.read_id = r.id)"
+
+/* Non-governmental reads only within the scope of the named active warrant/order (R9). */
+#define NGO_SQL                                                                                    \
+    " AND (r.ngo = 0 OR (:ref IS NOT NULL AND EXISTS(SELECT 1 FROM holds h WHERE"                  \
+    " h.reference = :ref AND h.kind IN ('warrant', 'disclosure') AND " STORE_HOLD_ACTIVE_SQL(      \
+        "h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")))"
+
+static void fill_rec(sqlite3_stmt *st, struct store_read_rec *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->id = sqlite3_column_int64(st, 0);
+    rec->time = sqlite3_column_int64(st, 1);
+    store_priv_col_text(st, 2, rec->plate, sizeof rec->plate);
+    rec->confidence = sqlite3_column_double(st, 3);
+    store_priv_col_text(st, 4, rec->candidates, sizeof rec->candidates);
+    store_priv_col_text(st, 5, rec->unit, sizeof rec->unit);
+    store_priv_col_text(st, 6, rec->camera, sizeof rec->camera);
+    rec->has_gps = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    rec->lat = sqlite3_column_double(st, 7);
+    rec->lon = sqlite3_column_double(st, 8);
+    store_priv_col_text(st, 9, rec->agency, sizeof rec->agency);
+    rec->non_governmental = sqlite3_column_int(st, 10);
+    rec->frames_agreeing = sqlite3_column_int(st, 11);
+    rec->has_image = sqlite3_column_int(st, 12);
+    rec->n_alerts = sqlite3_column_int(st, 13);
+}
+
+/* Writes the access to the search register and the audit log, in one transaction. */
+static int record_access(struct store *s, const struct store_session *sess, const char *kind,
+                         const struct store_access *a, const char *query, int64_t count,
+                         const char *outcome)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8];
+    int rc;
+    store_priv_who(s, sess, who, sizeof who);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO searches(ts, member, kind, purpose, crime_type,"
+                            " incident, warrant_ref, query, result_count, outcome)"
+                            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, store_now(s));
+    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    store_priv_bind_text(st, 4, a ? a->purpose : NULL);
+    store_priv_bind_text(st, 5, a ? a->crime_type : NULL);
+    store_priv_bind_text(st, 6, a ? a->incident : NULL);
+    store_priv_bind_text(st, 7, a ? a->warrant_ref : NULL);
+    sqlite3_bind_text(st, 8, query, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, count);
+    sqlite3_bind_text(st, 10, outcome, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    store_json_init(&j);
+    store_json_str(&j, "purpose", a ? a->purpose : NULL);
+    store_json_str(&j, "crime_type", a ? a->crime_type : NULL);
+    store_json_str(&j, "incident", a ? a->incident : NULL);
+    store_json_str(&j, "warrant_ref", a ? a->warrant_ref : NULL);
+    store_json_str(&j, "query", query);
+    store_json_int(&j, "results", count);
+    if ((rc = store_priv_audit(s, who, kind, store_json_end(&j), outcome)) != 0)
+        goto fail;
+    return store_priv_commit(s);
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+/* Checks the access fields and the warrant reference; on refusal records it. */
+static int check_access(struct store *s, const struct store_session *sess, const char *kind,
+                        const struct store_access *a, const char *query)
+{
+    const char *why = NULL;
+    int rc;
+    if (!a || !store_purpose_valid(a->purpose))
+        why = "refused: purpose missing or not a statutory purpose";
+    else if (!text_ok(a->crime_type, STORE_NAME_MAX, 1))
+        why = "refused: crime type missing";
+    else if (!text_ok(a->incident, STORE_NAME_MAX, 1))
+        why = "refused: incident number missing";
+    else if (!text_ok(a->warrant_ref, STORE_TEXT_MAX, 0))
+        why = "refused: warrant reference too long";
+    if (!why && a->warrant_ref && *a->warrant_ref) {
+        sqlite3_stmt *st;
+        int found = 0;
+        rc = sqlite3_prepare_v2(s->db,
+                                "SELECT 1 FROM holds h WHERE h.reference = :ref AND h.kind IN"
+                                " ('warrant', 'disclosure') AND " STORE_HOLD_ACTIVE_SQL("h"),
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return store_priv_err(rc);
+        store_priv_bind_named_text(st, ":ref", a->warrant_ref);
+        store_priv_bind_named_int(st, ":now", store_now(s));
+        found = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!found)
+            why = "refused: no active warrant or court order with that reference";
+    }
+    if (!why)
+        return 0;
+    rc = record_access(s, sess, kind, a, query, 0, why);
+    return rc != 0 ? rc : STORE_ERR_DENIED;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Searches                                                                                   */
+
+static void range_end(const char *lo, char hi[PLATE_MAX_LEN + 2])
+{
+    size_t n = strlen(lo);
+    memcpy(hi, lo, n + 1);
+    hi[n - 1] = (char)(hi[n - 1] + 1); /* plate characters are < 0x7f */
+}
+
+static int list_push(struct store_read_list *list, size_t *cap, const struct store_read_rec *r)
+{
+    if (list->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        void *p = realloc(list->items, ncap * sizeof *list->items);
+        if (!p)
+            return STORE_ERR_NOMEM;
+        list->items = p;
+        *cap = ncap;
+    }
+    list->items[list->n++] = *r;
+    return 0;
+}
+
+static int cmp_fuzzy(const void *a, const void *b)
+{
+    const struct store_read_rec *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    if (x->time != y->time)
+        return x->time > y->time ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Runs the query; returns 0 and a list, or a STORE_ERR_*. */
+static int run_query(struct store *s, const struct store_access *a, const struct store_query *q,
+                     const char *plate, struct store_read_list **out)
+{
+    char sql[2048], lo[PLATE_MAX_LEN + 2] = "", hi[PLATE_MAX_LEN + 2] = "";
+    char lo2[PLATE_MAX_LEN + 2] = "", hi2[PLATE_MAX_LEN + 2] = "";
+    char skel[PLATE_MAX_LEN + 1] = "", tmp[PLATE_MAX_LEN + 1];
+    const char *cond = "1", *from_clause = "reads r";
+    struct store_read_list *list;
+    size_t cap = 0, limit = q->limit ? q->limit : 1000;
+    sqlite3_stmt *st;
+    int rc, fuzzy = 0;
+
+    if (plate && *plate) {
+        plate_skeleton(plate, skel);
+        switch (q->match) {
+        case STORE_MATCH_EXACT:
+            /* The skeleton index holds every plate that looks alike: a handful of rows. */
+            cond = "r.skel = :skel AND r.plate = :plate";
+            from_clause = "reads r INDEXED BY reads_skel";
+            break;
+        case STORE_MATCH_WILDCARD: {
+            size_t n = strlen(plate), pre = strcspn(plate, "?*"), suf = 0;
+            while (suf < n && plate[n - 1 - suf] != '?' && plate[n - 1 - suf] != '*')
+                suf++;
+            if (pre >= suf && pre > 0) {
+                memcpy(tmp, plate, pre);
+                tmp[pre] = '\0';
+                plate_skeleton(tmp, lo);
+                range_end(lo, hi);
+                cond = "r.skel >= :lo AND r.skel < :hi AND r.plate GLOB :plate";
+                from_clause = "reads r INDEXED BY reads_skel";
+            } else if (suf > 0) {
+                plate_reverse(plate + n - suf, tmp);
+                plate_skeleton(tmp, lo);
+                range_end(lo, hi);
+                cond = "r.skel_rev >= :lo AND r.skel_rev < :hi AND r.plate GLOB :plate";
+                from_clause = "reads r INDEXED BY reads_skel_rev";
+            } else {
+                cond = "r.plate GLOB :plate";
+            }
+            break;
+        }
+        case STORE_MATCH_FUZZY:
+            fuzzy = 1;
+            if (q->max_edits == 0) {
+                cond = "r.skel = :skel";
+                from_clause = "reads r INDEXED BY reads_skel";
+            } else {
+                size_t n = strlen(skel), h = n / 2;
+                /* One differing position is either in the second half (the first half is
+                 * intact: a prefix range) or in the first half (the rest is intact: a range
+                 * on the reversed skeleton). */
+                if (h == 0) {
+                    cond = "length(r.skel) = :len";
+                } else {
+                    memcpy(lo, skel, h);
+                    lo[h] = '\0';
+                    range_end(lo, hi);
+                    plate_reverse(skel + h, lo2);
+                    range_end(lo2, hi2);
+                    cond = "((r.skel >= :lo AND r.skel < :hi) OR (r.skel_rev >= :lo2 AND"
+                           " r.skel_rev < :hi2)) AND length(r.skel) = :len";
+                }
+            }
+            break;
+        default:
+            return STORE_ERR_INVALID;
+        }
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT " READ_COLS " FROM %s WHERE %s AND (:from = 0 OR r.ts >= :from)"
+             " AND (:to = 0 OR r.ts < :to) AND (:unit IS NULL OR r.unit = :unit)" NGO_SQL
+             " ORDER BY r.ts DESC, r.id DESC%s",
+             from_clause, cond, fuzzy ? "" : " LIMIT :limit");
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_text(st, ":plate", plate);
+    store_priv_bind_named_text(st, ":skel", skel);
+    store_priv_bind_named_text(st, ":lo", lo);
+    store_priv_bind_named_text(st, ":hi", hi);
+    store_priv_bind_named_text(st, ":lo2", lo2);
+    store_priv_bind_named_text(st, ":hi2", hi2);
+    store_priv_bind_named_int(st, ":len", (int64_t)strlen(skel));
+    store_priv_bind_named_int(st, ":from", q->from);
+    store_priv_bind_named_int(st, ":to", q->to);
+    store_priv_bind_named_text(st, ":unit", q->unit);
+    store_priv_bind_named_text(st, ":ref", a->warrant_ref);
+    store_priv_bind_named_int(st, ":now", store_now(s));
+    store_priv_bind_named_int(st, ":limit", (int64_t)limit);
+    list = calloc(1, sizeof *list);
+    if (!list) {
+        sqlite3_finalize(st);
+        return STORE_ERR_NOMEM;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_read_rec rec;
+        fill_rec(st, &rec);
+        if (fuzzy) {
+            int d = plate_skeleton_distance(plate, rec.plate);
+            if (d < 0 || d > q->max_edits)
+                continue;
+            rec.distance = plate_fuzzy_distance(plate, rec.plate);
+        }
+        if (list_push(list, &cap, &rec) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_read_list_free(list);
+        return store_priv_err(rc);
+    }
+    if (fuzzy) {
+        if (list->n)
+            qsort(list->items, list->n, sizeof *list->items, cmp_fuzzy);
+        if (list->n > limit)
+            list->n = limit;
+    }
+    *out = list;
+    return 0;
+}
+
+static const char *match_name(enum store_match m)
+{
+    return m == STORE_MATCH_EXACT ? "exact" : m == STORE_MATCH_WILDCARD ? "wildcard" : "fuzzy";
+}
+
+int store_search(struct store *s, const struct store_session *sess,
+                 const struct store_access *access, const struct store_query *query,
+                 struct store_read_list **out)
+{
+    struct store_json j;
+    struct store_read_list *list = NULL;
+    char plate[PLATE_MAX_LEN + 1] = "";
+    int rc;
+
+    if (!query)
+        return STORE_ERR_INVALID;
+    store_json_init(&j);
+    store_json_str(&j, "plate", query->plate);
+    store_json_str(&j, "match", match_name(query->match));
+    store_json_int(&j, "max_edits", query->max_edits);
+    store_json_int(&j, "from", query->from);
+    store_json_int(&j, "to", query->to);
+    store_json_str(&j, "unit", query->unit);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
+                                   "search", j.buf)) != 0)
+        return rc;
+    if ((rc = check_access(s, sess, "search", access, j.buf)) != 0)
+        return rc;
+    if (query->plate && *query->plate &&
+        plate_normalize(query->plate, query->match == STORE_MATCH_WILDCARD, plate) != 0)
+        return STORE_ERR_INVALID;
+    if (!plate[0] && !query->from && !query->to && !(query->unit && *query->unit))
+        return STORE_ERR_INVALID;
+    if (query->max_edits < 0 || query->max_edits > 1 ||
+        (query->unit && *query->unit && !store_priv_valid_name(query->unit)))
+        return STORE_ERR_INVALID;
+    if ((rc = run_query(s, access, query, plate, &list)) != 0)
+        return rc;
+    if ((rc = record_access(s, sess, "search", access, j.buf, (int64_t)list->n, "ok")) != 0) {
+        store_read_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+void store_read_list_free(struct store_read_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    free(list);
+}
+
+/* Fetches one read honouring R9; 0, STORE_ERR_NOTFOUND or an error. */
+static int fetch_read(struct store *s, const struct store_access *a, int64_t id,
+                      struct store_read_rec *out)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT " READ_COLS " FROM reads r WHERE r.id = :id" NGO_SQL,
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":id", id);
+    store_priv_bind_named_text(st, ":ref", a->warrant_ref);
+    store_priv_bind_named_int(st, ":now", store_now(s));
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        fill_rec(st, out);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
+}
+
+int store_read_get(struct store *s, const struct store_session *sess,
+                   const struct store_access *access, int64_t read_id, struct store_read_rec *out)
+{
+    struct store_json j;
+    struct store_read_rec rec;
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "read", read_id);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
+                                   "read.view", j.buf)) != 0)
+        return rc;
+    if ((rc = check_access(s, sess, "read.view", access, j.buf)) != 0)
+        return rc;
+    rc = fetch_read(s, access, read_id, &rec);
+    if (rc != 0 && rc != STORE_ERR_NOTFOUND)
+        return rc;
+    {
+        int arc = record_access(s, sess, "read.view", access, j.buf, rc == 0,
+                                rc == 0 ? "ok" : "failed: not found or not authorised");
+        if (arc != 0)
+            return arc;
+    }
+    if (rc == 0)
+        *out = rec;
+    return rc;
+}
+
+int store_read_image(struct store *s, const struct store_session *sess,
+                     const struct store_access *access, int64_t read_id, uint8_t **png, size_t *len)
+{
+    struct store_json j;
+    struct store_read_rec rec;
+    sqlite3_stmt *st;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "read", read_id);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
+                                   "read.image", j.buf)) != 0)
+        return rc;
+    if ((rc = check_access(s, sess, "read.image", access, j.buf)) != 0)
+        return rc;
+    rc = fetch_read(s, access, read_id, &rec);
+    if (rc == 0) {
+        rc = sqlite3_prepare_v2(s->db, "SELECT png FROM read_images WHERE read_id = ?", -1, &st,
+                                NULL);
+        if (rc != SQLITE_OK)
+            return store_priv_err(rc);
+        sqlite3_bind_int64(st, 1, read_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            n = (size_t)sqlite3_column_bytes(st, 0);
+            buf = malloc(n ? n : 1);
+            if (buf)
+                memcpy(buf, sqlite3_column_blob(st, 0), n);
+            rc = buf ? 0 : STORE_ERR_NOMEM;
+        } else {
+            rc = rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc != 0 && rc != STORE_ERR_NOTFOUND)
+        return rc;
+    {
+        int arc = record_access(s, sess, "read.image", access, j.buf, rc == 0,
+                                rc == 0 ? "ok" : "failed: not found or not authorised");
+        if (arc != 0) {
+            free(buf);
+            return arc;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    *png = buf;
+    *len = n;
+    return 0;
+}

@@ -1,0 +1,501 @@
+/* store_retention: retention period, holds, purge (see store_retention.h). */
+#include "store_retention.h"
+#include "plate_match.h"
+#include "store_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int store_retention_days(struct store *s)
+{
+    int64_t d = store_priv_setting(s, "retention_days", STORE_RETENTION_MAX_DAYS);
+    return d < 1 || d > STORE_RETENTION_MAX_DAYS ? STORE_RETENTION_MAX_DAYS : (int)d;
+}
+
+int store_set_retention_days(struct store *s, const struct store_session *sess, int days)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8];
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "days", days);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "retention.set", j.buf)) != 0)
+        return rc;
+    if (days < 1 || days > STORE_RETENTION_MAX_DAYS) {
+        rc = store_priv_audit_now(s, sess->member, "retention.set", j.buf,
+                                  "denied: retention must be 1..273 days (nine months at most)");
+        return rc != 0 ? rc : STORE_ERR_INVALID;
+    }
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)", -1,
+                            &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, "retention_days", -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, days);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "retention.set", j.buf,
+                               "ok")) != 0)
+        goto fail;
+    return store_priv_commit(s);
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Purge                                                                                      */
+
+static int step_done(struct store *s, const char *sql, int64_t cutoff, int64_t now)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":cutoff", cutoff);
+    store_priv_bind_named_int(st, ":now", now);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_priv_err(rc);
+}
+
+static int count_query(struct store *s, const char *sql, int64_t *a, int64_t *b, int64_t *c)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *a = sqlite3_column_int64(st, 0);
+        if (b)
+            *b = sqlite3_column_int64(st, 1);
+        if (c)
+            *c = sqlite3_column_int64(st, 2);
+        rc = 0;
+    } else {
+        rc = store_priv_err(rc);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int purge(struct store *s, const char *who, int64_t now, struct store_purge_report *out)
+{
+    int64_t t0 = mono_ms();
+    struct store_purge_report r;
+    struct store_json j;
+    sqlite3_stmt *st;
+    int rc, ck;
+    int64_t due = 0;
+
+    memset(&r, 0, sizeof r);
+    r.cutoff = now - (int64_t)store_retention_days(s) * 86400;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = store_priv_exec(s, "CREATE TEMP TABLE IF NOT EXISTS purge_ids(id INTEGER PRIMARY"
+                                 " KEY)")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM temp.purge_ids")) != 0 ||
+        (rc = step_done(s,
+                        "INSERT INTO temp.purge_ids SELECT id FROM reads INDEXED BY reads_ts"
+                        " WHERE ts < :cutoff",
+                        r.cutoff, now)) != 0 ||
+        (rc = count_query(s, "SELECT count(*) FROM temp.purge_ids", &due, NULL, NULL)) != 0 ||
+        (rc = step_done(s,
+                        "DELETE FROM temp.purge_ids WHERE id IN (SELECT r.id FROM holds h,"
+                        " reads r WHERE " STORE_HOLD_ACTIVE_SQL(
+                            "h") " AND r.ts < :cutoff AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
+                        r.cutoff, now)) != 0 ||
+        (rc = count_query(s,
+                          "SELECT count(*), coalesce(min(ts), 0), coalesce(max(ts), 0)"
+                          " FROM reads WHERE id IN temp.purge_ids",
+                          &r.reads, &r.oldest, &r.newest)) != 0 ||
+        (rc = count_query(s, "SELECT count(*) FROM read_images WHERE read_id IN temp.purge_ids",
+                          &r.images, NULL, NULL)) != 0 ||
+        (rc = count_query(s, "SELECT count(*) FROM alerts WHERE read_id IN temp.purge_ids",
+                          &r.alerts, NULL, NULL)) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM alerts WHERE read_id IN temp.purge_ids")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM read_images WHERE read_id IN temp.purge_ids")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM reads WHERE id IN temp.purge_ids")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM temp.purge_ids")) != 0)
+        goto fail;
+    r.held = due - r.reads;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
+                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, r.cutoff);
+        sqlite3_bind_int64(st, 4, r.reads);
+        sqlite3_bind_int64(st, 5, r.images);
+        sqlite3_bind_int64(st, 6, r.alerts);
+        sqlite3_bind_int64(st, 7, r.held);
+        sqlite3_bind_int64(st, 8, r.oldest);
+        sqlite3_bind_int64(st, 9, r.newest);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    store_json_init(&j);
+    store_json_int(&j, "cutoff", r.cutoff);
+    store_json_int(&j, "retention_days", store_retention_days(s));
+    store_json_int(&j, "reads", r.reads);
+    store_json_int(&j, "images", r.images);
+    store_json_int(&j, "alerts", r.alerts);
+    store_json_int(&j, "held", r.held);
+    store_json_int(&j, "oldest", r.oldest);
+    store_json_int(&j, "newest", r.newest);
+    if ((rc = store_priv_audit(s, who, "purge", store_json_end(&j), "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    r.delete_ms = mono_ms() - t0;
+    r.compacted = 1;
+    if (r.reads || r.images || r.alerts || store_priv_setting(s, "purge_pending_compaction", 0)) {
+        /* Rebuild the file: rebalanced b-tree pages keep stale copies of moved cells in their
+         * unused area, which secure_delete does not overwrite. A very large file is rebuilt
+         * through a temporary file rather than in memory. */
+        int64_t pages = 0, page_size = 0;
+        (void)count_query(s, "PRAGMA page_count", &pages, NULL, NULL);
+        (void)count_query(s, "PRAGMA page_size", &page_size, NULL, NULL);
+        int big = pages * page_size > ((int64_t)1 << 30);
+        if (big)
+            (void)!store_priv_exec(s, "PRAGMA temp_store = FILE");
+        t0 = mono_ms();
+        r.compacted = store_priv_exec(s, "VACUUM") == 0;
+        r.rebuild_ms = mono_ms() - t0;
+        if (big)
+            (void)!store_priv_exec(s, "PRAGMA temp_store = MEMORY");
+        (void)!store_priv_exec(s, r.compacted ? "DELETE FROM settings WHERE key ="
+                                                " 'purge_pending_compaction'"
+                                              : "INSERT OR REPLACE INTO settings VALUES"
+                                                "('purge_pending_compaction', 1)");
+    }
+    /* Push the zeroed pages into the database file and empty the WAL. */
+    ck = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    r.wal_truncated = ck == SQLITE_OK;
+    *out = r;
+    return 0;
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_purge_expired(struct store *s, int64_t now, struct store_purge_report *report)
+{
+    char who[STORE_NAME_MAX + 8];
+    return purge(s, store_priv_who(s, NULL, who, sizeof who), now, report);
+}
+
+int store_purge(struct store *s, const struct store_session *sess,
+                struct store_purge_report *report)
+{
+    int rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "purge", "{}");
+    if (rc != 0)
+        return rc;
+    return purge(s, sess->member, store_now(s), report);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Holds                                                                                      */
+
+const char *store_hold_kind_name(enum store_hold_kind kind)
+{
+    switch (kind) {
+    case STORE_HOLD_WARRANT:
+        return "warrant";
+    case STORE_HOLD_PRESERVATION:
+        return "preservation";
+    case STORE_HOLD_DISCLOSURE:
+        return "disclosure";
+    }
+    return "unknown";
+}
+
+int store_hold_kind_parse(const char *name, enum store_hold_kind *out)
+{
+    for (int k = STORE_HOLD_WARRANT; k <= STORE_HOLD_DISCLOSURE; k++) {
+        if (name && strcmp(name, store_hold_kind_name((enum store_hold_kind)k)) == 0) {
+            *out = (enum store_hold_kind)k;
+            return 0;
+        }
+    }
+    return STORE_ERR_INVALID;
+}
+
+/* Canonicalises "U1, U2" into ",U1,U2," (each a valid id). */
+static int units_list(const char *in, char *out, size_t size)
+{
+    size_t used = 1;
+    const char *p = in;
+    if (size < 3)
+        return STORE_ERR_INVALID;
+    out[0] = ',';
+    out[1] = '\0';
+    while (*p) {
+        char id[STORE_NAME_MAX + 2];
+        size_t n = strcspn(p, ",");
+        size_t b = 0, e = n;
+        while (b < n && p[b] == ' ')
+            b++;
+        while (e > b && p[e - 1] == ' ')
+            e--;
+        if (e - b > STORE_NAME_MAX)
+            return STORE_ERR_INVALID;
+        memcpy(id, p + b, e - b);
+        id[e - b] = '\0';
+        if (!store_priv_valid_name(id) || used + (e - b) + 2 > size)
+            return STORE_ERR_INVALID;
+        memcpy(out + used, id, e - b);
+        used += e - b;
+        out[used++] = ',';
+        out[used] = '\0';
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return used > 1 ? 0 : STORE_ERR_INVALID;
+}
+
+int store_hold_add(struct store *s, const struct store_session *sess,
+                   const struct store_hold_spec *spec, int64_t *hold_id)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8], plate[PLATE_MAX_LEN + 1] = "", units[STORE_TEXT_MAX + 1] = "";
+    int64_t now = store_now(s), expires, id;
+    int rc;
+    if (!spec)
+        return STORE_ERR_INVALID;
+    store_json_init(&j);
+    store_json_str(&j, "kind", store_hold_kind_name(spec->kind));
+    store_json_str(&j, "reference", spec->reference);
+    store_json_int(&j, "from", spec->from);
+    store_json_int(&j, "to", spec->to);
+    store_json_str(&j, "units", spec->units);
+    store_json_int(&j, "has_plate", spec->plate && *spec->plate);
+    store_json_int(&j, "expires", spec->expires);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
+                                   "hold.add", j.buf)) != 0)
+        return rc;
+    if (!spec->reference || !*spec->reference || strlen(spec->reference) > STORE_TEXT_MAX ||
+        strcmp(store_hold_kind_name(spec->kind), "unknown") == 0)
+        return STORE_ERR_INVALID;
+    if (spec->plate && *spec->plate && plate_normalize(spec->plate, 0, plate) != 0)
+        return STORE_ERR_INVALID;
+    if (spec->units && *spec->units && units_list(spec->units, units, sizeof units) != 0)
+        return STORE_ERR_INVALID;
+    if (!plate[0] && !units[0] && !spec->from && !spec->to)
+        return STORE_ERR_INVALID; /* a hold must name its scope */
+    if (spec->from && spec->to && spec->to <= spec->from)
+        return STORE_ERR_INVALID;
+    expires = spec->expires;
+    if (expires && expires <= now)
+        return STORE_ERR_INVALID;
+    if (spec->kind == STORE_HOLD_PRESERVATION) {
+        int64_t max = now + (int64_t)STORE_PRESERVATION_MAX_DAYS * 86400;
+        if (!expires)
+            expires = max;
+        if (expires > max)
+            return STORE_ERR_INVALID;
+    }
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc =
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO holds(kind, reference, plate, units, t_from, t_to,"
+                           " entered_by, entered_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, store_hold_kind_name(spec->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, spec->reference, -1, SQLITE_TRANSIENT);
+        store_priv_bind_text(st, 3, plate);
+        store_priv_bind_text(st, 4, units);
+        if (spec->from)
+            sqlite3_bind_int64(st, 5, spec->from);
+        if (spec->to)
+            sqlite3_bind_int64(st, 6, spec->to);
+        sqlite3_bind_text(st, 7, sess->member, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 8, now);
+        if (expires)
+            sqlite3_bind_int64(st, 9, expires);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    id = sqlite3_last_insert_rowid(s->db);
+    store_json_init(&j);
+    store_json_int(&j, "hold", id);
+    store_json_str(&j, "kind", store_hold_kind_name(spec->kind));
+    store_json_str(&j, "reference", spec->reference);
+    store_json_int(&j, "from", spec->from);
+    store_json_int(&j, "to", spec->to);
+    store_json_str(&j, "units", units);
+    store_json_int(&j, "has_plate", plate[0] != 0);
+    store_json_int(&j, "expires", expires);
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "hold.add",
+                               store_json_end(&j), "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    *hold_id = id;
+    return 0;
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_hold_release(struct store *s, const struct store_session *sess, int64_t hold_id,
+                       const char *reason)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8];
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "hold", hold_id);
+    store_json_str(&j, "reason", reason);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "hold.release", j.buf)) != 0)
+        return rc;
+    if (!reason || !*reason || strlen(reason) > STORE_TEXT_MAX)
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE holds SET released_at = ?, released_by = ?,"
+                            " release_reason = ? WHERE id = ? AND released_at IS NULL",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, store_now(s));
+        sqlite3_bind_text(st, 2, sess->member, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, hold_id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if (sqlite3_changes(s->db) == 0) {
+        rc = STORE_ERR_NOTFOUND;
+        goto fail;
+    }
+    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "hold.release", j.buf,
+                               "ok")) != 0)
+        goto fail;
+    return store_priv_commit(s);
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+int store_hold_list(struct store *s, const struct store_session *sess, int active_only,
+                    struct store_hold_list **out)
+{
+    struct store_hold_list *list;
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    char who[STORE_NAME_MAX + 8];
+    int rc;
+    if ((rc = store_priv_authorize(
+             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
+             "hold.list", "{}")) != 0)
+        return rc;
+    list = calloc(1, sizeof *list);
+    if (!list)
+        return STORE_ERR_NOMEM;
+    rc = sqlite3_prepare_v2(
+        s->db,
+        "SELECT h.id, h.kind, h.reference, coalesce(h.plate, ''), coalesce(h.units, ''),"
+        " coalesce(h.t_from, 0), coalesce(h.t_to, 0), coalesce(h.expires_at, 0), h.entered_at,"
+        " coalesce(h.released_at, 0), h.entered_by, coalesce(h.released_by, "
+        "''), " STORE_HOLD_ACTIVE_SQL("h") ", (SELECT count(*) FROM reads r "
+                                           "WHERE " STORE_HOLD_SCOPE_SQL(
+                                               "h", "r") ") FROM holds h WHERE (:active = 0 "
+                                                         "OR " STORE_HOLD_ACTIVE_SQL("h") ") ORDER "
+                                                                                          "BY h.id",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        free(list);
+        return store_priv_err(rc);
+    }
+    store_priv_bind_named_int(st, ":now", store_now(s));
+    store_priv_bind_named_int(st, ":active", active_only != 0);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_hold *h;
+        if (list->n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *p = realloc(list->items, ncap * sizeof *list->items);
+            if (!p) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            list->items = p;
+            cap = ncap;
+        }
+        h = &list->items[list->n++];
+        memset(h, 0, sizeof *h);
+        h->id = sqlite3_column_int64(st, 0);
+        store_priv_col_text(st, 1, h->kind, sizeof h->kind);
+        store_priv_col_text(st, 2, h->reference, sizeof h->reference);
+        store_priv_col_text(st, 3, h->plate, sizeof h->plate);
+        store_priv_col_text(st, 4, h->units, sizeof h->units);
+        h->from = sqlite3_column_int64(st, 5);
+        h->to = sqlite3_column_int64(st, 6);
+        h->expires = sqlite3_column_int64(st, 7);
+        h->entered_at = sqlite3_column_int64(st, 8);
+        h->released_at = sqlite3_column_int64(st, 9);
+        store_priv_col_text(st, 10, h->entered_by, sizeof h->entered_by);
+        store_priv_col_text(st, 11, h->released_by, sizeof h->released_by);
+        h->active = sqlite3_column_int(st, 12);
+        h->reads = sqlite3_column_int64(st, 13);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_hold_list_free(list);
+        return store_priv_err(rc);
+    }
+    if ((rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), "hold.list", "{}",
+                                   "ok")) != 0) {
+        store_hold_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+void store_hold_list_free(struct store_hold_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    free(list);
+}

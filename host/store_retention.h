@@ -1,0 +1,114 @@
+/*
+ * store_retention: the retention period, holds and the purge (R7).
+ *
+ * Reads (with their images, OCR candidates and alerts) older than the retention period are
+ * purged unrecoverably: SQLite secure_delete overwrites the freed cells and pages; the file is
+ * then rebuilt (VACUUM), because b-tree rebalancing leaves stale copies of cells in the unused
+ * area of pages that secure_delete does not reach; finally the write-ahead log is checkpointed
+ * and truncated. No byte of a purged plate or image remains in the database file or the WAL. The
+ * period defaults to, and can never exceed, STORE_RETENTION_MAX_DAYS (nine months); it can only be
+ * set shorter.
+ *
+ * A hold exempts the reads in its scope from the purge until it ends: a warrant, a preservation
+ * request (41-6a-2005: 14 days pending a court order, at most), or a disclosure order. Its scope
+ * is a plate, a set of units and/or a time window (at least one of them). It ends when released
+ * or when it expires. Every purge writes its report (counts and time ranges, never plates) to the
+ * purges table and the audit log.
+ */
+#ifndef STORE_RETENTION_H
+#define STORE_RETENTION_H
+
+#include "store.h"
+
+#include <stdint.h>
+
+#define STORE_PRESERVATION_MAX_DAYS 14
+
+/* Administrator: sets the retention period, 1..STORE_RETENTION_MAX_DAYS days. */
+int store_set_retention_days(struct store *s, const struct store_session *sess, int days)
+    __attribute__((warn_unused_result));
+
+/* The retention period in days. */
+int store_retention_days(struct store *s);
+
+struct store_purge_report {
+    int64_t cutoff;         /* reads with time < cutoff were due */
+    int64_t reads;          /* reads purged */
+    int64_t images;         /* images purged */
+    int64_t alerts;         /* alerts purged with their reads */
+    int64_t held;           /* reads due but kept under a hold */
+    int64_t oldest, newest; /* time range of the purged reads (0 when none) */
+    int compacted;          /* 1 when the file was rebuilt after the deletion (or nothing was
+                               purged) */
+    int wal_truncated;      /* 1 when the WAL was checkpointed and truncated to zero */
+    int64_t delete_ms;      /* wall time of the deletion transaction */
+    int64_t rebuild_ms;     /* wall time of the file rebuild (0 when none was needed) */
+};
+
+/*
+ * The daemon's purge, as the system account: removes every read with time < now - retention that
+ * no active hold covers. Returns 0 and *report, or a STORE_ERR_*. When the WAL cannot be
+ * truncated at once (another connection is reading) the purge is still committed and
+ * report->wal_truncated is 0; likewise report->compacted is 0 when the rebuild could not run:
+ * call store_purge_expired again later (it rebuilds whenever the last purge was not compacted).
+ */
+int store_purge_expired(struct store *s, int64_t now, struct store_purge_report *report)
+    __attribute__((warn_unused_result));
+
+/* Administrator: the same purge on demand, recorded under the member's name. */
+int store_purge(struct store *s, const struct store_session *sess,
+                struct store_purge_report *report) __attribute__((warn_unused_result));
+
+enum store_hold_kind { STORE_HOLD_WARRANT, STORE_HOLD_PRESERVATION, STORE_HOLD_DISCLOSURE };
+
+/* "warrant", "preservation", "disclosure". */
+const char *store_hold_kind_name(enum store_hold_kind kind);
+int store_hold_kind_parse(const char *name, enum store_hold_kind *out)
+    __attribute__((warn_unused_result));
+
+struct store_hold_spec {
+    enum store_hold_kind kind;
+    const char *reference; /* warrant / request / order number, required */
+    const char *plate;     /* scope: one plate, or NULL */
+    const char *units;     /* scope: comma-separated unit ids, or NULL */
+    int64_t from, to;      /* scope: from <= time < to (0 = open) */
+    int64_t expires;       /* 0: none (warrant, disclosure) or 14 days (preservation) */
+};
+
+/*
+ * Investigator or administrator: enters a hold. Preservation holds expire after at most
+ * STORE_PRESERVATION_MAX_DAYS. Returns 0 and *hold_id, STORE_ERR_INVALID (no scope, bad field),
+ * STORE_ERR_DENIED.
+ */
+int store_hold_add(struct store *s, const struct store_session *sess,
+                   const struct store_hold_spec *spec, int64_t *hold_id)
+    __attribute__((warn_unused_result));
+
+/* Administrator: releases a hold (reason required); its reads become purgeable. */
+int store_hold_release(struct store *s, const struct store_session *sess, int64_t hold_id,
+                       const char *reason) __attribute__((warn_unused_result));
+
+struct store_hold {
+    int64_t id;
+    char kind[16];
+    char reference[STORE_TEXT_MAX + 1];
+    char plate[32];
+    char units[STORE_TEXT_MAX + 1];
+    int64_t from, to, expires, entered_at, released_at;
+    char entered_by[STORE_NAME_MAX + 1];
+    char released_by[STORE_NAME_MAX + 1];
+    int active;
+    int64_t reads; /* reads currently in scope */
+};
+
+struct store_hold_list {
+    size_t n;
+    struct store_hold *items;
+};
+
+/* Investigator, administrator or auditor: lists holds (all, or only active ones). */
+int store_hold_list(struct store *s, const struct store_session *sess, int active_only,
+                    struct store_hold_list **out) __attribute__((warn_unused_result));
+void store_hold_list_free(struct store_hold_list *list);
+
+#endif

@@ -1,0 +1,290 @@
+/* Tests of store.c and store_auth.c: schema, members, passwords, lock-out, sessions, roles. */
+#include "test_store_util.h"
+
+#include <sqlite3.h>
+
+static void test_open_and_migrate(void)
+{
+    struct fixture f;
+    sqlite3 *db;
+    int v = 0;
+    struct store *s2 = NULL;
+    REQUIRE(fixture_open(&f, "migrate") == 0);
+    CHECK_EQ_INT(store_schema_version(f.s, &v), 0);
+    CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
+    fixture_close(&f);
+    /* Reopening an up-to-date store changes nothing. */
+    REQUIRE(store_open(f.path, &s2) == 0);
+    CHECK_EQ_INT(store_schema_version(s2, &v), 0);
+    CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
+    store_close(s2);
+    /* A file from a newer program is refused, not downgraded. */
+    REQUIRE(sqlite3_open(f.path, &db) == SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    s2 = NULL;
+    CHECK_EQ_INT(store_open(f.path, &s2), STORE_ERR_VERSION);
+    CHECK(s2 == NULL);
+}
+
+static void test_forward_migration_keeps_data(void)
+{
+    struct fixture f;
+    struct store *s = NULL;
+    struct store_session sess;
+    char tok[STORE_TOKEN_HEX];
+    int64_t id, hold;
+    int v = 0;
+    fixture_path(&f, "oldfile");
+    /* A file as the version-2 program left it: members, audit, a read. */
+    REQUIRE(store_open_at_version(f.path, 2, &s) == 0);
+    CHECK_EQ_INT(store_schema_version(s, &v), 0);
+    CHECK_EQ_INT(v, 2);
+    REQUIRE(store_member_init(s, "ada", PW, T0, &id) == 0);
+    struct store_read r = make_read("OLD123", T0, "U1");
+    REQUIRE(store_add_read(s, &r, &id, NULL, NULL) == 0);
+    store_close(s);
+    /* The current program migrates it forward. */
+    REQUIRE(store_open(f.path, &s) == 0);
+    CHECK_EQ_INT(store_schema_version(s, &v), 0);
+    CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
+    REQUIRE(store_login(s, "ada", PW, &sess, tok) == 0);
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-1", "OLD123", NULL, 0, 0, 0};
+    CHECK_EQ_INT(store_hold_add(s, &sess, &spec, &hold), 0); /* a version-3 table */
+    struct store_read_rec rec;
+    CHECK_EQ_INT(store_read_get(s, &sess, access_ok(), id, &rec), 0);
+    CHECK_EQ_STR(rec.plate, "OLD123");
+    struct store_audit_verify_result vr;
+    CHECK_EQ_INT(store_audit_verify(s, &sess, &vr), 0);
+    store_close(s);
+    CHECK_EQ_INT(store_open_at_version(f.path, STORE_SCHEMA_VERSION + 1, &s), STORE_ERR_INVALID);
+}
+
+static void test_bootstrap_once(void)
+{
+    struct fixture f;
+    int64_t id = 0;
+    REQUIRE(fixture_open(&f, "boot") == 0);
+    CHECK_EQ_INT(store_member_init(f.s, "eve", PW, T0, &id), STORE_ERR_EXISTS);
+    fixture_close(&f);
+    fixture_path(&f, "boot2");
+    REQUIRE(store_open(f.path, &f.s) == 0);
+    CHECK_EQ_INT(store_member_init(f.s, "ada", "short", T0, &id), STORE_ERR_INVALID);
+    CHECK_EQ_INT(store_member_init(f.s, "ada", PW, 0, &id), STORE_ERR_INVALID);
+    CHECK_EQ_INT(store_member_init(f.s, "ada", PW, T0, &id), 0);
+    CHECK(id > 0);
+    fixture_close(&f);
+}
+
+static void test_lockout_after_five_failures(void)
+{
+    struct fixture f;
+    struct store_session s;
+    char tok[STORE_TOKEN_HEX];
+    REQUIRE(fixture_open(&f, "lockout") == 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_INT(store_login(f.s, "ivan", "wrong password!", &s, tok), STORE_ERR_AUTH);
+    /* A success before the fifth failure resets the count. */
+    CHECK_EQ_INT(store_login(f.s, "ivan", PW, &s, tok), 0);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ_INT(store_login(f.s, "ivan", "wrong password!", &s, tok), STORE_ERR_AUTH);
+    /* Locked: even the right password is refused. */
+    CHECK_EQ_INT(store_login(f.s, "ivan", PW, &s, tok), STORE_ERR_LOCKED);
+    f.clock.now += 29 * 60;
+    CHECK_EQ_INT(store_login(f.s, "ivan", PW, &s, tok), STORE_ERR_LOCKED);
+    f.clock.now += 2 * 60;
+    CHECK_EQ_INT(store_login(f.s, "ivan", PW, &s, tok), 0);
+    /* An administrator can lift a lock at once. */
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ_INT(store_login(f.s, "olga", "nope nope nope", &s, tok), STORE_ERR_AUTH);
+    CHECK_EQ_INT(store_login(f.s, "olga", PW, &s, tok), STORE_ERR_LOCKED);
+    f.admin.session_id = f.admin.session_id; /* admin's session is still fresh enough? */
+    REQUIRE(store_login(f.s, "ada", PW, &f.admin, tok) == 0);
+    CHECK_EQ_INT(store_member_unlock(f.s, &f.admin, "olga"), 0);
+    CHECK_EQ_INT(store_login(f.s, "olga", PW, &s, tok), 0);
+    CHECK_EQ_INT(store_login(f.s, "nobody", PW, &s, tok), STORE_ERR_AUTH);
+    fixture_close(&f);
+}
+
+static void test_training_required(void)
+{
+    struct fixture f;
+    struct store_session s;
+    char tok[STORE_TOKEN_HEX];
+    int64_t id;
+    REQUIRE(fixture_open(&f, "training") == 0);
+    CHECK_EQ_INT(store_member_add(f.s, &f.admin, "newbie", STORE_ROLE_INVESTIGATOR, PW, 0, &id), 0);
+    CHECK_EQ_INT(store_login(f.s, "newbie", PW, &s, tok), STORE_ERR_TRAINING);
+    CHECK_EQ_INT(store_member_set_training(f.s, &f.admin, "newbie", T0 - 3600), 0);
+    CHECK_EQ_INT(store_login(f.s, "newbie", PW, &s, tok), 0);
+    /* Clearing the date cuts off the live session too. */
+    CHECK_EQ_INT(store_member_set_training(f.s, &f.admin, "newbie", 0), 0);
+    struct store_read_list *l = NULL;
+    struct store_query q = {.plate = "ABC123"};
+    CHECK_EQ_INT(store_search(f.s, &s, access_ok(), &q, &l), STORE_ERR_TRAINING);
+    CHECK(l == NULL);
+    fixture_close(&f);
+}
+
+static void test_session_idle_and_logout(void)
+{
+    struct fixture f;
+    struct store_session s, r;
+    char tok[STORE_TOKEN_HEX], bad[STORE_TOKEN_HEX];
+    REQUIRE(fixture_open(&f, "session") == 0);
+    REQUIRE(store_login(f.s, "ivan", PW, &s, tok) == 0);
+    CHECK_EQ_INT(strlen(tok), 64);
+    CHECK_EQ_INT(store_session_resume(f.s, tok, &r), 0);
+    CHECK_EQ_INT(r.session_id, s.session_id);
+    CHECK_EQ_STR(r.member, "ivan");
+    CHECK_EQ_INT(r.role, STORE_ROLE_INVESTIGATOR);
+    memcpy(bad, tok, sizeof bad);
+    bad[0] = bad[0] == 'a' ? 'b' : 'a';
+    CHECK_EQ_INT(store_session_resume(f.s, bad, &r), STORE_ERR_EXPIRED);
+    f.clock.now += 29 * 60;
+    CHECK_EQ_INT(store_session_resume(f.s, tok, &r), 0); /* use refreshes the idle timer */
+    f.clock.now += 29 * 60;
+    CHECK_EQ_INT(store_session_resume(f.s, tok, &r), 0);
+    f.clock.now += 31 * 60;
+    CHECK_EQ_INT(store_session_resume(f.s, tok, &r), STORE_ERR_EXPIRED);
+    /* Once expired, it stays expired. */
+    f.clock.now -= 10 * 60;
+    CHECK_EQ_INT(store_session_resume(f.s, tok, &r), STORE_ERR_EXPIRED);
+    REQUIRE(store_login(f.s, "ivan", PW, &s, tok) == 0);
+    CHECK_EQ_INT(store_logout(f.s, &s), 0);
+    CHECK_EQ_INT(store_session_resume(f.s, tok, &r), STORE_ERR_EXPIRED);
+    CHECK_EQ_INT(store_logout(f.s, &s), STORE_ERR_EXPIRED);
+    fixture_close(&f);
+}
+
+static void test_roles_limit_access(void)
+{
+    struct fixture f;
+    struct store_read_list *l = NULL;
+    struct store_query q = {.plate = "ABC123"};
+    struct store_member_list *ml = NULL;
+    int64_t id;
+    REQUIRE(fixture_open(&f, "roles") == 0);
+    CHECK_EQ_INT(store_search(f.s, &f.op, access_ok(), &q, &l), STORE_ERR_DENIED);
+    CHECK_EQ_INT(store_search(f.s, &f.aud, access_ok(), &q, &l), STORE_ERR_DENIED);
+    CHECK_EQ_INT(store_search(f.s, NULL, access_ok(), &q, &l), STORE_ERR_DENIED);
+    CHECK(l == NULL);
+    CHECK_EQ_INT(store_member_add(f.s, &f.inv, "x1", STORE_ROLE_ADMINISTRATOR, PW, T0, &id),
+                 STORE_ERR_DENIED);
+    CHECK_EQ_INT(store_member_set_role(f.s, &f.inv, "ivan", STORE_ROLE_ADMINISTRATOR),
+                 STORE_ERR_DENIED);
+    /* A forged session (right id, wrong member or role) is refused. */
+    struct store_session forged = f.inv;
+    forged.role = STORE_ROLE_ADMINISTRATOR;
+    CHECK_EQ_INT(store_member_add(f.s, &forged, "x2", STORE_ROLE_ADMINISTRATOR, PW, T0, &id),
+                 STORE_ERR_DENIED);
+    forged = f.inv;
+    forged.member_id = f.admin.member_id;
+    CHECK_EQ_INT(store_member_add(f.s, &forged, "x3", STORE_ROLE_ADMINISTRATOR, PW, T0, &id),
+                 STORE_ERR_EXPIRED);
+    CHECK_EQ_INT(store_member_list(f.s, &f.aud, &ml), 0);
+    REQUIRE(ml != NULL);
+    CHECK_EQ_INT(ml->n, 4);
+    store_member_list_free(ml);
+    /* A role change ends the member's sessions. */
+    CHECK_EQ_INT(store_member_set_role(f.s, &f.admin, "ivan", STORE_ROLE_OPERATOR), 0);
+    CHECK_EQ_INT(store_search(f.s, &f.inv, access_ok(), &q, &l), STORE_ERR_EXPIRED);
+    fixture_close(&f);
+}
+
+static void test_sql_metacharacters_in_names(void)
+{
+    static const char *evil[] = {"x'; DROP TABLE members;--", "a\" OR 1=1 --", "%_*?", "ada' --",
+                                 "名前"};
+    struct fixture f;
+    struct store_session s;
+    struct store_member_list *ml = NULL;
+    char tok[STORE_TOKEN_HEX];
+    int64_t id;
+    REQUIRE(fixture_open(&f, "evilnames") == 0);
+    for (size_t i = 0; i < sizeof evil / sizeof evil[0]; i++) {
+        CHECK_EQ_INT(store_member_add(f.s, &f.admin, evil[i], STORE_ROLE_OPERATOR, PW, T0, &id),
+                     STORE_ERR_INVALID);
+        CHECK_EQ_INT(store_login(f.s, evil[i], PW, &s, tok), STORE_ERR_AUTH);
+        CHECK_EQ_INT(store_member_unlock(f.s, &f.admin, evil[i]), STORE_ERR_INVALID);
+    }
+    /* Passwords are opaque bytes: metacharacters are fine and stay exact. */
+    CHECK_EQ_INT(store_member_add(f.s, &f.admin, "quoty", STORE_ROLE_OPERATOR,
+                                  "p'w\"; DROP TABLE x;--", T0, &id),
+                 0);
+    CHECK_EQ_INT(store_login(f.s, "quoty", "p'w\"; DROP TABLE x;--", &s, tok), 0);
+    CHECK_EQ_INT(store_login(f.s, "quoty", "p'w\"; DROP TABLE x;-", &s, tok), STORE_ERR_AUTH);
+    CHECK_EQ_INT(store_member_list(f.s, &f.admin, &ml), 0);
+    REQUIRE(ml != NULL);
+    CHECK_EQ_INT(ml->n, 5);
+    store_member_list_free(ml);
+    fixture_close(&f);
+}
+
+static void test_password_change(void)
+{
+    struct fixture f;
+    struct store_session s, s2;
+    char tok[STORE_TOKEN_HEX], tok2[STORE_TOKEN_HEX];
+    REQUIRE(fixture_open(&f, "pwchange") == 0);
+    REQUIRE(store_login(f.s, "ivan", PW, &s, tok) == 0);
+    REQUIRE(store_login(f.s, "ivan", PW, &s2, tok2) == 0);
+    CHECK_EQ_INT(store_password_change(f.s, &s, "ivan", "not my password", "a new long secret"),
+                 STORE_ERR_AUTH);
+    CHECK_EQ_INT(store_password_change(f.s, &s, "ivan", PW, "short"), STORE_ERR_INVALID);
+    CHECK_EQ_INT(store_password_change(f.s, &s, "ivan", PW, "a new long secret"), 0);
+    CHECK_EQ_INT(store_login(f.s, "ivan", PW, &s2, tok2), STORE_ERR_AUTH);
+    CHECK_EQ_INT(store_login(f.s, "ivan", "a new long secret", &s2, tok2), 0);
+    /* Not someone else's, unless administrator. */
+    CHECK_EQ_INT(store_password_change(f.s, &s, "olga", NULL, "hijacked password"),
+                 STORE_ERR_DENIED);
+    CHECK_EQ_INT(store_password_change(f.s, &f.admin, "olga", NULL, "reset by the admin"), 0);
+    CHECK_EQ_INT(store_login(f.s, "olga", "reset by the admin", &s2, tok2), 0);
+    fixture_close(&f);
+}
+
+static void test_every_attempt_audited(void)
+{
+    struct fixture f;
+    struct store_session s;
+    struct store_audit_list *al = NULL;
+    char tok[STORE_TOKEN_HEX];
+    int fails = 0, oks = 0, locked = 0;
+    REQUIRE(fixture_open(&f, "audited") == 0);
+    CHECK_EQ_INT(store_login(f.s, "olga", "bad password 1", &s, tok), STORE_ERR_AUTH);
+    CHECK_EQ_INT(store_login(f.s, "ghost", "bad password 1", &s, tok), STORE_ERR_AUTH);
+    CHECK_EQ_INT(store_audit_list(f.s, &f.aud, 0, 0, NULL, "login", 0, &al), 0);
+    REQUIRE(al != NULL);
+    for (size_t i = 0; i < al->n; i++) {
+        if (strncmp(al->items[i].outcome, "failed", 6) == 0)
+            fails++;
+        else if (strcmp(al->items[i].outcome, "ok") == 0)
+            oks++;
+        if (strstr(al->items[i].outcome, "locked"))
+            locked++;
+    }
+    CHECK_EQ_INT(fails, 2);
+    CHECK_EQ_INT(oks, 4); /* the fixture's four log-ons */
+    CHECK_EQ_INT(locked, 0);
+    CHECK_EQ_STR(al->items[al->n - 1].member, "ghost");
+    store_audit_list_free(al);
+    al = NULL;
+    CHECK_EQ_INT(store_audit_list(f.s, &f.inv, 0, 0, NULL, NULL, 0, &al), STORE_ERR_DENIED);
+    CHECK(al == NULL);
+    fixture_close(&f);
+}
+
+int main(void)
+{
+    RUN(test_open_and_migrate);
+    RUN(test_forward_migration_keeps_data);
+    RUN(test_bootstrap_once);
+    RUN(test_lockout_after_five_failures);
+    RUN(test_training_required);
+    RUN(test_session_idle_and_logout);
+    RUN(test_roles_limit_access);
+    RUN(test_sql_metacharacters_in_names);
+    RUN(test_password_change);
+    RUN(test_every_attempt_audited);
+    return test_finish();
+}

@@ -1,0 +1,154 @@
+/*
+ * test_store_util: fixtures shared by the tests/test_store*.c programs: a fake clock, a fresh
+ * store with members of every role, a tiny valid PNG, a read builder, raw-file byte search.
+ * Static functions only: each test program includes it once.
+ */
+#ifndef TEST_STORE_UTIL_H
+#define TEST_STORE_UTIL_H
+
+#include "store.h"
+#include "store_audit.h"
+#include "store_auth.h"
+#include "store_hotlist.h"
+#include "store_reads.h"
+#include "store_retention.h"
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T0  1767225600 /* 2026-01-01T00:00:00Z */
+#define DAY 86400
+#define PW  "correct horse battery"
+
+struct fake_clock {
+    int64_t now;
+};
+
+__attribute__((unused)) static int64_t fake_now(void *ctx)
+{
+    return ((struct fake_clock *)ctx)->now;
+}
+
+struct fixture {
+    struct store *s;
+    struct fake_clock clock;
+    char path[512];
+    struct store_session admin, inv, op, aud;
+};
+
+__attribute__((unused)) static void fixture_path(struct fixture *f, const char *name)
+{
+    snprintf(f->path, sizeof f->path, "%s/%s.db", test_tmpdir(), name);
+    remove(f->path);
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    remove(wal);
+    snprintf(wal, sizeof wal, "%s-shm", f->path);
+    remove(wal);
+}
+
+/* Opens a fresh store named name at T0 with admin "ada", investigator "ivan", operator "olga",
+ * auditor "aude", all trained and logged on. Returns 0 on success. */
+__attribute__((unused)) static int fixture_open(struct fixture *f, const char *name)
+{
+    char tok[STORE_TOKEN_HEX];
+    int64_t id;
+    memset(f, 0, sizeof *f);
+    fixture_path(f, name);
+    f->clock.now = T0;
+    if (store_open(f->path, &f->s) != 0)
+        return -1;
+    store_set_clock(f->s, fake_now, &f->clock);
+    if (store_member_init(f->s, "ada", PW, T0 - DAY, &id) != 0 ||
+        store_login(f->s, "ada", PW, &f->admin, tok) != 0 ||
+        store_member_add(f->s, &f->admin, "ivan", STORE_ROLE_INVESTIGATOR, PW, T0 - DAY, &id) ||
+        store_member_add(f->s, &f->admin, "olga", STORE_ROLE_OPERATOR, PW, T0 - DAY, &id) ||
+        store_member_add(f->s, &f->admin, "aude", STORE_ROLE_AUDITOR, PW, T0 - DAY, &id) ||
+        store_login(f->s, "ivan", PW, &f->inv, tok) != 0 ||
+        store_login(f->s, "olga", PW, &f->op, tok) != 0 ||
+        store_login(f->s, "aude", PW, &f->aud, tok) != 0)
+        return -1;
+    return 0;
+}
+
+__attribute__((unused)) static void fixture_close(struct fixture *f)
+{
+    store_close(f->s);
+    f->s = NULL;
+}
+
+/* A valid 1x1 grayscale PNG whose IDAT carries a recognisable marker in a tEXt chunk. */
+__attribute__((unused)) static size_t make_png(uint8_t *buf, size_t size, const char *marker)
+{
+    static const uint8_t head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    size_t n = 0, m = strlen(marker);
+    if (size < sizeof head + m + 16)
+        return 0;
+    memcpy(buf, head, sizeof head);
+    n = sizeof head;
+    /* tEXt chunk: length, type, "Comment\0marker", crc (not checked by the store). */
+    uint32_t len = (uint32_t)(8 + m);
+    buf[n++] = (uint8_t)(len >> 24);
+    buf[n++] = (uint8_t)(len >> 16);
+    buf[n++] = (uint8_t)(len >> 8);
+    buf[n++] = (uint8_t)len;
+    memcpy(buf + n, "tEXtComment", 11);
+    n += 11;
+    buf[n++] = 0;
+    memcpy(buf + n, marker, m);
+    n += m;
+    memset(buf + n, 0, 4);
+    n += 4;
+    return n;
+}
+
+__attribute__((unused)) static struct store_read make_read(const char *plate, int64_t t,
+                                                           const char *unit)
+{
+    struct store_read r;
+    memset(&r, 0, sizeof r);
+    r.plate = plate;
+    r.confidence = 0.93;
+    r.candidates[0].text = plate;
+    r.candidates[0].confidence = 0.93;
+    r.n_candidates = 1;
+    r.time = t;
+    r.unit_id = unit;
+    r.camera_id = "cam0";
+    r.has_gps = 1;
+    r.lat = 40.7608;
+    r.lon = -111.8910;
+    r.source_agency = "Metro PD";
+    r.frames_agreeing = 3;
+    return r;
+}
+
+__attribute__((unused)) static const struct store_access *access_ok(void)
+{
+    static const struct store_access a = {"investigation", "robbery", "2026-000123", NULL};
+    return &a;
+}
+
+/* Counts occurrences of needle in the file at path (0 if the file is missing). */
+__attribute__((unused)) static long file_count(const char *path, const void *needle, size_t n)
+{
+    FILE *fp = fopen(path, "rb");
+    long count = 0;
+    if (!fp)
+        return 0;
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc(size > 0 ? (size_t)size : 1);
+    if (buf && fread(buf, 1, (size_t)size, fp) == (size_t)size)
+        for (long i = 0; i + (long)n <= size; i++)
+            if (memcmp(buf + i, needle, n) == 0)
+                count++;
+    free(buf);
+    fclose(fp);
+    return count;
+}
+
+#endif
