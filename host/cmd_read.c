@@ -6,10 +6,14 @@
  *   model  the bit-exact C model of the board (sim/model.h) -> wire stream -> parser -> frame
  *          (the default)
  *   host   no board: the host labels the frame itself at three settings
- *   sim    the Verilated RTL                       (not available in this build yet)
- *   usb    a real board over USB (driver/)         (not available in this build yet)
+ *   usb    a board over USB (driver/alpr_dev.h): each image is injected as the camera's frame
+ *          (CONTROL.SOURCE = 1) and the board's result frame is read back
+ *   sim    the Verilated RTL behind the simulated USB board: `alpr read` re-executes itself as
+ *          `alpr-simboard --engine rtl -- alpr read --engine usb ...` (alpr-simboard from the
+ *          folder of this program)
  * In --crop mode every image is one plate region and no board is involved.
  */
+#include "alpr_dev.h"
 #include "cli.h"
 #include "commands.h"
 #include "image.h"
@@ -18,19 +22,32 @@
 #include "recog.h"
 #include "wire.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char CMD[] = "read";
 
+/* What an engine keeps between images (the board of the usb engine). */
+struct engine_state {
+    struct alpr_dev *dev; /* opened at the first image, closed at the end */
+    int dev_err;          /* the last alpr_dev error of the usb engine (0 none) */
+};
+
+/* An engine's failure that is the board's, not the image's (kept in engine_state.dev_err). */
+#define ENGINE_ERR_DEVICE (-100)
+
 struct engine {
     const char *name;
-    /* Reads one decoded image; returns 0 or a negative recog error; *board_ms the board part. */
-    int (*read)(const struct recog_config *cfg, const struct image *img, struct recog_result *out,
-                double *board_ms);
+    /* Reads one decoded image; returns 0, a negative recog error or ENGINE_ERR_DEVICE;
+     * *board_ms the board part. */
+    int (*read)(struct engine_state *st, const struct recog_config *cfg, const struct image *img,
+                struct recog_result *out, double *board_ms);
     const char *summary;
 };
 
@@ -41,9 +58,10 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int engine_host(const struct recog_config *cfg, const struct image *img,
-                       struct recog_result *out, double *board_ms)
+static int engine_host(struct engine_state *st, const struct recog_config *cfg,
+                       const struct image *img, struct recog_result *out, double *board_ms)
 {
+    (void)st;
     *board_ms = 0;
     return recog_read_frame(cfg, img->pixels, img->width, img->height, img->width, NULL, 0, out);
 }
@@ -80,13 +98,14 @@ static int sink_output(void *ctx, const uint8_t *data, size_t n)
 }
 
 /* The C model of the board: image -> board -> wire stream -> parser -> frame -> recognizer. */
-static int engine_model(const struct recog_config *cfg, const struct image *img,
-                        struct recog_result *out, double *board_ms)
+static int engine_model(struct engine_state *st, const struct recog_config *cfg,
+                        const struct image *img, struct recog_result *out, double *board_ms)
 {
     struct model_sink sink;
     struct model *m = NULL;
     double t0 = now_ms();
     int rc = RECOG_ERR_INVALID;
+    (void)st;
     memset(&sink, 0, sizeof sink);
     if (img->width > WIRE_MAX_WIDTH || img->height > WIRE_MAX_HEIGHT)
         return RECOG_ERR_INVALID; /* larger than the board's frame */
@@ -115,12 +134,171 @@ done:
     return rc;
 }
 
+/*
+ * Opens the board and sets it up for injected frames at the recognizer's settings: the model
+ * engine's registers, with the ones it leaves at their reset values (filters, other planes,
+ * whole-frame pixel window) written too, since another program may have changed them.
+ */
+static int usb_open(struct engine_state *st)
+{
+    static const struct alpr_dev_stream_opts so = {.queue_frames = 4};
+    const struct {
+        unsigned addr;
+        uint32_t value;
+    } regs[] = {
+        {WIRE_REG_THRESH_WINDOW, READ_WIN_LOG2 | READ_VSHIFT << 4},
+        {WIRE_REG_THRESH_PLANE0, 0x200u | READ_OFFSET},
+        {WIRE_REG_THRESH_PLANE0 + 1, 0},
+        {WIRE_REG_THRESH_PLANE0 + 2, 0},
+        {WIRE_REG_THRESH_PLANE0 + 3, 0},
+        {WIRE_REG_FILTER_WIDTH, WIRE_RESET_FILTER_WIDTH},
+        {WIRE_REG_FILTER_HEIGHT, WIRE_RESET_FILTER_HEIGHT},
+        {WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8},
+        {WIRE_REG_ROI_X, 0},
+        {WIRE_REG_ROI_Y, 0},
+        {WIRE_REG_CONTROL, WIRE_CONTROL_SOURCE_INJECT},
+    };
+    struct alpr_dev *d = NULL;
+    int err = alpr_dev_open(NULL, &d);
+    for (size_t i = 0; err == 0 && i < sizeof regs / sizeof regs[0]; i++)
+        err = alpr_dev_reg_write(d, regs[i].addr, regs[i].value);
+    if (err == 0)
+        err = alpr_dev_start(d, &so);
+    if (err != 0) {
+        alpr_dev_close(d);
+        st->dev_err = err;
+        return ENGINE_ERR_DEVICE;
+    }
+    st->dev = d;
+    return 0;
+}
+
+/* A board over USB: the image is injected as the camera's frame and its result read back. */
+static int engine_usb(struct engine_state *st, const struct recog_config *cfg,
+                      const struct image *img, struct recog_result *out, double *board_ms)
+{
+    struct wire_frame f;
+    double t0 = now_ms();
+    /* The RTL behind the simulated board needs about 1 us per pixel; leave ample margin. */
+    int timeout_ms = 20000 + (int)((long)img->width * img->height / 50);
+    int err, rc;
+    if (img->width > WIRE_MAX_WIDTH || img->height > WIRE_MAX_HEIGHT)
+        return RECOG_ERR_INVALID; /* larger than the board's frame */
+    if (!st->dev && (rc = usb_open(st)) != 0)
+        return rc;
+    err = alpr_dev_reg_write(st->dev, WIRE_REG_FRAME_SIZE,
+                             (uint32_t)img->width | (uint32_t)img->height << 16);
+    if (err == 0)
+        err = alpr_dev_inject_frame(st->dev, img->pixels, img->width, img->height, img->width);
+    if (err == 0)
+        err = alpr_dev_next_frame(st->dev, &f, timeout_ms);
+    if (err != 0) {
+        st->dev_err = err;
+        return ENGINE_ERR_DEVICE;
+    }
+    *board_ms = now_ms() - t0;
+    if (f.head.width != (unsigned)img->width || f.head.height != (unsigned)img->height ||
+        (f.tail.flags & WIRE_FLAG_ABORTED)) {
+        wire_frame_free(&f);
+        st->dev_err = ALPR_DEV_ERR_PROTOCOL;
+        return ENGINE_ERR_DEVICE;
+    }
+    rc = recog_read_wire(cfg, &f, out);
+    wire_frame_free(&f);
+    return rc;
+}
+
 static const struct engine engines[] = {
     {"model", engine_model, "bit-exact C model of the board (sim/model.h)"},
     {"host", engine_host, "the host labels the frame itself (no board)"},
-    {"sim", NULL, "Verilated RTL of the board"},
-    {"usb", NULL, "a real board over USB"},
+    {"sim", NULL, "Verilated RTL behind the simulated USB board"},
+    {"usb", engine_usb, "a board over USB"},
 };
+
+/* Exit status for an alpr_dev error of the usb engine. */
+static int dev_exit(int err)
+{
+    switch (err) {
+    case ALPR_DEV_ERR_NOT_FOUND:
+    case ALPR_DEV_ERR_NO_DEVICE:
+    case ALPR_DEV_ERR_ACCESS:
+    case ALPR_DEV_ERR_BUSY:
+        return CLI_EXIT_DEVICE;
+    default:
+        return CLI_EXIT_FAIL;
+    }
+}
+
+/*
+ * --engine sim: re-executes `alpr-simboard --engine rtl -- ALPR [--json] [-q] read --engine usb
+ * ARGS...` (ARGS: this command's arguments without its --engine option). Returns only on failure,
+ * with an exit status.
+ */
+static int run_sim(int argc, char **argv, const struct cli_global *g)
+{
+    char self[PATH_MAX], board[PATH_MAX + 32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char **args;
+    int k = 0;
+    char *slash;
+    if (n <= 0) {
+        cli_error(CMD, "--engine sim: cannot find this program (/proc/self/exe): %s",
+                  strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    self[n] = '\0';
+    slash = strrchr(self, '/');
+    snprintf(board, sizeof board, "%.*s/alpr-simboard", slash ? (int)(slash - self) : 1,
+             slash ? self : ".");
+    if (access(board, X_OK) != 0) {
+        cli_error(CMD, "--engine sim: the simulated board %s: %s (make build/alpr-simboard)", board,
+                  strerror(errno));
+        return CLI_EXIT_DEVICE;
+    }
+    args = calloc((size_t)argc + 16, sizeof *args);
+    if (!args) {
+        cli_error(CMD, "out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    args[k++] = board;
+    args[k++] = (char *)"--engine";
+    args[k++] = (char *)"rtl";
+    args[k++] = (char *)"--scenes"; /* the camera is not used: injected frames only */
+    args[k++] = (char *)"1";
+    args[k++] = (char *)"--scene-size";
+    args[k++] = (char *)"320x240";
+    args[k++] = (char *)"--";
+    args[k++] = self;
+    if (g->format == CLI_FORMAT_JSON)
+        args[k++] = (char *)"--json";
+    if (g->quiet)
+        args[k++] = (char *)"--quiet";
+    args[k++] = (char *)"read";
+    args[k++] = (char *)"--engine";
+    args[k++] = (char *)"usb";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        size_t len = strcspn(a, "=");
+        if (strcmp(a, "--") == 0) {
+            for (; i < argc; i++)
+                args[k++] = argv[i];
+            break;
+        }
+        /* --engine NAME, --engine=NAME and getopt's unambiguous abbreviations (--eng) */
+        if (len >= 3 && strncmp(a, "--engine", len) == 0) {
+            if (a[len] != '=')
+                i++; /* its value */
+            continue;
+        }
+        args[k++] = argv[i];
+    }
+    args[k] = NULL;
+    fflush(stdout);
+    execv(board, args);
+    cli_error(CMD, "--engine sim: cannot run %s: %s", board, strerror(errno));
+    free(args);
+    return CLI_EXIT_FAIL;
+}
 
 static void usage(FILE *f)
 {
@@ -136,7 +314,11 @@ static void usage(FILE *f)
         "\n"
         "Options:\n"
         "  --engine NAME       model (default: the C model of the board), host (no board:\n"
-        "                      the host labels the frame itself), sim or usb\n"
+        "                      the host labels the frame itself), usb (a board on USB:\n"
+        "                      each image is injected as its camera frame, at most\n"
+        "                      2048x2048), or sim (the Verilated RTL behind the simulated\n"
+        "                      USB board, build/alpr-simboard; slow: about 1 frame/s at\n"
+        "                      1280x720)\n"
         "  --crop              the whole image is one plate region (no plate finding)\n"
         "  --json              JSON lines (also the global --json)\n"
         "  --max-plates N      plates reported per image (1..%d, default 5)\n"
@@ -146,7 +328,9 @@ static void usage(FILE *f)
         "                      LLLDDDD,LLLDLDD for Brazil: a reading that fits none is\n"
         "                      replaced by the most probable one that fits\n"
         "  --model FILE        classifier written by ocr_train --out-bin (default: built in)\n"
-        "  -h, --help          this help\n",
+        "  -h, --help          this help\n"
+        "\n"
+        "Exit status: 0 ok, 1 some image could not be read, 2 usage, 5 no board (usb, sim).\n",
         RECOG_MAX_PLATES, RECOG_MAX_CANDS, RECOG_MAX_CANDS);
 }
 
@@ -205,7 +389,9 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
         {NULL, 0, NULL, 0},
     };
     const struct engine *eng = &engines[0];
+    struct engine_state st = {0};
     const char *patterns[RECOG_MAX_PATTERNS];
+    char pattern_text[RECOG_MAX_PATTERNS][RECOG_MAX_CHARS + 1];
     int npatterns = 0;
     struct recog_config cfg;
     struct ocr_model *model = NULL;
@@ -250,9 +436,15 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
             cfg.mark_uncertain = 1;
             break;
         case 'P': {
-            /* Comma-separated formats of L (letter), D (digit), A (either); repeatable. */
-            char *save = NULL, *tok;
-            for (tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            /* Comma-separated formats of L (letter), D (digit), A (either); repeatable.
+             * Split in a copy: argv stays intact for --engine sim, which passes it on. */
+            char *save = NULL, *tok, *text = strdup(optarg);
+            if (!text) {
+                cli_error(CMD, "out of memory");
+                status = CLI_EXIT_FAIL;
+                goto done;
+            }
+            for (tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
                 size_t len = strlen(tok);
                 if (len == 0 || len > RECOG_MAX_CHARS || strspn(tok, "LDA") != len ||
                     npatterns >= RECOG_MAX_PATTERNS) {
@@ -260,10 +452,14 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
                               "--pattern: '%s' is not a format of L, D and A (1..%d "
                               "characters, at most %d formats)",
                               tok, RECOG_MAX_CHARS, RECOG_MAX_PATTERNS);
+                    free(text);
                     goto usage_fail;
                 }
-                patterns[npatterns++] = tok;
+                memcpy(pattern_text[npatterns], tok, len + 1);
+                patterns[npatterns] = pattern_text[npatterns];
+                npatterns++;
             }
+            free(text);
             cfg.patterns = patterns;
             cfg.npatterns = npatterns;
             break;
@@ -289,9 +485,8 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
         cli_error(CMD, "no image given (see alpr read --help)");
         goto usage_fail;
     }
-    if (!crop && !eng->read) {
-        cli_error(CMD, "engine '%s' (%s) is not available in this build", eng->name, eng->summary);
-        status = CLI_EXIT_DEVICE;
+    if (!crop && strcmp(eng->name, "sim") == 0) {
+        status = run_sim(argc, argv, g);
         goto done;
     }
     res = malloc(sizeof *res);
@@ -309,7 +504,7 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
             status = CLI_EXIT_FAIL;
             continue;
         }
-        if (!crop && eng->read == engine_model &&
+        if (!crop && (eng->read == engine_model || eng->read == engine_usb) &&
             (img.width > WIRE_MAX_WIDTH || img.height > WIRE_MAX_HEIGHT)) {
             cli_error(CMD, "%s: %dx%d is larger than the board's %dx%d frame (try --engine host)",
                       argv[i], img.width, img.height, WIRE_MAX_WIDTH, WIRE_MAX_HEIGHT);
@@ -321,9 +516,17 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
         if (crop)
             rc = recog_read_crop(&cfg, img.pixels, img.width, img.height, img.width, res);
         else
-            rc = eng->read(&cfg, &img, res, &board_ms);
+            rc = eng->read(&st, &cfg, &img, res, &board_ms);
         t2 = now_ms();
         image_free(&img);
+        if (rc == ENGINE_ERR_DEVICE) {
+            cli_error(CMD, "%s: the board (%s): %s", argv[i], eng->summary,
+                      alpr_dev_strerror(st.dev_err));
+            /* No board, it went away, or its stream is out of step with the images sent: the
+             * other images would fail alike (or get another image's result). */
+            status = dev_exit(st.dev_err);
+            break;
+        }
         if (rc != 0) {
             cli_error(CMD, "%s: %s", argv[i], recog_strerror(rc));
             status = CLI_EXIT_FAIL;
@@ -336,6 +539,10 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
         fflush(stdout);
     }
 done:
+    if (st.dev) {
+        (void)alpr_dev_stop(st.dev);
+        alpr_dev_close(st.dev);
+    }
     free(res);
     ocr_model_free(model);
     return status;

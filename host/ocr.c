@@ -339,6 +339,25 @@ int ocr_features(const uint8_t *gray, int width, int height, int stride, int x0,
     return OCR_OK;
 }
 
+/*
+ * Sum of w[i] * x[i] over n terms, in blocks of 16 that the compiler turns into vector
+ * multiply-adds (16-bit products summed in pairs, as SSE2's pmaddwd or NEON's smlal); the result
+ * is exact (no overflow: see the caller).
+ */
+static int32_t dot_i8_i16(const int8_t *w, const int16_t *x, int n)
+{
+    int32_t acc[16] = {0}, sum = 0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++)
+            acc[k] += (int32_t)w[i + k] * x[i + k];
+    for (; i < n; i++)
+        sum += (int32_t)w[i] * x[i];
+    for (int k = 0; k < 16; k++)
+        sum += acc[k];
+    return sum;
+}
+
 void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT],
                            float prob[OCR_NCLASS])
 {
@@ -355,18 +374,7 @@ void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT
     }
     for (int j = 0; j < m->nhid; j++) {
         const int8_t *w = m->w1 + (size_t)j * nin;
-        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        int i = 0;
-        float acc;
-        for (; i + 4 <= nin; i += 4) {
-            a0 += w[i] * xq[i];
-            a1 += w[i + 1] * xq[i + 1];
-            a2 += w[i + 2] * xq[i + 2];
-            a3 += w[i + 3] * xq[i + 3];
-        }
-        for (; i < nin; i++)
-            a0 += w[i] * xq[i];
-        acc = (float)(a0 + a1 + a2 + a3) * (m->s1[j] / 64.0f) + m->b1[j];
+        float acc = (float)dot_i8_i16(w, xq, nin) * (m->s1[j] / 64.0f) + m->b1[j];
         h[j] = acc > 0 ? acc : 0;
     }
     for (int k = 0; k < m->nout; k++) {

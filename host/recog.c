@@ -206,7 +206,11 @@ static void label_scratch(const uint8_t *mask, int width, int height, int *runs,
         for (int x = 0; x < width;) {
             int x0;
             if (!m[x]) {
+                uint64_t word;
                 x++;
+                /* Skip background 8 pixels at a time. */
+                while (x + 8 <= width && (memcpy(&word, m + x, 8), word == 0))
+                    x += 8;
                 continue;
             }
             x0 = x;
@@ -355,7 +359,7 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
 {
     const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx;
     uint32_t *ii = integral(g, rw, rh, rc->stride), *sum = NULL, *area = NULL;
-    int y_from = 0, y_to = rh;
+    int y_from = 0, y_to = rh, *lo = NULL, *hi = NULL;
     if (band) {
         float t0 = band->a0 + band->b0 * rx, t1 = band->a0 + band->b0 * (rx + rw - 1);
         float u0 = band->a1 + band->b1 * rx, u1 = band->a1 + band->b1 * (rx + rw - 1);
@@ -378,6 +382,27 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
         free(area);
         return RECOG_ERR_NOMEM;
     }
+    if (band) {
+        /* Rows y (relative to y_from) of column x inside the band: lo[x] <= y <= hi[x]. */
+        lo = malloc(sizeof *lo * (size_t)rw * 2);
+        if (!lo) {
+            free(ii);
+            free(sum);
+            free(area);
+            return RECOG_ERR_NOMEM;
+        }
+        hi = lo + rw;
+        for (int x = 0; x < rw; x++) {
+            float top =
+                band->a0 + band->b0 * (float)(rx + x) - (float)band->m - (float)ry - (float)y_from;
+            float bot =
+                band->a1 + band->b1 * (float)(rx + x) + (float)band->m - (float)ry - (float)y_from;
+            top = fmaxf(top, -1.0f);
+            bot = fminf(bot, (float)(y_to - y_from));
+            lo[x] = (int)ceilf(top);
+            hi[x] = bot < 0 ? -1 : (int)floorf(bot);
+        }
+    }
     local_sums(rw, rh, ii, win, y_from, y_to, sum, area);
     for (int dark = 1; dark >= 0; dark--) {
         if (!(polarity_mask & (dark ? 1 : 2)))
@@ -388,12 +413,10 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
                            rc->mask);
             if (band) {
                 int bh = y_to - y_from;
-                for (int x = 0; x < rw; x++) {
-                    float top = band->a0 + band->b0 * (rx + x) - band->m - ry - y_from;
-                    float bot = band->a1 + band->b1 * (rx + x) + band->m - ry - y_from;
-                    for (int y = 0; y < bh; y++)
-                        if (y < top || y > bot)
-                            rc->mask[(size_t)y * rw + x] = 0;
+                for (int y = 0; y < bh; y++) {
+                    uint8_t *m = rc->mask + (size_t)y * rw;
+                    for (int x = 0; x < rw; x++)
+                        m[x] &= y >= lo[x] && y <= hi[x];
                 }
                 label_scratch(rc->mask, rw, bh, rc->labels, rc->parent, rc->comps, MAX_COMPS, &n);
                 for (size_t i = 0; i < n; i++) {
@@ -425,6 +448,7 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
             }
         }
     }
+    free(lo);
     free(ii);
     free(sum);
     free(area);
@@ -505,7 +529,7 @@ static int compatible(const struct item *a, const struct item *b)
         return 0;
     if (hmax * 4 > hmin * 5)
         return 0;
-    if (abs(a->y0 - b->y0) * 5 > hmax || abs(a->y1 - b->y1) * 5 > hmax)
+    if (abs(a->y0 - b->y0) * 4 > hmax || abs(a->y1 - b->y1) * 4 > hmax)
         return 0;
     if (gap < -(wmin / 5) || gap > 2 * hmax)
         return 0;
@@ -580,8 +604,10 @@ static float box_mean(const struct region_ctx *rc, int x0, int y0, int x1, int y
 }
 
 /*
- * Touching characters: a candidate in a gap of the chain (1.6 pitches or more), aligned with
- * the line and 1.4 to 3.4 character widths wide, is cut into round(width / pitch) pieces at
+ * Touching characters: a candidate in a gap of the chain (1.6 pitches or more), or within a
+ * pitch before its first or after its last character (a character joined to the frame, a bolt
+ * or a sticker) and aligned with that character, 1.4 to 3.4 character widths wide, is cut into
+ * round(width / pitch) pieces at
  * the columns of least ink near the even cuts (within a quarter pitch); the pieces, narrowed
  * to their ink, join the pool as hypotheses for the classifier and the chain to judge.
  */
@@ -616,6 +642,16 @@ static void split_touching(struct region_ctx *rc, const int *chain, int n)
             inside = c.x0 > a->x1 && c.x1 < b->x0 && abs(c.y0 - a->y0) * 100 <= ha * 15 &&
                      abs(c.y1 - a->y1) * 100 <= ha * 15 &&
                      (b->x0 + b->x1 - a->x0 - a->x1) * 10 >= p * 32;
+        }
+        if (!inside) {
+            /* Just before the first or after the last character (joined to the frame, a bolt
+               or a sticker): aligned with that character, within a pitch of it. */
+            const struct item *a = &rc->pool[chain[0]], *b = &rc->pool[chain[n - 1]];
+            int ha = a->y1 - a->y0 + 1, hb = b->y1 - b->y0 + 1;
+            inside = (c.x1 < a->x0 && a->x0 - c.x1 <= p && abs(c.y0 - a->y0) * 100 <= ha * 15 &&
+                      abs(c.y1 - a->y1) * 100 <= ha * 15) ||
+                     (c.x0 > b->x1 && c.x0 - b->x1 <= p && abs(c.y0 - b->y0) * 100 <= hb * 15 &&
+                      abs(c.y1 - b->y1) * 100 <= hb * 15);
         }
         if (!inside)
             continue;
@@ -665,9 +701,12 @@ static void split_touching(struct region_ctx *rc, const int *chain, int n)
  * polarity that sits exactly where the rhythm of the line expects a character (a pitch from
  * either side of a gap of 1.6 pitches or more), with the line's top and bottom (12% of its
  * height) and a character probability of at least 10%, is added even though "not a
- * character" outscored it (unfamiliar fonts: the narrow 0 and 8 of Brazilian plates). Not
- * beyond the ends: there the plate frame, bolts and emblems sit at the same rhythm (measured:
- * rescuing at the ends cost 3 points on frames/us). Returns the new chain length.
+ * character" outscored it (unfamiliar fonts: the narrow 0 and 8 of Brazilian plates).
+ * Beyond the ends the plate frame, bolts and emblems sit at the same rhythm (rescuing there
+ * with the same rule cost 3 points on frames/us), so there the rule is stricter: only for
+ * lines of under 7 characters, the centre within 1/8 pitch (not 1/4) of one pitch past the
+ * end, at least half the widest character's width (frames/br +3 points, others unchanged).
+ * Returns the new chain length.
  */
 
 static int rescue_gaps(const struct item *pool, size_t npool, int *chain, int n)
@@ -710,6 +749,17 @@ static int rescue_gaps(const struct item *pool, size_t npool, int *chain, int n)
                     c->x1 < pool[chain[k + 1]].x0 &&
                     (abs(cx - (ca + p)) * 4 <= p || abs(cx - (cb - p)) * 4 <= p))
                     slot = k + 1;
+            }
+            if (slot < 0 && n < 7) {
+                /* Beyond an end: stricter (the frame and emblems sit at the same rhythm). */
+                const struct item *a = &pool[chain[0]], *b = &pool[chain[n - 1]];
+                int ca = (a->x0 + a->x1) / 2, cb = (b->x0 + b->x1) / 2, w = c->x1 - c->x0 + 1;
+                int tight = abs(c->y0 - top) * 100 <= lh * 12 &&
+                            abs(c->y1 - bot) * 100 <= lh * 12 && w * 2 >= wmax;
+                if (tight && c->x1 < a->x0 && abs(cx - (ca - p)) * 8 <= p)
+                    slot = 0;
+                else if (tight && c->x0 > b->x1 && abs(cx - (cb + p)) * 8 <= p)
+                    slot = n;
             }
             if (slot >= 0 && cp > best_p) {
                 best_p = cp;
@@ -1394,8 +1444,9 @@ static const int HOST_SETTINGS[][3] = {{16, 40, 1}, {48, 40, 1}, {32, 40, 0}};
 static int read_group(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
                       int stride, int rx, int ry, int rw, int rh, int h, struct recog_plate *p)
 {
-    int s = h < UPSCALE_TO ? (UPSCALE_TO + h - 1) / h : 1, sw, sh, r;
+    int s = h < UPSCALE_TO ? (UPSCALE_TO + h - 1) / h : 1, sw, sh, r, *cols;
     uint8_t *big;
+    float *wxs;
     if (s > 3)
         s = 3;
     if (s == 1) {
@@ -1418,6 +1469,22 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
     big = malloc((size_t)sw * sh);
     if (!big)
         return RECOG_ERR_NOMEM;
+    /* Source columns and weights of each output column: the same for every row. */
+    cols = malloc(sizeof *cols * (size_t)sw * 2);
+    wxs = malloc(sizeof *wxs * (size_t)sw);
+    if (!cols || !wxs) {
+        free(big);
+        free(cols);
+        free(wxs);
+        return RECOG_ERR_NOMEM;
+    }
+    for (int x = 0; x < sw; x++) {
+        float fx = (x + 0.5f) / s - 0.5f;
+        int x0 = fx < 0 ? 0 : (int)fx;
+        cols[2 * x] = x0;
+        cols[2 * x + 1] = x0 + 1 < rw ? x0 + 1 : rw - 1;
+        wxs[x] = fx < 0 ? 0 : fx - x0;
+    }
     for (int y = 0; y < sh; y++) {
         float fy = (y + 0.5f) / s - 0.5f;
         int y0 = fy < 0 ? 0 : (int)fy, y1 = y0 + 1 < rh ? y0 + 1 : rh - 1;
@@ -1425,14 +1492,15 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
         const uint8_t *r0 = gray + (size_t)(ry + y0) * stride + rx;
         const uint8_t *r1 = gray + (size_t)(ry + y1) * stride + rx;
         for (int x = 0; x < sw; x++) {
-            float fx = (x + 0.5f) / s - 0.5f;
-            int x0 = fx < 0 ? 0 : (int)fx, x1 = x0 + 1 < rw ? x0 + 1 : rw - 1;
-            float wx = fx < 0 ? 0 : fx - x0;
+            int x0 = cols[2 * x], x1 = cols[2 * x + 1];
+            float wx = wxs[x];
             float v = (r0[x0] * (1 - wx) + r0[x1] * wx) * (1 - wy) +
                       (r1[x0] * (1 - wx) + r1[x1] * wx) * wy;
             big[(size_t)y * sw + x] = (uint8_t)(v + 0.5f);
         }
     }
+    free(cols);
+    free(wxs);
     h *= s;
     r = read_region(cfg, big, sw, sh, sw, 0, 0, sw, sh, h * 11 / 20, h * 8 / 5 + 1, h, p, NULL);
     free(big);

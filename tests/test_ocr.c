@@ -6,6 +6,7 @@
 #include <ft2build.h>
 #include FT_FREETYPE_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,59 @@ static void test_nonchar(void)
     CHECK(p[OCR_NONCHAR] > 0.5f);
 }
 
+/*
+ * The classifier's integer first layer (blocked for vector units) against a plain reference:
+ * the same quantized inputs and int8 weights summed one by one in 64 bits, then the same float
+ * second layer and softmax. Features drawn at random, including values far outside the
+ * training range (clamped alike).
+ */
+static void test_classify_reference(void)
+{
+    const struct ocr_model *m = ocr_model_default();
+    static float feat[OCR_NFEAT];
+    uint64_t seed = 12345;
+    REQUIRE(m->nin == OCR_NFEAT && m->nhid <= OCR_MAX_HIDDEN && m->nout == OCR_NCLASS);
+    for (int round = 0; round < 20; round++) {
+        float prob[OCR_NCLASS], ref[OCR_NCLASS], h[OCR_MAX_HIDDEN], mx = -1e30f, sum = 0;
+        int16_t xq[OCR_NFEAT];
+        int same = 1;
+        for (int i = 0; i < OCR_NFEAT; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            feat[i] = (float)((seed >> 33) % 20001) / 10000.0f - 1.0f;
+            if (round % 5 == 4 && i % 7 == 0)
+                feat[i] *= 1e6f; /* clamped to +-100 standard deviations */
+        }
+        for (int i = 0; i < m->nin; i++) {
+            float v = (feat[i] - m->mean[i]) * m->inv_std[i] * 64.0f;
+            v = v > 6400 ? 6400 : v < -6400 ? -6400 : v;
+            xq[i] = (int16_t)lrintf(v);
+        }
+        for (int j = 0; j < m->nhid; j++) {
+            int64_t a = 0;
+            float acc;
+            for (int i = 0; i < m->nin; i++)
+                a += (int64_t)m->w1[(size_t)j * m->nin + i] * xq[i];
+            acc = (float)a * (m->s1[j] / 64.0f) + m->b1[j];
+            h[j] = acc > 0 ? acc : 0;
+        }
+        for (int k = 0; k < m->nout; k++) {
+            float acc = 0;
+            for (int j = 0; j < m->nhid; j++)
+                acc += m->w2[(size_t)k * m->nhid + j] * h[j];
+            ref[k] = acc * m->s2[k] + m->b2[k];
+            mx = ref[k] > mx ? ref[k] : mx;
+        }
+        for (int k = 0; k < m->nout; k++) {
+            ref[k] = expf(ref[k] - mx);
+            sum += ref[k];
+        }
+        ocr_classify_features(m, feat, prob);
+        for (int k = 0; k < m->nout; k++)
+            same &= fabsf(prob[k] - ref[k] / sum) <= 1e-6f;
+        CHECK(same);
+    }
+}
+
 static void test_model_file(void)
 {
     char path[4096], bad[4096];
@@ -223,6 +277,7 @@ int main(void)
     RUN(test_features_polarity);
     RUN(test_classify_rendered);
     RUN(test_nonchar);
+    RUN(test_classify_reference);
     RUN(test_model_file);
     if (face)
         FT_Done_Face(face);
