@@ -1,0 +1,279 @@
+`default_nettype none
+`include "alpr_defs.vh"
+// Purpose: turns the ccl token stream into the chunk byte stream of docs/PROTOCOL.md section 3
+// (model: wire_writer in driver/wire.c as driven by sim/model.c): FRAME_HEAD for START, one
+// ROW chunk per row of the pixel window (header sent with the window's first pixel, then one
+// byte per pixel for GRAY8 or per 8 pixels for MASK1), COMP for REC, FRAME_TAIL for END (with
+// the frame's ROW/COMP counts and the CRC-32 computed here, byte by byte). Keeps the chunk
+// sequence number (restarted by RESET and by END with FL_RSTSEQ, after its tail).
+// Output: a registered byte stream (valid/ready), one byte per cycle when the sink is ready.
+// tail_done pulses when the last byte of a FRAME_TAIL is loaded into the output register.
+module packetizer (
+    input  wire        clk,
+    input  wire        rst,
+    // frame configuration (latched by frame_ctrl)
+    input  wire [31:0] cfg_frame,
+    input  wire [63:0] cfg_ts,
+    input  wire [11:0] cfg_width,
+    input  wire [11:0] cfg_height,
+    input  wire [6:0]  cfg_window,
+    input  wire [9:0]  cfg_plane0,
+    input  wire [1:0]  cfg_mode,
+    input  wire [10:0] cfg_roi_x,
+    input  wire [10:0] cfg_roi_y,
+    input  wire [11:0] cfg_roi_w,
+    input  wire [11:0] cfg_roi_h,
+    // tokens from ccl
+    input  wire        s_valid,
+    output reg         s_ready,
+    input  wire [2:0]  s_kind,
+    input  wire [7:0]  s_pix,
+    input  wire        s_ink,
+    input  wire [10:0] s_x,
+    input  wire [10:0] s_y,
+    input  wire [4:0]  s_flags,
+    input  wire [15:0] s_found,
+    input  wire [10:0] s_rx0,
+    input  wire [10:0] s_ry0,
+    input  wire [10:0] s_rx1,
+    input  wire [10:0] s_ry1,
+    input  wire [15:0] s_rink,
+    input  wire [8:0]  s_rlabel,
+    input  wire [3:0]  s_redges,
+    // byte stream
+    output reg         m_axis_tvalid,
+    input  wire        m_axis_tready,
+    output reg  [7:0]  m_axis_tdata,
+    // events
+    output reg         tail_done,
+    output reg         ev_frame_ok,
+    output reg         ev_trunc,
+    output reg         ev_record
+);
+    reg [15:0] seq, rows, records;
+    reg [31:0] crc;
+    reg [5:0]  bi;
+    reg [7:0]  mbits;
+    reg        crc_pend;     // the byte loaded last cycle still has to enter the CRC
+    reg [7:0]  crc_b;
+
+    // ---- per-frame constants (the configuration is stable during a frame) ----
+    reg [11:0] roi_y_end, roi_x_last;
+    reg [15:0] row_len;
+    wire       mask = cfg_mode == 2'd2;
+    always @(posedge clk) begin
+        roi_y_end <= {1'b0, cfg_roi_y} + cfg_roi_h;
+        roi_x_last <= {1'b0, cfg_roi_x} + cfg_roi_w - 12'd1;
+        row_len <= {4'd0, (mask ? (cfg_roi_w + 12'd7) >> 3 : cfg_roi_w)} + 16'd4;
+    end
+
+    // ---- stage 1: the token, registered, with its chunk decisions ----
+    reg        t_valid;
+    reg [2:0]  t_kind;
+    reg [7:0]  t_pix;
+    reg        t_ink;
+    reg [10:0] t_y;
+    reg [4:0]  t_flags;
+    reg [15:0] t_found, t_rink;
+    reg [10:0] t_rx0, t_ry0, t_rx1, t_ry1;
+    reg [8:0]  t_rlabel;
+    reg [3:0]  t_redges;
+    reg        t_win, t_first, t_last, t_pixbyte;
+    reg [2:0]  t_xo;
+    reg [5:0]  t_nb;
+    reg [7:0]  t_type;
+
+    wire [11:0] xx = {1'b0, s_x};
+    wire [11:0] yy = {1'b0, s_y};
+    wire        in_win = cfg_mode != 2'd0 && yy >= {1'b0, cfg_roi_y} && yy < roi_y_end &&
+                         xx >= {1'b0, cfg_roi_x} && xx <= roi_x_last;
+    wire        win_first = s_x == cfg_roi_x;
+    wire        win_last = xx == roi_x_last;
+    wire [2:0]  xo = s_x[2:0] - cfg_roi_x[2:0];   // (x - roi_x) mod 8
+    wire        pix_byte = !mask || xo == 3'd7 || win_last;
+
+    reg [5:0] nb_in;
+    reg [7:0] type_in;
+    always @* begin
+        nb_in = 6'd0;
+        type_in = 8'h01;
+        case (s_kind)
+            `TK_START: nb_in = 6'd40;
+            `TK_PIX: begin
+                type_in = 8'h02;
+                if (in_win)
+                    nb_in = (win_first ? 6'd12 : 6'd0) + (pix_byte ? 6'd1 : 6'd0);
+            end
+            `TK_REC: begin
+                type_in = 8'h03;
+                nb_in = 6'd24;
+            end
+            `TK_END: begin
+                type_in = 8'h04;
+                nb_in = 6'd24;
+            end
+            default: ;
+        endcase
+    end
+
+    // ---- stage 2: bytes of the registered token ----
+    wire [15:0] clen = t_type == 8'h01 ? 16'd32 : (t_type == 8'h02 ? row_len : 16'd16);
+    wire [7:0] check = 8'h5C ^ 8'h41 ^ 8'h4C ^ t_type ^ seq[7:0] ^ seq[15:8] ^
+                       clen[7:0] ^ clen[15:8];
+    wire [63:0] hdr = {clen, seq, check, t_type, 8'h4C, 8'h41};
+    wire [31:0] crc_out = ~crc;
+    wire [7:0]  mask_byte = mbits | ({7'd0, t_ink} << t_xo);
+    reg [319:0] img;    // the chunk, byte 0 in bits [7:0]
+    always @* begin
+        img = 320'd0;
+        img[63:0] = hdr;
+        case (t_kind)
+            `TK_START: img[319:64] = {{22'd0, cfg_plane0}, 4'd0, cfg_roi_h, 4'd0, cfg_roi_w,
+                                      5'd0, cfg_roi_y, 5'd0, cfg_roi_x, 4'd0, cfg_height,
+                                      4'd0, cfg_width, cfg_ts, cfg_frame, 1'b0, cfg_window,
+                                      7'd0, cfg_plane0[9], 6'd0, cfg_mode, 8'd1};
+            `TK_PIX: img[103:64] = {mask ? mask_byte : t_pix, 5'd0, cfg_roi_x, 5'd0, t_y};
+            `TK_REC: img[191:64] = {16'd0, 7'd0, t_rlabel, 4'd0, t_redges, 8'd0, t_rink,
+                                    5'd0, t_ry1, 5'd0, t_rx1, 5'd0, t_ry0, 5'd0, t_rx0};
+            `TK_END: img[191:64] = {crc_out, 12'd0, t_flags[3:0], rows, t_found, records,
+                                    cfg_frame};
+            default: ;
+        endcase
+    end
+    // Bytes leave from a shift register loaded with the chunk image one cycle after the token
+    // arrives (timing: no wide multiplexer before the output). A PIX token that is not the
+    // first of its row sends only its pixel byte; the tail's CRC bytes come from crc_out.
+    wire       needs_sr = t_kind != `TK_PIX || t_first;
+    reg        prepared;
+    reg [319:0] sr;
+    wire [7:0] pix_data = mask ? mask_byte : t_pix;
+    reg  [7:0] byte_now;
+    always @* begin
+        if (!needs_sr || (t_kind == `TK_PIX && bi == 6'd12))
+            byte_now = pix_data;
+        else if (t_kind == `TK_END && bi >= 6'd20)
+            byte_now = crc_out[{bi[1:0], 3'd0} +: 8];
+        else
+            byte_now = sr[7:0];
+    end
+    wire [5:0] idx = bi;
+
+    function [31:0] crc_byte(input [31:0] c, input [7:0] d);
+        integer i;
+        reg [31:0] r;
+        begin
+            r = c ^ {24'd0, d};
+            for (i = 0; i < 8; i = i + 1)
+                r = r[0] ? (r >> 1) ^ 32'hEDB88320 : r >> 1;
+            crc_byte = r;
+        end
+    endfunction
+
+    wire ofree = !m_axis_tvalid || m_axis_tready;
+    wire crc_wait = t_kind == `TK_END && idx == 6'd20 && crc_pend;
+    wire load = t_valid && t_nb != 6'd0 && ofree && !crc_wait && (prepared || !needs_sr);
+    wire last_byte = bi == t_nb - 6'd1;
+    wire t_done = t_valid && (t_nb == 6'd0 || (load && last_byte));
+    always @* s_ready = !t_valid || t_done;
+
+    always @(posedge clk) begin
+        if (s_ready) begin
+            t_valid <= s_valid;
+            t_kind <= s_kind;
+            t_pix <= s_pix;
+            t_ink <= s_ink;
+            t_y <= s_y;
+            t_flags <= s_flags;
+            t_found <= s_found;
+            t_rink <= s_rink;
+            t_rx0 <= s_rx0;
+            t_ry0 <= s_ry0;
+            t_rx1 <= s_rx1;
+            t_ry1 <= s_ry1;
+            t_rlabel <= s_rlabel;
+            t_redges <= s_redges;
+            t_win <= in_win;
+            t_first <= in_win && win_first;
+            t_last <= in_win && win_last;
+            t_pixbyte <= pix_byte;
+            t_xo <= xo;
+            t_nb <= nb_in;
+            t_type <= type_in;
+        end
+        if (rst)
+            t_valid <= 1'b0;
+    end
+
+    always @(posedge clk) begin
+        tail_done <= 1'b0;
+        ev_frame_ok <= 1'b0;
+        ev_trunc <= 1'b0;
+        ev_record <= 1'b0;
+        if (m_axis_tvalid && m_axis_tready)
+            m_axis_tvalid <= 1'b0;
+        if (rst) begin
+            m_axis_tvalid <= 1'b0;
+            seq <= 16'd0;
+            bi <= 6'd0;
+            crc <= 32'hFFFFFFFF;
+            crc_pend <= 1'b0;
+            rows <= 16'd0;
+            records <= 16'd0;
+            mbits <= 8'd0;
+            prepared <= 1'b0;
+        end else begin
+            crc_pend <= 1'b0;
+            if (crc_pend)
+                crc <= crc_byte(crc, crc_b);
+            if (t_valid && needs_sr && !prepared) begin
+                sr <= img;
+                prepared <= 1'b1;
+            end
+            if (load)
+                sr <= sr >> 8;
+            if (t_done)
+                prepared <= 1'b0;
+            if (load) begin
+                m_axis_tvalid <= 1'b1;
+                m_axis_tdata <= byte_now;
+                crc_b <= byte_now;
+                crc_pend <= !(t_kind == `TK_END && idx >= 6'd20);
+                if (t_kind == `TK_START && bi == 6'd0)
+                    crc <= 32'hFFFFFFFF;
+                bi <= last_byte ? 6'd0 : bi + 6'd1;
+            end
+            if (t_done) begin
+                case (t_kind)
+                    `TK_START: begin
+                        seq <= seq + 16'd1;
+                        rows <= 16'd0;
+                        records <= 16'd0;
+                        mbits <= 8'd0;
+                    end
+                    `TK_PIX: if (t_win) begin
+                        if (mask)
+                            mbits <= t_pixbyte ? 8'd0 : mask_byte;
+                        if (t_last) begin
+                            seq <= seq + 16'd1;
+                            rows <= rows + 16'd1;
+                        end
+                    end
+                    `TK_REC: begin
+                        seq <= seq + 16'd1;
+                        records <= records + 16'd1;
+                        ev_record <= 1'b1;
+                    end
+                    `TK_END: begin
+                        seq <= t_flags[`FL_RSTSEQ] ? 16'd0 : seq + 16'd1;
+                        tail_done <= 1'b1;
+                        ev_frame_ok <= !t_flags[`FL_ABORTED];
+                        ev_trunc <= t_flags[`FL_TRUNC];
+                    end
+                    `TK_RESET: seq <= 16'd0;
+                    default: ;
+                endcase
+            end
+        end
+    end
+endmodule
+`default_nettype wire

@@ -1,0 +1,346 @@
+`default_nettype none
+`include "alpr_defs.vh"
+// Purpose: the adaptive threshold of docs/BOARD.md section 2 (model: mean_row / model_ink in
+// sim/model.c). Takes the token stream of frame_ctrl, adds the ink bit of plane 0 to every PIX
+// token and passes the other tokens through in order.
+// Per line of width w it runs w + W/2 - 1 "lead" steps (W = 2^k): step j takes pixel
+// e(j) = p(min(j, w-1)) (the last W/2 - 1 steps repeat the last pixel, consuming no input),
+// updates the running box sum H with a 256-entry ring (e(j) in, e(j-W) out; p(0) stands in
+// for e(j) with j < 0) and, from step W/2 - 1 on, emits pixel x = j - W/2 + 1 with
+// h = H >> k, the per-column vertical state A (2048 x 12 bit RAM) and the comparison
+// 4096 * p  <  (256 - t) * A   (dark) or   >  (256 + t) * A   (light).
+// Three idle steps follow each line (they keep the column RAM's read after its write).
+// Pipeline: 7 stages with one global enable (adv = output empty or accepted); throughput one
+// lead step per cycle, so w + W/2 + 2 cycles per line; latency 7 cycles.
+module thresh (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire [11:0] cfg_width,
+    input  wire [6:0]  cfg_window,   // [3:0] k = log2 window (2..7), [6:4] vertical shift
+    input  wire [8:0]  cfg_plane0,   // [7:0] offset t, [8] polarity
+    // input tokens
+    input  wire        s_valid,
+    output reg         s_ready,
+    input  wire [2:0]  s_kind,
+    input  wire [7:0]  s_pix,
+    input  wire [10:0] s_y,
+    input  wire        s_lbl,
+    input  wire [4:0]  s_flags,
+    // output tokens
+    output reg         m_valid,
+    input  wire        m_ready,
+    output reg  [2:0]  m_kind,
+    output reg  [7:0]  m_pix,
+    output reg         m_ink,
+    output reg  [10:0] m_x,
+    output reg  [10:0] m_y,
+    output reg         m_eol,
+    output reg         m_lbl,
+    output reg  [4:0]  m_flags
+);
+    wire [3:0]  k = cfg_window[3:0];
+    wire [2:0]  vs = cfg_window[6:4];
+    wire [7:0]  half = 8'd1 << (k - 4'd1);
+    wire [11:0] w = cfg_width;
+    wire [11:0] last_lead = w + {4'd0, half} - 12'd2;
+    wire [11:0] out_off = {4'd0, half} - 12'd1;
+    // 256 + t or 256 - t, registered (the configuration is constant during a frame and the
+    // START token runs through the pipeline before the first pixel)
+    reg  [8:0]  fmul;
+    always @(posedge clk)
+        fmul <= cfg_plane0[8] ? 9'd256 + {1'b0, cfg_plane0[7:0]}
+                              : 9'd256 - {1'b0, cfg_plane0[7:0]};
+
+    wire adv = !m_valid || m_ready;
+
+    // ---- lead generator ----
+    reg        in_row;
+    reg [11:0] j;
+    reg [10:0] row_y;
+    reg [11:0] pad_col;
+    reg [7:0]  plast;
+    reg [1:0]  gap;
+
+    reg        lg_valid;     // an item enters stage 0 this cycle
+    reg        lg_lead;      // ... and it is a lead step (else a passing token)
+    reg [7:0]  lg_e;
+    reg [11:0] lg_j;
+    always @* begin
+        s_ready = 1'b0;
+        lg_valid = 1'b0;
+        lg_lead = 1'b0;
+        lg_e = plast;
+        lg_j = j;
+        if (adv && gap == 2'd0) begin
+            if (!in_row) begin
+                if (s_valid) begin
+                    s_ready = 1'b1;
+                    lg_valid = 1'b1;
+                    if (s_kind == `TK_PIX) begin
+                        lg_lead = 1'b1;
+                        lg_e = s_pix;
+                        lg_j = 12'd0;
+                    end
+                end
+            end else if (j < w) begin
+                if (s_valid) begin
+                    s_ready = 1'b1;
+                    lg_valid = 1'b1;
+                    lg_lead = 1'b1;
+                    lg_e = s_pix;
+                end
+            end else begin
+                lg_valid = 1'b1;
+                lg_lead = 1'b1;
+            end
+        end
+    end
+
+    wire [11:0] lg_x = lg_j - out_off;
+    wire        lg_has = lg_j >= out_off;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            in_row <= 1'b0;
+            j <= 12'd0;
+            gap <= 2'd0;
+            pad_col <= 12'd0;
+            row_y <= 11'd0;
+            plast <= 8'd0;
+        end else if (adv) begin
+            if (gap != 2'd0)
+                gap <= gap - 2'd1;
+            if (s_ready)
+                plast <= s_pix;
+            if (lg_valid && lg_lead) begin
+                if (!in_row) begin
+                    in_row <= 1'b1;
+                    row_y <= s_y;
+                    pad_col <= s_lbl ? w : 12'd0;
+                end else if (s_ready && !s_lbl && pad_col == w) begin
+                    pad_col <= lg_j;
+                end
+                if (lg_j == last_lead) begin
+                    in_row <= 1'b0;
+                    gap <= 2'd3;   // (with the row's >= 2 steps: read-after-write of A)
+                    j <= 12'd0;
+                end else begin
+                    j <= lg_j + 12'd1;
+                end
+            end
+        end
+    end
+
+    // ---- RAMs: the ring (two read ports = two copies) and the column state ----
+    wire [7:0]  ring_sub, ring_ctr;
+    wire [11:0] col_a;
+    wire [7:0]  sub_addr = lg_j[7:0] - (8'd1 << k);
+    wire        ring_we = adv && lg_valid && lg_lead;
+    sdp_ram #(.ADDR_WIDTH(8), .DATA_WIDTH(8)) ring_a (
+        .clk(clk), .wr_en(ring_we), .wr_addr(lg_j[7:0]), .wr_data(lg_e),
+        .rd_en(adv), .rd_addr(sub_addr), .rd_data(ring_sub));
+    sdp_ram #(.ADDR_WIDTH(8), .DATA_WIDTH(8)) ring_c (
+        .clk(clk), .wr_en(ring_we), .wr_addr(lg_j[7:0]), .wr_data(lg_e),
+        .rd_en(adv), .rd_addr(lg_x[7:0]), .rd_data(ring_ctr));
+
+    // ---- stage 0: lead step with its RAM reads under way ----
+    reg        v0, lead0, jz0, jw0, has0, first0, eol0, lbl0;
+    reg [2:0]  kind0;
+    reg [7:0]  e0;
+    reg [10:0] x0, y0;
+    reg [4:0]  fl0;
+    always @(posedge clk) begin
+        if (rst) begin
+            v0 <= 1'b0;
+        end else if (adv) begin
+            v0 <= lg_valid;
+            lead0 <= lg_lead;
+            kind0 <= lg_lead ? `TK_PIX : s_kind;
+            fl0 <= s_flags;
+            e0 <= lg_e;
+            jz0 <= lg_j == 12'd0;
+            jw0 <= lg_j >= (12'd1 << k);
+            has0 <= lg_lead && lg_has;
+            x0 <= lg_x[10:0];
+            y0 <= in_row ? row_y : s_y;
+            first0 <= (in_row ? row_y : s_y) == 11'd0;
+            eol0 <= lg_x == w - 12'd1;
+            lbl0 <= lg_x < pad_col;
+        end
+    end
+
+    // ---- stage 1: running sum ----
+    reg [14:0] sum;
+    reg [7:0]  p0;
+    wire [14:0] sum_n = jz0 ? ({7'd0, e0} << k)
+                            : sum + {7'd0, e0} - {7'd0, (jw0 ? ring_sub : p0)};
+    reg        v1, has1, first1, eol1, lbl1;
+    reg [2:0]  kind1;
+    reg [4:0]  fl1;
+    reg [7:0]  pix1;
+    reg [10:0] x1, y1;
+    reg [11:0] aold1;
+    always @(posedge clk) begin
+        if (rst) begin
+            v1 <= 1'b0;
+            sum <= 15'd0;
+            p0 <= 8'd0;
+        end else if (adv) begin
+            if (v0 && lead0) begin
+                sum <= sum_n;
+                if (jz0)
+                    p0 <= e0;
+            end
+            v1 <= v0;
+            kind1 <= kind0;
+            fl1 <= fl0;
+            has1 <= has0;
+            first1 <= first0;
+            eol1 <= eol0;
+            lbl1 <= lbl0;
+            pix1 <= ring_ctr;
+            aold1 <= col_a;
+            x1 <= x0;
+            y1 <= y0;
+        end
+    end
+
+    // ---- stage 1b: h = H >> k and 16h - A ----
+    // H <= W * 255, so H >> k fits 8 bits
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [14:0] h_full = sum >> k;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [12:0] target = {1'b0, h_full[7:0], 4'd0};
+    reg        vb1, hasb, firstb, eolb, lblb;
+    reg [2:0]  kindb;
+    reg [4:0]  flb;
+    reg [7:0]  pixb;
+    reg [10:0] xb, yb;
+    reg [11:0] aoldb;
+    reg [11:0] targetb;
+    reg [12:0] diffb;
+    always @(posedge clk) begin
+        if (rst) begin
+            vb1 <= 1'b0;
+        end else if (adv) begin
+            vb1 <= v1;
+            kindb <= kind1;
+            flb <= fl1;
+            hasb <= has1;
+            firstb <= first1;
+            eolb <= eol1;
+            lblb <= lbl1;
+            pixb <= pix1;
+            xb <= x1;
+            yb <= y1;
+            aoldb <= aold1;
+            targetb <= target[11:0];
+            diffb <= target - {1'b0, aold1};
+        end
+    end
+
+    // ---- stage 2: vertical state A, written back ----
+    wire signed [12:0] dsh = $signed(diffb) >>> vs;
+    // A + ((16h - A) >>> s) lies between A and 16h: 0..4080, 12 bits
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [12:0] a_sum = {1'b0, aoldb} + dsh;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [11:0] a_new = firstb ? targetb : a_sum[11:0];
+    wire        col_we = adv && vb1 && kindb == `TK_PIX && hasb;
+    sdp_ram #(.ADDR_WIDTH(11), .DATA_WIDTH(12)) colmem (
+        .clk(clk), .wr_en(col_we), .wr_addr(xb), .wr_data(a_new),
+        .rd_en(adv), .rd_addr(lg_x[10:0]), .rd_data(col_a));
+
+    reg        v2, has2, eol2, lbl2;
+    reg [2:0]  kind2;
+    reg [4:0]  fl2;
+    reg [7:0]  pix2;
+    reg [10:0] x2, y2;
+    reg [11:0] a2;
+    always @(posedge clk) begin
+        if (rst) begin
+            v2 <= 1'b0;
+        end else if (adv) begin
+            v2 <= vb1;
+            kind2 <= kindb;
+            fl2 <= flb;
+            has2 <= hasb;
+            eol2 <= eolb;
+            lbl2 <= lblb;
+            pix2 <= pixb;
+            x2 <= xb;
+            y2 <= yb;
+            a2 <= a_new;
+        end
+    end
+
+    // ---- stage 3: partial products of f * A ----
+    reg        v3, has3, eol3, lbl3;
+    reg [2:0]  kind3;
+    reg [4:0]  fl3;
+    reg [7:0]  pix3;
+    reg [10:0] x3, y3;
+    reg [14:0] m0, m1, m2;   // A * f[2:0], A * f[5:3], A * f[8:6]
+    always @(posedge clk) begin
+        if (rst) begin
+            v3 <= 1'b0;
+        end else if (adv) begin
+            v3 <= v2;
+            kind3 <= kind2;
+            fl3 <= fl2;
+            has3 <= has2;
+            eol3 <= eol2;
+            lbl3 <= lbl2;
+            pix3 <= pix2;
+            x3 <= x2;
+            y3 <= y2;
+            m0 <= {3'd0, a2} * {12'd0, fmul[2:0]};
+            m1 <= {3'd0, a2} * {12'd0, fmul[5:3]};
+            m2 <= {3'd0, a2} * {12'd0, fmul[8:6]};
+        end
+    end
+
+    // ---- stage 4: the product ----
+    reg        v4, has4, eol4, lbl4;
+    reg [2:0]  kind4;
+    reg [4:0]  fl4;
+    reg [7:0]  pix4;
+    reg [10:0] x4, y4;
+    reg [20:0] prod4;
+    always @(posedge clk) begin
+        if (rst) begin
+            v4 <= 1'b0;
+        end else if (adv) begin
+            v4 <= v3;
+            kind4 <= kind3;
+            fl4 <= fl3;
+            has4 <= has3;
+            eol4 <= eol3;
+            lbl4 <= lbl3;
+            pix4 <= pix3;
+            x4 <= x3;
+            y4 <= y3;
+            prod4 <= {6'd0, m0} + {3'd0, m1, 3'd0} + {m2, 6'd0};
+        end
+    end
+
+    // ---- stage 5: comparison, output register ----
+    wire [20:0] lhs = {1'b0, pix4, 12'd0};
+    wire ink = cfg_plane0[8] ? lhs > prod4 : lhs < prod4;
+    always @(posedge clk) begin
+        if (rst) begin
+            m_valid <= 1'b0;
+        end else if (adv) begin
+            m_valid <= v4 && (kind4 != `TK_PIX || has4);
+            m_kind <= kind4;
+            m_flags <= fl4;
+            m_pix <= pix4;
+            m_ink <= ink;
+            m_x <= x4;
+            m_y <= y4;
+            m_eol <= eol4;
+            m_lbl <= lbl4;
+        end
+    end
+endmodule
+`default_nettype wire
