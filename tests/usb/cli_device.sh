@@ -36,6 +36,18 @@ check "no board outside the simulation" grep -q "no board found" "$tmp/none"
 out=$(board --scenes 2 --scene-size 320x240 --loop -- "$ALPR" -q --csv device stream --size 320x240 --frames 5 --out "$tmp/f")
 check "stream --csv prints 5 frames" test "$(grep -c '^[0-9]' <<<"$out")" -eq 5
 check "stream writes pixels and records" test -s "$tmp/f/frame-000004.pgm" -a -s "$tmp/f/frame-000004.csv"
+# Stock USB tools see a complete device: names, serial, both endpoints, status, no errors.
+has() { grep -Eq "$1" "$tmp/lsusb"; }
+board --scenes 1 -- lsusb -v -d 1209:0001 >"$tmp/lsusb" 2>"$tmp/lsusb.err"
+check "lsusb -v: exit 0" test $? -eq 0
+check "lsusb -v: manufacturer" has "iManufacturer +1 Edge ALPR project"
+check "lsusb -v: product" has "iProduct +2 ALPR camera board"
+check "lsusb -v: serial" has "iSerial +3 CLI-TEST-01"
+check "lsusb -v: vendor interface" has "bInterfaceClass +255"
+check "lsusb -v: bulk IN 0x81" has "bEndpointAddress +0x81 +EP 1 IN"
+check "lsusb -v: bulk OUT 0x02" has "bEndpointAddress +0x02 +EP 2 OUT"
+check "lsusb -v: device status" has "Device Status: +0x0000"
+check "lsusb -v: nothing on stderr" test ! -s "$tmp/lsusb.err"
 out=$(board --scenes 1 -- "$ALPR" device counters)
 check "counters" grep -q "CNT_FRAMES" <<<"$out"
 "$ALPR" scene --out "$tmp/s" --count 1 --width 320 --height 240 >/dev/null 2>&1
