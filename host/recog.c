@@ -9,6 +9,8 @@
 /* Offsets t/256 tried when re-binarizing a plate region, per polarity. */
 static const int REGION_T[] = {10, 35, 70};
 #define REGION_NT ((int)(sizeof REGION_T / sizeof REGION_T[0]))
+/* Tallest region whose text band guess_band() looks for. */
+#define GUESS_MAXH 1024
 /* Most components kept per labelling and in a region's pool. */
 #define MAX_COMPS 2048
 #define MAX_POOL  1024
@@ -346,6 +348,7 @@ static void pool_add(struct region_ctx *rc, const struct recog_comp *c, int ox, 
 struct band {
     float a0, b0, a1, b1;
     int m;
+    int sides; /* bars through the band are borders only near the region's sides */
 };
 
 /*
@@ -430,7 +433,10 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
                     c.y1 += y_from;
                     through = c.y0 + ry <= top + 1 && c.y1 + ry >= bot - 1;
                     /* A bar running through the whole band is a border, not a '1'. */
-                    if (through && (c.x1 - c.x0 + 1) * 10 < local * 3)
+                    if (through && !band->sides && (c.x1 - c.x0 + 1) * 10 < local * 3)
+                        continue;
+                    if (through && band->sides && (c.x1 - c.x0 + 1) * 10 < local * 4 &&
+                        (c.x0 * 8 < rw || c.x1 * 8 > rw * 7))
                         continue;
                     if (plausible(&c, local * 3 / 4, local))
                         pool_add(rc, &c, rx, ry, dark);
@@ -1133,8 +1139,86 @@ static void ctx_free(struct region_ctx *rc)
 }
 
 /*
+ * The text band of a plate region whose characters may be joined to the plate frame: the
+ * longest run of rows (at least a fifth of the region) crossed by at least half the most
+ * ink transitions of a row (and 6) at t = 35 - character strokes, where the frame's bands and
+ * the plate's background have few - less a row at each end, so that the frame's bands are cut
+ * off. Writes the band (horizontal, image coordinates) and the ink polarity (1 dark, 2 light;
+ * the one with more transitions in its band) and returns 1, or returns 0 when there is none.
+ */
+static int guess_band(struct region_ctx *rc, int rx, int ry, int rw, int rh, int win,
+                      struct band *out, int *polarity)
+{
+    const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx;
+    int found = 0, best = 0, xa = rw / 20, xb = rw - rw / 20;
+    for (int dark = 1; dark >= 0; dark--) {
+        int maxc = 0, thr, y0 = -1, run0 = 0, runlen = 0, runsum = 0, cur = 0, cursum = 0;
+        int counts[GUESS_MAXH];
+        if (rh > GUESS_MAXH ||
+            recog_binarize(g, rw, rh, rc->stride, win, 35, dark, rc->mask) != RECOG_OK)
+            return 0;
+        for (int y = 0; y < rh; y++) {
+            const uint8_t *m = rc->mask + (size_t)y * rw;
+            int c = 0;
+            for (int x = xa + 1; x < xb; x++)
+                c += m[x] && !m[x - 1];
+            counts[y] = c;
+            if (c > maxc)
+                maxc = c;
+        }
+        thr = maxc / 2 > 6 ? maxc / 2 : 6;
+        for (int y = 0; y <= rh; y++) {
+            if (y < rh && counts[y] >= thr) {
+                if (cur == 0)
+                    y0 = y;
+                cur++;
+                cursum += counts[y];
+                continue;
+            }
+            if (cur > runlen) {
+                runlen = cur;
+                run0 = y0;
+                runsum = cursum;
+            }
+            cur = cursum = 0;
+        }
+        if (runlen * 5 >= rh && runsum > best) {
+            best = runsum;
+            out->a0 = (float)(ry + run0 + 1);
+            out->a1 = (float)(ry + run0 + runlen - 2);
+            out->b0 = out->b1 = 0;
+            out->m = 0;
+            out->sides = 1;
+            *polarity = dark ? 1 : 2;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/*
+ * Is a chain of 3 or more characters too short for a plate (under 6) or has it a character
+ * under 80% probable? Then the region is labelled again at half the window (thin strokes of
+ * small or blurred characters, characters joined at the first window). Shorter chains are
+ * rarely plates: labelling them again doubled the host time per frame for nothing.
+ */
+static int weak_chain(const struct item *pool, const int *chain, int n)
+{
+    if (n < 3)
+        return 0;
+    if (n < 6)
+        return 1;
+    for (int k = 0; k < n; k++)
+        if (pool[chain[k]].conf < 0.8f)
+            return 1;
+    return 0;
+}
+
+/*
  * Reads the region (rx, ry, rw, rh) for characters of height [hmin, hmax]: fills *p and
- * returns 1 when a chain was found, 0 when not, or a negative error.
+ * returns 1 when a chain was found, 0 when not, or a negative error. With plate_region, the
+ * region is a plate frame's inside and only its guessed text band is labelled (guess_band()),
+ * where bars through the band near the region's sides are the frame's.
  */
 struct pool_export {
     struct recog_comp *boxes;
@@ -1144,7 +1228,7 @@ struct pool_export {
 
 static int read_region(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
                        int stride, int rx, int ry, int rw, int rh, int hmin, int hmax, int win,
-                       struct recog_plate *p, struct pool_export *exp)
+                       int plate_region, struct recog_plate *p, struct pool_export *exp)
 {
     struct region_ctx rc = {
         .cfg = cfg, .gray = gray, .width = width, .height = height, .stride = stride};
@@ -1161,8 +1245,15 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
     if (rw < 4 || rh < 4)
         return 0;
     rcode = ctx_alloc(&rc, rw, rh);
-    if (rcode == 0)
+    if (rcode == 0 && plate_region) {
+        /* Characters joined to the plate frame: label inside the band of many strokes only. */
+        struct band band;
+        int pol;
+        if (guess_band(&rc, rx, ry, rw, rh, win, &band, &pol))
+            rcode = fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, pol, &band);
+    } else if (rcode == 0) {
         rcode = fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, 3, NULL);
+    }
     if (rcode != 0) {
         ctx_free(&rc);
         return rcode;
@@ -1170,6 +1261,20 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
     classify_pool(&rc, 0);
     qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
     n = best_chain(rc.pool, rc.npool, chain, &score);
+    if (!plate_region && weak_chain(rc.pool, chain, n)) {
+        /* A second hypothesis of the segmentation: half the window, into the same pool. */
+        size_t before = rc.npool;
+        rcode = fill_pool(&rc, rx, ry, rw, rh, win / 2 > 4 ? win / 2 : 4, hmin, hmax, 3, NULL);
+        if (rcode != 0) {
+            ctx_free(&rc);
+            return rcode;
+        }
+        if (rc.npool > before) {
+            classify_pool(&rc, before);
+            qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
+            n = best_chain(rc.pool, rc.npool, chain, &score);
+        }
+    }
     if (n >= 2) {
         /* Second pass: re-label inside the text band of the chain found. */
         struct band band;
@@ -1183,6 +1288,7 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         band.a0 = t0 - band.b0 * (float)x0;
         band.a1 = u0 - band.b1 * (float)x0;
         band.m = (int)((u0 - t0) / 16) + 1;
+        band.sides = plate_region;
         rcode =
             fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, rc.pool[chain[0]].dark ? 1 : 2, &band);
         if (rcode != 0) {
@@ -1235,7 +1341,7 @@ int recog_crop_pool(const struct recog_config *cfg, const uint8_t *gray, int wid
         return RECOG_ERR_NOMEM;
     win = height / 3 > 8 ? height / 3 : 8;
     rc = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
-                     height * 9 / 10, win, p, &exp);
+                     height * 9 / 10, win, 0, p, &exp);
     free(p);
     if (rc < 0)
         return rc;
@@ -1255,7 +1361,7 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
         return RECOG_ERR_NOMEM;
     win = height / 3 > 8 ? height / 3 : 8;
     rc = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
-                     height * 9 / 10, win, p, NULL);
+                     height * 9 / 10, win, 0, p, NULL);
     if (rc >= 0) {
         out->nplates = rc > 0;
         if (rc > 0)
@@ -1442,7 +1548,8 @@ static const int HOST_SETTINGS[][3] = {{16, 40, 1}, {48, 40, 1}, {32, 40, 0}};
  * do better on strokes several pixels wide); boxes come back in image coordinates.
  */
 static int read_group(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
-                      int stride, int rx, int ry, int rw, int rh, int h, struct recog_plate *p)
+                      int stride, int rx, int ry, int rw, int rh, int h, int plate_region,
+                      struct recog_plate *p)
 {
     int s = h < UPSCALE_TO ? (UPSCALE_TO + h - 1) / h : 1, sw, sh, r, *cols;
     uint8_t *big;
@@ -1452,7 +1559,7 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
     if (s == 1) {
         int win = h > 8 ? h : 8;
         return read_region(cfg, gray, width, height, stride, rx, ry, rw, rh, h * 11 / 20,
-                           h * 8 / 5 + 1, win, p, NULL);
+                           h * 8 / 5 + 1, win, plate_region, p, NULL);
     }
     if (rx < 0)
         rw += rx, rx = 0;
@@ -1502,7 +1609,8 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
     free(cols);
     free(wxs);
     h *= s;
-    r = read_region(cfg, big, sw, sh, sw, 0, 0, sw, sh, h * 11 / 20, h * 8 / 5 + 1, h, p, NULL);
+    r = read_region(cfg, big, sw, sh, sw, 0, 0, sw, sh, h * 11 / 20, h * 8 / 5 + 1, h, plate_region,
+                    p, NULL);
     free(big);
     if (r > 0) {
         p->x = rx + p->x / s;
@@ -1610,48 +1718,51 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
     ng = find_groups(comps, ncomps, height, groups, MAX_GROUPS, &rc);
     if (rc == 0)
         ng += find_frames(comps, ncomps, width, height, groups + ng, MAX_FRAME_PROPOSALS);
-    plates = malloc(sizeof *plates * (MAX_GROUPS + MAX_FRAME_PROPOSALS + 1));
+    plates = malloc(sizeof *plates * (MAX_GROUPS + 2 * MAX_FRAME_PROPOSALS + 1));
     if (rc != 0 || !plates) {
         rc = rc ? rc : RECOG_ERR_NOMEM;
         goto done;
     }
-    for (int i = 0; i < ng; i++) {
-        const struct group *gr = &groups[i];
-        int h = gr->hmed, r;
-        if (gr->n > 0) /* a text line: room for missed characters at both ends */
-            r = read_group(cfg, gray, width, height, stride, gr->x0 - 2 * h, gr->y0 - h * 3 / 5,
-                           gr->x1 - gr->x0 + 1 + 4 * h, gr->y1 - gr->y0 + 1 + h * 6 / 5, h,
-                           &plates[np]);
-        else /* a plate frame: its inside */
-            r = read_group(cfg, gray, width, height, stride, gr->x0, gr->y0, gr->x1 - gr->x0 + 1,
-                           gr->y1 - gr->y0 + 1, h, &plates[np]);
-        if (r < 0) {
-            rc = r;
-            goto done;
-        }
-        if (r == 0 || plates[np].nchars < cfg->min_chars)
-            continue;
-        plates[np].score *= plate_likeness(&plates[np]);
-        if (gr->n == 0)
-            plates[np].score *= 0.8f; /* frame proposals: second to text lines */
-        {
-            /* The same plate read from another line or proposal: keep the better reading
-               in the place of the one it overlaps most. */
-            int dup = -1;
-            float most = 1.0f / 3;
-            for (int k = 0; k < np; k++) {
-                float o = plate_overlap(&plates[k], &plates[np]);
-                if (o > most) {
-                    most = o;
-                    dup = k;
+    /* Text lines are read once; plate frames twice: as they are, and inside the band of
+       strokes guessed from the frame's inside (characters joined to the frame). */
+    for (int i = 0; i < ng; i++)
+        for (int pass = 0; pass < (groups[i].n > 0 ? 1 : 2); pass++) {
+            const struct group *gr = &groups[i];
+            int h = gr->hmed, r;
+            if (gr->n > 0) /* a text line: room for missed characters at both ends */
+                r = read_group(cfg, gray, width, height, stride, gr->x0 - 2 * h, gr->y0 - h * 3 / 5,
+                               gr->x1 - gr->x0 + 1 + 4 * h, gr->y1 - gr->y0 + 1 + h * 6 / 5, h, 0,
+                               &plates[np]);
+            else /* a plate frame: its inside */
+                r = read_group(cfg, gray, width, height, stride, gr->x0, gr->y0,
+                               gr->x1 - gr->x0 + 1, gr->y1 - gr->y0 + 1, h, pass, &plates[np]);
+            if (r < 0) {
+                rc = r;
+                goto done;
+            }
+            if (r > 0 && plates[np].nchars >= cfg->min_chars) {
+                plates[np].score *= plate_likeness(&plates[np]);
+                if (gr->n == 0)
+                    plates[np].score *= 0.8f; /* frame proposals: second to text lines */
+                {
+                    /* The same plate read from another line or proposal: keep the better reading
+                       in the place of the one it overlaps most. */
+                    int dup = -1;
+                    float most = 1.0f / 3;
+                    for (int k = 0; k < np; k++) {
+                        float o = plate_overlap(&plates[k], &plates[np]);
+                        if (o > most) {
+                            most = o;
+                            dup = k;
+                        }
+                    }
+                    if (dup < 0)
+                        np++;
+                    else if (plates[np].score > plates[dup].score)
+                        plates[dup] = plates[np];
                 }
             }
-            if (dup < 0)
-                np++;
-            else if (plates[np].score > plates[dup].score)
-                plates[dup] = plates[np];
         }
-    }
     /* A reading of much smaller characters just above or below a taller one that overlaps
        it horizontally is the state name, city or slogan line of that plate: drop it. */
     for (int i = 0; i < np; i++) {
