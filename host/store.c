@@ -1,5 +1,6 @@
 /* store: opening, schema and forward migrations, clock, errors, time helpers. */
 #include "store.h"
+#include "store_part.h"
 #include "store_priv.h"
 
 #include <sodium.h>
@@ -100,6 +101,41 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE purges(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, member TEXT NOT NULL,"
     " cutoff INTEGER NOT NULL, reads INTEGER NOT NULL, images INTEGER NOT NULL,"
     " alerts INTEGER NOT NULL, held INTEGER NOT NULL, oldest INTEGER, newest INTEGER);",
+
+    /* 3 -> 4: reads partitioned by day of capture (store_part.h). Existing reads and images move
+     * to reads_rest / images_rest (the table of reads outside any day table: older files and
+     * held reads of purged days); reads and read_images become views over all partitions;
+     * read ids come from read_seq; alerts lose their foreign key (a view cannot be a parent)
+     * and are deleted with their reads by the purge. */
+    "CREATE TABLE read_seq(one INTEGER PRIMARY KEY CHECK(one = 1), last INTEGER NOT NULL);"
+    "INSERT INTO read_seq VALUES(1, (SELECT coalesce(max(id), 0) FROM reads));"
+    "CREATE TABLE alerts_v4(id INTEGER PRIMARY KEY, read_id INTEGER NOT NULL,"
+    " entry_id INTEGER NOT NULL REFERENCES hotlist_entries(id),"
+    " kind TEXT NOT NULL, created_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT"
+    " 'unverified' CHECK(state IN ('unverified','confirmed','rejected')), state_by TEXT,"
+    " state_at INTEGER, note TEXT);"
+    "INSERT INTO alerts_v4 SELECT * FROM alerts;"
+    "DROP TABLE alerts;"
+    "ALTER TABLE alerts_v4 RENAME TO alerts;"
+    "CREATE INDEX alerts_read ON alerts(read_id);"
+    "CREATE TABLE reads_rest(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, plate TEXT NOT NULL,"
+    " skel TEXT NOT NULL, skel_rev TEXT NOT NULL, confidence REAL NOT NULL,"
+    " candidates TEXT NOT NULL, unit TEXT NOT NULL, camera TEXT NOT NULL, lat REAL, lon REAL,"
+    " agency TEXT NOT NULL, ngo INTEGER NOT NULL CHECK(ngo IN (0, 1)),"
+    " frames INTEGER NOT NULL);"
+    "INSERT INTO reads_rest SELECT * FROM reads ORDER BY id;"
+    "CREATE TABLE images_rest(read_id INTEGER PRIMARY KEY, png BLOB NOT NULL);"
+    "INSERT INTO images_rest SELECT * FROM read_images ORDER BY read_id;"
+    "DROP TABLE read_images;"
+    "DROP TABLE reads;"
+    "CREATE INDEX reads_rest_skel ON reads_rest(skel);"
+    "CREATE INDEX reads_rest_skel_rev ON reads_rest(skel_rev);"
+    "CREATE INDEX reads_rest_ts ON reads_rest(ts);"
+    "CREATE VIEW reads AS SELECT r.*, EXISTS(SELECT 1 FROM images_rest i WHERE"
+    " i.read_id = r.id) AS has_img FROM reads_rest r;"
+    "CREATE VIEW read_images AS SELECT read_id, png FROM images_rest;"
+    "CREATE VIEW reads_grest AS SELECT r.*, EXISTS(SELECT 1 FROM images_rest i WHERE"
+    " i.read_id = r.id) AS has_img FROM reads_rest r;",
 };
 
 static int64_t default_clock(void *ctx)
@@ -155,6 +191,7 @@ int store_open_at_version(const char *path, int version, struct store **out)
     if (!s)
         return STORE_ERR_NOMEM;
     s->clock = default_clock;
+    s->part_day = -1;
     snprintf(s->system_name, sizeof s->system_name, "alprd");
     struct stat st;
     int is_new = stat(path, &st) != 0;
@@ -169,6 +206,9 @@ int store_open_at_version(const char *path, int version, struct store **out)
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    /* Plans must not depend on bound values: otherwise each new GLOB pattern re-prepares the
+     * statement, and a search over every day partition costs milliseconds to prepare. */
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL);
     sqlite3_extended_result_codes(s->db, 0);
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++)
         if ((rc = store_priv_exec(s, pragmas[i])) != 0)
@@ -188,6 +228,11 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < STORE_STMT_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < STORE_QCACHE_SIZE; i++) {
+        sqlite3_finalize(s->qcache[i].st);
+        free(s->qcache[i].sql);
+    }
+    store_part_names_free(s->groups, s->n_groups);
     if (s->db) {
         sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         sqlite3_close(s->db);

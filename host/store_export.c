@@ -1,6 +1,7 @@
 /* store_export: evidence export, custody, release requests (see store_export.h). */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "store_export.h"
+#include "store_part.h"
 #include "store_priv.h"
 
 #include <errno.h>
@@ -171,9 +172,8 @@ static int do_export(struct store *s, const struct store_session *sess, int64_t 
     rc = sqlite3_prepare_v2(
         s->db,
         "SELECT r.id, r.ts, r.plate, r.confidence, r.candidates, r.unit, r.camera, r.lat, r.lon,"
-        " r.agency, r.ngo, r.frames, i.png FROM holds h JOIN reads r ON " STORE_HOLD_SCOPE_SQL(
-            "h", "r") " LEFT JOIN read_images i ON i.read_id = r.id"
-                      " WHERE h.id = :id AND (r.ngo = 0 OR :ngo = 1) ORDER BY r.ts, r.id",
+        " r.agency, r.ngo, r.frames, r.has_img FROM holds h JOIN reads r ON " STORE_HOLD_SCOPE_SQL(
+            "h", "r") " WHERE h.id = :id AND (r.ngo = 0 OR :ngo = 1) ORDER BY r.ts, r.id",
         -1, &st, NULL);
     if (rc != SQLITE_OK) {
         rc = store_priv_err(rc);
@@ -206,15 +206,22 @@ static int do_export(struct store *s, const struct store_session *sess, int64_t 
         hcsv(&csv, sqlite3_column_int(st, 10) ? "1" : "0", 0);
         snprintf(num, sizeof num, "%d", sqlite3_column_int(st, 11));
         hcsv(&csv, num, 0);
-        if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+        if (sqlite3_column_int(st, 12)) {
             struct hfile im = {0};
+            uint8_t *png = NULL;
+            size_t png_len = 0;
+            /* The crop lives in the read's day table (or reads_rest): see store_part.h. */
+            if ((rc = store_part_image(s, id, sqlite3_column_int64(st, 1), &png, &png_len)) != 0)
+                goto out;
             snprintf(img, sizeof img, "images/read-%lld.png", (long long)id);
             snprintf(path, sizeof path, "%s/%s", dir, img);
             if (hopen(&im, path) != 0) {
+                free(png);
                 rc = STORE_ERR_IO;
                 goto out;
             }
-            hwrite(&im, sqlite3_column_blob(st, 12), (size_t)sqlite3_column_bytes(st, 12));
+            hwrite(&im, png, png_len);
+            free(png);
             if (hclose(&im, hex) != 0) {
                 rc = STORE_ERR_IO;
                 goto out;

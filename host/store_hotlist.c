@@ -691,10 +691,13 @@ int store_alert_list(struct store *s, const struct store_session *sess, const ch
         s->db,
         "SELECT a.id, a.read_id, a.entry_id, e.hotlist_id, a.created_at, r.ts, a.kind, e.plate,"
         " r.plate, r.unit, e.reason, coalesce(e.incident, ''), a.state, coalesce(a.state_by, ''),"
-        " coalesce(a.state_at, 0) FROM alerts a JOIN reads r ON r.id = a.read_id"
-        " JOIN hotlist_entries e ON e.id = a.entry_id WHERE (?1 IS NULL OR a.state = ?1)"
-        " AND (?2 = 0 OR a.created_at >= ?2) AND (?3 = 0 OR a.created_at < ?3)"
-        " ORDER BY a.id DESC LIMIT ?4",
+        " coalesce(a.state_at, 0) FROM (SELECT * FROM alerts WHERE (?1 IS NULL OR state = ?1)"
+        " AND (?2 = 0 OR created_at >= ?2) AND (?3 = 0 OR created_at < ?3)"
+        " ORDER BY id DESC LIMIT ?4) a"
+        /* reads is the UNION ALL of the day partitions: limit the alerts first, so each
+         * partition is probed by id for those few rows only. */
+        " JOIN reads r ON r.id = a.read_id JOIN hotlist_entries e ON e.id = a.entry_id"
+        " ORDER BY a.id DESC",
         -1, &st, NULL);
     if (rc != SQLITE_OK) {
         free(list);

@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void store_json_init(struct store_json *j)
@@ -112,6 +113,36 @@ sqlite3_stmt *store_priv_stmt(struct store *s, enum store_stmt which, const char
         sqlite3_clear_bindings(s->stmt[which]);
     }
     return s->stmt[which];
+}
+
+sqlite3_stmt *store_priv_cached(struct store *s, const char *sql)
+{
+    unsigned slot;
+    char *copy;
+    for (unsigned i = 0; i < STORE_QCACHE_SIZE; i++) {
+        if (s->qcache[i].sql && strcmp(s->qcache[i].sql, sql) == 0) {
+            sqlite3_reset(s->qcache[i].st);
+            sqlite3_clear_bindings(s->qcache[i].st);
+            return s->qcache[i].st;
+        }
+    }
+    copy = strdup(sql);
+    if (!copy)
+        return NULL;
+    slot = s->qcache_next++ % STORE_QCACHE_SIZE;
+    sqlite3_finalize(s->qcache[slot].st);
+    free(s->qcache[slot].sql);
+    s->qcache[slot].sql = NULL;
+    s->qcache[slot].st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->qcache[slot].st, NULL) !=
+        SQLITE_OK) {
+        sqlite3_finalize(s->qcache[slot].st);
+        s->qcache[slot].st = NULL;
+        free(copy);
+        return NULL;
+    }
+    s->qcache[slot].sql = copy;
+    return s->qcache[slot].st;
 }
 
 int store_priv_exec(struct store *s, const char *sql)

@@ -22,8 +22,12 @@ enum store_stmt {
     STORE_STMT_AUDIT_HEAD,
     STORE_STMT_AUDIT_INSERT,
     STORE_STMT_AUDIT_SET_HEAD,
+    STORE_STMT_READ_SEQ,
+    STORE_STMT_SCHEMA_VERSION,
     STORE_STMT_COUNT
 };
+
+#define STORE_QCACHE_SIZE 64
 
 struct store {
     sqlite3 *db;
@@ -31,6 +35,21 @@ struct store {
     void *clock_ctx;
     char system_name[STORE_NAME_MAX + 1];
     sqlite3_stmt *stmt[STORE_STMT_COUNT];
+    /* The day partition STORE_STMT_INSERT_READ/IMAGE write to (-1: none), and the schema
+     * version when it was checked (store_part.c). */
+    int64_t part_day;
+    int64_t part_schema;
+    /* Prepared searches over the partition views, whose preparation costs milliseconds
+     * (store_priv_cached). */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } qcache[STORE_QCACHE_SIZE];
+    unsigned qcache_next;
+    /* The search group views (store_part_groups) and the schema version they were read at. */
+    char **groups;
+    size_t n_groups;
+    int64_t groups_schema;
 };
 
 /* Small growing JSON object for audit parameters; at most STORE_JSON_MAX bytes. */
@@ -50,6 +69,13 @@ int store_priv_err(int rc);
 
 /* Prepares sql (once) into the handle's statement slot; returns it reset and unbound, or NULL. */
 sqlite3_stmt *store_priv_stmt(struct store *s, enum store_stmt which, const char *sql);
+
+/*
+ * Returns a prepared statement for sql from the handle's cache (prepared on first use; the
+ * oldest entry is replaced when full), reset and unbound, or NULL. The caller resets it after
+ * use and never finalizes it; store_close does.
+ */
+sqlite3_stmt *store_priv_cached(struct store *s, const char *sql);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. begin and commit return 0 or a STORE_ERR_*. */
 int store_priv_begin(struct store *s) __attribute__((warn_unused_result));

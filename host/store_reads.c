@@ -1,8 +1,10 @@
 /* store_reads: ingest, searches, views (see store_reads.h). */
 #include "store_reads.h"
+#include "store_part.h"
 #include "store_priv.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,17 +71,30 @@ static int insert_read(struct store *s, const struct store_read *r, int64_t *id,
     char plate[PLATE_MAX_LEN + 1], skel[PLATE_MAX_LEN + 1], rev[PLATE_MAX_LEN + 1];
     char cands[STORE_CANDIDATES_TEXT_MAX];
     sqlite3_stmt *st;
+    int64_t new_id;
     int rc;
     if ((rc = validate_read(r, plate, cands)) != 0)
         return rc;
     plate_skeleton(plate, skel);
     plate_reverse(skel, rev);
-    st = store_priv_stmt(s, STORE_STMT_INSERT_READ,
-                         "INSERT INTO reads(ts, plate, skel, skel_rev, confidence, candidates,"
-                         " unit, camera, lat, lon, agency, ngo, frames)"
-                         " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    /* Ids are global across the day partitions: the next value of read_seq. */
+    st = store_priv_stmt(s, STORE_STMT_READ_SEQ,
+                         "UPDATE read_seq SET last = last + 1 WHERE one = 1 RETURNING last");
     if (!st)
         return STORE_ERR_IO;
+    rc = sqlite3_step(st);
+    new_id = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return store_priv_err(rc);
+    if ((rc = store_part_use_day(s, store_part_day(r->time))) != 0)
+        return rc;
+    st = s->stmt[STORE_STMT_INSERT_READ];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_int64(st, 14, new_id);
     sqlite3_bind_int64(st, 1, r->time);
     sqlite3_bind_text(st, 2, plate, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, skel, -1, SQLITE_TRANSIENT);
@@ -99,12 +114,10 @@ static int insert_read(struct store *s, const struct store_read *r, int64_t *id,
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return store_priv_err(rc);
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = new_id;
     if (r->png_len) {
-        st = store_priv_stmt(s, STORE_STMT_INSERT_IMAGE,
-                             "INSERT INTO read_images(read_id, png) VALUES(?, ?)");
-        if (!st)
-            return STORE_ERR_IO;
+        st = s->stmt[STORE_STMT_INSERT_IMAGE]; /* prepared by store_part_use_day */
+        sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, *id);
         sqlite3_bind_blob(st, 2, r->png, (int)r->png_len, SQLITE_STATIC);
         rc = sqlite3_step(st);
@@ -145,6 +158,7 @@ int store_add_read(struct store *s, const struct store_read *read, int64_t *read
     return 0;
 fail:
     store_priv_rollback(s);
+    store_part_forget(s);
     store_alerts_free(a);
     return rc;
 }
@@ -165,6 +179,7 @@ int store_add_reads(struct store *s, const struct store_read *reads, size_t n, i
         if ((rc = insert_read(s, &reads[i], &id, &a, &na)) != 0) {
             store_alerts_free(a);
             store_priv_rollback(s);
+            store_part_forget(s);
             return rc;
         }
         store_alerts_free(a);
@@ -172,8 +187,10 @@ int store_add_reads(struct store *s, const struct store_read *reads, size_t n, i
         if (ids)
             ids[i] = id;
     }
-    if ((rc = store_priv_commit(s)) != 0)
+    if ((rc = store_priv_commit(s)) != 0) {
+        store_part_forget(s);
         return rc;
+    }
     if (n_alerts)
         *n_alerts = total;
     return 0;
@@ -184,7 +201,7 @@ int store_add_reads(struct store *s, const struct store_read *reads, size_t n, i
 
 #define READ_COLS                                                                                  \
     "r.id, r.ts, r.plate, r.confidence, r.candidates, r.unit, r.camera, r.lat, r.lon,"             \
-    " r.agency, r.ngo, r.frames, EXISTS(SELECT 1 FROM read_images i WHERE i.read_id = r.id),"      \
+    " r.agency, r.ngo, r.frames, r.has_img,"                                                       \
     " (SELECT count(*) FROM alerts a WHERE a.read_id = r.id)"
 
 /* Non-governmental reads only within the scope of the named active warrant/order (R9). */
@@ -325,6 +342,15 @@ static int list_push(struct store_read_list *list, size_t *cap, const struct sto
     return 0;
 }
 
+/* Newest first (time, then id, descending). */
+static int cmp_newest(const void *a, const void *b)
+{
+    const struct store_read_rec *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time > y->time ? -1 : 1;
+    return x->id > y->id ? -1 : x->id < y->id;
+}
+
 static int cmp_fuzzy(const void *a, const void *b)
 {
     const struct store_read_rec *x = a, *y = b;
@@ -342,7 +368,9 @@ static int run_query(struct store *s, const struct store_access *a, const struct
     char sql[2048], lo[PLATE_MAX_LEN + 2] = "", hi[PLATE_MAX_LEN + 2] = "";
     char lo2[PLATE_MAX_LEN + 2] = "", hi2[PLATE_MAX_LEN + 2] = "";
     char skel[PLATE_MAX_LEN + 1] = "", tmp[PLATE_MAX_LEN + 1];
-    const char *cond = "1", *from_clause = "reads r";
+    const char *cond = "1";
+    char *const *groups;
+    size_t n_groups;
     struct store_read_list *list;
     size_t cap = 0, limit = q->limit ? q->limit : 1000;
     sqlite3_stmt *st;
@@ -354,7 +382,6 @@ static int run_query(struct store *s, const struct store_access *a, const struct
         case STORE_MATCH_EXACT:
             /* The skeleton index holds every plate that looks alike: a handful of rows. */
             cond = "r.skel = :skel AND r.plate = :plate";
-            from_clause = "reads r INDEXED BY reads_skel";
             break;
         case STORE_MATCH_WILDCARD: {
             size_t n = strlen(plate), pre = strcspn(plate, "?*"), suf = 0;
@@ -366,13 +393,11 @@ static int run_query(struct store *s, const struct store_access *a, const struct
                 plate_skeleton(tmp, lo);
                 range_end(lo, hi);
                 cond = "r.skel >= :lo AND r.skel < :hi AND r.plate GLOB :plate";
-                from_clause = "reads r INDEXED BY reads_skel";
             } else if (suf > 0) {
                 plate_reverse(plate + n - suf, tmp);
                 plate_skeleton(tmp, lo);
                 range_end(lo, hi);
                 cond = "r.skel_rev >= :lo AND r.skel_rev < :hi AND r.plate GLOB :plate";
-                from_clause = "reads r INDEXED BY reads_skel_rev";
             } else {
                 cond = "r.plate GLOB :plate";
             }
@@ -382,7 +407,6 @@ static int run_query(struct store *s, const struct store_access *a, const struct
             fuzzy = 1;
             if (q->max_edits == 0) {
                 cond = "r.skel = :skel";
-                from_clause = "reads r INDEXED BY reads_skel";
             } else {
                 size_t n = strlen(skel), h = n / 2;
                 /* One differing position is either in the second half (the first half is
@@ -405,57 +429,64 @@ static int run_query(struct store *s, const struct store_access *a, const struct
             return STORE_ERR_INVALID;
         }
     }
-    snprintf(sql, sizeof sql,
-             "SELECT " READ_COLS " FROM %s WHERE %s AND (:from = 0 OR r.ts >= :from)"
-             " AND (:to = 0 OR r.ts < :to) AND (:unit IS NULL OR r.unit = :unit)" NGO_SQL
-             " ORDER BY r.ts DESC, r.id DESC%s",
-             from_clause, cond, fuzzy ? "" : " LIMIT :limit");
-    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    store_priv_bind_named_text(st, ":plate", plate);
-    store_priv_bind_named_text(st, ":skel", skel);
-    store_priv_bind_named_text(st, ":lo", lo);
-    store_priv_bind_named_text(st, ":hi", hi);
-    store_priv_bind_named_text(st, ":lo2", lo2);
-    store_priv_bind_named_text(st, ":hi2", hi2);
-    store_priv_bind_named_int(st, ":len", (int64_t)strlen(skel));
-    store_priv_bind_named_int(st, ":from", q->from);
-    store_priv_bind_named_int(st, ":to", q->to);
-    store_priv_bind_named_text(st, ":unit", q->unit);
-    store_priv_bind_named_text(st, ":ref", a->warrant_ref);
-    store_priv_bind_named_int(st, ":now", store_now(s));
-    store_priv_bind_named_int(st, ":limit", (int64_t)limit);
+    if ((rc = store_part_groups(s, &groups, &n_groups)) != 0)
+        return rc;
     list = calloc(1, sizeof *list);
-    if (!list) {
-        sqlite3_finalize(st);
+    if (!list)
         return STORE_ERR_NOMEM;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_read_rec rec;
-        fill_rec(st, &rec);
-        if (fuzzy) {
-            int d = plate_skeleton_distance(plate, rec.plate);
-            if (d < 0 || d > q->max_edits)
-                continue;
-            rec.distance = plate_fuzzy_distance(plate, rec.plate);
+    /* One query per group of day partitions (see store_part.h), each prepared once. */
+    for (size_t g = 0; g < n_groups; g++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT " READ_COLS " FROM %s r WHERE %s AND (:from = 0 OR r.ts >= :from)"
+                 " AND (:to = 0 OR r.ts < :to) AND (:unit IS NULL OR r.unit = :unit)" NGO_SQL,
+                 groups[g], cond);
+        st = store_priv_cached(s, sql);
+        if (!st) {
+            store_read_list_free(list);
+            return store_priv_err(sqlite3_errcode(s->db));
         }
-        if (list_push(list, &cap, &rec) != 0) {
-            rc = SQLITE_NOMEM;
-            break;
+        store_priv_bind_named_text(st, ":plate", plate);
+        store_priv_bind_named_text(st, ":skel", skel);
+        store_priv_bind_named_text(st, ":lo", lo);
+        store_priv_bind_named_text(st, ":hi", hi);
+        store_priv_bind_named_text(st, ":lo2", lo2);
+        store_priv_bind_named_text(st, ":hi2", hi2);
+        store_priv_bind_named_int(st, ":len", (int64_t)strlen(skel));
+        store_priv_bind_named_int(st, ":from", q->from);
+        store_priv_bind_named_int(st, ":to", q->to);
+        store_priv_bind_named_text(st, ":unit", q->unit);
+        store_priv_bind_named_text(st, ":ref", a->warrant_ref);
+        store_priv_bind_named_int(st, ":now", store_now(s));
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_read_rec rec;
+            fill_rec(st, &rec);
+            if (fuzzy) {
+                int d = plate_skeleton_distance(plate, rec.plate);
+                if (d < 0 || d > q->max_edits)
+                    continue;
+                rec.distance = plate_fuzzy_distance(plate, rec.plate);
+            }
+            if (list_push(list, &cap, &rec) != 0) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            /* Sorted here, not by SQL: an ORDER BY over a UNION ALL of partitions costs
+             * several times the search itself. At most 2 * limit rows are kept in memory. */
+            if (list->n >= 2 * limit && limit <= SIZE_MAX / 2) {
+                qsort(list->items, list->n, sizeof *list->items, fuzzy ? cmp_fuzzy : cmp_newest);
+                list->n = limit;
+            }
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            store_read_list_free(list);
+            return store_priv_err(rc);
         }
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        store_read_list_free(list);
-        return store_priv_err(rc);
-    }
-    if (fuzzy) {
-        if (list->n)
-            qsort(list->items, list->n, sizeof *list->items, cmp_fuzzy);
-        if (list->n > limit)
-            list->n = limit;
-    }
+    if (list->n)
+        qsort(list->items, list->n, sizeof *list->items, fuzzy ? cmp_fuzzy : cmp_newest);
+    if (list->n > limit)
+        list->n = limit;
     *out = list;
     return 0;
 }
@@ -519,18 +550,18 @@ void store_read_list_free(struct store_read_list *list)
 static int fetch_read(struct store *s, const struct store_access *a, int64_t id,
                       struct store_read_rec *out)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT " READ_COLS " FROM reads r WHERE r.id = :id" NGO_SQL,
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
+    int rc;
+    sqlite3_stmt *st =
+        store_priv_cached(s, "SELECT " READ_COLS " FROM reads r WHERE r.id = :id" NGO_SQL);
+    if (!st)
+        return store_priv_err(sqlite3_errcode(s->db));
     store_priv_bind_named_int(st, ":id", id);
     store_priv_bind_named_text(st, ":ref", a->warrant_ref);
     store_priv_bind_named_int(st, ":now", store_now(s));
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         fill_rec(st, out);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
 }
 
@@ -567,7 +598,6 @@ int store_read_image(struct store *s, const struct store_session *sess,
 {
     struct store_json j;
     struct store_read_rec rec;
-    sqlite3_stmt *st;
     uint8_t *buf = NULL;
     size_t n = 0;
     int rc;
@@ -580,24 +610,8 @@ int store_read_image(struct store *s, const struct store_session *sess,
     if ((rc = check_access(s, sess, "read.image", access, j.buf)) != 0)
         return rc;
     rc = fetch_read(s, access, read_id, &rec);
-    if (rc == 0) {
-        rc = sqlite3_prepare_v2(s->db, "SELECT png FROM read_images WHERE read_id = ?", -1, &st,
-                                NULL);
-        if (rc != SQLITE_OK)
-            return store_priv_err(rc);
-        sqlite3_bind_int64(st, 1, read_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            n = (size_t)sqlite3_column_bytes(st, 0);
-            buf = malloc(n ? n : 1);
-            if (buf)
-                memcpy(buf, sqlite3_column_blob(st, 0), n);
-            rc = buf ? 0 : STORE_ERR_NOMEM;
-        } else {
-            rc = rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
-        }
-        sqlite3_finalize(st);
-    }
+    if (rc == 0)
+        rc = store_part_image(s, read_id, rec.time, &buf, &n);
     if (rc != 0 && rc != STORE_ERR_NOTFOUND)
         return rc;
     {

@@ -1,6 +1,7 @@
 /* store_retention: retention period, holds, purge (see store_retention.h). */
 #include "store_retention.h"
 #include "plate_match.h"
+#include "store_part.h"
 #include "store_priv.h"
 
 #include <stdio.h>
@@ -97,6 +98,136 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Adds the counts of the query (count, min ts, max ts; or count only) to the report fields. */
+static int add_stats(struct store *s, const char *sql, int64_t *count, int64_t *oldest,
+                     int64_t *newest)
+{
+    int64_t n = 0, lo = 0, hi = 0;
+    int rc = count_query(s, sql, &n, oldest ? &lo : NULL, newest ? &hi : NULL);
+    if (rc != 0)
+        return rc;
+    if (oldest && n > 0) {
+        if (*oldest == 0 || lo < *oldest)
+            *oldest = lo;
+        if (hi > *newest)
+            *newest = hi;
+    }
+    *count += n;
+    return 0;
+}
+
+/*
+ * Purges the due reads outside the day tables (reads_rest: held reads of purged days, reads of
+ * older files) row by row, then rebuilds that table by copy when it deleted anything.
+ */
+static int purge_rest(struct store *s, struct store_purge_report *r, int64_t now, int64_t *due)
+{
+    int64_t before = r->reads;
+    int rc;
+    if ((rc = store_priv_exec(s, "CREATE TEMP TABLE IF NOT EXISTS purge_ids(id INTEGER PRIMARY"
+                                 " KEY)")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM temp.purge_ids")) != 0)
+        return rc;
+    {
+        int64_t n = 0;
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM reads_rest WHERE ts < :cutoff", -1,
+                                &st, NULL);
+        if (rc != SQLITE_OK)
+            return store_priv_err(rc);
+        store_priv_bind_named_int(st, ":cutoff", r->cutoff);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        *due += n;
+    }
+    if ((rc = step_done(
+             s,
+             "INSERT INTO temp.purge_ids SELECT r.id FROM reads_rest r"
+             " WHERE r.ts < :cutoff AND NOT EXISTS(SELECT 1 FROM holds h "
+             "WHERE " STORE_HOLD_ACTIVE_SQL("h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
+             r->cutoff, now)) != 0 ||
+        (rc = add_stats(s,
+                        "SELECT count(*), coalesce(min(ts), 0), coalesce(max(ts), 0)"
+                        " FROM reads_rest WHERE id IN temp.purge_ids",
+                        &r->reads, &r->oldest, &r->newest)) != 0 ||
+        (rc = add_stats(s, "SELECT count(*) FROM images_rest WHERE read_id IN temp.purge_ids",
+                        &r->images, NULL, NULL)) != 0 ||
+        (rc = add_stats(s, "SELECT count(*) FROM alerts WHERE read_id IN temp.purge_ids",
+                        &r->alerts, NULL, NULL)) != 0)
+        return rc;
+    if (r->reads == before)
+        return 0;
+    if ((rc = store_priv_exec(s, "DELETE FROM alerts WHERE read_id IN temp.purge_ids")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM images_rest WHERE read_id IN temp.purge_ids")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM reads_rest WHERE id IN temp.purge_ids")) != 0 ||
+        (rc = store_priv_exec(s, "DELETE FROM temp.purge_ids")) != 0)
+        return rc;
+    /* Row deletes leave stale copies of moved cells in rebalanced pages: copy the table into
+     * fresh pages and drop the old one (secure_delete zeroes every page it frees). */
+    {
+        int64_t t0 = mono_ms();
+        rc = store_part_rebuild_rest(s);
+        r->rebuild_ms += mono_ms() - t0;
+    }
+    return rc;
+}
+
+/*
+ * Purges one whole day table (every read in it is due): its held reads (and their images) move
+ * to reads_rest, its alerts are deleted, and both tables are dropped.
+ */
+static int purge_day(struct store *s, struct store_purge_report *r, int64_t now, int64_t day,
+                     int64_t *due)
+{
+    char sql[2048];
+    int64_t held_before = 0, held_after = 0;
+    int rc;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM reads_d%lld", (long long)day);
+    if ((rc = add_stats(s, sql, due, NULL, NULL)) != 0 ||
+        (rc = count_query(s, "SELECT count(*) FROM reads_rest", &held_before, NULL, NULL)) != 0)
+        return rc;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO reads_rest SELECT * FROM reads_d%lld r WHERE EXISTS(SELECT 1 FROM holds h"
+             " WHERE " STORE_HOLD_ACTIVE_SQL("h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
+             (long long)day);
+    if ((rc = step_done(s, sql, r->cutoff, now)) != 0 ||
+        (rc = count_query(s, "SELECT count(*) FROM reads_rest", &held_after, NULL, NULL)) != 0)
+        return rc;
+    if (held_after > held_before) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO images_rest SELECT * FROM images_d%lld WHERE read_id IN"
+                 " (SELECT id FROM reads_rest)",
+                 (long long)day);
+        if ((rc = store_priv_exec(s, sql)) != 0)
+            return rc;
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT count(*), coalesce(min(ts), 0), coalesce(max(ts), 0) FROM reads_d%lld"
+             " WHERE id NOT IN (SELECT id FROM reads_rest)",
+             (long long)day);
+    if ((rc = add_stats(s, sql, &r->reads, &r->oldest, &r->newest)) != 0)
+        return rc;
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM images_d%lld WHERE read_id NOT IN (SELECT id FROM reads_rest)",
+             (long long)day);
+    if ((rc = add_stats(s, sql, &r->images, NULL, NULL)) != 0)
+        return rc;
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM alerts WHERE read_id IN (SELECT id FROM reads_d%lld"
+             " WHERE id NOT IN (SELECT id FROM reads_rest))",
+             (long long)day);
+    if ((rc = add_stats(s, sql, &r->alerts, NULL, NULL)) != 0)
+        return rc;
+    snprintf(sql, sizeof sql,
+             "DELETE FROM alerts WHERE read_id IN (SELECT id FROM reads_d%lld"
+             " WHERE id NOT IN (SELECT id FROM reads_rest))",
+             (long long)day);
+    if ((rc = store_priv_exec(s, sql)) != 0)
+        return rc;
+    return store_part_drop_day(s, day);
+}
+
 static int purge(struct store *s, const char *who, int64_t now, struct store_purge_report *out)
 {
     int64_t t0 = mono_ms();
@@ -104,38 +235,25 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
     struct store_json j;
     sqlite3_stmt *st;
     int rc, ck;
-    int64_t due = 0;
+    int64_t due = 0, *days = NULL;
+    size_t n_days = 0;
 
     memset(&r, 0, sizeof r);
     r.cutoff = now - (int64_t)store_retention_days(s) * 86400;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    if ((rc = store_priv_exec(s, "CREATE TEMP TABLE IF NOT EXISTS purge_ids(id INTEGER PRIMARY"
-                                 " KEY)")) != 0 ||
-        (rc = store_priv_exec(s, "DELETE FROM temp.purge_ids")) != 0 ||
-        (rc = step_done(s,
-                        "INSERT INTO temp.purge_ids SELECT id FROM reads INDEXED BY reads_ts"
-                        " WHERE ts < :cutoff",
-                        r.cutoff, now)) != 0 ||
-        (rc = count_query(s, "SELECT count(*) FROM temp.purge_ids", &due, NULL, NULL)) != 0 ||
-        (rc = step_done(s,
-                        "DELETE FROM temp.purge_ids WHERE id IN (SELECT r.id FROM holds h,"
-                        " reads r WHERE " STORE_HOLD_ACTIVE_SQL(
-                            "h") " AND r.ts < :cutoff AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
-                        r.cutoff, now)) != 0 ||
-        (rc = count_query(s,
-                          "SELECT count(*), coalesce(min(ts), 0), coalesce(max(ts), 0)"
-                          " FROM reads WHERE id IN temp.purge_ids",
-                          &r.reads, &r.oldest, &r.newest)) != 0 ||
-        (rc = count_query(s, "SELECT count(*) FROM read_images WHERE read_id IN temp.purge_ids",
-                          &r.images, NULL, NULL)) != 0 ||
-        (rc = count_query(s, "SELECT count(*) FROM alerts WHERE read_id IN temp.purge_ids",
-                          &r.alerts, NULL, NULL)) != 0 ||
-        (rc = store_priv_exec(s, "DELETE FROM alerts WHERE read_id IN temp.purge_ids")) != 0 ||
-        (rc = store_priv_exec(s, "DELETE FROM read_images WHERE read_id IN temp.purge_ids")) != 0 ||
-        (rc = store_priv_exec(s, "DELETE FROM reads WHERE id IN temp.purge_ids")) != 0 ||
-        (rc = store_priv_exec(s, "DELETE FROM temp.purge_ids")) != 0)
+    if ((rc = purge_rest(s, &r, now, &due)) != 0 || (rc = store_part_days(s, &days, &n_days)) != 0)
         goto fail;
+    /* A day is dropped as soon as its first second is due: its reads go at most one day before
+     * their retention ends, never after it (R7: never longer than nine months). */
+    for (size_t i = 0; i < n_days; i++) {
+        if (days[i] * STORE_PART_DAY_SECONDS >= r.cutoff)
+            break;
+        if ((rc = purge_day(s, &r, now, days[i], &due)) != 0)
+            goto fail;
+    }
+    free(days);
+    days = NULL;
     r.held = due - r.reads;
     rc = sqlite3_prepare_v2(s->db,
                             "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
@@ -171,35 +289,17 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)
         return rc;
-    r.delete_ms = mono_ms() - t0;
-    r.compacted = 1;
-    if (r.reads || r.images || r.alerts || store_priv_setting(s, "purge_pending_compaction", 0)) {
-        /* Rebuild the file: rebalanced b-tree pages keep stale copies of moved cells in their
-         * unused area, which secure_delete does not overwrite. A very large file is rebuilt
-         * through a temporary file rather than in memory. */
-        int64_t pages = 0, page_size = 0;
-        (void)count_query(s, "PRAGMA page_count", &pages, NULL, NULL);
-        (void)count_query(s, "PRAGMA page_size", &page_size, NULL, NULL);
-        int big = pages * page_size > ((int64_t)1 << 30);
-        if (big)
-            (void)!store_priv_exec(s, "PRAGMA temp_store = FILE");
-        t0 = mono_ms();
-        r.compacted = store_priv_exec(s, "VACUUM") == 0;
-        r.rebuild_ms = mono_ms() - t0;
-        if (big)
-            (void)!store_priv_exec(s, "PRAGMA temp_store = MEMORY");
-        (void)!store_priv_exec(s, r.compacted ? "DELETE FROM settings WHERE key ="
-                                                " 'purge_pending_compaction'"
-                                              : "INSERT OR REPLACE INTO settings VALUES"
-                                                "('purge_pending_compaction', 1)");
-    }
+    r.delete_ms = mono_ms() - t0 - r.rebuild_ms;
+    r.compacted = 1; /* dropped tables and the rebuilt rest table leave no stale cells */
     /* Push the zeroed pages into the database file and empty the WAL. */
     ck = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     r.wal_truncated = ck == SQLITE_OK;
     *out = r;
     return 0;
 fail:
+    free(days);
     store_priv_rollback(s);
+    store_part_forget(s);
     return rc;
 }
 

@@ -2,10 +2,15 @@
  * store_retention: the retention period, holds and the purge (R7).
  *
  * Reads (with their images, OCR candidates and alerts) older than the retention period are
- * purged unrecoverably: SQLite secure_delete overwrites the freed cells and pages; the file is
- * then rebuilt (VACUUM), because b-tree rebalancing leaves stale copies of cells in the unused
- * area of pages that secure_delete does not reach; finally the write-ahead log is checkpointed
- * and truncated. No byte of a purged plate or image remains in the database file or the WAL. The
+ * purged unrecoverably. Reads live in one table per day of capture (store_part.h): once the last
+ * first second of a day is due, its tables are dropped under secure_delete, which zeroes every page
+ * they occupied (row deletes would not do: b-tree rebalancing leaves stale copies of cells in the
+ * unused area of pages, which secure_delete does not reach). Held reads of that day move first
+ * to a separate table; when they fall due later they are deleted row by row and that table is
+ * rebuilt by copy. Finally the write-ahead log is checkpointed and truncated. No byte of a
+ * purged plate or image remains in the database file or the WAL. Whole days go at once, so a
+ * read is purged up to one day before its retention period ends, never after (the daemon purges
+ * nightly); the report's counts include those early reads. The
  * period defaults to, and can never exceed, STORE_RETENTION_MAX_DAYS (nine months); it can only be
  * set shorter.
  *
@@ -38,19 +43,20 @@ struct store_purge_report {
     int64_t alerts;         /* alerts purged with their reads */
     int64_t held;           /* reads due but kept under a hold */
     int64_t oldest, newest; /* time range of the purged reads (0 when none) */
-    int compacted;          /* 1 when the file was rebuilt after the deletion (or nothing was
-                               purged) */
+    int compacted;          /* 1: nothing of the purged reads is left in database pages (day
+                               tables dropped, reads_rest rebuilt); always 1 since schema 4 */
     int wal_truncated;      /* 1 when the WAL was checkpointed and truncated to zero */
-    int64_t delete_ms;      /* wall time of the deletion transaction */
-    int64_t rebuild_ms;     /* wall time of the file rebuild (0 when none was needed) */
+    int64_t delete_ms;      /* wall time of the purge transaction, less rebuild_ms */
+    int64_t rebuild_ms;     /* wall time of the reads_rest rebuild (0 when none was needed) */
 };
 
 /*
  * The daemon's purge, as the system account: removes every read with time < now - retention that
- * no active hold covers. Returns 0 and *report, or a STORE_ERR_*. When the WAL cannot be
- * truncated at once (another connection is reading) the purge is still committed and
- * report->wal_truncated is 0; likewise report->compacted is 0 when the rebuild could not run:
- * call store_purge_expired again later (it rebuilds whenever the last purge was not compacted).
+ * no active hold covers, and with it the rest of that read's day (see above). Returns 0 and
+ * *report, or a STORE_ERR_*. When the WAL cannot be truncated at once (another connection is
+ * reading) the purge is still committed and report->wal_truncated is 0: call store_purge_expired
+ * again later. delete_ms is the purge transaction, rebuild_ms the part of it spent rebuilding
+ * reads_rest.
  */
 int store_purge_expired(struct store *s, int64_t now, struct store_purge_report *report)
     __attribute__((warn_unused_result));

@@ -41,9 +41,17 @@ static void test_forward_migration_keeps_data(void)
     CHECK_EQ_INT(store_schema_version(s, &v), 0);
     CHECK_EQ_INT(v, 2);
     REQUIRE(store_member_init(s, "ada", PW, T0, &id) == 0);
-    struct store_read r = make_read("OLD123", T0, "U1");
-    REQUIRE(store_add_read(s, &r, &id, NULL, NULL) == 0);
     store_close(s);
+    /* Its read as that program wrote it: one row in reads, its crop in read_images. */
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(f.path, &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "INSERT INTO reads VALUES(7, 1767225600, 'OLD123', 'OLD123', '321DLO',"
+                         " 0.9, 'OLD123:0.900', 'U1', 'cam0', NULL, NULL, 'Metro PD', 0, 3);"
+                         "INSERT INTO read_images VALUES(7, X'89504E470D0A1A0A00');",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    id = 7;
     /* The current program migrates it forward. */
     REQUIRE(store_open(f.path, &s) == 0);
     CHECK_EQ_INT(store_schema_version(s, &v), 0);
@@ -54,6 +62,21 @@ static void test_forward_migration_keeps_data(void)
     struct store_read_rec rec;
     CHECK_EQ_INT(store_read_get(s, &sess, access_ok(), id, &rec), 0);
     CHECK_EQ_STR(rec.plate, "OLD123");
+    CHECK_EQ_INT(rec.has_image, 1);
+    /* New reads go to the day tables, with ids after the old ones. */
+    struct store_read r = make_read("NEW123", T0 + 60, "U1");
+    int64_t id2 = 0;
+    CHECK_EQ_INT(store_add_read(s, &r, &id2, NULL, NULL), 0);
+    CHECK_EQ_INT(id2, 8);
+    struct store_read_list *l = NULL;
+    struct store_query q = {.from = T0, .to = T0 + 3600};
+    REQUIRE(store_search(s, &sess, access_ok(), &q, &l) == 0);
+    CHECK_EQ_INT(l->n, 2);
+    if (l->n == 2) {
+        CHECK_EQ_STR(l->items[0].plate, "NEW123");
+        CHECK_EQ_STR(l->items[1].plate, "OLD123");
+    }
+    store_read_list_free(l);
     struct store_audit_verify_result vr;
     CHECK_EQ_INT(store_audit_verify(s, &sess, &vr), 0);
     store_close(s);
