@@ -1,5 +1,7 @@
 /* store_report: audit reports and the public page (see store_report.h). */
 #include "store_report.h"
+
+#include "cli.h"
 #include "store_priv.h"
 #include "store_retention.h"
 
@@ -47,35 +49,6 @@ static const struct section sections[] = {
                " FROM purges WHERE at >= :from AND at < :to ORDER BY id"},
 };
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static void csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static const char *cell(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -100,7 +73,7 @@ static int write_section(struct store *s, const struct section *sec, int64_t fro
         fputc('\n', out);
     } else if (fmt == STORE_REPORT_JSON) {
         fprintf(out, "%s\n  ", first ? "" : ",");
-        json_str(out, sec->name);
+        cli_json_string(out, sec->name);
         fputs(": [", out);
     } else if (first) {
         fputs("section,c1,c2,c3,c4,c5,c6,c7,c8,c9\n", out);
@@ -114,7 +87,7 @@ static int write_section(struct store *s, const struct section *sec, int64_t fro
             fputs(sec->name, out);
             for (int c = 0; c < ncol; c++) {
                 fputc(',', out);
-                csv_str(out, cell(st, c));
+                cli_csv_field(out, cell(st, c));
             }
             fputc('\n', out);
         } else {
@@ -122,12 +95,12 @@ static int write_section(struct store *s, const struct section *sec, int64_t fro
             for (int c = 0; c < ncol; c++) {
                 if (c)
                     fputs(", ", out);
-                json_str(out, sqlite3_column_name(st, c));
+                cli_json_string(out, sqlite3_column_name(st, c));
                 fputs(": ", out);
                 if (sqlite3_column_type(st, c) == SQLITE_INTEGER)
                     fprintf(out, "%lld", (long long)sqlite3_column_int64(st, c));
                 else
-                    json_str(out, cell(st, c));
+                    cli_json_string(out, cell(st, c));
             }
             fputc('}', out);
         }
