@@ -56,7 +56,7 @@ module ccl (
 );
     localparam [4:0]
         IDLE = 5'd0, P_RD = 5'd1, P_RD0 = 5'd2, P_RD1 = 5'd3, P_A = 5'd4, P_B = 5'd5,
-        P_CASE = 5'd6, AL1 = 5'd7, M0 = 5'd9, C1 = 5'd11,
+        P_CASE = 5'd6, AL1 = 5'd7, F2 = 5'd8, M0 = 5'd9, C1 = 5'd11,
         P_ADD = 5'd12, P_CHK = 5'd13, CHK1 = 5'd14, P_EOL = 5'd15, RE0 = 5'd16, DRAIN = 5'd17,
         D1 = 5'd18, D2 = 5'd19, SPL0 = 5'd20, SPL1 = 5'd21, SPL2 = 5'd22, E_OUT = 5'd23,
         F0 = 5'd24, F1 = 5'd25, M2 = 5'd26, D3 = 5'd27, D1B = 5'd28, D1C = 5'd29, CHK2 = 5'd30;
@@ -85,6 +85,7 @@ module ccl (
     reg        rec_ok;    // the drained record passes the filter
     reg        new_lbl;   // the label being added to was just allocated
     reg        cmp_q;     // the completion test's comparison, registered (CHK1 -> CHK2)
+    reg        peq;       // parent[f_l] == f_l, registered (F1 -> F2)
     // flags kept with a, b and free_head (timing: no 9-bit compares in P_CASE)
     reg        a_z, b_z, ab_ne, fh_nz;
     reg [3:0]  rec_e;
@@ -135,9 +136,11 @@ module ccl (
     // the pixel added to the target's data (P_ADD)
     wire [10:0] add_x0 = px < r_x0 ? px : r_x0;
     wire [10:0] add_x1 = px > r_x1 ? px : r_x1;
-    wire [15:0] add_ink = r_ink == 16'hFFFF ? r_ink : r_ink + 16'd1;
-    // union of r (survivor) with the root data being read (M2 -> P_ADD)
-    wire [16:0] ink_sum = {1'b0, r_ink} + {1'b0, q_ink};
+    // (after a merge b_ink holds root[b]'s ink, captured in M2, and the sum is made here:
+    // min(min(r + b, 65535) + 1, 65535) = min(r + b + 1, 65535); b_ink is 0 otherwise)
+    reg  [15:0] b_ink;
+    wire [16:0] ink_sum = {1'b0, r_ink} + {1'b0, b_ink} + 17'd1;
+    wire [15:0] add_ink = ink_sum[16] ? 16'hFFFF : ink_sum[15:0];
 
     // the record of the component being drained
     // (the drain captures root[dl] into r_* first: the record is computed from registers)
@@ -147,7 +150,7 @@ module ccl (
                     {4'd0, rec_h} >= cfg_min_h && {4'd0, rec_h} <= cfg_max_h;
     wire [3:0] rec_edges = {{1'b0, r_y1} == cfg_height - 12'd1, r_y0 == 11'd0,
                             {1'b0, r_x1} == w - 12'd1, r_x0 == 11'd0};
-    // y - 1 and the column of the run end, kept in registers (timing)
+    // y - 1 and the column of the run end, kept in registers (x != 0; timing)
     reg  [11:0] py_m1;
     reg  [10:0] px_m1, w_m1;
     always @(posedge clk) begin
@@ -168,8 +171,10 @@ module ccl (
     reg [10:0] s_x, s_y;
     reg [4:0]  s_flags;
     reg [8:0]  s_ne;      // prev[x + 1], 0 on the last column or the first row
-    reg        s_ne_nz, s_xnz, s_pl;   // s_ne != 0, x != 0, a PIX token to label
-    reg        pn_nz, pne_nz, left_nz; // p_n != 0, p_ne != 0, left != 0 (timing)
+    reg        s_ne_nz, s_pl;          // s_ne != 0, a PIX token to label
+    reg        s_plx_bg, s_plx_ink;    // s_pl, x != 0, and !s_ink / s_ink (timing)
+    reg        lab_ok;    // cfg_enable && !trunc (set at START, cleared on truncation)
+    reg        pn_nz, pne_nz, left_nz; // p_n != 0, p_ne != 0, left != 0 (x != 0; timing)
     wire       s_take = state == IDLE && ofree && s_valid;
     wire       rb_busy = state == P_RD || state == P_RD0 || state == P_RD1 || state == P_A;
     always @* in_ready = (!s_valid && !rb_busy) || s_take;
@@ -187,8 +192,9 @@ module ccl (
             s_flags <= in_flags;
             s_ne <= (!in_eol && in_y != 11'd0) ? rb_rd : 9'd0;
             s_ne_nz <= !in_eol && in_y != 11'd0 && rb_rd != 9'd0;
-            s_xnz <= in_x != 11'd0;
             s_pl <= in_kind == `TK_PIX && in_lbl;
+            s_plx_bg <= in_kind == `TK_PIX && in_lbl && in_x != 11'd0 && !in_ink;
+            s_plx_ink <= in_kind == `TK_PIX && in_lbl && in_x != 11'd0 && in_ink;
         end
         if (rst)
             s_valid <= 1'b0;
@@ -199,14 +205,15 @@ module ccl (
     // the previous pixel was accepted (address x + 1). A background pixel, or an ink pixel that
     // continues the run of `left` with no second neighbour, is finished in this cycle; the
     // completion test and everything else continue in the slow states.
-    wire        acc_pix = state == IDLE && s_valid && ofree && s_pl && cfg_enable && !trunc;
-    wire        acc_fast = acc_pix && s_xnz;
+    wire        idle_go = state == IDLE && s_valid && ofree;
+    wire        acc_pix = idle_go && s_pl && lab_ok;
+    wire        acc_fast = idle_go && lab_ok && (s_plx_bg || s_plx_ink);
     wire [8:0]  n_nw = p_n;
     wire [8:0]  n_n = p_ne;
     wire [8:0]  n_ne = s_ne;
     wire        n_chk = pn_nz && !pne_nz;              // n_nw != 0 && n_n == 0
-    wire        fast_bg = acc_fast && !s_ink;
-    wire        fast_run = acc_fast && s_ink && left_nz && (pne_nz || !s_ne_nz);
+    wire        fast_bg = idle_go && lab_ok && s_plx_bg;
+    wire        fast_run = idle_go && lab_ok && s_plx_ink && left_nz && (pne_nz || !s_ne_nz);
 
     // ---- combinational memory addresses and write strobes ----
     always @* begin
@@ -220,14 +227,17 @@ module ccl (
             rb_raddr = rb_hold;
         // in IDLE the first union-find step of the pixel being accepted is issued at once:
         // its label is p_n (the new nw) or else p_ne (the new n), both registers
-        par_raddr = state == IDLE ? (pn_nz ? p_n : p_ne) : f_l;
+        // in F1 the parent of the label just read is addressed at once (speculatively: it is
+        // only used when that label is not a root), so a union-find step stays two clocks
+        // with the comparison registered
+        par_raddr = state == IDLE ? (pn_nz ? p_n : p_ne) : (state == F1 ? par_rd : f_l);
         nx_raddr = state == P_CASE ? free_head : dl;   // D1C: next[dl], read in D2
         case (state)
             P_CASE: rt_raddr = a_z ? b : a;  // root[a] (merge) or root[t]
             M0: rt_raddr = b;
             DRAIN: rt_raddr = done_head;
             D1, D1B, D1C, D3: rt_raddr = dl;
-            default: rt_raddr = f_l;               // F1: the root just found
+            default: rt_raddr = f_l;               // F2: the root just found
         endcase
         rb_we = 1'b0;
         rb_waddr = px;
@@ -301,6 +311,8 @@ module ccl (
             state <= IDLE;
             m_valid <= 1'b0;
             trunc <= 1'b0;
+            lab_ok <= 1'b0;
+            b_ink <= 16'd0;
             found <= 16'd0;
             free_head <= 9'd0;
             fh_nz <= 1'b0;
@@ -333,6 +345,7 @@ module ccl (
                     case (s_kind)
                         `TK_START: begin
                             trunc <= 1'b0;
+                            lab_ok <= cfg_enable;
                             found <= 16'd0;
                             free_head <= 9'd0;
                             fh_nz <= 1'b0;
@@ -498,6 +511,7 @@ module ccl (
                             state <= P_ADD;
                         end else begin
                             trunc <= 1'b1;
+                            lab_ok <= 1'b0;
                             state <= peol ? RE0 : P_EOL;
                         end
                     end else if (!a_z && !b_z && ab_ne) begin
@@ -551,13 +565,14 @@ module ccl (
                     end else if (q_y1 == r_y1 && q_lx > r_lx) begin
                         r_lx <= q_lx;
                     end
-                    r_ink <= ink_sum[16] ? 16'hFFFF : ink_sum[15:0];
+                    b_ink <= q_ink;   // summed in P_ADD (timing)
                     if (mcur_head == 9'd0)
                         mcur_head <= b;
                     mcur_tail <= b;
                     state <= P_ADD;
                 end
                 P_ADD: begin
+                    b_ink <= 16'd0;
                     left <= t;
                     left_nz <= 1'b1;
                     r_x0 <= add_x0;
@@ -585,7 +600,7 @@ module ccl (
                     state <= peol ? RE0 : (blank ? P_EOL : IDLE);
                 end
                 CHK1: begin
-                    // rt_rd = root[f_l]: compare now, act next cycle (timing)
+                    // rt_rd = root[f_l]: compare now, act next cycle (x != 0; timing)
                     cmp_q <= completes;
                     state <= CHK2;
                 end
@@ -687,7 +702,14 @@ module ccl (
 
                 // -- find: f_l <- root of f_l --
                 F0: state <= F1;     // parent[f_l] addressed
-                F1: if (par_rd == f_l) begin
+                // F1 registers the comparison and moves to the parent (f_l is unchanged at a
+                // root); F2 acts on it
+                F1: begin
+                    peq <= par_rd == f_l;
+                    f_l <= par_rd;
+                    state <= F2;
+                end
+                F2: if (peq) begin
                     case (f_ret)
                         RET_A: begin
                             a <= f_l;
@@ -697,7 +719,7 @@ module ccl (
                                 f_ret <= RET_B;
                                 state <= F0;
                             end else begin
-                                // one neighbour component: root[f_l] is being read (F1
+                                // one neighbour component: root[f_l] is being read (F2
                                 // addresses root[f_l]); no merge, no allocation
                                 b <= 9'd0;
                                 b_z <= 1'b1;
@@ -722,11 +744,10 @@ module ccl (
                                 state <= P_CASE;
                             end
                         end
-                        default: state <= CHK1;   // root[f_l] addressed in F1
+                        default: state <= CHK1;   // root[f_l] addressed in F2
                     endcase
                 end else begin
-                    f_l <= par_rd;
-                    state <= F0;
+                    state <= F1;         // parent[f_l] addressed in F1, kept in F2
                 end
                 default: state <= IDLE;
             endcase

@@ -171,9 +171,11 @@ module packetizer (
 
     wire ofree = !m_axis_tvalid || m_axis_tready;
     wire crc_wait = t_kind == `TK_END && idx == 6'd20 && crc_pend;
-    wire load = t_valid && t_nb != 6'd0 && ofree && !crc_wait && (prepared || !needs_sr);
-    wire last_byte = bi == t_nb - 6'd1;
-    wire t_done = t_valid && (t_nb == 6'd0 || (load && last_byte));
+    // t_nb == 0 and bi == t_nb - 1 are kept in registers (timing: s_ready gates the wide
+    // skid stage before this one)
+    reg  t_nbz, last_byte;
+    wire load = t_valid && !t_nbz && ofree && !crc_wait && (prepared || !needs_sr);
+    wire t_done = t_valid && (t_nbz || (load && last_byte));
     always @* s_ready = !t_valid || t_done;
 
     always @(posedge clk) begin
@@ -198,6 +200,7 @@ module packetizer (
             t_pixbyte <= pix_byte;
             t_xo <= xo;
             t_nb <= nb_in;
+            t_nbz <= nb_in == 6'd0;
             t_type <= type_in;
         end
         if (rst)
@@ -241,6 +244,7 @@ module packetizer (
                 if (t_kind == `TK_START && bi == 6'd0)
                     crc <= 32'hFFFFFFFF;
                 bi <= last_byte ? 6'd0 : bi + 6'd1;
+                last_byte <= bi + 6'd2 == t_nb;
             end
             if (t_done) begin
                 case (t_kind)
@@ -274,6 +278,9 @@ module packetizer (
                 endcase
             end
         end
+        // a new token starts at byte 0 (after the last byte of the previous one, or none)
+        if (s_ready)
+            last_byte <= nb_in == 6'd1;
     end
 endmodule
 `default_nettype wire

@@ -42,8 +42,15 @@ module thresh (
     wire [2:0]  vs = cfg_window[6:4];
     wire [7:0]  half = 8'd1 << (k - 4'd1);
     wire [11:0] w = cfg_width;
-    wire [11:0] last_lead = w + {4'd0, half} - 12'd2;
-    wire [11:0] out_off = {4'd0, half} - 12'd1;
+    // values derived from the configuration, registered (timing; the configuration is
+    // constant during a frame and the START token runs through the pipeline before the first
+    // pixel, as for fmul below)
+    reg  [11:0] last_lead, out_off, w_m1;
+    always @(posedge clk) begin
+        last_lead <= w + {4'd0, half} - 12'd2;
+        out_off <= {4'd0, half} - 12'd1;
+        w_m1 <= w - 12'd1;
+    end
     // 256 + t or 256 - t, registered (the configuration is constant during a frame and the
     // START token runs through the pipeline before the first pixel)
     reg  [8:0]  fmul;
@@ -164,7 +171,7 @@ module thresh (
             x0 <= lg_x[10:0];
             y0 <= in_row ? row_y : s_y;
             first0 <= (in_row ? row_y : s_y) == 11'd0;
-            eol0 <= lg_x == w - 12'd1;
+            eol0 <= lg_x == w_m1;
             lbl0 <= lg_x < pad_col;
         end
     end
