@@ -74,32 +74,16 @@ static int update_member(struct store *s, const struct store_session *sess, cons
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
     rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = store_priv_err(rc);
-        goto fail;
+    if (rc == SQLITE_OK) {
+        if (has_value)
+            sqlite3_bind_int64(st, 1, value);
+        else
+            sqlite3_bind_null(st, 1);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
     }
-    if (has_value)
-        sqlite3_bind_int64(st, 1, value);
-    else
-        sqlite3_bind_null(st, 1);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    if (sqlite3_changes(s->db) == 0) {
-        rc = STORE_ERR_NOTFOUND;
-        goto fail;
-    }
-    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), event, params, "ok")) !=
-        0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), event, params);
 }
 
 int store_member_init(struct store *s, const char *name, const char *password, int64_t training,

@@ -394,20 +394,7 @@ int store_custody_add(struct store *s, const struct store_session *sess, int64_t
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    if (sqlite3_changes(s->db) == 0) {
-        rc = STORE_ERR_NOTFOUND;
-        goto fail;
-    }
-    if ((rc = store_priv_audit(s, sess->member, "custody.add", j.buf, "ok")) != 0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
+    return store_priv_finish_change(s, rc, sess->member, "custody.add", j.buf);
 }
 
 static int text_required(const char *t)

@@ -646,21 +646,8 @@ int store_hotlist_remove(struct store *s, const struct store_session *sess, int6
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    if (sqlite3_changes(s->db) == 0) {
-        rc = STORE_ERR_NOTFOUND;
-        goto fail;
-    }
-    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "hotlist.remove", j.buf,
-                               "ok")) != 0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who),
+                                    "hotlist.remove", j.buf);
 }
 
 int store_alert_list(struct store *s, const struct store_session *sess, const char *state,
@@ -798,19 +785,6 @@ int store_alert_set_state(struct store *s, const struct store_session *sess, int
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    if (sqlite3_changes(s->db) == 0) {
-        rc = STORE_ERR_NOTFOUND;
-        goto fail;
-    }
-    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "alert.verify", j.buf,
-                               "ok")) != 0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), "alert.verify",
+                                    j.buf);
 }

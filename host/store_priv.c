@@ -164,6 +164,20 @@ int store_priv_commit(struct store *s)
     return rc;
 }
 
+int store_priv_finish_change(struct store *s, int step_rc, const char *member, const char *event,
+                             const char *params)
+{
+    int rc;
+    if (step_rc != SQLITE_DONE)
+        rc = store_priv_err(step_rc);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = STORE_ERR_NOTFOUND;
+    else if ((rc = store_priv_audit(s, member, event, params, "ok")) == 0)
+        return store_priv_commit(s);
+    store_priv_rollback(s);
+    return rc;
+}
+
 void store_priv_rollback(struct store *s)
 {
     if (!sqlite3_get_autocommit(s->db))

@@ -101,6 +101,15 @@ int64_t store_priv_setting(struct store *s, const char *key, int64_t def);
 int store_priv_audit(struct store *s, const char *member, const char *event, const char *params,
                      const char *outcome) __attribute__((warn_unused_result));
 
+/*
+ * Ends a transaction that changed one record: step_rc is the result of the UPDATE/INSERT's
+ * sqlite3_step (or of its failed prepare). SQLITE_DONE with a row changed -> audit entry
+ * (member, event, params, "ok") and COMMIT; no row changed -> STORE_ERR_NOTFOUND; anything else
+ * -> its STORE_ERR_*. Rolls back on every failure. Returns 0 or a STORE_ERR_*.
+ */
+int store_priv_finish_change(struct store *s, int step_rc, const char *member, const char *event,
+                             const char *params) __attribute__((warn_unused_result));
+
 /* Appends one audit entry in a transaction of its own. Returns 0 or a STORE_ERR_*. */
 int store_priv_audit_now(struct store *s, const char *member, const char *event, const char *params,
                          const char *outcome) __attribute__((warn_unused_result));

@@ -500,21 +500,8 @@ int store_hold_release(struct store *s, const struct store_session *sess, int64_
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    if (sqlite3_changes(s->db) == 0) {
-        rc = STORE_ERR_NOTFOUND;
-        goto fail;
-    }
-    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "hold.release", j.buf,
-                               "ok")) != 0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), "hold.release",
+                                    j.buf);
 }
 
 int store_hold_list(struct store *s, const struct store_session *sess, int active_only,
