@@ -36,7 +36,9 @@ LDFLAGS_ALL = $(SAN_FLAGS)
 DEB_PACKAGES := build-essential pkg-config clang-format libfreetype-dev fonts-dejavu-core fonts-dejavu-extra \
   libpng-dev libjpeg-dev zlib1g-dev libusb-1.0-0-dev libsqlite3-dev sqlite3 libsodium-dev \
   verilator yosys nextpnr-ice40 fpga-icestorm umockdev libumockdev-dev libglib2.0-dev \
-  usbutils clang llvm libclang-rt-14-dev
+  usbutils clang llvm libclang-rt-14-dev \
+  fonts-liberation2 fonts-roboto-unhinted fonts-urw-base35 fonts-b612 fonts-bebas-neue \
+  fonts-national-park fonts-freefont-ttf fonts-open-sans fonts-league-spartan
 
 .PHONY: deps
 deps:

@@ -1425,7 +1425,7 @@ static float plate_likeness(const struct recog_plate *p)
     if (most * 2 > p->nchars)
         f *= 0.3f;
     if (p->nchars > 8)
-        f *= 0.6f;
+        f *= 0.4f;
     return f;
 }
 
@@ -1699,6 +1699,39 @@ static int host_components(const uint8_t *gray, int width, int height, int strid
     return RECOG_OK;
 }
 
+/* Where a reading came from: a text line, a plate frame's inside, or both alike. */
+enum { SOURCE_LINE = 1, SOURCE_FRAME = 2 };
+
+static int char_height(const struct recog_plate *p)
+{
+    int h[RECOG_MAX_CHARS];
+    for (int i = 0; i < p->nchars; i++)
+        h[i] = p->chars[i].y1 - p->chars[i].y0 + 1;
+    qsort(h, (size_t)p->nchars, sizeof h[0], cmp_int);
+    return h[p->nchars / 2];
+}
+
+/*
+ * Frame-level ranking cues, beyond each reading's own score: the text a roadside camera is
+ * after is the largest in the frame (stickers, fleet numbers, dealer frames and signs use
+ * smaller letters), and a plate's text is read alike from its text line and from inside its
+ * plate frame. Scores are scaled by (character height / tallest reading's)^0.3 and raised by
+ * a quarter for a reading both sources agree on.
+ */
+static void rank_by_frame(struct recog_plate *plates, const unsigned char *source, int np)
+{
+    int hmax = 1;
+    for (int i = 0; i < np; i++) {
+        int h = char_height(&plates[i]);
+        hmax = h > hmax ? h : hmax;
+    }
+    for (int i = 0; i < np; i++) {
+        plates[i].score *= powf((float)char_height(&plates[i]) / (float)hmax, 0.3f);
+        if (source[i] == (SOURCE_LINE | SOURCE_FRAME))
+            plates[i].score *= 1.25f;
+    }
+}
+
 int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
                      int stride, const struct recog_comp *comps, size_t ncomps,
                      struct recog_result *out)
@@ -1706,6 +1739,7 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
     struct recog_comp *own = NULL;
     struct group groups[MAX_GROUPS + MAX_FRAME_PROPOSALS];
     struct recog_plate *plates = NULL;
+    unsigned char source[MAX_GROUPS + 2 * MAX_FRAME_PROPOSALS + 1];
     int ng, np = 0, rc = 0, maxp;
     if (!cfg || !cfg->model || !out || !valid_image(gray, width, height, stride))
         return RECOG_ERR_INVALID;
@@ -1725,6 +1759,7 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
     }
     /* Text lines are read once; plate frames twice: as they are, and inside the band of
        strokes guessed from the frame's inside (characters joined to the frame). */
+    memset(source, 0, sizeof source);
     for (int i = 0; i < ng; i++)
         for (int pass = 0; pass < (groups[i].n > 0 ? 1 : 2); pass++) {
             const struct group *gr = &groups[i];
@@ -1756,10 +1791,15 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
                             dup = k;
                         }
                     }
-                    if (dup < 0)
-                        np++;
-                    else if (plates[np].score > plates[dup].score)
-                        plates[dup] = plates[np];
+                    int kind = gr->n > 0 ? SOURCE_LINE : SOURCE_FRAME;
+                    if (dup < 0) {
+                        source[np++] = (unsigned char)kind;
+                    } else {
+                        if (plates[np].score > plates[dup].score)
+                            plates[dup] = plates[np];
+                        if (strcmp(plates[np].text, plates[dup].text) == 0)
+                            source[dup] |= (unsigned char)kind;
+                    }
                 }
             }
         }
@@ -1776,11 +1816,13 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
             if (a->x + a->w > b->x && b->x + b->w > a->x && a->y + a->h > b->y - 2 * hb &&
                 a->y < b->y + b->h + 2 * hb) {
                 plates[i] = plates[--np];
+                source[i] = source[np];
                 i--;
                 break;
             }
         }
     }
+    rank_by_frame(plates, source, np);
     /* Best first (insertion sort: few plates). */
     for (int i = 1; i < np; i++)
         for (int j = i; j > 0 && plates[j].score > plates[j - 1].score; j--) {

@@ -7,8 +7,10 @@
  *
  * Training data, all generated here, deterministically (own PRNG, fixed font list, sorted
  * inputs):
- *   - synthetic glyphs 0-9 A-Z rendered with FreeType from the Debian fonts under
- *     /usr/share/fonts/truetype/{dejavu,liberation2}, with random size, stretch, shear,
+ *   - synthetic glyphs 0-9 A-Z rendered with FreeType from 22 Debian fonts (FONTS below: the
+ *     DejaVu and Liberation faces, and condensed/signage faces close to plate lettering:
+ *     Roboto Condensed, Nimbus Sans Narrow, B612, Bebas Neue, National Park, FreeSans,
+ *     Open Sans Condensed, League Spartan), with random size, stretch, shear,
  *     rotation, blur, contrast, noise, polarity and box jitter;
  *   - synthetic "not a character" samples (two glyphs fused, partial glyphs, blobs);
  *   - when CROPS_DIR (default ../shared/data/openalpr-bench/crops/us) holds truth.csv: characters
@@ -47,6 +49,16 @@ static const char *const FONTS[] = {
     "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf",
     "/usr/share/fonts/truetype/liberation2/LiberationMono-Bold.ttf",
     "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Regular.ttf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf",
+    "/usr/share/fonts/opentype/urw-base35/NimbusSans-Bold.otf",
+    "/usr/share/fonts/opentype/b612/B612-Bold.otf",
+    "/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf",
+    "/usr/share/fonts/opentype/national-park/NationalPark-Heavy.otf",
+    "/usr/share/fonts/truetype/freefont/FreeSansBold.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-CondBold.ttf",
+    "/usr/share/fonts/opentype/league-spartan/LeagueSpartan-Bold.otf",
 };
 #define NFONTS ((int)(sizeof FONTS / sizeof FONTS[0]))
 static const char CHARS[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -332,8 +344,10 @@ static void synth_all(struct samples *s, int per_font)
     for (int f = 0; f < NFONTS; f++) {
         FT_Face face;
         if (FT_New_Face(lib, FONTS[f], 0, &face) != 0) {
-            fprintf(stderr, "ocr_train: skipping missing font %s\n", FONTS[f]);
-            continue;
+            /* A missing font would silently change the model: refuse instead. */
+            fprintf(stderr, "ocr_train: %s: cannot open this font (make deps installs it)\n",
+                    FONTS[f]);
+            exit(1);
         }
         for (int c = 0; c < 36; c++) {
             char t[2] = {CHARS[c], 0};
@@ -986,8 +1000,7 @@ int main(int argc, char **argv)
                  "not edit.\n"
                  " * Command: make train-ocr  (ocr_train --data %s --hidden %d --members %d "
                  "--epochs %d --per-font %d%s)\n"
-                 " * Data: %d FreeType fonts from /usr/share/fonts/truetype/{dejavu,liberation2} "
-                 "(synthetic),\n"
+                 " * Data: %d FreeType fonts (FONTS in host/train/ocr_train.c, synthetic),\n"
                  " *       %d crops of %s/truth.csv (harvested characters); %zu samples.\n"
                  " * Date: %s\n",
                  data, nhid, members, epochs, per_font, fold >= 0 ? " --fold set" : "", NFONTS,
