@@ -347,9 +347,11 @@ static void print_json(const char *file, const struct recog_result *r, double ms
         printf(",\"confidence\":%.1f,\"box\":[%d,%d,%d,%d],\"chars\":[", (double)p->confidence,
                p->x, p->y, p->w, p->h);
         for (int k = 0; k < p->nchars; k++)
-            printf("%s{\"c\":\"%c\",\"conf\":%.3f,\"alt\":\"%c\",\"alt_conf\":%.3f}", k ? "," : "",
-                   p->chars[k].c, (double)p->chars[k].conf, p->chars[k].alt,
-                   (double)p->chars[k].alt_conf);
+            printf("%s{\"c\":\"%c\",\"conf\":%.3f,\"alt\":\"%c\",\"alt_conf\":%.3f,"
+                   "\"box\":[%d,%d,%d,%d]}",
+                   k ? "," : "", p->chars[k].c, (double)p->chars[k].conf, p->chars[k].alt,
+                   (double)p->chars[k].alt_conf, p->chars[k].x0, p->chars[k].y0,
+                   p->chars[k].x1 - p->chars[k].x0 + 1, p->chars[k].y1 - p->chars[k].y0 + 1);
         printf("],\"candidates\":[");
         for (int k = 0; k < p->ncands; k++) {
             printf("%s{\"text\":", k ? "," : "");

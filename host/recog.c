@@ -816,7 +816,9 @@ static void line_fit(const struct item *pool, const int *chain, int n, int skip,
 /*
  * Drops characters at either end of the chain that break the line's rhythm: a narrow bar (plate
  * frame, bolt, sticker edge, border) or an unsure character whose centre distance to its
- * neighbour differs from the median pitch by more than a third of it. Returns the new length.
+ * neighbour differs from the median pitch by more than a third of it; any character more than
+ * four pitches from its neighbour (a sticker or a word beside the plate; Wyoming's county
+ * number stands 2-3 pitches from the rest). Returns the new length.
  */
 static int trim_chain(const struct item *pool, int *chain, int n)
 {
@@ -850,7 +852,8 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             int misaligned;
             line_fit(pool, chain, n, idx, (it->x0 + it->x1) / 2.0f, &ey0, &ey1);
             misaligned = fabsf(it->y0 - ey0) * 10 > lh * 2 || fabsf(it->y1 - ey1) * 10 > lh * 2;
-            if ((off && (narrow || it->conf < 0.8f)) || misaligned) {
+            int far = pitch[pi] > 4 * p;
+            if ((off && (narrow || it->conf < 0.8f)) || misaligned || far) {
                 if (end == 0)
                     memmove(chain, chain + 1, sizeof chain[0] * (size_t)(n - 1));
                 n--;
