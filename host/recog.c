@@ -815,15 +815,17 @@ static void line_fit(const struct item *pool, const int *chain, int n, int skip,
 
 /*
  * Drops characters at either end of the chain that break the line's rhythm: a narrow bar (plate
- * frame, bolt, sticker edge, border) or an unsure character whose centre distance to its
- * neighbour differs from the median pitch by more than a third of it; any character more than
+ * frame, bolt, sticker edge, border) whose centre distance to its neighbour differs from the
+ * median pitch by more than a third of it; a character under 80% confidence whose distance
+ * differs by more than a fifth, or whose height differs from the median by more than 8% (a
+ * logo, a sticker letter, the county digit of another size); any character more than
  * four pitches from its neighbour (a sticker or a word beside the plate; Wyoming's county
  * number stands 2-3 pitches from the rest). Returns the new length.
  */
 static int trim_chain(const struct item *pool, int *chain, int n)
 {
     for (int round = 0; round < 2 && n >= 4; round++) {
-        int pitch[RECOG_MAX_CHARS], sorted[RECOG_MAX_CHARS], p, top, bot;
+        int pitch[RECOG_MAX_CHARS], sorted[RECOG_MAX_CHARS], p, top, bot, hmed;
         for (int i = 0; i + 1 < n; i++) {
             const struct item *a = &pool[chain[i]], *b = &pool[chain[i + 1]];
             pitch[i] = (b->x0 + b->x1) - (a->x0 + a->x1); /* twice the centre distance */
@@ -841,6 +843,10 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             qsort(bots, (size_t)n, sizeof bots[0], cmp_int);
             top = tops[n / 2];
             bot = bots[n / 2];
+            for (int i = 0; i < n; i++)
+                tops[i] = pool[chain[i]].y1 - pool[chain[i]].y0 + 1;
+            qsort(tops, (size_t)n, sizeof tops[0], cmp_int);
+            hmed = tops[n / 2];
         }
         for (int end = 0; end < 2 && n >= 4; end++) {
             int idx = end == 0 ? 0 : n - 1, pi = end == 0 ? 0 : n - 2;
@@ -853,7 +859,9 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             line_fit(pool, chain, n, idx, (it->x0 + it->x1) / 2.0f, &ey0, &ey1);
             misaligned = fabsf(it->y0 - ey0) * 10 > lh * 2 || fabsf(it->y1 - ey1) * 10 > lh * 2;
             int far = pitch[pi] > 4 * p;
-            if ((off && (narrow || it->conf < 0.8f)) || misaligned || far) {
+            int loose = abs(pitch[pi] - p) * 5 > p, odd_height = abs(h - hmed) * 100 > hmed * 8;
+            if ((off && narrow) || (it->conf < 0.8f && (loose || odd_height)) || misaligned ||
+                far) {
                 if (end == 0)
                     memmove(chain, chain + 1, sizeof chain[0] * (size_t)(n - 1));
                 n--;
