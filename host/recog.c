@@ -816,10 +816,11 @@ static void line_fit(const struct item *pool, const int *chain, int n, int skip,
 /*
  * Drops characters at either end of the chain that break the line's rhythm: a narrow bar (plate
  * frame, bolt, sticker edge, border) whose centre distance to its neighbour differs from the
- * median pitch by more than a third of it; a character under 80% confidence whose distance
- * differs by more than a fifth, or whose height differs from the median by more than 8% (a
- * logo, a sticker letter, the county digit of another size); any character more than
- * four pitches from its neighbour (a sticker or a word beside the plate; Wyoming's county
+ * median pitch by more than a third of it, unless the classifier is sure of it (97%: a '1')
+ * at the line's height (Wyoming's county number stands apart from the rest); a character under 80%
+ * confidence whose distance differs by more than a fifth, or whose height differs from the median
+ * by more than 8% (a logo, a sticker letter, the county digit of another size); any character more
+ * than four pitches from its neighbour (a sticker or a word beside the plate; Wyoming's county
  * number stands 2-3 pitches from the rest). Returns the new length.
  */
 static int trim_chain(const struct item *pool, int *chain, int n)
@@ -860,8 +861,8 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             misaligned = fabsf(it->y0 - ey0) * 10 > lh * 2 || fabsf(it->y1 - ey1) * 10 > lh * 2;
             int far = pitch[pi] > 4 * p;
             int loose = abs(pitch[pi] - p) * 5 > p, odd_height = abs(h - hmed) * 100 > hmed * 8;
-            if ((off && narrow) || (it->conf < 0.8f && (loose || odd_height)) || misaligned ||
-                far) {
+            if ((off && narrow && (it->conf < 0.97f || odd_height)) ||
+                (it->conf < 0.8f && (loose || odd_height)) || misaligned || far) {
                 if (end == 0)
                     memmove(chain, chain + 1, sizeof chain[0] * (size_t)(n - 1));
                 n--;
