@@ -1158,7 +1158,7 @@ static void ctx_free(struct region_ctx *rc)
  * off. Writes the band (horizontal, image coordinates) and the ink polarity (1 dark, 2 light;
  * the one with more transitions in its band) and returns 1, or returns 0 when there is none.
  */
-static int guess_band(struct region_ctx *rc, int rx, int ry, int rw, int rh, int win,
+static int guess_band(struct region_ctx *rc, int rx, int ry, int rw, int rh, int win, int robust,
                       struct band *out, int *polarity)
 {
     const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx;
@@ -1177,6 +1177,14 @@ static int guess_band(struct region_ctx *rc, int rx, int ry, int rw, int rh, int
             counts[y] = c;
             if (c > maxc)
                 maxc = c;
+        }
+        if (robust) {
+            /* A crop has other text above and below (state name, slogan, a scene) that can
+               outnumber the characters' strokes: half the upper quartile, not of the most. */
+            int sorted[GUESS_MAXH];
+            memcpy(sorted, counts, sizeof sorted[0] * (size_t)rh);
+            qsort(sorted, (size_t)rh, sizeof sorted[0], cmp_int);
+            maxc = sorted[rh * 3 / 4];
         }
         thr = maxc / 2 > 6 ? maxc / 2 : 6;
         for (int y = 0; y <= rh; y++) {
@@ -1228,9 +1236,10 @@ static int weak_chain(const struct item *pool, const int *chain, int n)
 
 /*
  * Reads the region (rx, ry, rw, rh) for characters of height [hmin, hmax]: fills *p and
- * returns 1 when a chain was found, 0 when not, or a negative error. With plate_region, the
+ * returns 1 when a chain was found, 0 when not, or a negative error. With plate_region 1, the
  * region is a plate frame's inside and only its guessed text band is labelled (guess_band()),
- * where bars through the band near the region's sides are the frame's.
+ * where bars through the band near the region's sides are the frame's; with 2, the same for a
+ * plate crop (the band found among other text, both polarities labelled).
  */
 struct pool_export {
     struct recog_comp *boxes;
@@ -1261,8 +1270,9 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         /* Characters joined to the plate frame: label inside the band of many strokes only. */
         struct band band;
         int pol;
-        if (guess_band(&rc, rx, ry, rw, rh, win, &band, &pol))
-            rcode = fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, pol, &band);
+        if (guess_band(&rc, rx, ry, rw, rh, win, plate_region == 2, &band, &pol))
+            rcode =
+                fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, plate_region == 2 ? 3 : pol, &band);
     } else if (rcode == 0) {
         rcode = fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, 3, NULL);
     }
@@ -1300,7 +1310,7 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         band.a0 = t0 - band.b0 * (float)x0;
         band.a1 = u0 - band.b1 * (float)x0;
         band.m = (int)((u0 - t0) / 16) + 1;
-        band.sides = plate_region;
+        band.sides = plate_region != 0;
         rcode =
             fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, rc.pool[chain[0]].dark ? 1 : 2, &band);
         if (rcode != 0) {
@@ -1374,6 +1384,25 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
     win = height / 3 > 8 ? height / 3 : 8;
     rc = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
                      height * 9 / 10, win, 0, p, NULL);
+    if (rc == 0 || (rc > 0 && p->nchars < 4)) {
+        /* Almost nothing read: characters joined to the plate frame (a tight crop's border).
+           Read again inside the guessed text band, as for a plate frame in a frame. */
+        struct recog_plate *q = malloc(sizeof *q);
+        int r2;
+        if (!q) {
+            free(p);
+            return RECOG_ERR_NOMEM;
+        }
+        r2 = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
+                         height * 9 / 10, win, 2, q, NULL);
+        if (r2 < 0)
+            rc = r2;
+        else if (r2 > 0 && (rc == 0 || q->nchars > p->nchars)) {
+            *p = *q;
+            rc = r2;
+        }
+        free(q);
+    }
     if (rc >= 0) {
         out->nplates = rc > 0;
         if (rc > 0)
