@@ -814,14 +814,20 @@ static void line_fit(const struct item *pool, const int *chain, int n, int skip,
 }
 
 /*
- * Drops characters at either end of the chain that break the line's rhythm: a narrow bar (plate
- * frame, bolt, sticker edge, border) whose centre distance to its neighbour differs from the
- * median pitch by more than a third of it, unless the classifier is sure of it (97%: a '1')
- * at the line's height (Wyoming's county number stands apart from the rest); a character under 80%
- * confidence whose distance differs by more than a fifth, or whose height differs from the median
- * by more than 8% (a logo, a sticker letter, the county digit of another size); any character more
- * than four pitches from its neighbour (a sticker or a word beside the plate; Wyoming's county
- * number stands 2-3 pitches from the rest). Returns the new length.
+ * Drops characters at either end of the chain that break the line's rhythm (distances are
+ * between centres, against the median pitch; heights against the median height):
+ *   - a narrow bar (plate frame, bolt, sticker edge, border) off the pitch by a third, unless it
+ *     is a '1' the classifier is sure of (97%) at the line's height (Wyoming's county number);
+ *   - a character under 98% off the pitch by a third (the wheelchair symbol read as a 6);
+ *   - a character under 80% off the pitch by a fifth or of a height 8% off (a logo, a sticker
+ *     letter);
+ *   - a narrow bar whose top and bottom both sit over a tenth of the line's height above or
+ *     below the line (the plate frame's edge beside the last character);
+ *   - a character whose top or bottom is a fifth of the line's height off the line (fitted to
+ *     the others: plates are tilted);
+ *   - any character more than four pitches from its neighbour (a sticker or a word beside the
+ *     plate; Wyoming's county number stands 2-3 pitches from the rest).
+ * Returns the new length.
  */
 static int trim_chain(const struct item *pool, int *chain, int n)
 {
@@ -861,8 +867,13 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             misaligned = fabsf(it->y0 - ey0) * 10 > lh * 2 || fabsf(it->y1 - ey1) * 10 > lh * 2;
             int far = pitch[pi] > 4 * p;
             int loose = abs(pitch[pi] - p) * 5 > p, odd_height = abs(h - hmed) * 100 > hmed * 8;
-            if ((off && narrow && (it->conf < 0.97f || odd_height)) ||
-                (it->conf < 0.8f && (loose || odd_height)) || misaligned || far) {
+            float dy0 = (it->y0 - ey0) / (float)lh, dy1 = (it->y1 - ey1) / (float)lh;
+            int shifted = (dy0 > 0.1f && dy1 > 0.1f) || (dy0 < -0.1f && dy1 < -0.1f);
+            char best = ocr_class_char(it->best);
+            int sure_one = (best == '1' || best == 'I') && it->conf >= 0.97f && !odd_height;
+            if ((off && narrow && !sure_one) || (off && it->conf < 0.98f) ||
+                (it->conf < 0.8f && (loose || odd_height)) || (narrow && shifted) || misaligned ||
+                far) {
                 if (end == 0)
                     memmove(chain, chain + 1, sizeof chain[0] * (size_t)(n - 1));
                 n--;
