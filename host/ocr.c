@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 static const char ALPHABET[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ?";
 
@@ -247,7 +250,7 @@ static float sample_area(const uint8_t *gray, int width, int height, int stride,
 int ocr_features(const uint8_t *gray, int width, int height, int stride, int x0, int y0, int x1,
                  int y1, int dark_ink, float feat[OCR_NFEAT])
 {
-    float grid[OCR_GRID_H][OCR_GRID_W];
+    float grid[OCR_GRID_H][OCR_GRID_W], edge[OCR_GRID_W + 1];
     float bw, bh, sy, sx, tw, ox, lo = 1e9f, hi = -1e9f;
     float *hog = feat + OCR_NPIX;
     float norm = 0;
@@ -274,6 +277,9 @@ int ocr_features(const uint8_t *gray, int width, int height, int stride, int x0,
         tw = OCR_GRID_W;
     }
     ox = (OCR_GRID_W - tw) / 2;
+    /* Source column of each grid column's left edge (the same for every row). */
+    for (int gx = 0; gx <= OCR_GRID_W; gx++)
+        edge[gx] = (float)(x0 - 1) + (gx - ox) / sx;
     for (int gy = 0; gy < OCR_GRID_H; gy++) {
         float ry0 = (float)(y0 - 1) + gy / sy, ry1 = (float)(y0 - 1) + (gy + 1) / sy;
         for (int gx = 0; gx < OCR_GRID_W; gx++) {
@@ -283,8 +289,7 @@ int ocr_features(const uint8_t *gray, int width, int height, int stride, int x0,
                 continue;
             }
             {
-                float rx0 = (float)(x0 - 1) + (gx - ox) / sx,
-                      rx1 = (float)(x0 - 1) + (gx + 1 - ox) / sx;
+                float rx0 = edge[gx], rx1 = edge[gx + 1];
                 if (rx1 - rx0 < 1.5f && ry1 - ry0 < 1.5f)
                     v = sample_bilinear(gray, width, height, stride, (rx0 + rx1) / 2 - 0.5f,
                                         (ry0 + ry1) / 2 - 0.5f);
@@ -342,7 +347,8 @@ int ocr_features(const uint8_t *gray, int width, int height, int stride, int x0,
 /*
  * Sum of w[i] * x[i] over n terms, in blocks of 16 that the compiler turns into vector
  * multiply-adds (16-bit products summed in pairs, as SSE2's pmaddwd or NEON's smlal); the result
- * is exact (no overflow: see the caller).
+ * is exact (no overflow: see the caller). The portable version; on x86-64 ocr_classify_features()
+ * uses the SSE2 or AVX2 versions of dot4_i8_i16() below.
  */
 static int32_t dot_i8_i16(const int8_t *w, const int16_t *x, int n)
 {
@@ -358,6 +364,109 @@ static int32_t dot_i8_i16(const int8_t *w, const int16_t *x, int n)
     return sum;
 }
 
+/* dot_i8_i16() of 4 rows of n weights (w, w + n, w + 2n, w + 3n) with x: out[0..3]. */
+static void dot4_i8_i16(const int8_t *w, const int16_t *x, int n, int32_t out[4])
+{
+    for (int r = 0; r < 4; r++)
+        out[r] = dot_i8_i16(w + (size_t)r * n, x, n);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The same exact sums with SSE2 (part of x86-64) spelled out: the weights sign-extended to 16
+ * bits and multiplied-added in pairs (pmaddwd), 16 terms per step, 4 rows sharing each load of
+ * x - over twice as fast as what the compiler makes of dot_i8_i16(). Integer sums: the order
+ * does not change the result.
+ */
+static void dot4_i8_i16_sse2(const int8_t *w, const int16_t *x, int n, int32_t out[4])
+{
+    __m128i acc[4];
+    int32_t lanes[4];
+    int i = 0;
+    for (int r = 0; r < 4; r++)
+        acc[r] = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(x + i));
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(x + i + 8));
+        for (int r = 0; r < 4; r++) {
+            __m128i wb = _mm_loadu_si128((const __m128i *)(const void *)(w + (size_t)r * n + i));
+            __m128i lo = _mm_srai_epi16(_mm_unpacklo_epi8(wb, wb), 8);
+            __m128i hi = _mm_srai_epi16(_mm_unpackhi_epi8(wb, wb), 8);
+            acc[r] = _mm_add_epi32(acc[r],
+                                   _mm_add_epi32(_mm_madd_epi16(lo, x0), _mm_madd_epi16(hi, x1)));
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        const int8_t *wr = w + (size_t)r * n;
+        int32_t sum = 0;
+        _mm_storeu_si128((__m128i *)(void *)lanes, acc[r]);
+        for (int k = i; k < n; k++)
+            sum += (int32_t)wr[k] * x[k];
+        out[r] = sum + lanes[0] + lanes[1] + lanes[2] + lanes[3];
+    }
+}
+
+/* The same with AVX2, 32 terms per step (used when the processor has it: again 2x). */
+__attribute__((target("avx2"))) static void dot4_i8_i16_avx2(const int8_t *w, const int16_t *x,
+                                                             int n, int32_t out[4])
+{
+    __m256i acc[4];
+    int32_t lanes[8];
+    int i = 0;
+    for (int r = 0; r < 4; r++)
+        acc[r] = _mm256_setzero_si256();
+    for (; i + 32 <= n; i += 32) {
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + i + 16));
+        for (int r = 0; r < 4; r++) {
+            const int8_t *wr = w + (size_t)r * n + i;
+            __m256i lo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)wr));
+            __m256i hi =
+                _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(wr + 16)));
+            acc[r] = _mm256_add_epi32(
+                acc[r], _mm256_add_epi32(_mm256_madd_epi16(lo, x0), _mm256_madd_epi16(hi, x1)));
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        const int8_t *wr = w + (size_t)r * n;
+        int32_t sum = 0;
+        _mm256_storeu_si256((__m256i *)(void *)lanes, acc[r]);
+        for (int k = i; k < n; k++)
+            sum += (int32_t)wr[k] * x[k];
+        for (int k = 0; k < 8; k++)
+            sum += lanes[k];
+        out[r] = sum;
+    }
+}
+
+/*
+ * The first inputs of ocr_classify_features()'s quantization loop, 8 at a time, with the same
+ * result: the same float operations, the clamps as min/max, and the conversion rounding to the
+ * nearest integer, ties to even (the default rounding mode, as lrintf()). Returns how many
+ * inputs it did.
+ */
+static int quantize_sse2(const struct ocr_model *m, const float *feat, int16_t *xq)
+{
+    __m128 k64 = _mm_set1_ps(64.0f), hi = _mm_set1_ps(6400.0f), lo = _mm_set1_ps(-6400.0f);
+    int i = 0;
+    for (; i + 8 <= m->nin; i += 8) {
+        __m128 v0 =
+            _mm_mul_ps(_mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(feat + i), _mm_loadu_ps(m->mean + i)),
+                                  _mm_loadu_ps(m->inv_std + i)),
+                       k64);
+        __m128 v1 = _mm_mul_ps(
+            _mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(feat + i + 4), _mm_loadu_ps(m->mean + i + 4)),
+                       _mm_loadu_ps(m->inv_std + i + 4)),
+            k64);
+        v0 = _mm_max_ps(_mm_min_ps(v0, hi), lo);
+        v1 = _mm_max_ps(_mm_min_ps(v1, hi), lo);
+        _mm_storeu_si128((__m128i *)(void *)(xq + i),
+                         _mm_packs_epi32(_mm_cvtps_epi32(v0), _mm_cvtps_epi32(v1)));
+    }
+    return i;
+}
+#endif
+
 void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT],
                            float prob[OCR_NCLASS])
 {
@@ -365,24 +474,42 @@ void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT
        outside any real feature) times the int8 weights, 4 independent sums (no overflow:
        127 * 6400 * 577 < 2^31). */
     int16_t xq[OCR_NFEAT + 3];
+    int32_t d[OCR_MAX_HIDDEN];
     float h[OCR_MAX_HIDDEN], mx = -1e30f, sum = 0;
-    int nin = m->nin;
-    for (int i = 0; i < nin; i++) {
+    int nin = m->nin, i = 0, j = 0;
+    void (*dot4)(const int8_t *, const int16_t *, int, int32_t *) = dot4_i8_i16;
+#if defined(__x86_64__) && defined(__GNUC__)
+    dot4 = __builtin_cpu_supports("avx2") ? dot4_i8_i16_avx2 : dot4_i8_i16_sse2;
+    i = quantize_sse2(m, feat, xq);
+#endif
+    for (; i < nin; i++) {
         float v = (feat[i] - m->mean[i]) * m->inv_std[i] * 64.0f;
         v = v > 6400 ? 6400 : v < -6400 ? -6400 : v;
         xq[i] = (int16_t)lrintf(v);
     }
-    for (int j = 0; j < m->nhid; j++) {
-        const int8_t *w = m->w1 + (size_t)j * nin;
-        float acc = (float)dot_i8_i16(w, xq, nin) * (m->s1[j] / 64.0f) + m->b1[j];
+    for (; j + 4 <= m->nhid; j += 4)
+        dot4(m->w1 + (size_t)j * nin, xq, nin, d + j);
+    for (; j < m->nhid; j++)
+        d[j] = dot_i8_i16(m->w1 + (size_t)j * nin, xq, nin);
+    for (j = 0; j < m->nhid; j++) {
+        float acc = (float)d[j] * (m->s1[j] / 64.0f) + m->b1[j];
         h[j] = acc > 0 ? acc : 0;
     }
+    /* Second layer: every class's sum in the order j = 0, 1, ... as a plain loop would, but
+       the classes side by side (independent additions instead of one serial chain per class),
+       and the hidden units that ReLU zeroed skipped (adding 0 * w changes no sum). */
+    for (int k = 0; k < m->nout; k++)
+        prob[k] = 0;
+    for (j = 0; j < m->nhid; j++) {
+        const int8_t *w = m->w2 + j;
+        float hj = h[j];
+        if (hj == 0)
+            continue;
+        for (int k = 0; k < m->nout; k++)
+            prob[k] += w[(size_t)k * m->nhid] * hj;
+    }
     for (int k = 0; k < m->nout; k++) {
-        const int8_t *w = m->w2 + (size_t)k * m->nhid;
-        float acc = 0;
-        for (int j = 0; j < m->nhid; j++)
-            acc += w[j] * h[j];
-        prob[k] = acc * m->s2[k] + m->b2[k];
+        prob[k] = prob[k] * m->s2[k] + m->b2[k];
         if (prob[k] > mx)
             mx = prob[k];
     }

@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
-/* Offsets t/256 tried when re-binarizing a plate region, per polarity. */
+/* Offsets t/256 tried when re-binarizing a plate region, per polarity; in increasing order
+   (region_levels() counts them as nested levels). */
 static const int REGION_T[] = {10, 35, 70};
 #define REGION_NT ((int)(sizeof REGION_T / sizeof REGION_T[0]))
 /* Tallest region whose text band guess_band() looks for. */
@@ -55,21 +59,43 @@ static int valid_image(const uint8_t *gray, int width, int height, int stride)
 
 /* ---- Threshold and labelling ------------------------------------------------------------- */
 
-/* Integral image: (width+1) x (height+1) sums. */
-static uint32_t *integral(const uint8_t *gray, int width, int height, int stride)
+/* Fills ii with the integral image: (width+1) x (height+1) sums. */
+static void integral_fill(const uint8_t *gray, int width, int height, int stride, uint32_t *ii)
 {
     size_t iw = (size_t)width + 1;
-    uint32_t *ii = calloc(iw * ((size_t)height + 1), sizeof *ii);
-    if (!ii)
-        return NULL;
-    for (int y = 0; y < height; y++) {
-        uint32_t run = 0;
-        const uint8_t *row = gray + (size_t)y * stride;
+    int y = 0;
+    memset(ii, 0, iw * sizeof *ii);
+    /* Two rows at a time: two independent running sums instead of one serial chain. */
+    for (; y + 2 <= height; y += 2) {
+        uint32_t run0 = 0, run1 = 0;
+        const uint8_t *r0 = gray + (size_t)y * stride, *r1 = r0 + stride;
+        uint32_t *above = ii + (size_t)y * iw, *c0 = above + iw, *c1 = c0 + iw;
+        c0[0] = c1[0] = 0;
         for (int x = 0; x < width; x++) {
-            run += row[x];
-            ii[(size_t)(y + 1) * iw + x + 1] = ii[(size_t)y * iw + x + 1] + run;
+            run0 += r0[x];
+            run1 += r1[x];
+            c0[x + 1] = above[x + 1] + run0;
+            c1[x + 1] = above[x + 1] + run0 + run1;
         }
     }
+    for (; y < height; y++) {
+        uint32_t run = 0;
+        const uint8_t *row = gray + (size_t)y * stride;
+        uint32_t *above = ii + (size_t)y * iw, *cur = above + iw;
+        cur[0] = 0;
+        for (int x = 0; x < width; x++) {
+            run += row[x];
+            cur[x + 1] = above[x + 1] + run;
+        }
+    }
+}
+
+/* Integral image: (width+1) x (height+1) sums, allocated. */
+static uint32_t *integral(const uint8_t *gray, int width, int height, int stride)
+{
+    uint32_t *ii = malloc(((size_t)width + 1) * ((size_t)height + 1) * sizeof *ii);
+    if (ii)
+        integral_fill(gray, width, height, stride, ii);
     return ii;
 }
 
@@ -93,62 +119,6 @@ static void threshold_ii(const uint8_t *gray, int width, int height, int stride,
             else
                 mrow[x] = lhs > (uint64_t)(256 + t) * sum;
         }
-    }
-}
-
-/*
- * Window sums of rows [y_from, y_to) for the local-mean threshold: sum[i] and area[i] for the
- * pixel (x, y_from + i / width). The ink test is then 256*p*area < (256-t)*sum (dark ink).
- */
-static void local_sums(int width, int height, const uint32_t *ii, int win, int y_from, int y_to,
-                       uint32_t *sum, uint32_t *area)
-{
-    size_t iw = (size_t)width + 1;
-    int r = win / 2;
-    for (int y = y_from; y < y_to; y++) {
-        int ya = y - r < 0 ? 0 : y - r, yb = y + r + 1 > height ? height : y + r + 1;
-        const uint32_t *ia = ii + (size_t)ya * iw, *ib = ii + (size_t)yb * iw;
-        uint32_t *s = sum + (size_t)(y - y_from) * width, *a = area + (size_t)(y - y_from) * width;
-        for (int x = 0; x < width; x++) {
-            int xa = x - r < 0 ? 0 : x - r, xb = x + r + 1 > width ? width : x + r + 1;
-            s[x] = ib[xb] - ia[xb] - ib[xa] + ia[xa];
-            a[x] = (uint32_t)((xb - xa) * (yb - ya));
-        }
-    }
-}
-
-/* Largest window area of a win x win window ((win/2)*2+1 pixels a side). */
-static uint32_t win_area_max(int win)
-{
-    uint32_t side = (uint32_t)(win / 2) * 2u + 1u;
-    return side * side;
-}
-
-static void threshold_sums(const uint8_t *gray, int width, int stride, int y_from, int y_to,
-                           const uint32_t *sum, const uint32_t *area, int win, int t, int dark_ink,
-                           uint8_t *mask)
-{
-    uint64_t k = dark_ink ? (uint64_t)(256 - t) : (uint64_t)(256 + t);
-    /* 32-bit arithmetic while it cannot overflow: 256*255*area and 511*255*area < 2^32. */
-    int narrow = (uint64_t)(win_area_max(win)) * 511u * 255u < 0xFFFFFFFFu;
-    uint32_t k32 = (uint32_t)k;
-    for (int y = y_from; y < y_to; y++) {
-        const uint8_t *row = gray + (size_t)y * stride;
-        const uint32_t *s = sum + (size_t)(y - y_from) * width,
-                       *a = area + (size_t)(y - y_from) * width;
-        uint8_t *m = mask + (size_t)(y - y_from) * width;
-        if (narrow && dark_ink)
-            for (int x = 0; x < width; x++)
-                m[x] = 256u * row[x] * a[x] < k32 * s[x];
-        else if (narrow)
-            for (int x = 0; x < width; x++)
-                m[x] = 256u * row[x] * a[x] > k32 * s[x];
-        else if (dark_ink)
-            for (int x = 0; x < width; x++)
-                m[x] = 256u * (uint64_t)row[x] * a[x] < k * s[x];
-        else
-            for (int x = 0; x < width; x++)
-                m[x] = 256u * (uint64_t)row[x] * a[x] > k * s[x];
     }
 }
 
@@ -185,6 +155,9 @@ static void uf_union(int *parent, int a, int b)
         parent[a] = b;
 }
 
+/* Widest mask labelled: a region of the widest image enlarged 3 times (read_group()). */
+#define LABEL_MAX_W (3 * RECOG_MAX_DIM)
+
 /* Most runs of ink a width x height mask can hold (every other pixel of each row). */
 static size_t runs_cap(int width, int height)
 {
@@ -192,32 +165,78 @@ static size_t runs_cap(int width, int height)
 }
 
 /*
- * Run-based 8-connected labelling with caller scratch: runs holds 3 * runs_cap() ints,
- * parent 2 * runs_cap() ints. Components in raster order of their first pixel; at most max.
+ * One row of a mask as bits (bit x of bits[x / 64]: m[x] >= lev, lev 1..128); returns the
+ * number of words. With SSE2 16 pixels at a time; else 8 at a time: each byte's high bit says
+ * m >= lev (no borrow between bytes, as every byte of w | 0x80.. is at least 0x80), and a
+ * multiply gathers the 8 bits into one byte.
  */
-static void label_scratch(const uint8_t *mask, int width, int height, int *runs, int *parent,
-                          struct recog_comp *comps, size_t max, size_t *n)
+static int row_bits(const uint8_t *m, int width, int lev, uint64_t *bits)
+{
+    const uint64_t hi = 0x8080808080808080u, sub = 0x0101010101010101u * (uint64_t)lev;
+    int nw = (width + 63) / 64, x = 0;
+    memset(bits, 0, sizeof *bits * (size_t)nw);
+#if defined(__x86_64__) && defined(__GNUC__)
+    {
+        /* SSE2: 16 pixels per step, m >= lev as max(m, lev) == m, one bit per byte. */
+        __m128i l = _mm_set1_epi8((char)lev);
+        for (; x + 16 <= width; x += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(m + x));
+            unsigned ink = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, l), v));
+            bits[x >> 6] |= (uint64_t)ink << (x & 63);
+        }
+    }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; x + 8 <= width; x += 8) {
+        uint64_t w, ink;
+        memcpy(&w, m + x, 8);
+        ink = ((w | ((w | hi) - sub)) & hi) >> 7;
+        bits[x >> 6] |= ((ink * 0x0102040810204080u) >> 56) << (x & 63);
+    }
+#endif
+    for (; x < width; x++)
+        bits[x >> 6] |= (uint64_t)(m[x] >= lev) << (x & 63);
+    return nw;
+}
+
+/* First x' >= x whose bit is want (0 or 1), or nw * 64 when none. */
+static int next_bit(const uint64_t *bits, int nw, int x, int want)
+{
+    int i = x >> 6;
+    uint64_t w;
+    if (i >= nw)
+        return nw * 64;
+    w = (want ? bits[i] : ~bits[i]) & (~(uint64_t)0 << (x & 63));
+    while (!w) {
+        if (++i >= nw)
+            return nw * 64;
+        w = want ? bits[i] : ~bits[i];
+    }
+    return i * 64 + __builtin_ctzll(w);
+}
+
+/*
+ * Run-based 8-connected labelling with caller scratch: runs holds 3 * runs_cap() ints,
+ * parent 2 * runs_cap() ints; ink where mask >= lev (1..128). Components in raster order of
+ * their first pixel; at most max. Rows are scanned as bits (row_bits(): a run costs a few
+ * bit scans, not a test per pixel).
+ */
+static void label_scratch(const uint8_t *mask, int width, int height, int lev, int *runs,
+                          int *parent, struct recog_comp *comps, size_t max, size_t *n)
 {
     size_t cap = runs_cap(width, height);
     int *slot = parent + cap;
     int nr = 0, prev_start = 0, prev_end = 0;
     size_t count = 0;
+    uint64_t bits[LABEL_MAX_W / 64 + 1];
     for (int y = 0; y < height; y++) {
-        const uint8_t *m = mask + (size_t)y * width;
         int cur_start = nr, p = prev_start;
-        for (int x = 0; x < width;) {
-            int x0;
-            if (!m[x]) {
-                uint64_t word;
-                x++;
-                /* Skip background 8 pixels at a time. */
-                while (x + 8 <= width && (memcpy(&word, m + x, 8), word == 0))
-                    x += 8;
-                continue;
-            }
-            x0 = x;
-            while (x < width && m[x])
-                x++;
+        int nw = row_bits(mask + (size_t)y * width, width, lev, bits);
+        for (int x = next_bit(bits, nw, 0, 1); x < width; x = next_bit(bits, nw, x, 1)) {
+            int x0 = x;
+            x = next_bit(bits, nw, x, 0);
+            if (x > width)
+                x = width;
             runs[3 * nr] = x0;
             runs[3 * nr + 1] = x - 1;
             runs[3 * nr + 2] = y;
@@ -232,10 +251,14 @@ static void label_scratch(const uint8_t *mask, int width, int height, int *runs,
         prev_start = cur_start;
         prev_end = nr;
     }
-    for (int r = 0; r < nr; r++)
-        slot[r] = -1;
     for (int r = 0; r < nr; r++) {
-        int root = uf_find(parent, r), s = slot[root], len = runs[3 * r + 1] - runs[3 * r] + 1;
+        slot[r] = -1;
+        /* Unions link to the smaller index (parent[r] <= r), so in index order the parent's
+           parent is already the root. */
+        parent[r] = parent[parent[r]];
+    }
+    for (int r = 0; r < nr; r++) {
+        int root = parent[r], s = slot[root], len = runs[3 * r + 1] - runs[3 * r] + 1;
         if (s == -2)
             continue;
         if (s < 0) {
@@ -276,7 +299,7 @@ int recog_label(const uint8_t *mask, int width, int height, struct recog_comp *c
         free(parent);
         return RECOG_ERR_NOMEM;
     }
-    label_scratch(mask, width, height, runs, parent, comps, max, n);
+    label_scratch(mask, width, height, 1, runs, parent, comps, max, n);
     free(runs);
     free(parent);
     return RECOG_OK;
@@ -295,6 +318,50 @@ struct item {
     float prob[OCR_NCLASS];
 };
 
+/* A buffer reused from region to region (grown on demand). */
+struct scratch_buf {
+    void *p;
+    size_t cap;
+};
+
+/*
+ * Buffers the regions of a frame share, so that reading a region allocates nothing (fresh
+ * pages of large buffers cost page faults every time); freed by scratch_free().
+ */
+struct scratch {
+    struct scratch_buf mask, labels, parent, comps, pool, ii, lev, big, rowbuf;
+    /* What ii and lev hold: the region (x, y, w, h) of src, ink levels at windows lev_win
+       (0: none); and the enlargement in big: the region of big_src scaled big_s times. A plate
+       frame is read twice (read_group()): the second time reuses both. */
+    const uint8_t *src, *big_src;
+    int src_x, src_y, src_w, src_h, lev_win[2];
+    int big_x, big_y, big_w, big_h, big_s;
+};
+
+/* b's buffer of at least bytes bytes (contents not kept), or NULL. */
+static void *scratch_get(struct scratch_buf *b, size_t bytes)
+{
+    if (bytes > b->cap) {
+        free(b->p);
+        b->p = malloc(bytes);
+        b->cap = b->p ? bytes : 0;
+    }
+    return b->p;
+}
+
+static void scratch_free(struct scratch *sc)
+{
+    free(sc->mask.p);
+    free(sc->labels.p);
+    free(sc->parent.p);
+    free(sc->comps.p);
+    free(sc->pool.p);
+    free(sc->ii.p);
+    free(sc->lev.p);
+    free(sc->big.p);
+    free(sc->rowbuf.p);
+}
+
 struct region_ctx {
     const struct recog_config *cfg;
     const uint8_t *gray;
@@ -305,6 +372,10 @@ struct region_ctx {
     struct recog_comp *comps;
     struct item *pool;
     size_t npool;
+    struct scratch *sc;
+    /* The region's integral image and ink levels (region_levels()), computed once. */
+    uint32_t *ii, *rowbuf;
+    uint8_t *lev;
 };
 
 /* Is a component a plausible character of height in [hmin, hmax]? */
@@ -351,6 +422,165 @@ struct band {
     int sides; /* bars through the band are borders only near the region's sides */
 };
 
+/* Largest window area of a win x win window ((win/2)*2+1 pixels a side). */
+static uint32_t win_area_max(int win)
+{
+    uint32_t side = (uint32_t)(win / 2) * 2u + 1u;
+    return side * side;
+}
+
+/* Window sums and 256 * p * area of 16 pixels whose windows have the same area (vectorized). */
+static inline __attribute__((always_inline)) void
+sums16(const uint8_t *restrict p, const uint32_t *restrict pa, const uint32_t *restrict pb,
+       const uint32_t *restrict qa, const uint32_t *restrict qb, uint32_t a256,
+       uint32_t *restrict sum, uint32_t *restrict lhs)
+{
+    for (int k = 0; k < 16; k++) {
+        sum[k] = qb[k] - qa[k] - pb[k] + pa[k];
+        lhs[k] = p[k] * a256;
+    }
+}
+
+/* The dark and light ink levels of 16 pixels at the 3 offsets kd, kl (vectorized). */
+static inline __attribute__((always_inline)) void
+cmp16(const uint32_t *restrict lhs, const uint32_t *restrict sum, const uint32_t *restrict kd,
+      const uint32_t *restrict kl, uint8_t *restrict dark, uint8_t *restrict light)
+{
+    uint32_t kd0 = kd[0], kd1 = kd[1], kd2 = kd[2], kl0 = kl[0], kl1 = kl[1], kl2 = kl[2];
+    for (int k = 0; k < 16; k++) {
+        uint32_t s = sum[k], l = lhs[k];
+        dark[k] = (uint8_t)((l < kd0 * s) + (l < kd1 * s) + (l < kd2 * s));
+        light[k] = (uint8_t)((l > kl0 * s) + (l > kl1 * s) + (l > kl2 * s));
+    }
+}
+
+/*
+ * One row of region_levels() in 32-bit arithmetic at 3 offsets (kd dark, kl light): first the
+ * window sums and 256 * p * area of every pixel into sum and lhs (columns [r, rw - r) have the
+ * whole window's width, hence one area: 16 at a time there), then the comparisons, 16 pixels
+ * at a time - fixed-size independent lanes that the compiler turns into vector code. ia and ib
+ * are the integral image rows above and below the window, hrow the window's height.
+ */
+static inline __attribute__((always_inline)) void
+levels_row_body(const uint8_t *row, const uint32_t *ia, const uint32_t *ib, int r, int rw,
+                uint32_t hrow, const uint32_t *kd, const uint32_t *kl, uint32_t *sum, uint32_t *lhs,
+                uint8_t *dark, uint8_t *light)
+{
+    uint32_t a256 = 256u * (uint32_t)(2 * r + 1) * hrow;
+    int x;
+    for (x = 0; x < rw; x++) {
+        int xa, xb;
+        if (x == r && x + 16 <= rw - r) {
+            for (; x + 16 <= rw - r; x += 16)
+                sums16(row + x, ia + x - r, ib + x - r, ia + x + r + 1, ib + x + r + 1, a256,
+                       sum + x, lhs + x);
+            if (x == rw)
+                break;
+        }
+        xa = x - r < 0 ? 0 : x - r;
+        xb = x + r + 1 > rw ? rw : x + r + 1;
+        sum[x] = ib[xb] - ia[xb] - ib[xa] + ia[xa];
+        lhs[x] = 256u * row[x] * ((uint32_t)(xb - xa) * hrow);
+    }
+    for (x = 0; x + 16 <= rw; x += 16)
+        cmp16(lhs + x, sum + x, kd, kl, dark + x, light + x);
+    for (; x < rw; x++) {
+        uint32_t s = sum[x], l = lhs[x];
+        dark[x] = (uint8_t)((l < kd[0] * s) + (l < kd[1] * s) + (l < kd[2] * s));
+        light[x] = (uint8_t)((l > kl[0] * s) + (l > kl[1] * s) + (l > kl[2] * s));
+    }
+}
+
+static void levels_row(const uint8_t *row, const uint32_t *ia, const uint32_t *ib, int r, int rw,
+                       uint32_t hrow, const uint32_t *kd, const uint32_t *kl, uint32_t *sum,
+                       uint32_t *lhs, uint8_t *dark, uint8_t *light)
+{
+    levels_row_body(row, ia, ib, r, rw, hrow, kd, kl, sum, lhs, dark, light);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same compiled for AVX2 (32-bit vector products in one instruction: 2x), when present. */
+__attribute__((target("avx2"))) static void
+levels_row_avx2(const uint8_t *row, const uint32_t *ia, const uint32_t *ib, int r, int rw,
+                uint32_t hrow, const uint32_t *kd, const uint32_t *kl, uint32_t *sum, uint32_t *lhs,
+                uint8_t *dark, uint8_t *light)
+{
+    levels_row_body(row, ia, ib, r, rw, hrow, kd, kl, sum, lhs, dark, light);
+}
+#endif
+
+/*
+ * The ink levels of the region (rx, ry, rw, rh) at window win: for each pixel, the number of
+ * offsets REGION_T at which the local-mean threshold (as recog_binarize()) calls it ink - dark
+ * ink in the first rw x rh bytes, light ink in the next. Ink at an offset is ink at every
+ * smaller one (the tests are nested), so the mask of REGION_T[ti] is "level >= ti + 1", and
+ * the six masks cost one pass. The maps of the region's last two windows stay in the scratch
+ * (rc->sc->lev_win) for the next passes over the same region.
+ */
+static const uint8_t *region_levels(struct region_ctx *rc, int rx, int ry, int rw, int rh, int win)
+{
+    const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx;
+    size_t npix = (size_t)rw * rh, iw = (size_t)rw + 1;
+    int slot, r = win / 2;
+    uint32_t kd[REGION_NT > 3 ? REGION_NT : 3] = {0}, kl[REGION_NT > 3 ? REGION_NT : 3] = {0};
+    uint64_t kd64[REGION_NT], kl64[REGION_NT];
+    /* 32-bit arithmetic while it cannot overflow: 256*255*area and 511*255*area < 2^32. */
+    int narrow = (uint64_t)(win_area_max(win)) * 511u * 255u < 0xFFFFFFFFu;
+    void (*levels_fn)(const uint8_t *, const uint32_t *, const uint32_t *, int, int, uint32_t,
+                      const uint32_t *, const uint32_t *, uint32_t *, uint32_t *, uint8_t *,
+                      uint8_t *) = levels_row;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        levels_fn = levels_row_avx2;
+#endif
+    for (slot = 0; slot < 2; slot++)
+        if (rc->sc->lev_win[slot] == win)
+            return rc->lev + 2 * npix * (size_t)slot;
+    if (!rc->sc->lev_win[0] && !rc->sc->lev_win[1])
+        integral_fill(g, rw, rh, rc->stride, rc->ii);
+    slot = rc->sc->lev_win[0] ? 1 : 0;
+    rc->sc->lev_win[slot] = win;
+    for (int ti = 0; ti < REGION_NT; ti++) {
+        kd[ti] = (uint32_t)(256 - REGION_T[ti]);
+        kl[ti] = (uint32_t)(256 + REGION_T[ti]);
+        kd64[ti] = kd[ti];
+        kl64[ti] = kl[ti];
+    }
+    for (int y = 0; y < rh; y++) {
+        int ya = y - r < 0 ? 0 : y - r, yb = y + r + 1 > rh ? rh : y + r + 1;
+        const uint32_t *ia = rc->ii + (size_t)ya * iw, *ib = rc->ii + (size_t)yb * iw;
+        const uint8_t *row = g + (size_t)y * rc->stride;
+        uint8_t *dark = rc->lev + 2 * npix * (size_t)slot + (size_t)y * rw, *light = dark + npix;
+        if (narrow && REGION_NT == 3) {
+            levels_fn(row, ia, ib, r, rw, (uint32_t)(yb - ya), kd, kl, rc->rowbuf, rc->rowbuf + rw,
+                      dark, light);
+            continue;
+        }
+        for (int x = 0; x < rw; x++) {
+            int xa = x - r < 0 ? 0 : x - r, xb = x + r + 1 > rw ? rw : x + r + 1;
+            uint32_t sum = ib[xb] - ia[xb] - ib[xa] + ia[xa];
+            uint32_t area = (uint32_t)((xb - xa) * (yb - ya));
+            int d = 0, l = 0;
+            if (narrow) {
+                uint32_t lhs = 256u * row[x] * area;
+                for (int ti = 0; ti < REGION_NT; ti++) {
+                    d += lhs < kd[ti] * sum;
+                    l += lhs > kl[ti] * sum;
+                }
+            } else {
+                uint64_t lhs = 256u * (uint64_t)row[x] * area;
+                for (int ti = 0; ti < REGION_NT; ti++) {
+                    d += lhs < kd64[ti] * sum;
+                    l += lhs > kl64[ti] * sum;
+                }
+            }
+            dark[x] = (uint8_t)d;
+            light[x] = (uint8_t)l;
+        }
+    }
+    return rc->lev + 2 * npix * (size_t)slot;
+}
+
 /*
  * Fills the pool from the region (rx, ry, rw, rh) of the image: binarize at every setting,
  * label, keep plausible components. With a band, only the pixels inside it (column by column:
@@ -360,8 +590,7 @@ struct band {
 static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int win, int hmin,
                      int hmax, int polarity_mask, const struct band *band)
 {
-    const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx;
-    uint32_t *ii = integral(g, rw, rh, rc->stride), *sum = NULL, *area = NULL;
+    const uint8_t *lev = region_levels(rc, rx, ry, rw, rh, win);
     int y_from = 0, y_to = rh, *lo = NULL, *hi = NULL;
     if (band) {
         float t0 = band->a0 + band->b0 * rx, t1 = band->a0 + band->b0 * (rx + rw - 1);
@@ -372,28 +601,12 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
             y_from = 0;
         if (y_to > rh)
             y_to = rh;
-        if (y_to - y_from < 4) {
-            free(ii);
+        if (y_to - y_from < 4)
             return RECOG_OK;
-        }
-    }
-    sum = malloc(sizeof *sum * (size_t)rw * (size_t)(y_to - y_from));
-    area = malloc(sizeof *area * (size_t)rw * (size_t)(y_to - y_from));
-    if (!ii || !sum || !area) {
-        free(ii);
-        free(sum);
-        free(area);
-        return RECOG_ERR_NOMEM;
-    }
-    if (band) {
         /* Rows y (relative to y_from) of column x inside the band: lo[x] <= y <= hi[x]. */
         lo = malloc(sizeof *lo * (size_t)rw * 2);
-        if (!lo) {
-            free(ii);
-            free(sum);
-            free(area);
+        if (!lo)
             return RECOG_ERR_NOMEM;
-        }
         hi = lo + rw;
         for (int x = 0; x < rw; x++) {
             float top =
@@ -406,22 +619,26 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
             hi[x] = bot < 0 ? -1 : (int)floorf(bot);
         }
     }
-    local_sums(rw, rh, ii, win, y_from, y_to, sum, area);
     for (int dark = 1; dark >= 0; dark--) {
+        const uint8_t *map = lev + (dark ? 0 : (size_t)rw * rh);
         if (!(polarity_mask & (dark ? 1 : 2)))
             continue;
+        if (band) {
+            /* The band's rows, with the levels outside the band cleared. */
+            int bh = y_to - y_from;
+            for (int y = 0; y < bh; y++) {
+                const uint8_t *src = map + (size_t)(y + y_from) * rw;
+                uint8_t *m = rc->mask + (size_t)y * rw;
+                for (int x = 0; x < rw; x++)
+                    m[x] = y >= lo[x] && y <= hi[x] ? src[x] : 0;
+            }
+        }
         for (int ti = 0; ti < REGION_NT; ti++) {
             size_t n = 0;
-            threshold_sums(g, rw, rc->stride, y_from, y_to, sum, area, win, REGION_T[ti], dark,
-                           rc->mask);
             if (band) {
                 int bh = y_to - y_from;
-                for (int y = 0; y < bh; y++) {
-                    uint8_t *m = rc->mask + (size_t)y * rw;
-                    for (int x = 0; x < rw; x++)
-                        m[x] &= y >= lo[x] && y <= hi[x];
-                }
-                label_scratch(rc->mask, rw, bh, rc->labels, rc->parent, rc->comps, MAX_COMPS, &n);
+                label_scratch(rc->mask, rw, bh, ti + 1, rc->labels, rc->parent, rc->comps,
+                              MAX_COMPS, &n);
                 for (size_t i = 0; i < n; i++) {
                     struct recog_comp c = rc->comps[i];
                     float cx = (float)(rx + (c.x0 + c.x1) / 2);
@@ -443,7 +660,7 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
                 }
                 continue;
             }
-            label_scratch(rc->mask, rw, rh, rc->labels, rc->parent, rc->comps, MAX_COMPS, &n);
+            label_scratch(map, rw, rh, ti + 1, rc->labels, rc->parent, rc->comps, MAX_COMPS, &n);
             for (size_t i = 0; i < n; i++) {
                 const struct recog_comp *c = &rc->comps[i];
                 /* Components touching the top or bottom of the region are frame or border. */
@@ -455,9 +672,6 @@ static int fill_pool(struct region_ctx *rc, int rx, int ry, int rw, int rh, int 
         }
     }
     free(lo);
-    free(ii);
-    free(sum);
-    free(area);
     return RECOG_OK;
 }
 
@@ -1141,24 +1355,20 @@ static void make_plate(const struct recog_config *cfg, const struct item *pool, 
 static int ctx_alloc(struct region_ctx *rc, int rw, int rh)
 {
     size_t npix = (size_t)rw * rh;
-    rc->mask = malloc(npix);
-    rc->labels = malloc(3 * runs_cap(rw, rh) * sizeof(int));
-    rc->parent = malloc(2 * runs_cap(rw, rh) * sizeof(int));
-    rc->comps = malloc(MAX_COMPS * sizeof(struct recog_comp));
-    rc->pool = malloc(MAX_POOL * sizeof(struct item));
+    struct scratch *sc = rc->sc;
+    rc->mask = scratch_get(&sc->mask, npix);
+    rc->labels = scratch_get(&sc->labels, 3 * runs_cap(rw, rh) * sizeof(int));
+    rc->parent = scratch_get(&sc->parent, 2 * runs_cap(rw, rh) * sizeof(int));
+    rc->comps = scratch_get(&sc->comps, MAX_COMPS * sizeof(struct recog_comp));
+    rc->pool = scratch_get(&sc->pool, MAX_POOL * sizeof(struct item));
+    rc->ii = scratch_get(&sc->ii, ((size_t)rw + 1) * ((size_t)rh + 1) * sizeof(uint32_t));
+    rc->lev = scratch_get(&sc->lev, 4 * npix);
+    rc->rowbuf = scratch_get(&sc->rowbuf, 2 * (size_t)rw * sizeof(uint32_t));
     rc->npool = 0;
-    if (!rc->mask || !rc->labels || !rc->parent || !rc->comps || !rc->pool)
+    if (!rc->mask || !rc->labels || !rc->parent || !rc->comps || !rc->pool || !rc->ii || !rc->lev ||
+        !rc->rowbuf)
         return RECOG_ERR_NOMEM;
     return RECOG_OK;
-}
-
-static void ctx_free(struct region_ctx *rc)
-{
-    free(rc->mask);
-    free(rc->labels);
-    free(rc->parent);
-    free(rc->comps);
-    free(rc->pool);
 }
 
 /*
@@ -1172,19 +1382,38 @@ static void ctx_free(struct region_ctx *rc)
 static int guess_band(struct region_ctx *rc, int rx, int ry, int rw, int rh, int win, int robust,
                       struct band *out, int *polarity)
 {
-    const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx;
-    int found = 0, best = 0, xa = rw / 20, xb = rw - rw / 20;
+    const uint8_t *g = rc->gray + (size_t)ry * rc->stride + rx, *lev = NULL;
+    int found = 0, best = 0, xa = rw / 20, xb = rw - rw / 20, t35 = 0;
+    if (rh > GUESS_MAXH)
+        return 0;
+    /* The mask at t = 35 is the region's ink levels (region_levels()) of that offset. */
+    for (int ti = 0; ti < REGION_NT; ti++)
+        if (REGION_T[ti] == 35)
+            t35 = ti + 1;
+    if (t35)
+        lev = region_levels(rc, rx, ry, rw, rh, win);
     for (int dark = 1; dark >= 0; dark--) {
         int maxc = 0, thr, y0 = -1, run0 = 0, runlen = 0, runsum = 0, cur = 0, cursum = 0;
-        int counts[GUESS_MAXH];
-        if (rh > GUESS_MAXH ||
-            recog_binarize(g, rw, rh, rc->stride, win, 35, dark, rc->mask) != RECOG_OK)
+        int counts[GUESS_MAXH], lv = t35 ? t35 : 1;
+        const uint8_t *map = t35 ? lev + (dark ? 0 : (size_t)rw * rh) : rc->mask;
+        if (!t35 && recog_binarize(g, rw, rh, rc->stride, win, 35, dark, rc->mask) != RECOG_OK)
             return 0;
         for (int y = 0; y < rh; y++) {
-            const uint8_t *m = rc->mask + (size_t)y * rw;
-            int c = 0;
-            for (int x = xa + 1; x < xb; x++)
-                c += m[x] && !m[x - 1];
+            /* Ink starts at x in (xa, xb): bit x set and bit x - 1 clear, 64 columns a word. */
+            uint64_t bits[LABEL_MAX_W / 64 + 1], carry = 0;
+            int nw = row_bits(map + (size_t)y * rw, rw, lv, bits), c = 0;
+            for (int i = 0; i < nw; i++) {
+                uint64_t w = bits[i], rise = w & ~(w << 1 | carry);
+                int lo = i * 64, from = xa + 1 - lo, to = xb - lo; /* bits [from, to) */
+                carry = w >> 63;
+                if (to <= 0 || from >= 64)
+                    continue;
+                if (from > 0)
+                    rise &= ~(uint64_t)0 << from;
+                if (to < 64)
+                    rise &= ((uint64_t)1 << to) - 1;
+                c += __builtin_popcountll(rise);
+            }
             counts[y] = c;
             if (c > maxc)
                 maxc = c;
@@ -1260,10 +1489,11 @@ struct pool_export {
 
 static int read_region(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
                        int stride, int rx, int ry, int rw, int rh, int hmin, int hmax, int win,
-                       int plate_region, struct recog_plate *p, struct pool_export *exp)
+                       int plate_region, struct recog_plate *p, struct pool_export *exp,
+                       struct scratch *sc)
 {
     struct region_ctx rc = {
-        .cfg = cfg, .gray = gray, .width = width, .height = height, .stride = stride};
+        .cfg = cfg, .gray = gray, .width = width, .height = height, .stride = stride, .sc = sc};
     int chain[RECOG_MAX_CHARS], n, rcode;
     float score;
     if (rx < 0)
@@ -1276,6 +1506,16 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         rh = height - ry;
     if (rw < 4 || rh < 4)
         return 0;
+    if (sc->src != gray || sc->src_x != rx || sc->src_y != ry || sc->src_w != rw ||
+        sc->src_h != rh) {
+        /* Another region: its levels are still to compute. */
+        sc->src = gray;
+        sc->src_x = rx;
+        sc->src_y = ry;
+        sc->src_w = rw;
+        sc->src_h = rh;
+        sc->lev_win[0] = sc->lev_win[1] = 0;
+    }
     rcode = ctx_alloc(&rc, rw, rh);
     if (rcode == 0 && plate_region) {
         /* Characters joined to the plate frame: label inside the band of many strokes only. */
@@ -1287,10 +1527,8 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
     } else if (rcode == 0) {
         rcode = fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, 3, NULL);
     }
-    if (rcode != 0) {
-        ctx_free(&rc);
+    if (rcode != 0)
         return rcode;
-    }
     classify_pool(&rc, 0);
     qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
     n = best_chain(rc.pool, rc.npool, chain, &score);
@@ -1298,10 +1536,8 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         /* A second hypothesis of the segmentation: half the window, into the same pool. */
         size_t before = rc.npool;
         rcode = fill_pool(&rc, rx, ry, rw, rh, win / 2 > 4 ? win / 2 : 4, hmin, hmax, 3, NULL);
-        if (rcode != 0) {
-            ctx_free(&rc);
+        if (rcode != 0)
             return rcode;
-        }
         if (rc.npool > before) {
             classify_pool(&rc, before);
             qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
@@ -1324,10 +1560,8 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         band.sides = plate_region != 0;
         rcode =
             fill_pool(&rc, rx, ry, rw, rh, win, hmin, hmax, rc.pool[chain[0]].dark ? 1 : 2, &band);
-        if (rcode != 0) {
-            ctx_free(&rc);
+        if (rcode != 0)
             return rcode;
-        }
         if (rc.npool > before) {
             classify_pool(&rc, before);
             qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
@@ -1357,7 +1591,6 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
             b->ink = rc.pool[i].ink;
             exp->dark[exp->n++] = rc.pool[i].dark;
         }
-    ctx_free(&rc);
     return n > 0;
 }
 
@@ -1366,6 +1599,7 @@ int recog_crop_pool(const struct recog_config *cfg, const uint8_t *gray, int wid
 {
     struct recog_plate *p;
     struct pool_export exp = {.boxes = boxes, .dark = dark, .max = max, .n = 0};
+    struct scratch sc = {0};
     int rc, win;
     if (!cfg || !cfg->model || !boxes || !dark || !n || !valid_image(gray, width, height, stride))
         return RECOG_ERR_INVALID;
@@ -1374,7 +1608,8 @@ int recog_crop_pool(const struct recog_config *cfg, const uint8_t *gray, int wid
         return RECOG_ERR_NOMEM;
     win = height / 3 > 8 ? height / 3 : 8;
     rc = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
-                     height * 9 / 10, win, 0, p, &exp);
+                     height * 9 / 10, win, 0, p, &exp, &sc);
+    scratch_free(&sc);
     free(p);
     if (rc < 0)
         return rc;
@@ -1386,6 +1621,7 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
                     int stride, struct recog_result *out)
 {
     struct recog_plate *p;
+    struct scratch sc = {0};
     int rc, win;
     if (!cfg || !cfg->model || !out || !valid_image(gray, width, height, stride))
         return RECOG_ERR_INVALID;
@@ -1394,18 +1630,19 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
         return RECOG_ERR_NOMEM;
     win = height / 3 > 8 ? height / 3 : 8;
     rc = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
-                     height * 9 / 10, win, 0, p, NULL);
+                     height * 9 / 10, win, 0, p, NULL, &sc);
     if (rc == 0 || (rc > 0 && p->nchars < 4)) {
         /* Almost nothing read: characters joined to the plate frame (a tight crop's border).
            Read again inside the guessed text band, as for a plate frame in a frame. */
         struct recog_plate *q = malloc(sizeof *q);
         int r2;
         if (!q) {
+            scratch_free(&sc);
             free(p);
             return RECOG_ERR_NOMEM;
         }
         r2 = read_region(cfg, gray, width, height, stride, 0, 0, width, height, height / 5,
-                         height * 9 / 10, win, 2, q, NULL);
+                         height * 9 / 10, win, 2, q, NULL, &sc);
         if (r2 < 0)
             rc = r2;
         else if (r2 > 0 && (rc == 0 || q->nchars > p->nchars)) {
@@ -1414,6 +1651,7 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
         }
         free(q);
     }
+    scratch_free(&sc);
     if (rc >= 0) {
         out->nplates = rc > 0;
         if (rc > 0)
@@ -1594,6 +1832,14 @@ static const int HOST_SETTINGS[][3] = {{16, 40, 1}, {48, 40, 1}, {32, 40, 0}};
 /* Characters smaller than this are read from a region scaled up to about this height. */
 #define UPSCALE_TO 32
 
+/* 16 pixels of a row of the enlargement from the rows' horizontal interpolations (vectorized). */
+static void lerp16(const float *restrict h0, const float *restrict h1, float wy,
+                   uint8_t *restrict out)
+{
+    for (int k = 0; k < 16; k++)
+        out[k] = (uint8_t)(h0[k] * (1 - wy) + h1[k] * wy + 0.5f);
+}
+
 /*
  * Reads the region (rx, ry, rw, rh) around a line of characters about h pixels tall. Small
  * characters are read from a bilinear enlargement of the region (threshold and classifier both
@@ -1601,17 +1847,17 @@ static const int HOST_SETTINGS[][3] = {{16, 40, 1}, {48, 40, 1}, {32, 40, 0}};
  */
 static int read_group(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
                       int stride, int rx, int ry, int rw, int rh, int h, int plate_region,
-                      struct recog_plate *p)
+                      struct recog_plate *p, struct scratch *sc)
 {
-    int s = h < UPSCALE_TO ? (UPSCALE_TO + h - 1) / h : 1, sw, sh, r, *cols;
+    int s = h < UPSCALE_TO ? (UPSCALE_TO + h - 1) / h : 1, sw, sh, r, *cols, prev0 = -1, prev1 = -1;
     uint8_t *big;
-    float *wxs;
+    float *wxs, *h0, *h1;
     if (s > 3)
         s = 3;
     if (s == 1) {
         int win = h > 8 ? h : 8;
         return read_region(cfg, gray, width, height, stride, rx, ry, rw, rh, h * 11 / 20,
-                           h * 8 / 5 + 1, win, plate_region, p, NULL);
+                           h * 8 / 5 + 1, win, plate_region, p, NULL, sc);
     }
     if (rx < 0)
         rw += rx, rx = 0;
@@ -1625,18 +1871,29 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
         return 0;
     sw = rw * s;
     sh = rh * s;
-    big = malloc((size_t)sw * sh);
+    if (sc->big_src == gray && sc->big_x == rx && sc->big_y == ry && sc->big_w == rw &&
+        sc->big_h == rh && sc->big_s == s) {
+        /* The same region enlarged just before (a plate frame's second reading). */
+        h *= s;
+        big = sc->big.p;
+        goto enlarged;
+    }
+    sc->big_src = NULL;
+    sc->src = NULL; /* big's contents change */
+    big = scratch_get(&sc->big, (size_t)sw * sh);
     if (!big)
         return RECOG_ERR_NOMEM;
-    /* Source columns and weights of each output column: the same for every row. */
+    /* Source columns and weights of each output column: the same for every row; h0 and h1
+       the horizontal interpolations of the two source rows (each computed once). */
     cols = malloc(sizeof *cols * (size_t)sw * 2);
-    wxs = malloc(sizeof *wxs * (size_t)sw);
+    wxs = malloc(sizeof *wxs * (size_t)sw * 3);
     if (!cols || !wxs) {
-        free(big);
         free(cols);
         free(wxs);
         return RECOG_ERR_NOMEM;
     }
+    h0 = wxs + sw;
+    h1 = h0 + sw;
     for (int x = 0; x < sw; x++) {
         float fx = (x + 0.5f) / s - 0.5f;
         int x0 = fx < 0 ? 0 : (int)fx;
@@ -1648,22 +1905,43 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
         float fy = (y + 0.5f) / s - 0.5f;
         int y0 = fy < 0 ? 0 : (int)fy, y1 = y0 + 1 < rh ? y0 + 1 : rh - 1;
         float wy = fy < 0 ? 0 : fy - y0;
-        const uint8_t *r0 = gray + (size_t)(ry + y0) * stride + rx;
-        const uint8_t *r1 = gray + (size_t)(ry + y1) * stride + rx;
-        for (int x = 0; x < sw; x++) {
-            int x0 = cols[2 * x], x1 = cols[2 * x + 1];
-            float wx = wxs[x];
-            float v = (r0[x0] * (1 - wx) + r0[x1] * wx) * (1 - wy) +
-                      (r1[x0] * (1 - wx) + r1[x1] * wx) * wy;
-            big[(size_t)y * sw + x] = (uint8_t)(v + 0.5f);
+        uint8_t *out = big + (size_t)y * sw;
+        int x = 0;
+        if (y0 != prev0) {
+            const uint8_t *r0 = gray + (size_t)(ry + y0) * stride + rx;
+            const uint8_t *r1 = gray + (size_t)(ry + y1) * stride + rx;
+            if (y0 == prev1) { /* the previous lower row is the new upper one */
+                float *t = h0;
+                h0 = h1;
+                h1 = t;
+            }
+            for (int k = 0; k < sw; k++) {
+                int x0 = cols[2 * k], x1 = cols[2 * k + 1];
+                float wx = wxs[k];
+                if (y0 != prev1)
+                    h0[k] = r0[x0] * (1 - wx) + r0[x1] * wx;
+                h1[k] = r1[x0] * (1 - wx) + r1[x1] * wx;
+            }
+            prev0 = y0;
+            prev1 = y1;
         }
+        for (; x + 16 <= sw; x += 16)
+            lerp16(h0 + x, h1 + x, wy, out + x);
+        for (; x < sw; x++)
+            out[x] = (uint8_t)(h0[x] * (1 - wy) + h1[x] * wy + 0.5f);
     }
     free(cols);
     free(wxs);
+    sc->big_src = gray;
+    sc->big_x = rx;
+    sc->big_y = ry;
+    sc->big_w = rw;
+    sc->big_h = rh;
+    sc->big_s = s;
     h *= s;
+enlarged:
     r = read_region(cfg, big, sw, sh, sw, 0, 0, sw, sh, h * 11 / 20, h * 8 / 5 + 1, h, plate_region,
-                    p, NULL);
-    free(big);
+                    p, NULL, sc);
     if (r > 0) {
         p->x = rx + p->x / s;
         p->y = ry + p->y / s;
@@ -1792,6 +2070,7 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
     struct group groups[MAX_GROUPS + MAX_FRAME_PROPOSALS];
     struct recog_plate *plates = NULL;
     unsigned char source[MAX_GROUPS + 2 * MAX_FRAME_PROPOSALS + 1];
+    struct scratch sc = {0};
     int ng, np = 0, rc = 0, maxp;
     if (!cfg || !cfg->model || !out || !valid_image(gray, width, height, stride))
         return RECOG_ERR_INVALID;
@@ -1819,10 +2098,10 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
             if (gr->n > 0) /* a text line: room for missed characters at both ends */
                 r = read_group(cfg, gray, width, height, stride, gr->x0 - 2 * h, gr->y0 - h * 3 / 5,
                                gr->x1 - gr->x0 + 1 + 4 * h, gr->y1 - gr->y0 + 1 + h * 6 / 5, h, 0,
-                               &plates[np]);
+                               &plates[np], &sc);
             else /* a plate frame: its inside */
                 r = read_group(cfg, gray, width, height, stride, gr->x0, gr->y0,
-                               gr->x1 - gr->x0 + 1, gr->y1 - gr->y0 + 1, h, pass, &plates[np]);
+                               gr->x1 - gr->x0 + 1, gr->y1 - gr->y0 + 1, h, pass, &plates[np], &sc);
             if (r < 0) {
                 rc = r;
                 goto done;
@@ -1888,6 +2167,7 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
     out->nplates = np < maxp ? np : maxp;
     memcpy(out->plates, plates, sizeof plates[0] * (size_t)out->nplates);
 done:
+    scratch_free(&sc);
     free(plates);
     free(own);
     return rc;
@@ -1946,7 +2226,9 @@ int recog_segment_geometry(const uint8_t *gray, int width, int height, int strid
                            struct recog_comp *boxes, size_t max, size_t *n, int *dark_ink)
 {
     struct recog_config cfg;
-    struct region_ctx rc = {.gray = gray, .width = width, .height = height, .stride = stride};
+    struct scratch sc = {0};
+    struct region_ctx rc = {
+        .gray = gray, .width = width, .height = height, .stride = stride, .sc = &sc};
     int chain[RECOG_MAX_CHARS], best_n = 0, best_dark = 1;
     struct recog_comp best_boxes[RECOG_MAX_CHARS];
     int code;
@@ -1956,7 +2238,7 @@ int recog_segment_geometry(const uint8_t *gray, int width, int height, int strid
     rc.cfg = &cfg;
     code = ctx_alloc(&rc, width, height);
     if (code != 0) {
-        ctx_free(&rc);
+        scratch_free(&sc);
         return code;
     }
     /* One setting at a time (t = 35, the middle one): the longest consistent chain wins. */
@@ -1969,13 +2251,14 @@ int recog_segment_geometry(const uint8_t *gray, int width, int height, int strid
             size_t nc = 0;
             int hmin = height / 5, hmax = height * 9 / 10;
             if (!ii) {
-                ctx_free(&rc);
+                scratch_free(&sc);
                 return RECOG_ERR_NOMEM;
             }
             threshold_ii(gray, width, height, stride, ii, height / 3 > 8 ? height / 3 : 8, 35, dark,
                          rc.mask);
             free(ii);
-            label_scratch(rc.mask, width, height, rc.labels, rc.parent, rc.comps, MAX_COMPS, &nc);
+            label_scratch(rc.mask, width, height, 1, rc.labels, rc.parent, rc.comps, MAX_COMPS,
+                          &nc);
             for (size_t i = 0; i < nc; i++)
                 if (rc.comps[i].y0 > 0 && rc.comps[i].y1 < height - 1 &&
                     plausible(&rc.comps[i], hmin, hmax))
@@ -1997,7 +2280,7 @@ int recog_segment_geometry(const uint8_t *gray, int width, int height, int strid
             }
         }
     }
-    ctx_free(&rc);
+    scratch_free(&sc);
     if ((size_t)best_n > max)
         best_n = (int)max;
     memcpy(boxes, best_boxes, sizeof best_boxes[0] * (size_t)best_n);
