@@ -1175,7 +1175,8 @@ static void cands_put_first(struct recog_plate *p, const char *text, float confi
 
 /*
  * Letter/digit context for the shapes many plate fonts draw alike (0/O, 1/I, 8/B, 5/S, 2/Z):
- * when the classifier gives the other member of the pair at least 2%, a character whose
+ * when the classifier gives the other member of the pair at least 2% (10% for O in place of 0:
+ * many US plate fonts draw them alike and write the digit), a character whose
  * neighbours are both letters (or the only neighbour, at an end) becomes the letter, and one
  * among digits the digit. Never adds, removes or invents a shape the classifier did not see.
  */
@@ -1196,7 +1197,7 @@ static void apply_context(const struct item *pool, const int *chain, struct reco
             else if (c == pairs[k][1])
                 other = pairs[k][0];
         }
-        if (!other || it->prob[ocr_char_class(other)] < 0.02f)
+        if (!other || it->prob[ocr_char_class(other)] < (c == '0' ? 0.10f : 0.02f))
             continue;
         if (i > 0)
             left = !(orig[i - 1] >= '0' && orig[i - 1] <= '9');
