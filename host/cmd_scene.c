@@ -42,7 +42,7 @@ static void usage(FILE *f)
             "  --lighting L          uneven lighting strength 0..1 (default 0.35)\n"
             "  --inverse PCT         percentage of dark plates with light characters (15)\n"
             "  --no-decorations      no state name / slogan lines on the plates\n"
-            "  --font PATH           TrueType font (default: DejaVu Sans Condensed Bold)\n"
+            "  --font PATH           TrueType font (default: Roboto Condensed Bold)\n"
             "  --sequence            drive-by clip instead of independent frames:\n"
             "    --vehicles N        vehicles crossing the frame one after another (default 5)\n"
             "    --seconds S         clip length (default 3 s per vehicle)\n"
@@ -306,7 +306,7 @@ int cmd_scene(int argc, char **argv, const struct cli_global *g)
     struct scene_gen *gen;
     int rc = scene_gen_open(font, &gen);
     if (rc != 0) {
-        cli_error(CMD, "%s: %s", font ? font : "default DejaVu fonts", scene_strerror(rc));
+        cli_error(CMD, "%s: %s", font ? font : "default fonts", scene_strerror(rc));
         return CLI_EXIT_FAIL;
     }
     if (ensure_dir(out) != 0) {

@@ -1085,6 +1085,9 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             int shifted = (dy0 > 0.1f && dy1 > 0.1f) || (dy0 < -0.1f && dy1 < -0.1f);
             char best = ocr_class_char(it->best);
             int sure_one = (best == '1' || best == 'I') && it->conf >= 0.97f && !odd_height;
+            /* Many fonts (the synthetic scenes' DejaVu among them) draw J below the baseline. */
+            if (best == 'J' && it->conf >= 0.9f && fabsf(dy0) < 0.1f && dy1 > 0 && dy1 < 0.35f)
+                misaligned = odd_height = 0;
             if ((off && narrow && !sure_one) || (off && it->conf < 0.98f) ||
                 (it->conf < 0.8f && (loose || odd_height)) || (narrow && shifted) || misaligned ||
                 far) {

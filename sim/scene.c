@@ -43,7 +43,10 @@ static const struct {
 };
 #define NSTATES ((int)(sizeof states / sizeof states[0]))
 
+/* Plate lettering is a condensed sans without descenders (DejaVu's J drops below the
+   baseline, which no plate font does): Roboto Condensed Bold first, DejaVu as the fallback. */
 static const char *const font_candidates[] = {
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 };
@@ -56,7 +59,7 @@ const char *scene_strerror(int err)
     case SCENE_ERR_INVALID:
         return "invalid scene parameter";
     case SCENE_ERR_FONT:
-        return "no usable font (install fonts-dejavu-core / fonts-dejavu-extra)";
+        return "no usable font (install fonts-roboto-unhinted or fonts-dejavu-extra)";
     case SCENE_ERR_NOMEM:
         return "out of memory";
     case SCENE_ERR_NOFIT:

@@ -5,7 +5,7 @@
  * A frame is 8-bit grayscale (row-major, stride == width). It shows a roadside background
  * (sky gradient, buildings with windows, road with lane marks, low-frequency texture), one
  * vehicle per plate (body, rear window, tail lights, bumper, wheels, plate recess) and the
- * plates: FreeType-rendered characters (DejaVu Sans Condensed Bold) on a light plate with dark
+ * plates: FreeType-rendered characters (Roboto Condensed Bold) on a light plate with dark
  * characters, or (sometimes) a dark plate with light ones, a frame line, a state name above and
  * a slogan below in smaller type. Each plate is rotated by a small angle; the whole frame then
  * gets Gaussian blur, uneven lighting and Gaussian-like sensor noise. Everything depends only on
@@ -86,8 +86,8 @@ struct scene_gen;
 
 /*
  * Opens a generator using the TrueType font at font_path, or, when font_path is NULL, the first
- * that exists of: DejaVuSansCondensed-Bold.ttf, DejaVuSans-Bold.ttf (fonts-dejavu-extra and
- * fonts-dejavu-core, under /usr/share/fonts/truetype/dejavu/).
+ * that exists of: RobotoCondensed-Bold.ttf (fonts-roboto-unhinted), DejaVuSansCondensed-Bold.ttf,
+ * DejaVuSans-Bold.ttf (fonts-dejavu-extra and fonts-dejavu-core).
  * Returns 0, SCENE_ERR_FONT (no such file, or not a usable font) or SCENE_ERR_NOMEM.
  */
 int scene_gen_open(const char *font_path, struct scene_gen **out)

@@ -40,7 +40,7 @@ static void test_gen_open(void)
 
     g = open_gen();
     REQUIRE(g);
-    CHECK(strstr(scene_gen_font_path(g), "DejaVu") != NULL);
+    CHECK(strstr(scene_gen_font_path(g), "RobotoCondensed-Bold") != NULL);
     scene_gen_close(g);
     scene_gen_close(NULL);
 }
