@@ -83,16 +83,24 @@ module alpr_board #(
     wire unused_source = source;
 
     // ---- camera FIFO ----
-    wire        f_valid, f_ready, f_last;
-    wire [7:0]  f_data;
-    wire [1:0]  f_user;
+    wire        f_valid, f_ready, f_last, fq_valid, fq_ready, fq_last, fifo_empty;
+    wire [7:0]  f_data, fq_data;
+    wire [1:0]  f_user, fq_user;
     wire [63:0] ts_sof;
     cam_fifo #(.ADDR_WIDTH(FIFO_ADDR_WIDTH)) fifo (
         .clk(clk), .rst(rst_q), .flush(ctl_reset), .ts({ts_hi, ts_lo}),
         .cam_valid(cam_valid), .cam_data(cam_data), .cam_sof(cam_sof), .cam_eol(cam_eol),
-        .m_axis_tvalid(f_valid), .m_axis_tready(f_ready), .m_axis_tdata(f_data),
-        .m_axis_tuser(f_user), .m_axis_tlast(f_last), .ts_sof(ts_sof), .room(cam_room),
-        .empty(cam_empty));
+        .m_axis_tvalid(fq_valid), .m_axis_tready(fq_ready), .m_axis_tdata(fq_data),
+        .m_axis_tuser(fq_user), .m_axis_tlast(fq_last), .ts_sof(ts_sof), .room(cam_room),
+        .empty(fifo_empty));
+    // a register slice after the FIFO (timing: the controller's pop decision reads registers,
+    // not the FIFO's RAM); it belongs to the FIFO: emptied with it by CONTROL.RESET, and
+    // cam_empty covers it
+    axis_skid #(.DATA_WIDTH(11)) skid_c (
+        .clk(clk), .rst(rst_q || ctl_reset),
+        .s_valid(fq_valid), .s_ready(fq_ready), .s_data({fq_data, fq_user, fq_last}),
+        .m_valid(f_valid), .m_ready(f_ready), .m_data({f_data, f_user, f_last}));
+    assign cam_empty = fifo_empty && !f_valid;
 
     // ---- frame controller ----
     wire        a0_valid, a0_ready, a0_eol, a0_lbl;
@@ -132,7 +140,7 @@ module alpr_board #(
         .in_frame(in_frame), .busy_o(busy));
 
     // register slices between the stages: no combinational valid/ready path crosses them
-    axis_skid #(.DATA_WIDTH(40)) skid_a (
+    axis_fifo2 #(.DATA_WIDTH(40)) skid_a (
         .clk(clk), .rst(rst_q),
         .s_valid(a0_valid), .s_ready(a0_ready),
         .s_data({a0_kind, a0_pix, a0_x, a0_y, a0_eol, a0_lbl, a0_flags}),
@@ -162,7 +170,7 @@ module alpr_board #(
         .m_valid(b0_valid), .m_ready(b0_ready), .m_kind(b0_kind), .m_pix(b0_pix),
         .m_ink(b0_ink), .m_x(b0_x), .m_y(b0_y), .m_eol(b0_eol), .m_lbl(b0_lbl),
         .m_flags(b0_flags));
-    axis_skid #(.DATA_WIDTH(41)) skid_b (
+    axis_fifo2 #(.DATA_WIDTH(41)) skid_b (
         .clk(clk), .rst(rst_q),
         .s_valid(b0_valid), .s_ready(b0_ready),
         .s_data({b0_kind, b0_pix, b0_ink, b0_x, b0_y, b0_eol, b0_lbl, b0_flags}),
@@ -196,14 +204,13 @@ module alpr_board #(
         .m_ink(d0_ink), .m_x(d0_x), .m_y(d0_y), .m_flags(d0_flags), .m_found(d0_found),
         .m_rx0(d0_rx0), .m_ry0(d0_ry0), .m_rx1(d0_rx1), .m_ry1(d0_ry1), .m_rink(d0_rink),
         .m_rlabel(d0_rlabel), .m_redges(d0_redges));
-    axis_skid #(.DATA_WIDTH(128)) skid_d (
-        .clk(clk), .rst(rst_q),
-        .s_valid(d0_valid), .s_ready(d0_ready),
-        .s_data({d0_kind, d0_pix, d0_ink, d0_x, d0_y, d0_flags, d0_found, d0_rx0, d0_ry0,
-                 d0_rx1, d0_ry1, d0_rink, d0_rlabel, d0_redges}),
-        .m_valid(d_valid), .m_ready(d_ready),
-        .m_data({d_kind, d_pix, d_ink, d_x, d_y, d_flags, d_found, d_rx0, d_ry0, d_rx1, d_ry1,
-                 d_rink, d_rlabel, d_redges}));
+    // (the packetizer's input is a register slice of its own, after its window decoding)
+    assign d_valid = d0_valid;
+    assign d0_ready = d_ready;
+    assign {d_kind, d_pix, d_ink, d_x, d_y, d_flags, d_found, d_rx0, d_ry0, d_rx1, d_ry1,
+            d_rink, d_rlabel, d_redges} =
+           {d0_kind, d0_pix, d0_ink, d0_x, d0_y, d0_flags, d0_found, d0_rx0, d0_ry0, d0_rx1,
+            d0_ry1, d0_rink, d0_rlabel, d0_redges};
 
     // ---- packetizer, then a register slice to the output port ----
     wire       o_valid, o_ready;

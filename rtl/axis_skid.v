@@ -39,10 +39,12 @@ module axis_skid #(
                     m_valid <= take;
                     m_data <= s_data;
                 end
-            end else if (take) begin
-                skid_data <= s_data;
             end
         end
+        // the skid register follows the input while it is free (s_ready), so it holds the
+        // word taken in the cycle the output stalled; its enable is a register (timing)
+        if (s_ready)
+            skid_data <= s_data;
     end
 endmodule
 `default_nettype wire

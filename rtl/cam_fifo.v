@@ -34,9 +34,9 @@ module cam_fifo #(
     reg [ADDR_WIDTH:0] wr_ptr, rd_ptr;
     reg dropping, marker_pending;
     wire [ADDR_WIDTH:0] used = wr_ptr - rd_ptr;
-    // full by pointer comparison (no subtraction on this path)
-    wire full = wr_ptr[ADDR_WIDTH] != rd_ptr[ADDR_WIDTH] &&
-                wr_ptr[ADDR_WIDTH-1:0] == rd_ptr[ADDR_WIDTH-1:0];
+    // full (used == DEPTH) kept in a register, updated with the pointers (timing: the write
+    // enable, which gates the 64-bit SOF timestamp, is then a few LUTs from registers)
+    reg full;
     wire nonempty = wr_ptr != rd_ptr;
     reg room_q;   // one cycle late: a hint, with margin
     always @(posedge clk)
@@ -79,9 +79,14 @@ module cam_fifo #(
             m_axis_tvalid <= 1'b0;
             dropping <= 1'b0;
             marker_pending <= 1'b0;
+            full <= 1'b0;
         end else begin
             if (wr_en)
                 wr_ptr <= wr_ptr + 1'b1;
+            if (wr_en && !advance)
+                full <= used == DEPTH[ADDR_WIDTH:0] - 1'b1;
+            else if (advance && !wr_en)
+                full <= 1'b0;
             if (marker_pending) begin
                 if (!full)
                     marker_pending <= 1'b0;

@@ -82,9 +82,13 @@ module frame_ctrl (
     wire ofree = !m_valid || m_ready;
     wire in_sof = s_axis_tuser[0];
     wire in_ovf = s_axis_tuser[1];
-    reg  [11:0] wm1, hm1;   // latched width - 1, height - 1
-    wire last_col = col == wm1;
-    wire last_row = row == hm1;
+    // col == width - 1, row == height - 1 and col != 0 kept in registers, updated with col and row (timing:
+    // no comparison before the pop decisions)
+    reg  [11:0] wm2, hm2;   // latched width - 2, height - 2
+    reg         w_is1;      // latched width == 1
+    reg         lastc, lastr, col_nz;
+    wire last_col = lastc;
+    wire last_row = lastr;
 
     // Window clipping at start of frame (docs/BOARD.md section 1).
     wire [11:0] rx = {1'b0, reg_roi_x};
@@ -132,7 +136,10 @@ module frame_ctrl (
             run_q <= 1'b0;
             skip_req <= 1'b0;
             col <= 12'd0;
+            col_nz <= 1'b0;
+            lastc <= 1'b0;
             row <= 12'd0;
+            lastr <= 1'b0;
             first <= 1'b0;
             ab_flags <= 5'd0;
         end else begin
@@ -155,7 +162,7 @@ module frame_ctrl (
                                     (5'd1 << `FL_RSTSEQ);
                         ev_proto <= 1'b1;
                         ev_dropped <= 1'b1;
-                        state <= col != 12'd0 ? S_PAD : S_END;
+                        state <= col_nz ? S_PAD : S_END;
                     end
                     S_PAD, S_END:
                         ab_flags <= ab_flags | (5'd1 << `FL_RSTSEQ);
@@ -179,8 +186,9 @@ module frame_ctrl (
                             if (!busy) begin
                                 cfg_width <= reg_width;
                                 cfg_height <= reg_height;
-                                wm1 <= reg_width - 12'd1;
-                                hm1 <= reg_height - 12'd1;
+                                wm2 <= reg_width - 12'd2;
+                                hm2 <= reg_height - 12'd2;
+                                w_is1 <= reg_width == 12'd1;
                                 cfg_window <= reg_window;
                                 cfg_plane0 <= reg_plane0;
                                 cfg_min_w <= reg_filter_w[15:0];
@@ -203,7 +211,10 @@ module frame_ctrl (
                                 skip_req <= 1'b0;
                                 first <= 1'b1;
                                 col <= 12'd0;
+                                col_nz <= 1'b0;
+                                lastc <= reg_width == 12'd1;
                                 row <= 12'd0;
+                                lastr <= reg_height == 12'd1;
                             end
                         end else if (state == S_IDLE) begin
                             ev_proto <= 1'b1;
@@ -218,12 +229,12 @@ module frame_ctrl (
                             ab_flags <= (5'd1 << `FL_ABORTED) | (5'd1 << `FL_OVF);
                             ev_overflow <= 1'b1;
                             ev_dropped <= 1'b1;
-                            state <= col != 12'd0 ? S_PAD : S_END;
+                            state <= col_nz ? S_PAD : S_END;
                         end else if (in_sof && !first) begin
                             ab_flags <= (5'd1 << `FL_ABORTED) | (5'd1 << `FL_INERR);
                             ev_proto <= 1'b1;
                             ev_dropped <= 1'b1;
-                            state <= col != 12'd0 ? S_PAD : S_END;
+                            state <= col_nz ? S_PAD : S_END;
                         end else begin
                             first <= 1'b0;
                             m_valid <= 1'b1;
@@ -238,9 +249,13 @@ module frame_ctrl (
                                 ev_proto <= 1'b1;
                                 ev_dropped <= 1'b1;
                                 col <= col + 12'd1;
+                                col_nz <= 1'b1;
+                                lastc <= col == wm2;
                                 state <= S_PAD;
                             end else if (last_col) begin
                                 col <= 12'd0;
+                                col_nz <= 1'b0;
+                                lastc <= w_is1;
                                 if (!s_axis_tlast) begin
                                     ab_flags <= (5'd1 << `FL_ABORTED) | (5'd1 << `FL_INERR);
                                     ev_proto <= 1'b1;
@@ -251,9 +266,12 @@ module frame_ctrl (
                                     state <= S_END;
                                 end else begin
                                     row <= row + 12'd1;
+                                    lastr <= row == hm2;
                                 end
                             end else begin
                                 col <= col + 12'd1;
+                                col_nz <= 1'b1;
+                                lastc <= col == wm2;
                             end
                         end
                     end
@@ -267,9 +285,13 @@ module frame_ctrl (
                         m_lbl <= 1'b0;
                         if (last_col) begin
                             col <= 12'd0;
+                            col_nz <= 1'b0;
+                            lastc <= w_is1;
                             state <= S_END;
                         end else begin
                             col <= col + 12'd1;
+                            col_nz <= 1'b1;
+                            lastc <= col == wm2;
                         end
                     end
                     S_END: begin

@@ -6,6 +6,8 @@
 // byte per pixel for GRAY8 or per 8 pixels for MASK1), COMP for REC, FRAME_TAIL for END (with
 // the frame's ROW/COMP counts and the CRC-32 computed here, byte by byte). Keeps the chunk
 // sequence number (restarted by RESET and by END with FL_RSTSEQ, after its tail).
+// Input: valid/ready with s_ready from a register (an internal register slice holds the token
+// with its window decisions, decoded on the way in).
 // Output: a registered byte stream (valid/ready), one byte per cycle when the sink is ready.
 // tail_done pulses when the last byte of a FRAME_TAIL is loaded into the output register.
 module packetizer (
@@ -25,7 +27,7 @@ module packetizer (
     input  wire [11:0] cfg_roi_h,
     // tokens from ccl
     input  wire        s_valid,
-    output reg         s_ready,
+    output wire        s_ready,
     input  wire [2:0]  s_kind,
     input  wire [7:0]  s_pix,
     input  wire        s_ink,
@@ -78,7 +80,7 @@ module packetizer (
     reg [10:0] t_rx0, t_ry0, t_rx1, t_ry1;
     reg [8:0]  t_rlabel;
     reg [3:0]  t_redges;
-    reg        t_win, t_first, t_last, t_pixbyte;
+    reg        t_win, t_last, t_pixbyte;
     reg [2:0]  t_xo;
     reg [5:0]  t_nb;
     reg [7:0]  t_type;
@@ -116,6 +118,33 @@ module packetizer (
         endcase
     end
 
+    // ---- stage 0: a register slice holding the token with its decoded chunk decisions ----
+    // (timing: the window comparisons sit between the upstream registers and this slice, and
+    // s_ready is a register)
+    wire        u_valid;
+    reg         u_ready;
+    wire [2:0]  u_kind;
+    wire [7:0]  u_pix, u_type;
+    wire        u_ink, u_win, u_nsr, u_last, u_pixbyte, u_nbz, u_nb1;
+    wire [10:0] u_y, u_rx0, u_ry0, u_rx1, u_ry1;
+    wire [4:0]  u_flags;
+    wire [15:0] u_found, u_rink;
+    wire [8:0]  u_rlabel;
+    wire [3:0]  u_redges;
+    wire [2:0]  u_xo;
+    wire [5:0]  u_nb;
+    axis_skid #(.DATA_WIDTH(140)) fskid (
+        .clk(clk), .rst(rst),
+        .s_valid(s_valid), .s_ready(s_ready),
+        .s_data({s_kind, s_pix, s_ink, s_y, s_flags, s_found, s_rink, s_rx0, s_ry0, s_rx1,
+                 s_ry1, s_rlabel, s_redges, in_win, s_kind != `TK_PIX || (in_win && win_first),
+                 in_win && win_last, pix_byte, xo, nb_in, nb_in == 6'd0, nb_in == 6'd1,
+                 type_in}),
+        .m_valid(u_valid), .m_ready(u_ready),
+        .m_data({u_kind, u_pix, u_ink, u_y, u_flags, u_found, u_rink, u_rx0, u_ry0, u_rx1,
+                 u_ry1, u_rlabel, u_redges, u_win, u_nsr, u_last, u_pixbyte, u_xo, u_nb, u_nbz,
+                 u_nb1, u_type}));
+
     // ---- stage 2: bytes of the registered token ----
     wire [15:0] clen = t_type == 8'h01 ? 16'd32 : (t_type == 8'h02 ? row_len : 16'd16);
     wire [7:0] check = 8'h5C ^ 8'h41 ^ 8'h4C ^ t_type ^ seq[7:0] ^ seq[15:8] ^
@@ -143,7 +172,7 @@ module packetizer (
     // Bytes leave from a shift register loaded with the chunk image one cycle after the token
     // arrives (timing: no wide multiplexer before the output). A PIX token that is not the
     // first of its row sends only its pixel byte; the tail's CRC bytes come from crc_out.
-    wire       needs_sr = t_kind != `TK_PIX || t_first;
+    reg        needs_sr;     // not a PIX, or the first of its row in the window (registered)
     reg        prepared;
     reg [319:0] sr;
     wire [7:0] pix_data = mask ? mask_byte : t_pix;
@@ -170,41 +199,51 @@ module packetizer (
     endfunction
 
     wire ofree = !m_axis_tvalid || m_axis_tready;
-    wire crc_wait = t_kind == `TK_END && idx == 6'd20 && crc_pend;
-    // t_nb == 0 and bi == t_nb - 1 are kept in registers (timing: s_ready gates the wide
-    // skid stage before this one)
-    reg  t_nbz, last_byte;
-    wire load = t_valid && !t_nbz && ofree && !crc_wait && (prepared || !needs_sr);
+    // crc_wait = (t_kind == END && idx == 20 && crc_pend), kept in a register: it holds in
+    // the cycle after byte 19 of a tail was loaded (timing)
+    reg  crc_wait;
+    // t_nb == 0, bi == t_nb - 1 and "no token or one without bytes" (ready_imm) are kept in
+    // registers, so u_ready (which gates the wide register slice in front) is a function of
+    // registers only, a few LUTs deep (timing)
+    reg  t_nbz, last_byte, ready_imm;
+    wire ld_ok, ld_fin;   // (pkt_ldok: computed apart, so u_ready is one LUT after ofree)
+    pkt_ldok ldk (
+        .t_valid(t_valid), .t_nbz(t_nbz), .crc_wait(crc_wait), .prepared(prepared),
+        .needs_sr(needs_sr), .last_byte(last_byte), .ld_ok(ld_ok), .ld_fin(ld_fin));
+    wire load = ld_ok && ofree;
     wire t_done = t_valid && (t_nbz || (load && last_byte));
-    always @* s_ready = !t_valid || t_done;
+    always @* u_ready = ready_imm || (ld_fin && ofree);   // = !t_valid || t_done
 
     always @(posedge clk) begin
-        if (s_ready) begin
-            t_valid <= s_valid;
-            t_kind <= s_kind;
-            t_pix <= s_pix;
-            t_ink <= s_ink;
-            t_y <= s_y;
-            t_flags <= s_flags;
-            t_found <= s_found;
-            t_rink <= s_rink;
-            t_rx0 <= s_rx0;
-            t_ry0 <= s_ry0;
-            t_rx1 <= s_rx1;
-            t_ry1 <= s_ry1;
-            t_rlabel <= s_rlabel;
-            t_redges <= s_redges;
-            t_win <= in_win;
-            t_first <= in_win && win_first;
-            t_last <= in_win && win_last;
-            t_pixbyte <= pix_byte;
-            t_xo <= xo;
-            t_nb <= nb_in;
-            t_nbz <= nb_in == 6'd0;
-            t_type <= type_in;
+        if (u_ready) begin
+            t_valid <= u_valid;
+            t_kind <= u_kind;
+            t_pix <= u_pix;
+            t_ink <= u_ink;
+            t_y <= u_y;
+            t_flags <= u_flags;
+            t_found <= u_found;
+            t_rink <= u_rink;
+            t_rx0 <= u_rx0;
+            t_ry0 <= u_ry0;
+            t_rx1 <= u_rx1;
+            t_ry1 <= u_ry1;
+            t_rlabel <= u_rlabel;
+            t_redges <= u_redges;
+            t_win <= u_win;
+            needs_sr <= u_nsr;
+            t_last <= u_last;
+            t_pixbyte <= u_pixbyte;
+            t_xo <= u_xo;
+            t_nb <= u_nb;
+            t_nbz <= u_nbz;
+            ready_imm <= !u_valid || u_nbz;
+            t_type <= u_type;
         end
-        if (rst)
+        if (rst) begin
             t_valid <= 1'b0;
+            ready_imm <= 1'b1;
+        end
     end
 
     always @(posedge clk) begin
@@ -220,12 +259,14 @@ module packetizer (
             bi <= 6'd0;
             crc <= 32'hFFFFFFFF;
             crc_pend <= 1'b0;
+            crc_wait <= 1'b0;
             rows <= 16'd0;
             records <= 16'd0;
             mbits <= 8'd0;
             prepared <= 1'b0;
         end else begin
             crc_pend <= 1'b0;
+            crc_wait <= load && t_kind == `TK_END && bi == 6'd19;
             if (crc_pend)
                 crc <= crc_byte(crc, crc_b);
             if (t_valid && needs_sr && !prepared) begin
@@ -279,8 +320,8 @@ module packetizer (
             end
         end
         // a new token starts at byte 0 (after the last byte of the previous one, or none)
-        if (s_ready)
-            last_byte <= nb_in == 6'd1;
+        if (u_ready)
+            last_byte <= u_nb1;
     end
 endmodule
 `default_nettype wire

@@ -9,9 +9,11 @@
 // for e(j) with j < 0) and, from step W/2 - 1 on, emits pixel x = j - W/2 + 1 with
 // h = H >> k, the per-column vertical state A (2048 x 12 bit RAM) and the comparison
 // 4096 * p  <  (256 - t) * A   (dark) or   >  (256 + t) * A   (light).
-// Three idle steps follow each line (they keep the column RAM's read after its write).
-// Pipeline: 7 stages with one global enable (adv = output empty or accepted); throughput one
-// lead step per cycle, so w + W/2 + 2 cycles per line; latency 7 cycles.
+// Three idle steps follow each line (they keep the column RAM's read after its write: a row
+// has at least 2 steps, so a column is read again at least 5 cycles after its read, and it is
+// written 4 cycles after).
+// Pipeline: 8 stages with one global enable (adv = output empty or accepted); throughput one
+// lead step per cycle, so w + W/2 + 2 cycles per line; latency 8 cycles.
 module thresh (
     input  wire        clk,
     input  wire        rst,
@@ -61,23 +63,36 @@ module thresh (
     wire adv = !m_valid || m_ready;
 
     // ---- lead generator ----
+    // j is the lead step (0 whenever no row is in progress); xc = j - (W/2 - 1) (mod 4096) is
+    // the output column, kept as a counter of its own and j_lt_w = (j < w) as a flag, so no
+    // arithmetic follows the input handshake (timing). At the end of a row j returns to 0 and
+    // xc to -(W/2 - 1); outside a row xc is reloaded every cycle (the configuration changes
+    // only with the START token, which passes outside a row before the first pixel).
     reg        in_row;
     reg [11:0] j;
+    reg [11:0] xc;
+    reg        j_lt_w;       // j < w
+    reg        j_last;       // j == last_lead
     reg [10:0] row_y;
     reg [11:0] pad_col;
+    reg        pad_open;     // pad_col == w: no padding pixel seen yet in this row (timing)
     reg [7:0]  plast;
     reg [1:0]  gap;
+    reg [11:0] neg_off, last_m1;
+    always @(posedge clk) begin
+        neg_off <= 12'd1 - {4'd0, half};
+        last_m1 <= w + {4'd0, half} - 12'd3;
+    end
 
     reg        lg_valid;     // an item enters stage 0 this cycle
     reg        lg_lead;      // ... and it is a lead step (else a passing token)
     reg [7:0]  lg_e;
-    reg [11:0] lg_j;
+    wire [11:0] lg_j = j;
     always @* begin
         s_ready = 1'b0;
         lg_valid = 1'b0;
         lg_lead = 1'b0;
         lg_e = plast;
-        lg_j = j;
         if (adv && gap == 2'd0) begin
             if (!in_row) begin
                 if (s_valid) begin
@@ -86,10 +101,9 @@ module thresh (
                     if (s_kind == `TK_PIX) begin
                         lg_lead = 1'b1;
                         lg_e = s_pix;
-                        lg_j = 12'd0;
                     end
                 end
-            end else if (j < w) begin
+            end else if (j_lt_w) begin
                 if (s_valid) begin
                     s_ready = 1'b1;
                     lg_valid = 1'b1;
@@ -103,36 +117,55 @@ module thresh (
         end
     end
 
-    wire [11:0] lg_x = lg_j - out_off;
+    wire [11:0] lg_x = xc;
     wire        lg_has = lg_j >= out_off;
 
     always @(posedge clk) begin
         if (rst) begin
             in_row <= 1'b0;
             j <= 12'd0;
+            xc <= 12'd0;
+            j_lt_w <= 1'b1;
+            j_last <= 1'b0;
             gap <= 2'd0;
             pad_col <= 12'd0;
+            pad_open <= 1'b0;
             row_y <= 11'd0;
             plast <= 8'd0;
-        end else if (adv) begin
-            if (gap != 2'd0)
-                gap <= gap - 2'd1;
-            if (s_ready)
-                plast <= s_pix;
-            if (lg_valid && lg_lead) begin
-                if (!in_row) begin
-                    in_row <= 1'b1;
-                    row_y <= s_y;
-                    pad_col <= s_lbl ? w : 12'd0;
-                end else if (s_ready && !s_lbl && pad_col == w) begin
-                    pad_col <= lg_j;
-                end
-                if (lg_j == last_lead) begin
-                    in_row <= 1'b0;
-                    gap <= 2'd3;   // (with the row's >= 2 steps: read-after-write of A)
-                    j <= 12'd0;
-                end else begin
-                    j <= lg_j + 12'd1;
+        end else begin
+            if (!in_row && !(adv && lg_valid && lg_lead)) begin
+                xc <= neg_off;
+                j_last <= last_lead == 12'd0;
+                j_lt_w <= w != 12'd0;
+            end
+            if (adv) begin
+                if (gap != 2'd0)
+                    gap <= gap - 2'd1;
+                if (s_ready)
+                    plast <= s_pix;
+                if (lg_valid && lg_lead) begin
+                    if (!in_row) begin
+                        in_row <= 1'b1;
+                        row_y <= s_y;
+                        pad_col <= s_lbl ? w : 12'd0;
+                        pad_open <= s_lbl;   // (w >= 1)
+                    end else if (s_ready && !s_lbl && pad_open) begin
+                        pad_col <= lg_j;     // (< w)
+                        pad_open <= 1'b0;
+                    end
+                    if (j_last) begin
+                        in_row <= 1'b0;
+                        gap <= 2'd3;   // (with the row's >= 2 steps: read-after-write of A)
+                        j <= 12'd0;
+                        xc <= neg_off;
+                        j_lt_w <= w != 12'd0;
+                        j_last <= last_lead == 12'd0;
+                    end else begin
+                        j <= lg_j + 12'd1;
+                        xc <= xc + 12'd1;
+                        j_lt_w <= lg_j < w_m1;
+                        j_last <= lg_j == last_m1;
+                    end
                 end
             end
         end
@@ -165,7 +198,7 @@ module thresh (
             kind0 <= lg_lead ? `TK_PIX : s_kind;
             fl0 <= s_flags;
             e0 <= lg_e;
-            jz0 <= lg_j == 12'd0;
+            jz0 <= !in_row;
             jw0 <= lg_j >= (12'd1 << k);
             has0 <= lg_lead && lg_has;
             x0 <= lg_x[10:0];
@@ -176,29 +209,28 @@ module thresh (
         end
     end
 
-    // ---- stage 1: running sum ----
-    reg [14:0] sum;
+    // ---- stage 1: the step of the running sum, e(j) - e(j - W), from the ring's output ----
     reg [7:0]  p0;
-    wire [14:0] sum_n = jz0 ? ({7'd0, e0} << k)
-                            : sum + {7'd0, e0} - {7'd0, (jw0 ? ring_sub : p0)};
-    reg        v1, has1, first1, eol1, lbl1;
+    wire [8:0] delta = {1'b0, e0} - {1'b0, (jw0 ? ring_sub : p0)};
+    reg        v1, ls1, jz1, has1, first1, eol1, lbl1;
     reg [2:0]  kind1;
     reg [4:0]  fl1;
-    reg [7:0]  pix1;
+    reg [7:0]  pix1, e1;
+    reg [8:0]  d1;
     reg [10:0] x1, y1;
     reg [11:0] aold1;
     always @(posedge clk) begin
         if (rst) begin
             v1 <= 1'b0;
-            sum <= 15'd0;
             p0 <= 8'd0;
         end else if (adv) begin
-            if (v0 && lead0) begin
-                sum <= sum_n;
-                if (jz0)
-                    p0 <= e0;
-            end
+            if (v0 && lead0 && jz0)
+                p0 <= e0;
             v1 <= v0;
+            ls1 <= v0 && lead0;
+            jz1 <= jz0;
+            e1 <= e0;
+            d1 <= delta;
             kind1 <= kind0;
             fl1 <= fl0;
             has1 <= has0;
@@ -209,6 +241,36 @@ module thresh (
             aold1 <= col_a;
             x1 <= x0;
             y1 <= y0;
+        end
+    end
+
+    // ---- stage 1a: running sum H (from registers; timing) ----
+    reg [14:0] sum;
+    wire [14:0] sum_n = jz1 ? ({7'd0, e1} << k) : sum + {{6{d1[8]}}, d1};
+    reg        va, hasa, firsta, eola, lbla;
+    reg [2:0]  kinda;
+    reg [4:0]  fla;
+    reg [7:0]  pixa;
+    reg [10:0] xa, ya;
+    reg [11:0] aolda;
+    always @(posedge clk) begin
+        if (rst) begin
+            va <= 1'b0;
+            sum <= 15'd0;
+        end else if (adv) begin
+            if (ls1)
+                sum <= sum_n;
+            va <= v1;
+            kinda <= kind1;
+            fla <= fl1;
+            hasa <= has1;
+            firsta <= first1;
+            eola <= eol1;
+            lbla <= lbl1;
+            pixa <= pix1;
+            aolda <= aold1;
+            xa <= x1;
+            ya <= y1;
         end
     end
 
@@ -230,19 +292,19 @@ module thresh (
         if (rst) begin
             vb1 <= 1'b0;
         end else if (adv) begin
-            vb1 <= v1;
-            kindb <= kind1;
-            flb <= fl1;
-            hasb <= has1;
-            firstb <= first1;
-            eolb <= eol1;
-            lblb <= lbl1;
-            pixb <= pix1;
-            xb <= x1;
-            yb <= y1;
-            aoldb <= aold1;
+            vb1 <= va;
+            kindb <= kinda;
+            flb <= fla;
+            hasb <= hasa;
+            firstb <= firsta;
+            eolb <= eola;
+            lblb <= lbla;
+            pixb <= pixa;
+            xb <= xa;
+            yb <= ya;
+            aoldb <= aolda;
             targetb <= target[11:0];
-            diffb <= target - {1'b0, aold1};
+            diffb <= target - {1'b0, aolda};
         end
     end
 

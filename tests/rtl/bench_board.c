@@ -3,7 +3,11 @@
  * Frames: generated roadside scenes (sim/scene.c) at 1280x720 and 1920x1080, default
  * registers (GRAY8, full frame). Prints frames/s of the model, frames/s of the Verilator
  * simulation, and the RTL's clock cycles per frame (its throughput at a given clock).
+ * With the data set present (../shared/data, or $ALPR_DATA) also the RTL's clock cycles per
+ * pixel on a real 1280x720 frame, whole and for its densely textured top quarter (played as
+ * a frame of its own), where the labelling is slowest.
  */
+#include "image.h"
 #include "model.h"
 #include "scene.h"
 #include "verilator/vboard.h"
@@ -11,6 +15,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static double now_s(void)
@@ -83,6 +88,66 @@ static int bench_size(struct scene_gen *gen, int w, int h)
     return 0;
 }
 
+/* RTL clock cycles for one w x h frame (stride `stride`), paced camera, sink always ready. */
+static int rtl_cycles(const uint8_t *px, int w, int h, int stride, uint64_t *cycles)
+{
+    struct vboard *vb;
+    if (vboard_new(NULL, &vb) != 0)
+        return -1;
+    int rc = -1;
+    if (vboard_reg_write(vb, WIRE_REG_FRAME_SIZE, (uint32_t)w | (uint32_t)h << 16) == 0 &&
+        vboard_reg_write(vb, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0) {
+        vboard_set_source(vb, 1, 0);
+        uint64_t c0 = vboard_cycles(vb);
+        if (vboard_frame(vb, px, w, h, stride, 0, NULL) == 0 &&
+            vboard_drain(vb, 64, 2000000000ull) == 0) {
+            *cycles = vboard_cycles(vb) - c0;
+            rc = 0;
+        }
+    }
+    vboard_free(vb);
+    return rc;
+}
+
+/* The real frame of test_camera_timing (tests/rtl/test_equiv.c); 0 when the data is absent. */
+static int bench_real(void)
+{
+    static const char *dirs[] = {"../shared/data/openalpr-bench",
+                                 "../../shared/data/openalpr-bench"};
+    const char *env = getenv("ALPR_DATA");
+    char path[1024];
+    struct stat st;
+    const char *dir = NULL;
+    if (env && *env)
+        dir = env;
+    for (size_t i = 0; !dir && i < sizeof dirs / sizeof dirs[0]; i++)
+        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+            dir = dirs[i];
+    struct image im;
+    snprintf(path, sizeof path, "%s/frames/us/12c6cb72-3ea3-49e7-b381-e0cdfc5e8960.jpg",
+             dir ? dir : ".");
+    if (!dir || image_load(path, &im) != 0) {
+        printf("bench: rtl real frame skipped (data absent)\n");
+        return 0;
+    }
+    int rc = 0;
+    uint64_t all = 0, top = 0;
+    int th = im.height / 4;
+    if (im.width > 2048 || im.height > 2048 ||
+        rtl_cycles(im.pixels, im.width, im.height, im.width, &all) != 0 ||
+        rtl_cycles(im.pixels, im.width, th, im.width, &top) != 0) {
+        rc = -1;
+    } else {
+        printf("bench: rtl real %dx%d cycles_per_frame=%llu cycles_per_pixel=%.3f "
+               "top_%d_rows_cycles_per_pixel=%.3f\n",
+               im.width, im.height, (unsigned long long)all,
+               (double)all / ((double)im.width * im.height), th,
+               (double)top / ((double)im.width * th));
+    }
+    image_free(&im);
+    return rc;
+}
+
 int main(void)
 {
     struct scene_gen *gen;
@@ -90,7 +155,7 @@ int main(void)
         fprintf(stderr, "bench_board: no font for the scene generator\n");
         return 1;
     }
-    int rc = bench_size(gen, 1280, 720) || bench_size(gen, 1920, 1080);
+    int rc = bench_size(gen, 1280, 720) || bench_size(gen, 1920, 1080) || bench_real();
     scene_gen_close(gen);
     if (rc)
         fprintf(stderr, "bench_board: failed\n");
