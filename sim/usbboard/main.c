@@ -156,6 +156,18 @@ int main(int argc, char **argv)
     pthread_t plan_tid;
     int plan_started = 0;
     char *end;
+    sigset_t handled;
+
+    /* The signals this program acts on go to the main thread only: it waits in waitpid() and
+       acts when a signal interrupts it. Delivered to one of the board's threads instead, a
+       SIGUSR1 would wait until the command ends. Threads inherit this mask; the main thread
+       unblocks them once its handlers are in place. */
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGUSR1);
+    sigaddset(&handled, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &handled, NULL);
 
     /* Run under the umockdev preload ourselves too: unplug and replug send uevents, which only
      * work in a preloaded process. The command inherits the environment. */
@@ -317,6 +329,7 @@ int main(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGUSR1, &sa, NULL);
         sigaction(SIGUSR2, &sa, NULL);
+        pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
     }
     if (plan.replug_ms >= 0 && plan.unplug_ms < 0) {
         fprintf(stderr, "alpr-simboard: --replug-after-ms needs --unplug-after-ms\n");
@@ -336,7 +349,9 @@ int main(int argc, char **argv)
         }
         if (plan.unplug_ms >= 0) {
             plan.board = board;
+            pthread_sigmask(SIG_BLOCK, &handled, NULL); /* the plan thread must not take them */
             plan_started = pthread_create(&plan_tid, NULL, plan_thread, &plan) == 0;
+            pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
         }
         for (;;) {
             int ws;

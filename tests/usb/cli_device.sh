@@ -76,7 +76,8 @@ check "replug (--unplug/--replug-after-ms): the driver reconnects and streams" \
 simpid=$!
 for _ in $(seq 100); do grep -q '^frame' "$tmp/sig.out" && break; sleep 0.1; done
 kill -USR1 $simpid
-sleep 0.3
+# Replug once the client has seen the board go: a fixed pause lost that race on a loaded machine.
+for _ in $(seq 100); do grep -q '^event no-device' "$tmp/sig.out" && break; sleep 0.1; done
 kill -USR2 $simpid
 wait $simpid
 rc=$?
