@@ -74,6 +74,12 @@ module frame_ctrl (
     reg        first;
     reg [4:0]  ab_flags;
     reg        busy, rst_pend, run_q, skip_req;
+    // RUN from the register file, registered here: it comes from across the chip (it was the
+    // critical path on one placement seed). One clock later is safe for the same reason as the
+    // ROI registers below: a pixel pushed after the write needs longer through the FIFO.
+    reg        run_r;
+    always @(posedge clk)
+        run_r <= !rst && run;
     reg [31:0] frame_no;
 
     assign in_frame = state == S_FRAME || state == S_PAD;
@@ -114,7 +120,7 @@ module frame_ctrl (
         if (ofree && !rst_pend && s_axis_tvalid) begin
             case (state)
                 S_SKIP, S_IDLE:
-                    s_axis_tready = !run || in_ovf || !in_sof;
+                    s_axis_tready = !run_r || in_ovf || !in_sof;
                 S_FRAME:
                     s_axis_tready = in_ovf || !in_sof || first;
                 default:
@@ -143,8 +149,8 @@ module frame_ctrl (
             first <= 1'b0;
             ab_flags <= 5'd0;
         end else begin
-            run_q <= run;
-            if (run && !run_q && (state == S_IDLE || state == S_END))
+            run_q <= run_r;
+            if (run_r && !run_q && (state == S_IDLE || state == S_END))
                 skip_req <= 1'b1;
             if (tail_done)
                 busy <= 1'b0;
@@ -177,7 +183,7 @@ module frame_ctrl (
             end else if (ofree) begin
                 case (state)
                     S_SKIP, S_IDLE: if (s_axis_tvalid) begin
-                        if (!run) begin
+                        if (!run_r) begin
                             // RUN off: everything is discarded, nothing counted
                         end else if (in_ovf) begin
                             ev_overflow <= 1'b1;
