@@ -230,16 +230,12 @@ int store_audit_list(struct store *s, const struct store_session *sess, int64_t 
     sqlite3_bind_int64(st, 5, (int64_t)limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_audit_entry *e;
-        if (list->n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            void *p = realloc(list->items, ncap * sizeof *list->items);
-            if (!p) {
-                rc = STORE_ERR_NOMEM;
-                goto fail;
-            }
-            list->items = p;
-            cap = ncap;
+        void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
+        if (!room) {
+            rc = STORE_ERR_NOMEM;
+            goto fail;
         }
+        list->items = room;
         e = &list->items[list->n];
         memset(e, 0, sizeof *e);
         e->id = sqlite3_column_int64(st, 0);

@@ -610,16 +610,12 @@ int store_release_list(struct store *s, const struct store_session *sess,
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_release *r;
-        if (list->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *p = realloc(list->items, ncap * sizeof *list->items);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            list->items = p;
-            cap = ncap;
+        void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        list->items = room;
         r = &list->items[list->n++];
         r->id = sqlite3_column_int64(st, 0);
         store_priv_col_text(st, 1, r->agency, sizeof r->agency);

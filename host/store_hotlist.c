@@ -581,16 +581,12 @@ int store_hotlist_list(struct store *s, const struct store_session *sess,
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_hotlist_info *h;
-        if (list->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *p = realloc(list->items, ncap * sizeof *list->items);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            list->items = p;
-            cap = ncap;
+        void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        list->items = room;
         h = &list->items[list->n++];
         h->id = sqlite3_column_int64(st, 0);
         store_priv_col_text(st, 1, h->name, sizeof h->name);
@@ -696,16 +692,12 @@ int store_alert_list(struct store *s, const struct store_session *sess, const ch
     sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 1000);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_alert *a;
-        if (list->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *p = realloc(list->items, ncap * sizeof *list->items);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            list->items = p;
-            cap = ncap;
+        void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        list->items = room;
         a = &list->items[list->n++];
         memset(a, 0, sizeof *a);
         a->id = sqlite3_column_int64(st, 0);

@@ -62,16 +62,12 @@ static int list_names(struct store *s, const char *type, const char *pattern, in
     sqlite3_bind_text(st, 2, pattern, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char *name;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *p = realloc(v, ncap * sizeof *v);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            v = p;
-            cap = ncap;
+        void *room = store_priv_room(v, n, &cap, sizeof *v);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        v = room;
         name = strdup((const char *)sqlite3_column_text(st, 0));
         if (!name) {
             rc = SQLITE_NOMEM;
@@ -138,16 +134,12 @@ int store_part_days(struct store *s, int64_t **days, size_t *n)
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            void *p = realloc(v, ncap * sizeof *v);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            v = p;
-            cap = ncap;
+        void *room = store_priv_room(v, cnt, &cap, sizeof *v);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        v = room;
         v[cnt++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);

@@ -198,6 +198,19 @@ void store_priv_col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
     snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+void *store_priv_room(void *items, size_t n, size_t *cap, size_t elem)
+{
+    size_t ncap;
+    void *p;
+    if (n < *cap)
+        return items;
+    ncap = *cap ? *cap * 2 : 16;
+    p = realloc(items, ncap * elem);
+    if (p)
+        *cap = ncap;
+    return p;
+}
+
 int64_t store_priv_setting(struct store *s, const char *key, int64_t def)
 {
     sqlite3_stmt *st;

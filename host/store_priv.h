@@ -91,6 +91,13 @@ void store_priv_bind_text(sqlite3_stmt *st, int idx, const char *v);
 /* Copies a text column into dst (size bytes, truncating); NULL becomes "". */
 void store_priv_col_text(sqlite3_stmt *st, int col, char *dst, size_t size);
 
+/*
+ * Room for element n of an array of elem-byte elements with *cap allocated: returns items
+ * itself while n < *cap, else items grown (capacity doubled, 16 at first) with *cap updated,
+ * or NULL when out of memory (items and *cap then unchanged, still the caller's).
+ */
+void *store_priv_room(void *items, size_t n, size_t *cap, size_t elem);
+
 /* Reads an integer setting (settings table); def when absent. */
 int64_t store_priv_setting(struct store *s, const char *key, int64_t def);
 

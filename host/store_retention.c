@@ -538,16 +538,12 @@ int store_hold_list(struct store *s, const struct store_session *sess, int activ
     store_priv_bind_named_int(st, ":active", active_only != 0);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_hold *h;
-        if (list->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            void *p = realloc(list->items, ncap * sizeof *list->items);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            list->items = p;
-            cap = ncap;
+        void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        list->items = room;
         h = &list->items[list->n++];
         memset(h, 0, sizeof *h);
         h->id = sqlite3_column_int64(st, 0);
