@@ -103,3 +103,19 @@ void cli_csv_field(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+int cli_take_action(int *argc, char ***argv, void (*usage)(FILE *), const char **action)
+{
+    if (*argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp((*argv)[1], "--help") == 0 || strcmp((*argv)[1], "-h") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    *action = (*argv)[1];
+    (*argc)--;
+    (*argv)++;
+    return -1;
+}

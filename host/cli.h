@@ -59,4 +59,12 @@ void cli_json_string(FILE *f, const char *s);
 /* Writes s to f as one CSV field (RFC 4180 quoting when needed). */
 void cli_csv_field(FILE *f, const char *s);
 
+/*
+ * The action word of a command that has several (`alpr audit verify ...`): with none, prints
+ * usage to stderr and returns CLI_EXIT_USAGE; with --help or -h in its place, prints usage to
+ * stdout and returns CLI_EXIT_OK; else sets *action, drops it from *argc / *argv (getopt_long
+ * then sees the options after it) and returns -1.
+ */
+int cli_take_action(int *argc, char ***argv, void (*usage)(FILE *), const char **action);
+
 #endif

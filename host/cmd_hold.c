@@ -37,13 +37,8 @@ int cmd_hold(int argc, char **argv, const struct cli_global *g)
     struct store *s = NULL;
     const char *kind = NULL, *reason = NULL, *action;
     int c, rc, err, all = 0;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-    }
-    action = argv[1];
-    argc--;
-    argv++;
+    if ((rc = cli_take_action(&argc, &argv, usage, &action)) >= 0)
+        return rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'k':
