@@ -1478,6 +1478,20 @@ static int weak_chain(const struct item *pool, const int *chain, int n)
     return 0;
 }
 
+/* Clips the region to the image; returns 0 when less than 4 x 4 pixels remain. */
+static int clip_region(int width, int height, int *rx, int *ry, int *rw, int *rh)
+{
+    if (*rx < 0)
+        *rw += *rx, *rx = 0;
+    if (*ry < 0)
+        *rh += *ry, *ry = 0;
+    if (*rx + *rw > width)
+        *rw = width - *rx;
+    if (*ry + *rh > height)
+        *rh = height - *ry;
+    return *rw >= 4 && *rh >= 4;
+}
+
 /*
  * Reads the region (rx, ry, rw, rh) for characters of height [hmin, hmax]: fills *p and
  * returns 1 when a chain was found, 0 when not, or a negative error. With plate_region 1, the
@@ -1500,15 +1514,7 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
         .cfg = cfg, .gray = gray, .width = width, .height = height, .stride = stride, .sc = sc};
     int chain[RECOG_MAX_CHARS], n, rcode;
     float score;
-    if (rx < 0)
-        rw += rx, rx = 0;
-    if (ry < 0)
-        rh += ry, ry = 0;
-    if (rx + rw > width)
-        rw = width - rx;
-    if (ry + rh > height)
-        rh = height - ry;
-    if (rw < 4 || rh < 4)
+    if (!clip_region(width, height, &rx, &ry, &rw, &rh))
         return 0;
     if (sc->src != gray || sc->src_x != rx || sc->src_y != ry || sc->src_w != rw ||
         sc->src_h != rh) {
@@ -1863,15 +1869,7 @@ static int read_group(const struct recog_config *cfg, const uint8_t *gray, int w
         return read_region(cfg, gray, width, height, stride, rx, ry, rw, rh, h * 11 / 20,
                            h * 8 / 5 + 1, win, plate_region, p, NULL, sc);
     }
-    if (rx < 0)
-        rw += rx, rx = 0;
-    if (ry < 0)
-        rh += ry, ry = 0;
-    if (rx + rw > width)
-        rw = width - rx;
-    if (ry + rh > height)
-        rh = height - ry;
-    if (rw < 4 || rh < 4)
+    if (!clip_region(width, height, &rx, &ry, &rw, &rh))
         return 0;
     sw = rw * s;
     sh = rh * s;
