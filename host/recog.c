@@ -824,12 +824,13 @@ static float box_mean(const struct region_ctx *rc, int x0, int y0, int x1, int y
 }
 
 /*
- * Touching characters: a candidate in a gap of the chain (1.6 pitches or more), or within a
- * pitch before its first or after its last character (a character joined to the frame, a bolt
- * or a sticker) and aligned with that character, 1.4 to 3.4 character widths wide, is cut into
- * round(width / pitch) pieces at
- * the columns of least ink near the even cuts (within a quarter pitch); the pieces, narrowed
- * to their ink, join the pool as hypotheses for the classifier and the chain to judge.
+ * Touching characters: a candidate in a gap of the chain (1.6 pitches or more), 1.4 to 3.4
+ * character widths wide, or within a pitch before its first or after its last character (a
+ * character joined to the frame, a bolt, a sticker or a state outline) and aligned with that
+ * character, 1.2 to 3.4 character widths wide, is cut into round(width / pitch) pieces (at
+ * least 2) at the columns of least ink near the even cuts (within a quarter pitch); the
+ * pieces, narrowed to their ink, join the pool as hypotheses for the classifier and the chain
+ * to judge.
  */
 static void split_touching(struct region_ctx *rc, const int *chain, int n)
 {
@@ -854,18 +855,20 @@ static void split_touching(struct region_ctx *rc, const int *chain, int n)
         const struct item c = rc->pool[j];
         int w = c.x1 - c.x0 + 1, h = c.y1 - c.y0 + 1, k, inside = 0, cuts[4], col[RECOG_MAX_DIM];
         float mean;
-        if (c.dark != rc->pool[chain[0]].dark || w * 10 < wm * 14 || w * 10 > wm * 34)
+        if (c.dark != rc->pool[chain[0]].dark || w * 10 < wm * 12 || w * 10 > wm * 34)
             continue;
         for (int i = 0; i + 1 < n && !inside; i++) {
             const struct item *a = &rc->pool[chain[i]], *b = &rc->pool[chain[i + 1]];
             int ha = a->y1 - a->y0 + 1;
-            inside = c.x0 > a->x1 && c.x1 < b->x0 && abs(c.y0 - a->y0) * 100 <= ha * 15 &&
-                     abs(c.y1 - a->y1) * 100 <= ha * 15 &&
+            inside = w * 10 >= wm * 14 && c.x0 > a->x1 && c.x1 < b->x0 &&
+                     abs(c.y0 - a->y0) * 100 <= ha * 15 && abs(c.y1 - a->y1) * 100 <= ha * 15 &&
                      (b->x0 + b->x1 - a->x0 - a->x1) * 10 >= p * 32;
         }
         if (!inside) {
             /* Just before the first or after the last character (joined to the frame, a bolt
-               or a sticker): aligned with that character, within a pitch of it. */
+               or a sticker): aligned with that character, within a pitch of it. What joins a
+               character there is often narrow (the frame's edge, a state outline), so 1.2
+               character widths suffice, where two joined characters make 1.4 or more. */
             const struct item *a = &rc->pool[chain[0]], *b = &rc->pool[chain[n - 1]];
             int ha = a->y1 - a->y0 + 1, hb = b->y1 - b->y0 + 1;
             inside = (c.x1 < a->x0 && a->x0 - c.x1 <= p && abs(c.y0 - a->y0) * 100 <= ha * 15 &&
@@ -1028,6 +1031,46 @@ static void line_fit(const struct item *pool, const int *chain, int n, int skip,
 }
 
 /*
+ * An end character joined to a graphic above or below it (the lobster under Maine's first
+ * digit): its box runs past the line (fitted to the other characters) on one side only by more
+ * than a tenth of the line's height, while the other side is on the line. The box clipped to
+ * the line is classified; when that reads confidently (90%, and above "not a character"), it
+ * replaces the character, which the end trimming would otherwise drop as misaligned. Used for
+ * regions labelled whole, not inside a guessed band (there the band already cut what joins).
+ */
+static void refit_ends(struct region_ctx *rc, int *chain, int n)
+{
+    if (n < 4)
+        return;
+    for (int end = 0; end < 2; end++) {
+        int idx = end == 0 ? 0 : n - 1;
+        struct item it = rc->pool[chain[idx]];
+        float ey0, ey1, lh, dy0, dy1;
+        struct recog_comp c;
+        size_t at = rc->npool;
+        line_fit(rc->pool, chain, n, idx, (it.x0 + it.x1) / 2.0f, &ey0, &ey1);
+        lh = ey1 - ey0 + 1;
+        if (lh < 4)
+            continue;
+        dy0 = (it.y0 - ey0) / lh;
+        dy1 = (it.y1 - ey1) / lh;
+        if (!((fabsf(dy0) <= 0.1f && dy1 > 0.1f) || (fabsf(dy1) <= 0.1f && dy0 < -0.1f)))
+            continue;
+        c.x0 = it.x0;
+        c.x1 = it.x1;
+        c.y0 = it.y0 > (int)lrintf(ey0) ? it.y0 : (int)lrintf(ey0);
+        c.y1 = it.y1 < (int)lrintf(ey1) ? it.y1 : (int)lrintf(ey1);
+        c.ink = it.ink;
+        pool_add(rc, &c, 0, 0, it.dark);
+        if (rc->npool == at)
+            continue;
+        classify_pool(rc, at);
+        if (rc->pool[at].conf >= 0.9f && rc->pool[at].nonchar < rc->pool[at].conf)
+            chain[idx] = (int)at;
+    }
+}
+
+/*
  * Drops characters at either end of the chain that break the line's rhythm (distances are
  * between centres, against the median pitch; heights against the median height):
  *   - a narrow bar (plate frame, bolt, sticker edge, border) off the pitch by a third, unless it
@@ -1035,8 +1078,9 @@ static void line_fit(const struct item *pool, const int *chain, int n, int skip,
  *   - a character under 98% off the pitch by a third (the wheelchair symbol read as a 6);
  *   - a character under 80% off the pitch by a fifth or of a height 8% off (a logo, a sticker
  *     letter);
- *   - a narrow bar whose top and bottom both sit over a tenth of the line's height above or
- *     below the line (the plate frame's edge beside the last character);
+ *   - a narrow bar, or a character under 90%, whose top and bottom both sit over a tenth of
+ *     the line's height above or below the line (the plate frame's edge beside the last
+ *     character; a tree or an emblem beside the plate's text);
  *   - a character whose top or bottom is a fifth of the line's height off the line (fitted to
  *     the others: plates are tilted);
  *   - any character more than four pitches from its neighbour (a sticker or a word beside the
@@ -1089,8 +1133,8 @@ static int trim_chain(const struct item *pool, int *chain, int n)
             if (best == 'J' && it->conf >= 0.9f && fabsf(dy0) < 0.1f && dy1 > 0 && dy1 < 0.35f)
                 misaligned = odd_height = 0;
             if ((off && narrow && !sure_one) || (off && it->conf < 0.98f) ||
-                (it->conf < 0.8f && (loose || odd_height)) || (narrow && shifted) || misaligned ||
-                far) {
+                (it->conf < 0.8f && (loose || odd_height)) ||
+                (shifted && (narrow || it->conf < 0.9f)) || misaligned || far) {
                 if (end == 0)
                     memmove(chain, chain + 1, sizeof chain[0] * (size_t)(n - 1));
                 n--;
@@ -1578,16 +1622,21 @@ static int read_region(const struct recog_config *cfg, const uint8_t *gray, int 
             n = best_chain(rc.pool, rc.npool, chain, &score);
         }
     }
-    if (n >= 2) {
+    /* Touching characters, twice: a character split off the frame at an end of the chain
+       brings the next one joined beyond it within a pitch of the new end (Nebraska's outline
+       through the first two characters). */
+    for (int round = 0; round < 2 && n >= 2; round++) {
         size_t before = rc.npool;
         split_touching(&rc, chain, n);
-        if (rc.npool > before) {
-            classify_pool(&rc, before);
-            qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
-            n = best_chain(rc.pool, rc.npool, chain, &score);
-        }
+        if (rc.npool == before)
+            break;
+        classify_pool(&rc, before);
+        qsort(rc.pool, rc.npool, sizeof rc.pool[0], cmp_item_x);
+        n = best_chain(rc.pool, rc.npool, chain, &score);
     }
     n = rescue_gaps(rc.pool, rc.npool, chain, n);
+    if (!plate_region)
+        refit_ends(&rc, chain, n);
     n = trim_chain(rc.pool, chain, n);
     if (n > 0)
         make_plate(cfg, rc.pool, chain, n, score, p);
