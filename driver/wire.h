@@ -60,7 +60,7 @@ enum wire_reg {
 
 #define WIRE_ID_VALUE               0x414C5052u
 #define WIRE_PROTO_MAJOR            1
-#define WIRE_PROTO_MINOR            0
+#define WIRE_PROTO_MINOR            1
 #define WIRE_CONTROL_RUN            0x1u
 #define WIRE_CONTROL_RESET          0x2u
 #define WIRE_CONTROL_CLEAR_COUNTERS 0x4u
@@ -73,7 +73,8 @@ enum wire_reg {
 /* Reset values of the read-write registers. */
 #define WIRE_RESET_FRAME_SIZE    0x02D00500u /* 1280 x 720 */
 #define WIRE_RESET_THRESH_WINDOW 0x24u
-#define WIRE_RESET_THRESH_PLANE0 0x246u /* enabled, dark ink, t = 70/256 */
+#define WIRE_RESET_THRESH_PLANE0 0x00080246u /* enabled, dark ink, t = 70/256, contrast 8 */
+#define WIRE_THRESH_PLANE_MASK   0x00FF03FFu /* the defined bits of THRESH_PLANE_p */
 #define WIRE_RESET_FILTER_WIDTH  0x00FF0001u
 #define WIRE_RESET_FILTER_HEIGHT 0x00FF0008u
 #define WIRE_RESET_OUTPUT        1u

@@ -70,6 +70,8 @@ static int engine_host(struct engine_state *st, const struct recog_config *cfg,
 #define READ_WIN_LOG2 RECOG_BOARD_WINDOW_LOG2
 #define READ_VSHIFT   RECOG_BOARD_VSHIFT
 #define READ_OFFSET   RECOG_BOARD_OFFSET
+/* plane 0: enabled, dark ink, READ_OFFSET, the reset value's minimum contrast */
+#define READ_PLANE0 ((WIRE_RESET_THRESH_PLANE0 & ~0xFFu) | READ_OFFSET)
 
 /* Collects the frame the board model streams: its bytes go through the host's wire parser. */
 struct model_sink {
@@ -118,7 +120,7 @@ static int engine_model(struct engine_state *st, const struct recog_config *cfg,
     if (model_reg_write(m, WIRE_REG_FRAME_SIZE,
                         (uint32_t)img->width | (uint32_t)img->height << 16) != 0 ||
         model_reg_write(m, WIRE_REG_THRESH_WINDOW, READ_WIN_LOG2 | READ_VSHIFT << 4) != 0 ||
-        model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x200u | READ_OFFSET) != 0 ||
+        model_reg_write(m, WIRE_REG_THRESH_PLANE0, READ_PLANE0) != 0 ||
         model_reg_write(m, WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8) != 0 ||
         model_reg_write(m, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) != 0)
         goto done;
@@ -147,7 +149,7 @@ static int usb_open(struct engine_state *st)
         uint32_t value;
     } regs[] = {
         {WIRE_REG_THRESH_WINDOW, READ_WIN_LOG2 | READ_VSHIFT << 4},
-        {WIRE_REG_THRESH_PLANE0, 0x200u | READ_OFFSET},
+        {WIRE_REG_THRESH_PLANE0, READ_PLANE0},
         {WIRE_REG_THRESH_PLANE0 + 1, 0},
         {WIRE_REG_THRESH_PLANE0 + 2, 0},
         {WIRE_REG_THRESH_PLANE0 + 3, 0},

@@ -1,6 +1,7 @@
 #include "daemon_config.h"
 
 #include "recog.h"
+#include "wire.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +19,7 @@ void daemon_config_default(struct daemon_config *cfg)
     cfg->frame_height = 720;
     cfg->window_log2 = RECOG_BOARD_WINDOW_LOG2;
     cfg->thresh_offset = RECOG_BOARD_OFFSET;
+    cfg->thresh_contrast = (WIRE_RESET_THRESH_PLANE0 >> 16) & 0xFF;
     cfg->min_confidence = 50;
     cfg->track_gap_ms = 600;
     cfg->min_frames = 2;
@@ -68,6 +70,7 @@ static const struct key keys[] = {
     {"frame_height", K_INT, F(frame_height), 1, 2048},
     {"window_log2", K_INT, F(window_log2), 2, 7},
     {"thresh_offset", K_INT, F(thresh_offset), 0, 255},
+    {"thresh_contrast", K_INT, F(thresh_contrast), 0, 255},
     {"roi_y", K_INT, F(roi_y), 0, 2047},
     {"roi_h", K_INT, F(roi_h), 0, 2048},
     {"min_confidence", K_DOUBLE, F(min_confidence), 0, 100},

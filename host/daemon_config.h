@@ -38,6 +38,7 @@ struct daemon_config {
     int frame_width, frame_height; /* FRAME_SIZE register */
     int window_log2;               /* THRESH_WINDOW[3:0] */
     int thresh_offset;             /* THRESH_PLANE_0 offset t (of 256) */
+    int thresh_contrast;           /* THRESH_PLANE_0 minimum contrast (gray levels) */
     int roi_y, roi_h;              /* ROI_Y: the lane band (0,0 = whole frame) */
     double min_confidence;         /* readings below are ignored (0..100) */
     int track_gap_ms;              /* a vehicle's read ends after this long unseen */

@@ -60,7 +60,7 @@ module alpr_board #(
     wire        run, source, in_frame;
     wire [11:0] r_fw, r_fh, r_roi_w, r_roi_h;
     wire [6:0]  r_window;
-    wire [9:0]  r_plane0;
+    wire [17:0] r_plane0;
     wire [31:0] r_filt_w, r_filt_h;
     wire [1:0]  r_mode;
     wire [10:0] r_roi_x, r_roi_y;
@@ -115,7 +115,7 @@ module alpr_board #(
     wire [4:0]  a_flags;
     wire [11:0] c_w, c_h, c_roi_w, c_roi_h;
     wire [6:0]  c_window;
-    wire [9:0]  c_plane0;
+    wire [17:0] c_plane0;
     wire [15:0] c_min_w, c_max_w, c_min_h, c_max_h;
     wire [1:0]  c_mode;
     wire [10:0] c_roi_x, c_roi_y;
@@ -164,7 +164,7 @@ module alpr_board #(
     wire [4:0]  b_flags;
     thresh thr (
         .clk(clk), .rst(rst_q), .cfg_width(c_w), .cfg_window(c_window),
-        .cfg_plane0(c_plane0[8:0]),
+        .cfg_plane0({c_plane0[17:10], c_plane0[8:0]}),
         .s_valid(a_valid), .s_ready(a_ready), .s_kind(a_kind), .s_pix(a_pix), .s_y(a_y),
         .s_lbl(a_lbl), .s_flags(a_flags),
         .m_valid(b0_valid), .m_ready(b0_ready), .m_kind(b0_kind), .m_pix(b0_pix),

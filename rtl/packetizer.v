@@ -19,7 +19,7 @@ module packetizer (
     input  wire [11:0] cfg_width,
     input  wire [11:0] cfg_height,
     input  wire [6:0]  cfg_window,
-    input  wire [9:0]  cfg_plane0,
+    input  wire [17:0] cfg_plane0,   // THRESH_PLANE_0 {[23:16], [9:0]}
     input  wire [1:0]  cfg_mode,
     input  wire [10:0] cfg_roi_x,
     input  wire [10:0] cfg_roi_y,
@@ -157,7 +157,7 @@ module packetizer (
         img = 320'd0;
         img[63:0] = hdr;
         case (t_kind)
-            `TK_START: img[319:64] = {{22'd0, cfg_plane0}, 4'd0, cfg_roi_h, 4'd0, cfg_roi_w,
+            `TK_START: img[319:64] = {{8'd0, cfg_plane0[17:10], 6'd0, cfg_plane0[9:0]}, 4'd0, cfg_roi_h, 4'd0, cfg_roi_w,
                                       5'd0, cfg_roi_y, 5'd0, cfg_roi_x, 4'd0, cfg_height,
                                       4'd0, cfg_width, cfg_ts, cfg_frame, 1'b0, cfg_window,
                                       7'd0, cfg_plane0[9], 6'd0, cfg_mode, 8'd1};

@@ -9,7 +9,7 @@
 module regfile #(
     parameter [31:0] CAPS = 32'h0800_0901,
     parameter [31:0] CLOCK_HZ = 32'd74_250_000,
-    parameter [15:0] RTL_REVISION = 16'h0001
+    parameter [15:0] RTL_REVISION = 16'h0002
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -36,7 +36,7 @@ module regfile #(
     output reg  [11:0] frame_w,
     output reg  [11:0] frame_h,
     output reg  [6:0]  window,   // THRESH_WINDOW[6:0]; bit 7 is always 0 (range check)
-    output reg  [9:0]  plane0,
+    output reg  [17:0] plane0,   // THRESH_PLANE_0 {[23:16], [9:0]}
     output reg  [31:0] filter_w,
     output reg  [31:0] filter_h,
     output reg  [1:0]  mode,
@@ -89,14 +89,14 @@ module regfile #(
         err = 1'b0;
         case (q_addr)
             8'h00: rdata = 32'h414C5052;
-            8'h01: rdata = {8'd1, 8'd0, RTL_REVISION};
+            8'h01: rdata = {8'd1, 8'd1, RTL_REVISION};
             8'h02: rdata = CAPS;
             8'h03: rdata = CLOCK_HZ;
             8'h04: rdata = {28'd0, source, 2'b00, run};
             8'h05: rdata = {28'd0, sticky_trunc, sticky_ovf, st_in_frame, run || st_in_frame};
             8'h06: rdata = {4'd0, frame_h, 4'd0, frame_w};
             8'h07: rdata = {25'd0, window};
-            8'h08: rdata = {22'd0, plane0};
+            8'h08: rdata = {8'd0, plane0[17:10], 6'd0, plane0[9:0]};
             8'h09, 8'h0A, 8'h0B: rdata = 32'd0;
             8'h0C: rdata = filter_w;
             8'h0D: rdata = filter_h;
@@ -118,7 +118,7 @@ module regfile #(
                 8'h06: err = lo == 16'd0 || !lo_le_2048 || hi == 16'd0 || !hi_le_2048;
                 8'h07: err = q_wdata[31:8] != 24'd0 || q_wdata[3:0] < 4'd2 ||
                                  q_wdata[3:0] > 4'd7 || q_wdata[7:4] > 4'd7;
-                8'h08, 8'h09, 8'h0A, 8'h0B: err = q_wdata[31:10] != 22'd0;
+                8'h08, 8'h09, 8'h0A, 8'h0B: err = q_wdata[31:24] != 8'd0 || q_wdata[15:10] != 6'd0;
                 8'h0C, 8'h0D: err = 1'b0;
                 8'h0E: err = q_wdata[31:2] != 30'd0 || q_wdata[1:0] == 2'd3;
                 8'h0F, 8'h10: err = !roi_ok;
@@ -140,7 +140,7 @@ module regfile #(
             frame_w <= 12'd1280;
             frame_h <= 12'd720;
             window <= 7'h24;
-            plane0 <= 10'h246;
+            plane0 <= {8'd8, 10'h246};
             filter_w <= 32'h00FF_0001;
             filter_h <= 32'h00FF_0008;
             mode <= 2'd1;
@@ -160,7 +160,7 @@ module regfile #(
                     frame_h <= hi2[11:0];
                 end
                 8'h07: window <= q2_wdata[6:0];
-                8'h08: plane0 <= q2_wdata[9:0];
+                8'h08: plane0 <= {q2_wdata[23:16], q2_wdata[9:0]};
                 8'h0C: filter_w <= q2_wdata;
                 8'h0D: filter_h <= q2_wdata;
                 8'h0E: mode <= q2_wdata[1:0];

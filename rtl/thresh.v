@@ -8,7 +8,8 @@
 // updates the running box sum H with a 256-entry ring (e(j) in, e(j-W) out; p(0) stands in
 // for e(j) with j < 0) and, from step W/2 - 1 on, emits pixel x = j - W/2 + 1 with
 // h = H >> k, the per-column vertical state A (2048 x 12 bit RAM) and the comparison
-// 4096 * p  <  (256 - t) * A   (dark) or   >  (256 + t) * A   (light).
+// 4096 * p  <  (256 - t) * A   (dark) or   >  (256 + t) * A   (light), with the minimum
+// contrast c: 16 (p + c) < A (dark) or 16 p > A + 16 c (light).
 // Three idle steps follow each line (they keep the column RAM's read after its write: a row
 // has at least 2 steps, so a column is read again at least 5 cycles after its read, and it is
 // written 4 cycles after).
@@ -19,7 +20,7 @@ module thresh (
     input  wire        rst,
     input  wire [11:0] cfg_width,
     input  wire [6:0]  cfg_window,   // [3:0] k = log2 window (2..7), [6:4] vertical shift
-    input  wire [8:0]  cfg_plane0,   // [7:0] offset t, [8] polarity
+    input  wire [16:0] cfg_plane0,   // [7:0] offset t, [8] polarity, [16:9] minimum contrast
     // input tokens
     input  wire        s_valid,
     output reg         s_ready,
@@ -59,6 +60,8 @@ module thresh (
     always @(posedge clk)
         fmul <= cfg_plane0[8] ? 9'd256 + {1'b0, cfg_plane0[7:0]}
                               : 9'd256 - {1'b0, cfg_plane0[7:0]};
+    wire [7:0]  ctr = cfg_plane0[16:9];   // minimum contrast c in gray levels
+    wire        pol = cfg_plane0[8];
 
     wire adv = !m_valid || m_ready;
 
@@ -350,6 +353,9 @@ module thresh (
     reg [7:0]  pix3;
     reg [10:0] x3, y3;
     reg [14:0] m0, m1, m2;   // A * f[2:0], A * f[5:3], A * f[8:6]
+    reg [11:0] a3;
+    reg [8:0]  pc3;          // pixel + c
+    reg [12:0] ac3;          // A + 16 c
     always @(posedge clk) begin
         if (rst) begin
             v3 <= 1'b0;
@@ -363,6 +369,9 @@ module thresh (
             pix3 <= pix2;
             x3 <= x2;
             y3 <= y2;
+            a3 <= a2;
+            pc3 <= {1'b0, pix2} + {1'b0, ctr};
+            ac3 <= {1'b0, a2} + {1'b0, ctr, 4'd0};
             m0 <= {3'd0, a2} * {12'd0, fmul[2:0]};
             m1 <= {3'd0, a2} * {12'd0, fmul[5:3]};
             m2 <= {3'd0, a2} * {12'd0, fmul[8:6]};
@@ -376,6 +385,7 @@ module thresh (
     reg [7:0]  pix4;
     reg [10:0] x4, y4;
     reg [20:0] prod4;
+    reg        ctr4;         // the contrast test: 16 (p + c) < A, or 16 p > A + 16 c
     always @(posedge clk) begin
         if (rst) begin
             v4 <= 1'b0;
@@ -390,12 +400,13 @@ module thresh (
             x4 <= x3;
             y4 <= y3;
             prod4 <= {6'd0, m0} + {3'd0, m1, 3'd0} + {m2, 6'd0};
+            ctr4 <= pol ? {1'b0, pix3, 4'd0} > ac3 : {pc3, 4'd0} < {1'b0, a3};
         end
     end
 
     // ---- stage 5: comparison, output register ----
     wire [20:0] lhs = {1'b0, pix4, 12'd0};
-    wire ink = cfg_plane0[8] ? lhs > prod4 : lhs < prod4;
+    wire ink = (pol ? lhs > prod4 : lhs < prod4) && ctr4;
     always @(posedge clk) begin
         if (rst) begin
             m_valid <= 1'b0;

@@ -40,6 +40,7 @@ struct model_config model_config_default(void)
     c.plane[0].offset = WIRE_RESET_THRESH_PLANE0 & 0xFF;
     c.plane[0].polarity = (WIRE_RESET_THRESH_PLANE0 >> 8) & 1;
     c.plane[0].enable = (WIRE_RESET_THRESH_PLANE0 >> 9) & 1;
+    c.plane[0].contrast = (WIRE_RESET_THRESH_PLANE0 >> 16) & 0xFF;
     c.min_w = WIRE_RESET_FILTER_WIDTH & 0xFFFF;
     c.max_w = WIRE_RESET_FILTER_WIDTH >> 16;
     c.min_h = WIRE_RESET_FILTER_HEIGHT & 0xFFFF;
@@ -56,7 +57,8 @@ uint32_t model_config_thresh_window(const struct model_config *cfg)
 uint32_t model_config_thresh_plane(const struct model_config *cfg, int p)
 {
     const struct model_plane *pl = &cfg->plane[p];
-    return pl->offset | (uint32_t)(pl->polarity & 1) << 8 | (uint32_t)(pl->enable & 1) << 9;
+    return pl->offset | (uint32_t)(pl->polarity & 1) << 8 | (uint32_t)(pl->enable & 1) << 9 |
+           (uint32_t)pl->contrast << 16;
 }
 
 static int config_valid(const struct model_config *cfg)
@@ -93,9 +95,11 @@ static void mean_row(int k, int s, int first, const uint8_t *row, int w, uint16_
 int model_ink(const struct model_plane *plane, uint8_t pixel, uint16_t mean)
 {
     uint32_t lhs = (uint32_t)pixel << (8 + MODEL_MEAN_FRAC_BITS);
+    uint32_t p16 = (uint32_t)pixel << MODEL_MEAN_FRAC_BITS;
+    uint32_t c16 = (uint32_t)plane->contrast << MODEL_MEAN_FRAC_BITS;
     if (plane->polarity)
-        return lhs > (256u + plane->offset) * mean;
-    return lhs < (256u - plane->offset) * mean;
+        return lhs > (256u + plane->offset) * mean && p16 > mean + c16;
+    return lhs < (256u - plane->offset) * mean && p16 + c16 < mean;
 }
 
 static int region_valid(const struct model_config *cfg, const uint8_t *gray, int w, int h,
@@ -777,16 +781,17 @@ int model_reg_write(struct model *m, unsigned addr, uint32_t v)
         r->vshift = (uint8_t)((v >> 4) & 0xF);
         return 0;
     case WIRE_REG_THRESH_PLANE0:
-        if (v & ~0x3FFu)
+        if (v & ~WIRE_THRESH_PLANE_MASK)
             return MODEL_ERR_REG;
         r->plane[0].offset = (uint8_t)(v & 0xFF);
         r->plane[0].polarity = (uint8_t)((v >> 8) & 1);
         r->plane[0].enable = (uint8_t)((v >> 9) & 1);
+        r->plane[0].contrast = (uint8_t)((v >> 16) & 0xFF);
         return 0;
     case WIRE_REG_THRESH_PLANE0 + 1:
     case WIRE_REG_THRESH_PLANE0 + 2:
     case WIRE_REG_THRESH_PLANE0 + 3:
-        return (v & ~0x3FFu) ? MODEL_ERR_REG : 0; /* planes the board lacks ignore writes */
+        return (v & ~WIRE_THRESH_PLANE_MASK) ? MODEL_ERR_REG : 0; /* planes the board lacks ignore writes */
     case WIRE_REG_FILTER_WIDTH:
         r->min_w = (uint16_t)(v & 0xFFFF);
         r->max_w = (uint16_t)(v >> 16);

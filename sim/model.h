@@ -35,7 +35,7 @@
 #define MODEL_MAX_HEIGHT     2048
 #define MODEL_PLANES         4 /* planes model_components() accepts (the board has 1) */
 #define MODEL_MEAN_FRAC_BITS 4 /* fractional bits of the vertical mean state */
-#define MODEL_RTL_REVISION   0x0001u
+#define MODEL_RTL_REVISION   0x0002u
 #define MODEL_CLOCK_HZ       74250000u /* CLOCK_HZ register: the 1080p30 pixel clock */
 
 enum model_error {
@@ -54,6 +54,7 @@ struct model_plane {
     uint8_t offset;   /* t in 1/256 of the local mean */
     uint8_t polarity; /* 0: dark ink on light, 1: light ink on dark */
     uint8_t enable;
+    uint8_t contrast; /* minimum |pixel - mean| in gray levels for ink (0: none) */
 };
 
 struct model_config {

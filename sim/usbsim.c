@@ -22,7 +22,7 @@
 #define DEFAULT_CLOCK_HZ 74250000u
 #define PASS_PLANES      1u
 #define PASS_LABEL_LOG2  8u
-#define RTL_REVISION     0x0001u
+#define RTL_REVISION     0x0002u
 /* Largest frame the queue accepts: every row of a 2048 x 2048 window plus 65535 records. */
 #define MAX_FRAME_BYTES                                                                            \
     ((size_t)WIRE_CHUNK_HEADER_LEN * 2 + WIRE_HEAD_LEN + WIRE_TAIL_LEN +                           \
@@ -506,7 +506,7 @@ int usbsim_reg_write(struct usbsim *s, unsigned addr, uint32_t v)
     case WIRE_REG_THRESH_PLANE0 + 1:
     case WIRE_REG_THRESH_PLANE0 + 2:
     case WIRE_REG_THRESH_PLANE0 + 3:
-        if (v & ~0x3FFu)
+        if (v & ~WIRE_THRESH_PLANE_MASK)
             return USBSIM_ERR_STALL;
         if (addr - WIRE_REG_THRESH_PLANE0 < PASS_PLANES)
             s->thresh_plane[addr - WIRE_REG_THRESH_PLANE0] = v;

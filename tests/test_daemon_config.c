@@ -49,6 +49,7 @@ static void test_defaults_and_values(void)
     CHECK_EQ_INT(c.roi_h, 540);
     CHECK_EQ_INT(c.use_syslog, 0);
     CHECK_EQ_INT(c.thresh_offset, RECOG_BOARD_OFFSET); /* untouched default */
+    CHECK_EQ_INT(c.thresh_contrast, 8);
     CHECK_EQ_STR(c.agency, "Metro PD");
     CHECK_EQ_INT(c.non_governmental, 1);
 }

@@ -348,7 +348,7 @@ static void test_threshold_reference(void)
                     bad = 1;
                 }
             }
-        struct model_plane dark = {70, 0, 1}, light = {70, 1, 1};
+        struct model_plane dark = {70, 0, 1, 0}, light = {70, 1, 1, 0};
         for (int i = 0; i < w * h; i++) {
             CHECK_EQ_INT(model_ink(&dark, g[i], mean[i]), 256L * 16 * g[i] < (256L - 70) * mean[i]);
             CHECK_EQ_INT(model_ink(&light, g[i], mean[i]),
@@ -357,6 +357,42 @@ static void test_threshold_reference(void)
         free(g);
         free(mean);
     }
+}
+
+/* The minimum contrast: ink also needs |pixel - mean| > c gray levels (mean with 4 fraction bits). */
+static void test_threshold_contrast(void)
+{
+    struct model_plane dark = {70, 0, 1, 0}, light = {20, 1, 1, 0};
+    /* dark: 80 against a mean of 120 passes the multiplicative test (80 < 0.73 * 120) */
+    CHECK_EQ_INT(model_ink(&dark, 80, 120 * 16), 1);
+    dark.contrast = 39;
+    CHECK_EQ_INT(model_ink(&dark, 80, 120 * 16), 1);
+    dark.contrast = 40; /* 80 + 40 is not below 120 */
+    CHECK_EQ_INT(model_ink(&dark, 80, 120 * 16), 0);
+    CHECK_EQ_INT(model_ink(&dark, 80, 120 * 16 + 1), 1); /* one sixteenth more mean */
+    dark.contrast = 255;
+    CHECK_EQ_INT(model_ink(&dark, 0, 255 * 16), 0);
+    /* the multiplicative test still applies: a large contrast alone is not enough */
+    dark.contrast = 1;
+    CHECK_EQ_INT(model_ink(&dark, 100, 120 * 16), 0);
+    /* light: 200 against 150 passes 200 > 1.08 * 150 */
+    light.contrast = 49;
+    CHECK_EQ_INT(model_ink(&light, 200, 150 * 16), 1);
+    light.contrast = 50;
+    CHECK_EQ_INT(model_ink(&light, 200, 150 * 16), 0);
+    /* dark noise: a mean of 12 with pixels 0..11 is ink at contrast 0, none at the default 8 */
+    struct model_config c = model_config_default();
+    CHECK_EQ_INT(c.plane[0].contrast, (WIRE_RESET_THRESH_PLANE0 >> 16) & 0xFF);
+    int ink0 = 0, ink8 = 0;
+    struct model_plane p0 = c.plane[0], p8 = c.plane[0];
+    p0.contrast = 0;
+    p8.contrast = 8;
+    for (int px = 0; px < 12; px++) {
+        ink0 += model_ink(&p0, (uint8_t)px, 12 * 16);
+        ink8 += model_ink(&p8, (uint8_t)px, 12 * 16);
+    }
+    CHECK_EQ_INT(ink0, 9); /* 0..8 < 0.73 * 12 */
+    CHECK_EQ_INT(ink8, 4); /* 0..3: at least 8 below 12 */
 }
 
 static void test_threshold_flat(void)
@@ -431,7 +467,7 @@ static void test_components_filter(void)
     /* Two planes: the second (light polarity) labels the gaps, records tagged with plane 1. */
     cfg.min_w = 1;
     cfg.max_w = 0xFFFF;
-    cfg.plane[1] = (struct model_plane){70, 1, 1};
+    cfg.plane[1] = (struct model_plane){70, 1, 1, 0};
     REQUIRE(model_components(&cfg, g, w, h, w, out, 64, &n, &found, &flags) == 0);
     CHECK(n >= n_all);
     for (size_t i = 0; i < n; i++)
@@ -668,7 +704,7 @@ static void test_board_registers(void)
     struct model *m = NULL;
     REQUIRE(model_new(bytes_out, &b, &m) == 0);
     CHECK_EQ_INT(reg(m, WIRE_REG_ID), WIRE_ID_VALUE);
-    CHECK_EQ_INT(reg(m, WIRE_REG_VERSION) >> 16, 0x0100);
+    CHECK_EQ_INT(reg(m, WIRE_REG_VERSION) >> 16, (WIRE_PROTO_MAJOR << 8) | WIRE_PROTO_MINOR);
     CHECK_EQ_INT(reg(m, WIRE_REG_CAPS), 1 | 9 << 8 | 2048u << 16);
     CHECK_EQ_INT(reg(m, WIRE_REG_FRAME_SIZE), WIRE_RESET_FRAME_SIZE);
     CHECK_EQ_INT(reg(m, WIRE_REG_THRESH_WINDOW), WIRE_RESET_THRESH_WINDOW);
@@ -690,6 +726,12 @@ static void test_board_registers(void)
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_CONTROL, 0x10), MODEL_ERR_REG);
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_ROI_X, 2048), MODEL_ERR_REG);
     CHECK_EQ_INT(reg(m, WIRE_REG_FRAME_SIZE), WIRE_RESET_FRAME_SIZE); /* unchanged */
+    CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x00200246u), 0); /* contrast 32 */
+    CHECK_EQ_INT(reg(m, WIRE_REG_THRESH_PLANE0), 0x00200246u);
+    CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x00000646u), MODEL_ERR_REG);
+    CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x01000246u), MODEL_ERR_REG);
+    CHECK_EQ_INT(reg(m, WIRE_REG_THRESH_PLANE0), 0x00200246u);
+    CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0, WIRE_RESET_THRESH_PLANE0), 0);
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0 + 2, 0x246), 0);
     CHECK_EQ_INT(reg(m, WIRE_REG_THRESH_PLANE0 + 2), 0); /* the board has one plane */
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_WINDOW, 0x73), 0);
@@ -854,6 +896,7 @@ int main(void)
     RUN(test_ccl_exhaustion);
     RUN(test_ccl_reuse);
     RUN(test_threshold_reference);
+    RUN(test_threshold_contrast);
     RUN(test_threshold_flat);
     RUN(test_components_filter);
     RUN(test_board_stream);

@@ -577,15 +577,19 @@ static void test_board_registers(void)
     dc.roi_y = 40;
     dc.roi_h = 100;
     dc.thresh_offset = 60;
+    dc.thresh_contrast = 12;
     dc.window_log2 = 5;
     REQUIRE(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &n) == 0);
     CHECK_EQ_INT(n, 5);
     CHECK_EQ_INT(regs[0].addr, WIRE_REG_FRAME_SIZE);
     CHECK_EQ_INT(regs[0].value, (240u << 16) | 320u);
     CHECK_EQ_INT(regs[2].addr, WIRE_REG_THRESH_PLANE0);
-    CHECK_EQ_INT(regs[2].value, 0x200u | 60u);
+    CHECK_EQ_INT(regs[2].value, 12u << 16 | 0x200u | 60u);
     CHECK_EQ_INT(regs[4].value, (100u << 16) | 40u);
     CHECK_EQ_INT(roadside_board_registers(&dc, regs, 3, &n), ROADSIDE_ERR_INVALID);
+    dc.thresh_contrast = 256;
+    CHECK_EQ_INT(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &n), ROADSIDE_ERR_INVALID);
+    dc.thresh_contrast = 12;
     dc.roi_y = 200; /* band below the frame */
     CHECK_EQ_INT(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &n), ROADSIDE_ERR_INVALID);
     dc.roi_y = 40;
@@ -602,7 +606,7 @@ static void test_board_registers(void)
     CHECK_EQ_INT(got.head.roi_y, 40);
     CHECK_EQ_INT(got.head.roi_h, 100);
     CHECK_EQ_INT(got.head.pixel_mode, WIRE_PIXELS_GRAY8);
-    CHECK_EQ_INT(got.head.thresh0, 0x200u | 60u);
+    CHECK_EQ_INT(got.head.thresh0, 12u << 16 | 0x200u | 60u);
     CHECK_EQ_INT(got.pixels_len, 320 * 100);
     free(gray);
     roadside_sim_free(sim);

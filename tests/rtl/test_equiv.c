@@ -385,10 +385,17 @@ static void test_settings(void)
     dual_reg(&d, WIRE_REG_ROI_X, 0);
     dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x46); /* plane disabled */
     dual_frame(&d, g, w, h, w);
+    /* minimum contrast: the bars differ from the background by 137..196 levels */
+    dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x00A00246u); /* dark, contrast 160 */
+    dual_frame(&d, g, w, h, w);
+    dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x00060314u); /* light, t = 20, contrast 6 */
+    dual_frame(&d, g, w, h, w);
+    dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x00000646u); /* bit 10: refused by both */
+    dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x01000246u); /* bit 24: refused by both */
     dual_reg(&d, WIRE_REG_THRESH_WINDOW, 0x99); /* refused by both */
     dual_reg(&d, WIRE_REG_OUTPUT, 3);
     dual_reg(&d, 0x30, 1);
-    dual_close(&d, 9, "settings");
+    dual_close(&d, 11, "settings");
     free(g);
 }
 
