@@ -1,4 +1,5 @@
 `default_nettype none
+`include "alpr_defs.vh"
 // Purpose: the camera board's pipeline, top level: camera -> cam_fifo -> frame_ctrl -> thresh
 // -> ccl -> packetizer -> byte stream toward the USB FIFO bridge, with the register file
 // behind the vendor requests. One clock domain (the pixel clock). Synchronous active-high rst.
@@ -108,7 +109,7 @@ module alpr_board #(
     wire [7:0]  a0_pix;
     wire [10:0] a0_x, a0_y;
     wire [4:0]  a0_flags;
-    wire        a_valid, a_ready, a_eol, a_lbl;
+    wire        a_valid, a_ready, a_eol, a_lbl, a_ispix;
     wire [2:0]  a_kind;
     wire [7:0]  a_pix;
     wire [10:0] a_x, a_y;
@@ -140,12 +141,14 @@ module alpr_board #(
         .in_frame(in_frame), .busy_o(busy));
 
     // register slices between the stages: no combinational valid/ready path crosses them
-    axis_fifo2 #(.DATA_WIDTH(40)) skid_a (
+    // (the slice also carries "kind is PIX", decoded before it: thresh's step decision takes
+    // it one LUT after the slice's output multiplexer; timing)
+    axis_fifo2 #(.DATA_WIDTH(41)) skid_a (
         .clk(clk), .rst(rst_q),
         .s_valid(a0_valid), .s_ready(a0_ready),
-        .s_data({a0_kind, a0_pix, a0_x, a0_y, a0_eol, a0_lbl, a0_flags}),
+        .s_data({a0_kind, a0_pix, a0_x, a0_y, a0_eol, a0_lbl, a0_flags, a0_kind == `TK_PIX}),
         .m_valid(a_valid), .m_ready(a_ready),
-        .m_data({a_kind, a_pix, a_x, a_y, a_eol, a_lbl, a_flags}));
+        .m_data({a_kind, a_pix, a_x, a_y, a_eol, a_lbl, a_flags, a_ispix}));
 
     // frame_ctrl's x and eol are recomputed by thresh from its lead counter
     wire [10:0] unused_ax = a_x;
@@ -165,7 +168,8 @@ module alpr_board #(
     thresh thr (
         .clk(clk), .rst(rst_q), .cfg_width(c_w), .cfg_window(c_window),
         .cfg_plane0({c_plane0[17:10], c_plane0[8:0]}),
-        .s_valid(a_valid), .s_ready(a_ready), .s_kind(a_kind), .s_pix(a_pix), .s_y(a_y),
+        .s_valid(a_valid), .s_ready(a_ready), .s_kind(a_kind), .s_ispix(a_ispix), .s_pix(a_pix),
+        .s_y(a_y),
         .s_lbl(a_lbl), .s_flags(a_flags),
         .m_valid(b0_valid), .m_ready(b0_ready), .m_kind(b0_kind), .m_pix(b0_pix),
         .m_ink(b0_ink), .m_x(b0_x), .m_y(b0_y), .m_eol(b0_eol), .m_lbl(b0_lbl),

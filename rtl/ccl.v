@@ -14,10 +14,12 @@
 // behind); a pixel that starts a run, merges or ends a previous-row run (completion test)
 // goes through the slow states: a find is F1, F2 per union-find step (every state that
 // starts one addresses the parent RAM itself), with the root's data read speculatively in F1;
-// a run start joining one component takes 4 cycles, a new label 3 or 4, a merge 5 to 7, a
-// completion test 2 more (its list update is done in the cycle after); the first pixel of a
-// row, the end of a row and the records take extra cycles. The input stalls meanwhile
-// (docs/BOARD.md, throughput).
+// finds of three steps or more compress the first label's path. A run start joining one
+// component takes 4 cycles or more, a new label 3 or 4, a merge 5 to 7, a completion test 2
+// more (its list update is done in the cycle after; made only after two background pixels,
+// as an ink pixel at x - 1 or x joins the run that ended), a record 3 at the end of its row;
+// the first pixel of a row and the end of a row take extra cycles. The input stalls
+// meanwhile (docs/BOARD.md, throughput).
 module ccl (
     input  wire        clk,
     input  wire        rst,
@@ -61,13 +63,20 @@ module ccl (
         IDLE = 5'd0, P_RD = 5'd1, P_RD0 = 5'd2, P_RD1 = 5'd3, P_A = 5'd4, P_B = 5'd5,
         P_CASE = 5'd6, AL1 = 5'd7, F2 = 5'd8, C1 = 5'd11,
         P_ADD = 5'd12, P_CHK = 5'd13, P_EOL = 5'd15, RE0 = 5'd16, DRAIN = 5'd17,
-        D1 = 5'd18, D2 = 5'd19, SPL0 = 5'd20, SPL1 = 5'd21, SPL2 = 5'd22, E_OUT = 5'd23,
-        F1 = 5'd25, M2 = 5'd26, D3 = 5'd27, D1B = 5'd28, D1C = 5'd29, CHK2 = 5'd30;
+        D1 = 5'd18, SPL0 = 5'd20, SPL1 = 5'd21, SPL2 = 5'd22, E_OUT = 5'd23,
+        F1 = 5'd25, M2 = 5'd26, D1B = 5'd28, D1C = 5'd29, CHK2 = 5'd30;
     localparam [1:0] RET_A = 2'd0, RET_B = 2'd1, RET_CHK = 2'd2;
 
     reg [4:0]  state;
     reg [1:0]  f_ret;
     reg [8:0]  f_l;
+    // path compression: a find of three or more steps points its first label at the root (in
+    // F2, on the parent RAM's free write port), so the labels the row buffer repeats resolve in
+    // one or two steps next time (labels are not observable: the wire carries roots)
+    reg        f_cont;    // this F1 continues a find (F2 found no root)
+    reg [8:0]  f_l0;      // the find's first label
+    reg [1:0]  f_n;       // F1 steps of the find so far (saturates at 3)
+    reg        pc_ok;     // F2 may write parent[f_l0]: it does not read that address then
 
     // pixel being processed
     reg [10:0] px;
@@ -104,6 +113,7 @@ module ccl (
     reg [3:0]  rec_e;
     reg [8:0]  dl;        // drain cursor
     reg        dl_last;   // dl == done_tail (D1B -> D1C)
+    reg [8:0]  dl_nx;     // next[dl] (D1B -> D1C, whose root it addresses)
 
     // root data: {x0, y0, x1, y1, lastx, ink}
     reg [10:0] r_x0, r_y0, r_x1, r_y1, r_lx;
@@ -247,7 +257,9 @@ module ccl (
     // the previous pixel was accepted (address x + 1). A background pixel, or an ink pixel that
     // continues the run of `left` with no second neighbour, is finished in this cycle; the
     // completion test and everything else continue in the slow states.
-    wire        cand_acc, cand_bg, cand_run, cand_chk, cand_fend, sl_left, sl_a, sl_ne, sl_new;
+    wire        cand_acc, cand_bg, cand_run, cand_chk, sl_left, sl_a, sl_ne, sl_new;
+    wire [1:0]  fret_idle;
+    wire        go_f1, go_case, go_re0;
     wire        acc_fast = cand_acc && ofree;
     wire [8:0]  n_nw = p_n;
     wire [8:0]  n_n = p_ne;
@@ -257,10 +269,35 @@ module ccl (
     ccl_fastdec fdec (
         .st_idle(state == IDLE), .s_valid(s_valid), .lab_ok(lab_ok), .s_plx_bg(s_plx_bg),
         .s_plx_ink(s_plx_ink), .left_nz(left_nz), .pn_nz(pn_nz), .pne_nz(pne_nz),
-        .s_ne_nz(s_ne_nz), .cand_acc(cand_acc), .cand_bg(cand_bg), .cand_run(cand_run),
-        .cand_chk(cand_chk), .cand_fend(cand_fend), .sl_left(sl_left), .sl_a(sl_a),
-        .sl_ne(sl_ne), .sl_new(sl_new));
+        .s_ne_nz(s_ne_nz), .s_eol(s_eol), .cand_acc(cand_acc), .cand_bg(cand_bg),
+        .cand_run(cand_run), .cand_chk(cand_chk), .sl_left(sl_left), .sl_a(sl_a), .sl_ne(sl_ne),
+        .sl_new(sl_new), .go_f1(go_f1), .go_case(go_case), .go_re0(go_re0),
+        .fret_idle(fret_idle));
     wire        fast_bg = cand_bg && ofree;
+    // the state after IDLE for the waiting token (taken when ofree): x = 0 and the blank row
+    // read the row buffer (P_RD); a truncated frame only ends its rows; END runs the blank
+    // row, or ends at once when aborted or labelling is off
+    wire        end_go = !s_flags[`FL_ABORTED] && cfg_enable;
+    reg  [4:0]  idle_nx;
+    always @* begin
+        idle_nx = IDLE;
+        if (state == IDLE && s_valid) begin
+            if (s_kind == `TK_PIX) begin
+                if (s_pl && lab_ok && !s_xnz)
+                    idle_nx = P_RD;
+                else if (s_lbl && cfg_enable && s_eol && !lab_ok)
+                    idle_nx = RE0;   // truncated: only the end-of-row step
+                else if (go_f1)
+                    idle_nx = F1;
+                else if (go_case)
+                    idle_nx = P_CASE;
+                else if (go_re0)
+                    idle_nx = RE0;
+            end else if (s_kind == `TK_END) begin
+                idle_nx = !end_go ? E_OUT : (trunc ? RE0 : P_RD);
+            end
+        end
+    end
     wire        fast_run = cand_run && ofree;
 
     // ---- combinational memory addresses and write strobes ----
@@ -275,7 +312,7 @@ module ccl (
             rb_raddr = rb_hold;
         // Every state that starts a find addresses parent[label] itself and goes to F1 (no
         // separate addressing cycle): IDLE (nw = p_n for the fast path's completion test, else
-        // the label its branch finds), P_A, P_B, F2 (b after a), P_ADD / P_CHK (completion),
+        // the label its branch finds), P_A, P_B, F2 (b after a), P_CHK (completion),
         // RE0. In F1 the parent of the label just read is addressed at once (speculatively: it
         // is only used when that label is not a root), so a union-find step stays two clocks
         // with the comparison registered.
@@ -287,11 +324,11 @@ module ccl (
             F2: par_raddr = (peq && f_ret == RET_A) ? p_ne : f_l;
             P_A: par_raddr = pnw_nz ? p_nw : p_n;
             P_B: par_raddr = p_ne;
-            P_ADD, P_CHK: par_raddr = p_nw;
+            P_CHK: par_raddr = p_nw;
             RE0: par_raddr = p_n;
             default: par_raddr = f_l;
         endcase
-        nx_raddr = state == P_CASE ? free_head : dl;   // D1C: next[dl], read in D2
+        nx_raddr = state == P_CASE ? free_head : dl;   // D1: next[dl], read in D1B
         // F1 addresses root[parent] speculatively (used in F2 when the label read is a root;
         // for the finds of a and b no root write is under way then: the write-back of r_*
         // follows only P_ADD and fast-path pixels, which start completion finds only; a
@@ -302,7 +339,8 @@ module ccl (
             F1: rt_raddr = par_rd;
             F2: rt_raddr = (f_ret == RET_B && !a_z && !fa_eq) ? a : f_l;
             DRAIN: rt_raddr = done_head;
-            D1, D1B, D1C, D3: rt_raddr = dl;
+            D1, D1B: rt_raddr = dl;
+            D1C: rt_raddr = dl_nx;   // the next record's root, on rt_rd in its D1
             default: rt_raddr = f_l;
         endcase
         // the completion commit (CHK2 or the cycle after F2): next[done_tail] = f_l
@@ -337,6 +375,11 @@ module ccl (
                     nx_waddr = mcur_tail;
                     nx_wdata = b;
                 end
+            end
+            F2: if (peq && f_n == 2'd3 && pc_ok) begin
+                par_we = 1'b1;
+                par_waddr = f_l0;
+                par_wdata = f_l;
             end
             P_ADD: begin
                 rb_we = 1'b1;
@@ -393,50 +436,52 @@ module ccl (
             left_nz <= 1'b0;
             blank <= 1'b0;
             fr_pend <= 1'b0;
+            f_cont <= 1'b0;
         end else begin
             case (state)
-                IDLE: if (s_valid && ofree) begin
-                    // pass the token on
-                    m_valid <= s_kind != `TK_END;
-                    m_kind <= s_kind;
-                    m_pix <= s_pix;
-                    m_ink <= s_ink;
-                    m_x <= s_x;
-                    m_y <= s_y;
-                    m_flags <= s_flags;
-                    px <= s_x;
-                    px_nz <= s_xnz;
-                    py <= {1'b0, s_y};
-                    py_z <= s_yz;
-                    pink <= s_ink;
-                    peol <= s_eol;
-                    blank <= 1'b0;
-                    case (s_kind)
-                        `TK_START: begin
-                            trunc <= 1'b0;
-                            lab_ok <= cfg_enable;
-                            found <= 16'd0;
-                            free_head <= 9'd0;
-                            fh_nz <= 1'b0;
-                            fresh <= 10'd1;
-                            done_head <= 9'd0;
-                            dh_nz <= 1'b0;
-                            mcur_head <= 9'd0;
-                            mc_nz <= 1'b0;
-                            mprev_head <= 9'd0;
-                            mp_nz <= 1'b0;
-                            left <= 9'd0;
-                            left_nz <= 1'b0;
-                        end
-                        `TK_PIX:
-                            // (x != 0 with labelling on: the flat block after this case)
-                            if (s_pl && lab_ok && !s_xnz)
-                                state <= P_RD;
-                            else if (s_lbl && cfg_enable && s_eol && !lab_ok)
-                                state <= RE0;   // truncated: only the end-of-row step
-                        `TK_END: begin
+                IDLE: begin
+                    // one next-state value from registers and the decision terms, ofree last
+                    // (timing); IDLE when the token stays or none waits
+                    if (ofree)
+                        state <= idle_nx;
+                    // a frame's start clears the lists while it waits for the output stage
+                    // too (idempotent; nothing reads them between frames), so their enables
+                    // do not wait for ofree (timing)
+                    if (s_valid && s_kind == `TK_START) begin
+                        trunc <= 1'b0;
+                        lab_ok <= cfg_enable;
+                        found <= 16'd0;
+                        free_head <= 9'd0;
+                        fh_nz <= 1'b0;
+                        fresh <= 10'd1;
+                        done_head <= 9'd0;
+                        dh_nz <= 1'b0;
+                        mcur_head <= 9'd0;
+                        mc_nz <= 1'b0;
+                        mprev_head <= 9'd0;
+                        mp_nz <= 1'b0;
+                        left <= 9'd0;
+                        left_nz <= 1'b0;
+                    end
+                    if (s_valid && ofree) begin
+                        // pass the token on
+                        m_valid <= s_kind != `TK_END;
+                        m_kind <= s_kind;
+                        m_pix <= s_pix;
+                        m_ink <= s_ink;
+                        m_x <= s_x;
+                        m_y <= s_y;
+                        m_flags <= s_flags;
+                        px <= s_x;
+                        px_nz <= s_xnz;
+                        py <= {1'b0, s_y};
+                        py_z <= s_yz;
+                        pink <= s_ink;
+                        peol <= s_eol;
+                        blank <= 1'b0;
+                        if (s_kind == `TK_END) begin
                             end_flags <= s_flags;
-                            if (!s_flags[`FL_ABORTED] && cfg_enable) begin
+                            if (end_go) begin
                                 blank <= 1'b1;
                                 px <= 11'd0;
                                 px_nz <= 1'b0;
@@ -444,13 +489,9 @@ module ccl (
                                 py_z <= cfg_height == 12'd0;
                                 pink <= 1'b0;
                                 peol <= w == 12'd1;
-                                state <= trunc ? RE0 : P_RD;
-                            end else begin
-                                state <= E_OUT;
                             end
                         end
-                        default: ;
-                    endcase
+                    end
                 end
 
                 // -- previous row's labels --
@@ -609,14 +650,9 @@ module ccl (
                     r_y1 <= py[10:0];
                     r_lx <= px;
                     r_ink <= new_lbl ? 16'd1 : add_ink;
-                    if (px_nz && pnw_nz && !pn_nz) begin
-                        f_l <= p_nw;
-                        f_ret <= RET_CHK;
-                        chk_end <= 1'b0;
-                        state <= F1;
-                    end else begin
-                        state <= peol ? RE0 : IDLE;
-                    end
+                    // (no completion test after an ink pixel: it joined the run of the
+                    // previous row ending at x - 1, if any, which therefore continues)
+                    state <= peol ? RE0 : IDLE;
                 end
 
                 // -- completion test of the previous row's run ending at px - 1 --
@@ -641,7 +677,7 @@ module ccl (
                 end
 
                 // -- end of row --
-                RE0: if (!trunc && pn_nz) begin
+                RE0: if (!trunc && pn_nz && !left_nz) begin   // (last pixel ink: joined)
                     f_l <= p_n;
                     f_ret <= RET_CHK;
                     chk_end <= 1'b1;
@@ -669,6 +705,7 @@ module ccl (
                     rec_ok <= rec_pass;
                     rec_e <= rec_edges;
                     dl_last <= dl == done_tail;
+                    dl_nx <= nx_rd;
                     state <= D1C;
                 end
                 D1C: begin
@@ -685,15 +722,11 @@ module ccl (
                         m_rlabel <= dl;
                         m_redges <= rec_e;
                     end
-                    if (ofree || !rec_ok)
-                        state <= dl_last ? SPL0 : D2;
+                    if (ofree || !rec_ok) begin
+                        dl <= dl_nx;
+                        state <= dl_last ? SPL0 : D1;
+                    end
                 end
-                D2: begin
-                    // next[dl] addressed in D1C
-                    dl <= nx_rd;
-                    state <= D3;
-                end
-                D3: state <= D1;   // root[dl] addressed
                 SPL0: begin
                     if (dh_nz) begin
                         free_head <= done_head;
@@ -731,6 +764,11 @@ module ccl (
                 // F1 registers the comparison and moves to the parent (f_l is unchanged at a
                 // root); F2 acts on it
                 F1: begin
+                    f_cont <= 1'b0;
+                    if (!f_cont)
+                        f_l0 <= f_l;
+                    f_n <= !f_cont ? 2'd1 : (f_n == 2'd3 ? 2'd3 : f_n + 2'd1);
+                    pc_ok <= f_ret != RET_A || p_ne != f_l0;
                     peq <= par_rd == f_l;
                     fwd <= (wb_pend && wb_addr == par_rd) || (fr_pend && fr_left == par_rd);
                     fa_eq <= par_rd == a;
@@ -814,13 +852,15 @@ module ccl (
                         end
                     endcase
                     end else begin
+                        f_cont <= 1'b1;
                         state <= F1;     // parent[f_l] addressed in F1, kept in F2
                     end
                 end
                 default: state <= IDLE;
             endcase
             // IDLE, a PIX token to label with x != 0: each action is one decision term of
-            // ccl_fastdec and ofree (timing); at most one of the terms holds
+            // ccl_fastdec and ofree (timing); at most one of the terms holds (the next state
+            // is idle_nx, set in the case above)
             if (acc_fast) begin
                 p_nw <= n_nw;
                 p_n <= n_n;
@@ -848,43 +888,36 @@ module ccl (
                 wb_pend <= 1'b1;
                 wb_addr <= fr_left;
             end
+            // (f_ret is read from F1 on only: it takes the return of the find a decision here
+            // would start in every IDLE cycle, so it does not depend on the decision; timing)
+            if (state == IDLE)
+                f_ret <= fret_idle;
             if (cand_chk && ofree) begin
                 // completion test of the run ending at x - 1
                 f_l <= n_nw;
-                f_ret <= RET_CHK;
                 chk_end <= 1'b0;
-                state <= F1;
             end
-            if (cand_fend && ofree && s_eol)
-                state <= RE0;
             if (sl_left && ofree) begin
                 // a = left; b = root of ne (n is background)
                 a <= left;
                 a_z <= 1'b0;
                 a_left <= 1'b1;
                 f_l <= n_ne;
-                f_ret <= RET_B;
-                state <= F1;
             end
             if (sl_a && ofree) begin
                 f_l <= pn_nz ? n_nw : n_n;
-                f_ret <= RET_A;
-                state <= F1;
             end
             if (sl_ne && ofree) begin
                 a <= 9'd0;
                 a_z <= 1'b1;
                 a_left <= 1'b0;
                 f_l <= n_ne;
-                f_ret <= RET_B;
-                state <= F1;
             end
             if (sl_new && ofree) begin
                 a <= 9'd0;
                 a_z <= 1'b1;
                 b <= 9'd0;
                 b_z <= 1'b1;
-                state <= P_CASE;
             end
             // the completion commit: the root f_l found complete joins the completed list
             if (commit && cmp_q) begin

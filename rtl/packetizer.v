@@ -169,12 +169,12 @@ module packetizer (
             default: ;
         endcase
     end
-    // Bytes leave from a shift register loaded with the chunk image one cycle after the token
-    // arrives (timing: no wide multiplexer before the output). A PIX token that is not the
-    // first of its row sends only its pixel byte; the tail's CRC bytes come from crc_out.
+    // Bytes are selected from the chunk image by the byte index (the image is stable while
+    // the token is sent: its fields are the token's registers, the latched configuration and
+    // counters that change only after its last byte). A 320-bit shift register loaded from
+    // the image cost a third more logic cells and a cycle per chunk. A PIX token that is not
+    // the first of its row sends only its pixel byte; the tail's CRC bytes come from crc_out.
     reg        needs_sr;     // not a PIX, or the first of its row in the window (registered)
-    reg        prepared;
-    reg [319:0] sr;
     wire [7:0] pix_data = mask ? mask_byte : t_pix;
     reg  [7:0] byte_now;
     always @* begin
@@ -183,7 +183,7 @@ module packetizer (
         else if (t_kind == `TK_END && bi >= 6'd20)
             byte_now = crc_out[{bi[1:0], 3'd0} +: 8];
         else
-            byte_now = sr[7:0];
+            byte_now = img[{bi, 3'd0} +: 8];
     end
     wire [5:0] idx = bi;
 
@@ -208,8 +208,8 @@ module packetizer (
     reg  t_nbz, last_byte, ready_imm;
     wire ld_ok, ld_fin;   // (pkt_ldok: computed apart, so u_ready is one LUT after ofree)
     pkt_ldok ldk (
-        .t_valid(t_valid), .t_nbz(t_nbz), .crc_wait(crc_wait), .prepared(prepared),
-        .needs_sr(needs_sr), .last_byte(last_byte), .ld_ok(ld_ok), .ld_fin(ld_fin));
+        .t_valid(t_valid), .t_nbz(t_nbz), .crc_wait(crc_wait), .last_byte(last_byte),
+        .ld_ok(ld_ok), .ld_fin(ld_fin));
     wire load = ld_ok && ofree;
     wire t_done = t_valid && (t_nbz || (load && last_byte));
     always @* u_ready = ready_imm || (ld_fin && ofree);   // = !t_valid || t_done
@@ -263,20 +263,11 @@ module packetizer (
             rows <= 16'd0;
             records <= 16'd0;
             mbits <= 8'd0;
-            prepared <= 1'b0;
         end else begin
             crc_pend <= 1'b0;
             crc_wait <= load && t_kind == `TK_END && bi == 6'd19;
             if (crc_pend)
                 crc <= crc_byte(crc, crc_b);
-            if (t_valid && needs_sr && !prepared) begin
-                sr <= img;
-                prepared <= 1'b1;
-            end
-            if (load)
-                sr <= sr >> 8;
-            if (t_done)
-                prepared <= 1'b0;
             if (load) begin
                 m_axis_tvalid <= 1'b1;
                 m_axis_tdata <= byte_now;

@@ -8,13 +8,11 @@ module pkt_ldok (
     input  wire t_valid,    // a token is in the packetizer's token register
     input  wire t_nbz,      // ... that sends no byte
     input  wire crc_wait,   // the tail's CRC bytes wait for the last byte's CRC step
-    input  wire prepared,   // the chunk image is in the shift register
-    input  wire needs_sr,   // the token's bytes come from the shift register
     input  wire last_byte,  // the next byte is the token's last
     output wire ld_ok,      // a byte is loaded when the output is free
     output wire ld_fin      // ... and it is the token's last
 );
-    assign ld_ok = t_valid && !t_nbz && !crc_wait && (prepared || !needs_sr);
+    assign ld_ok = t_valid && !t_nbz && !crc_wait;
     assign ld_fin = ld_ok && last_byte;
 endmodule
 `default_nettype wire

@@ -25,6 +25,7 @@ module thresh (
     input  wire        s_valid,
     output reg         s_ready,
     input  wire [2:0]  s_kind,
+    input  wire        s_ispix,      // s_kind == TK_PIX (decoded before the input slice)
     input  wire [7:0]  s_pix,
     input  wire [10:0] s_y,
     input  wire        s_lbl,
@@ -91,33 +92,18 @@ module thresh (
     reg        lg_lead;      // ... and it is a lead step (else a passing token)
     reg [7:0]  lg_e;
     wire [11:0] lg_j = j;
+    // the decisions without adv, apart (thresh_lgdec), so that every enable below is adv and
+    // one of them (timing)
+    wire take_pre, valid_pre, lead_pre;
+    thresh_lgdec lgd (
+        .gap_z(gap == 2'd0), .in_row(in_row), .j_lt_w(j_lt_w), .s_valid(s_valid),
+.s_pix(s_ispix), .take_pre(take_pre), .valid_pre(valid_pre),
+        .lead_pre(lead_pre));
     always @* begin
-        s_ready = 1'b0;
-        lg_valid = 1'b0;
-        lg_lead = 1'b0;
-        lg_e = plast;
-        if (adv && gap == 2'd0) begin
-            if (!in_row) begin
-                if (s_valid) begin
-                    s_ready = 1'b1;
-                    lg_valid = 1'b1;
-                    if (s_kind == `TK_PIX) begin
-                        lg_lead = 1'b1;
-                        lg_e = s_pix;
-                    end
-                end
-            end else if (j_lt_w) begin
-                if (s_valid) begin
-                    s_ready = 1'b1;
-                    lg_valid = 1'b1;
-                    lg_lead = 1'b1;
-                    lg_e = s_pix;
-                end
-            end else begin
-                lg_valid = 1'b1;
-                lg_lead = 1'b1;
-            end
-        end
+        s_ready = adv && take_pre;
+        lg_valid = valid_pre;   // (used under adv)
+        lg_lead = lead_pre;     // (used under adv)
+        lg_e = take_pre && (in_row || s_ispix) ? s_pix : plast;
     end
 
     wire [11:0] lg_x = xc;
@@ -136,23 +122,31 @@ module thresh (
             row_y <= 11'd0;
             plast <= 8'd0;
         end else begin
-            if (!in_row && !(adv && lg_valid && lg_lead)) begin
-                xc <= neg_off;
-                j_last <= last_lead == 12'd0;
-                j_lt_w <= w != 12'd0;
+            // xc, j_lt_w, j_last: the next lead step's, or the values for a row's start
+            // (outside a row, and after a row's last step); one select after the decision
+            if (!in_row || (adv && lead_pre)) begin
+                if (adv && lead_pre && !j_last) begin
+                    xc <= xc + 12'd1;
+                    j_lt_w <= lg_j < w_m1;
+                    j_last <= lg_j == last_m1;
+                end else begin
+                    xc <= neg_off;
+                    j_lt_w <= w != 12'd0;
+                    j_last <= last_lead == 12'd0;
+                end
             end
             if (adv) begin
                 if (gap != 2'd0)
                     gap <= gap - 2'd1;
-                if (s_ready)
+                if (take_pre)
                     plast <= s_pix;
-                if (lg_valid && lg_lead) begin
+                if (lead_pre) begin
                     if (!in_row) begin
                         in_row <= 1'b1;
                         row_y <= s_y;
                         pad_col <= s_lbl ? w : 12'd0;
                         pad_open <= s_lbl;   // (w >= 1)
-                    end else if (s_ready && !s_lbl && pad_open) begin
+                    end else if (take_pre && !s_lbl && pad_open) begin
                         pad_col <= lg_j;     // (< w)
                         pad_open <= 1'b0;
                     end
@@ -160,14 +154,8 @@ module thresh (
                         in_row <= 1'b0;
                         gap <= 2'd3;   // (with the row's >= 2 steps: read-after-write of A)
                         j <= 12'd0;
-                        xc <= neg_off;
-                        j_lt_w <= w != 12'd0;
-                        j_last <= last_lead == 12'd0;
                     end else begin
                         j <= lg_j + 12'd1;
-                        xc <= xc + 12'd1;
-                        j_lt_w <= lg_j < w_m1;
-                        j_last <= lg_j == last_m1;
                     end
                 end
             end
@@ -178,7 +166,7 @@ module thresh (
     wire [7:0]  ring_sub, ring_ctr;
     wire [11:0] col_a;
     wire [7:0]  sub_addr = lg_j[7:0] - (8'd1 << k);
-    wire        ring_we = adv && lg_valid && lg_lead;
+    wire        ring_we = adv && lead_pre;
     sdp_ram #(.ADDR_WIDTH(8), .DATA_WIDTH(8)) ring_a (
         .clk(clk), .wr_en(ring_we), .wr_addr(lg_j[7:0]), .wr_data(lg_e),
         .rd_en(adv), .rd_addr(sub_addr), .rd_data(ring_sub));

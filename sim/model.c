@@ -791,7 +791,8 @@ int model_reg_write(struct model *m, unsigned addr, uint32_t v)
     case WIRE_REG_THRESH_PLANE0 + 1:
     case WIRE_REG_THRESH_PLANE0 + 2:
     case WIRE_REG_THRESH_PLANE0 + 3:
-        return (v & ~WIRE_THRESH_PLANE_MASK) ? MODEL_ERR_REG : 0; /* planes the board lacks ignore writes */
+        /* planes the board lacks ignore writes */
+        return (v & ~WIRE_THRESH_PLANE_MASK) ? MODEL_ERR_REG : 0;
     case WIRE_REG_FILTER_WIDTH:
         r->min_w = (uint16_t)(v & 0xFFFF);
         r->max_w = (uint16_t)(v >> 16);

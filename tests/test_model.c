@@ -359,7 +359,7 @@ static void test_threshold_reference(void)
     }
 }
 
-/* The minimum contrast: ink also needs |pixel - mean| > c gray levels (mean with 4 fraction bits). */
+/* The minimum contrast: ink also needs |pixel - mean| > c gray levels (4 fraction bits of mean). */
 static void test_threshold_contrast(void)
 {
     struct model_plane dark = {70, 0, 1, 0}, light = {20, 1, 1, 0};
@@ -725,7 +725,7 @@ static void test_board_registers(void)
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_OUTPUT, 3), MODEL_ERR_REG);
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_CONTROL, 0x10), MODEL_ERR_REG);
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_ROI_X, 2048), MODEL_ERR_REG);
-    CHECK_EQ_INT(reg(m, WIRE_REG_FRAME_SIZE), WIRE_RESET_FRAME_SIZE); /* unchanged */
+    CHECK_EQ_INT(reg(m, WIRE_REG_FRAME_SIZE), WIRE_RESET_FRAME_SIZE);         /* unchanged */
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x00200246u), 0); /* contrast 32 */
     CHECK_EQ_INT(reg(m, WIRE_REG_THRESH_PLANE0), 0x00200246u);
     CHECK_EQ_INT(model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x00000646u), MODEL_ERR_REG);

@@ -5,7 +5,10 @@
  * simulation, and the RTL's clock cycles per frame (its throughput at a given clock).
  * With the data set present (../shared/data, or $ALPR_DATA) also the RTL's clock cycles per
  * pixel on a real 1280x720 frame, whole and for its densely textured top quarter (played as
- * a frame of its own), where the labelling is slowest.
+ * a frame of its own), where the labelling is slowest, and how many of the real frames the
+ * board keeps up with at camera timing: one pixel per clock, each line followed by blanking
+ * that makes the line period 2200/1920 of the width (1080p30's ratio), no pacing; a frame
+ * that overflows the camera FIFO would be dropped by the board.
  */
 #include "image.h"
 #include "model.h"
@@ -13,8 +16,10 @@
 #include "verilator/vboard.h"
 #include "wire.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -30,6 +35,31 @@ static int null_out(void *ctx, const uint8_t *d, size_t n)
     (void)d;
     *(size_t *)ctx += n;
     return 0;
+}
+
+/*
+ * One frame at camera timing (one pixel per clock, `hblank` idle clocks after each line, no
+ * pacing, sink always ready): *kept_up = 1 when the camera FIFO never overflowed.
+ */
+static int camera_frame(const uint8_t *px, int w, int h, unsigned hblank, int *kept_up)
+{
+    struct vboard *vb;
+    uint32_t status = 0;
+    if (vboard_new(NULL, &vb) != 0)
+        return -1;
+    int rc = -1;
+    if (vboard_reg_write(vb, WIRE_REG_FRAME_SIZE, (uint32_t)w | (uint32_t)h << 16) == 0 &&
+        vboard_reg_write(vb, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0) {
+        vboard_set_source(vb, 0, 0);
+        if (vboard_frame(vb, px, w, h, w, hblank, NULL) == 0 &&
+            vboard_drain(vb, 64, 2000000000ull) == 0 &&
+            vboard_reg_read(vb, WIRE_REG_STATUS, &status) == 0) {
+            *kept_up = !(status & WIRE_STATUS_OVERFLOW);
+            rc = 0;
+        }
+    }
+    vboard_free(vb);
+    return rc;
 }
 
 static int bench_size(struct scene_gen *gen, int w, int h)
@@ -84,6 +114,11 @@ static int bench_size(struct scene_gen *gen, int w, int h)
         "bench: rtl %dx%d cycles_per_frame=%llu cycles_per_pixel=%.2f frames_per_s_at_82MHz=%.2f\n",
         w, h, (unsigned long long)cycles, (double)cycles / ((double)w * h), 82e6 / (double)cycles);
     vboard_free(vb);
+    int kept = 0;
+    if (camera_frame(s.pixels, w, h, (unsigned)((w * 280 + 1919) / 1920), &kept) != 0)
+        return -1;
+    printf("bench: rtl camera_timing generated %dx%d line_period=2200/1920 kept_up=%d/1\n", w, h,
+           kept);
     scene_free(&s);
     return 0;
 }
@@ -109,20 +144,72 @@ static int rtl_cycles(const uint8_t *px, int w, int h, int stride, uint64_t *cyc
     return rc;
 }
 
-/* The real frame of test_camera_timing (tests/rtl/test_equiv.c); 0 when the data is absent. */
-static int bench_real(void)
+/* The benchmark data folder, or NULL when absent. */
+static const char *data_dir(void)
 {
     static const char *dirs[] = {"../shared/data/openalpr-bench",
                                  "../../shared/data/openalpr-bench"};
     const char *env = getenv("ALPR_DATA");
-    char path[1024];
     struct stat st;
-    const char *dir = NULL;
     if (env && *env)
-        dir = env;
-    for (size_t i = 0; !dir && i < sizeof dirs / sizeof dirs[0]; i++)
+        return env;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
-            dir = dirs[i];
+            return dirs[i];
+    return NULL;
+}
+
+/* Real frames of frames/{us,eu,br} at 1080p30's line-period ratio: how many keep up. */
+static int bench_camera_real(const char *dir)
+{
+    static const char *sets[] = {"us", "eu", "br"};
+    int all = 0, all_ok = 0;
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/frames/%s", dir, sets[k]);
+        DIR *d = opendir(path);
+        if (!d)
+            continue;
+        int n = 0, ok = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 4, ".jpg") != 0)
+                continue;
+            struct image im;
+            snprintf(path, sizeof path, "%s/frames/%s/%s", dir, sets[k], e->d_name);
+            if (image_load(path, &im) != 0)
+                continue;
+            int kept = 0;
+            if (im.width <= 2048 && im.height <= 2048) {
+                unsigned hblank = (unsigned)((im.width * 280 + 1919) / 1920);
+                if (camera_frame(im.pixels, im.width, im.height, hblank, &kept) != 0) {
+                    image_free(&im);
+                    closedir(d);
+                    return -1;
+                }
+                n++;
+                ok += kept;
+                fprintf(stderr, "\rbench: camera timing %s %d", sets[k], n);
+            }
+            image_free(&im);
+        }
+        closedir(d);
+        fprintf(stderr, "\n");
+        printf("bench: rtl camera_timing set=%s line_period=2200/1920 kept_up=%d/%d\n", sets[k], ok,
+               n);
+        all += n;
+        all_ok += ok;
+    }
+    printf("bench: rtl camera_timing real frames kept_up=%d/%d\n", all_ok, all);
+    return 0;
+}
+
+/* The real frame of test_camera_timing (tests/rtl/test_equiv.c); 0 when the data is absent. */
+static int bench_real(void)
+{
+    const char *dir = data_dir();
+    char path[1024];
     struct image im;
     snprintf(path, sizeof path, "%s/frames/us/12c6cb72-3ea3-49e7-b381-e0cdfc5e8960.jpg",
              dir ? dir : ".");
@@ -145,7 +232,7 @@ static int bench_real(void)
                (double)top / ((double)im.width * th));
     }
     image_free(&im);
-    return rc;
+    return rc ? rc : bench_camera_real(dir);
 }
 
 int main(void)

@@ -1,5 +1,6 @@
 `default_nettype none
 `timescale 1ns/1ps
+`include "alpr_defs.vh"
 // Test bench of rtl/thresh.v against a behavioural evaluation of the formula in docs/BOARD.md
 // section 2 (box sum with replicated edges, vertical state, comparison), on random frames and
 // settings, in three modes: no stalls, random source gaps, random sink backpressure. Checks
@@ -23,7 +24,8 @@ module tb_thresh;
     thresh dut (
         .clk(clk), .rst(rst), .cfg_width(cfg_width), .cfg_window(cfg_window),
         .cfg_plane0(cfg_plane0),
-        .s_valid(s_valid), .s_ready(s_ready), .s_kind(s_kind), .s_pix(s_pix), .s_y(s_y),
+        .s_valid(s_valid), .s_ready(s_ready), .s_kind(s_kind), .s_ispix(s_kind == `TK_PIX),
+        .s_pix(s_pix), .s_y(s_y),
         .s_lbl(s_lbl), .s_flags(s_flags),
         .m_valid(m_valid), .m_ready(m_ready), .m_kind(m_kind), .m_pix(m_pix), .m_ink(m_ink),
         .m_x(m_x), .m_y(m_y), .m_eol(m_eol), .m_lbl(m_lbl), .m_flags(m_flags));

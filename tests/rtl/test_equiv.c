@@ -392,7 +392,7 @@ static void test_settings(void)
     dual_frame(&d, g, w, h, w);
     dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x00000646u); /* bit 10: refused by both */
     dual_reg(&d, WIRE_REG_THRESH_PLANE0, 0x01000246u); /* bit 24: refused by both */
-    dual_reg(&d, WIRE_REG_THRESH_WINDOW, 0x99); /* refused by both */
+    dual_reg(&d, WIRE_REG_THRESH_WINDOW, 0x99);        /* refused by both */
     dual_reg(&d, WIRE_REG_OUTPUT, 3);
     dual_reg(&d, 0x30, 1);
     dual_close(&d, 11, "settings");
