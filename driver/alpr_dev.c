@@ -513,7 +513,37 @@ static void register_hotplug(struct alpr_dev *d)
         d->hotplug_registered = 1;
 }
 
-/* Replaces d->ctx by ctx (event thread, lock held, no handle open on the old one). */
+/*
+ * Gives every stream transfer a new libusb_transfer (lock held, none in flight). A transfer
+ * keeps a reference to the device it was last submitted to, released at its next submission
+ * or when it is freed; after an unplug that device belongs to the context about to be left,
+ * and its libusb_exit() frees what the release would then touch. So before a context is left
+ * the old transfers are freed, while it still exists. All or nothing: on NOMEM the old ones
+ * stay and 0 is not returned.
+ */
+static int renew_transfers(struct alpr_dev *d)
+{
+    struct libusb_transfer *fresh[MAX_TRANSFERS];
+    unsigned n = 0;
+    for (; n < d->nxfers; n++) {
+        fresh[n] = libusb_alloc_transfer(0);
+        if (!fresh[n])
+            break;
+    }
+    if (n < d->nxfers) {
+        while (n > 0)
+            libusb_free_transfer(fresh[--n]);
+        return ALPR_DEV_ERR_NOMEM;
+    }
+    for (unsigned i = 0; i < d->nxfers; i++) {
+        libusb_free_transfer(d->xfers[i].t);
+        d->xfers[i].t = fresh[i];
+    }
+    return 0;
+}
+
+/* Replaces d->ctx by ctx (event thread, lock held, no handle open on the old one; the stream
+ * transfers renewed). */
 static void adopt_context(struct alpr_dev *d, libusb_context *ctx)
 {
     if (d->hotplug_registered)
@@ -563,6 +593,8 @@ static void try_reconnect(struct alpr_dev *d)
     if (err == 0 && streaming && !no_run)
         err = reg_write_sync(h, timeout, WIRE_REG_CONTROL, control | WIRE_CONTROL_RUN);
     pthread_mutex_lock(&d->lock);
+    if (err == 0 && fresh)
+        err = renew_transfers(d);
     if (err != 0 || d->quit) {
         if (h) {
             libusb_release_interface(h, 0);
