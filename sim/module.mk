@@ -42,8 +42,8 @@ $(VSIM_TESTS): $(B)/tests/rtl/%: $(B)/tests/rtl/%.o $(VBOARD_LIB) $(LIB_TEST) $(
 TEST_PROGS += $(VSIM_TESTS)
 
 BENCH_BOARD := $(B)/bench_board
-$(BENCH_BOARD): $(B)/tests/rtl/bench_board.o $(VBOARD_LIB) $(LIBS)
-	$(CXX) $(LDFLAGS_ALL) -o $@ $< $(LIBS) $(VBOARD_LIB) $(PKG_LIBS)
+$(BENCH_BOARD): $(B)/tests/rtl/bench_board.o $(LIB_TEST) $(VBOARD_LIB) $(LIBS)
+	$(CXX) $(LDFLAGS_ALL) -o $@ $< $(LIB_TEST) $(LIBS) $(VBOARD_LIB) $(PKG_LIBS)
 BENCH_PROGS += $(BENCH_BOARD)
 
 VSIM := $(B)/alpr-vsim

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "model.h"
 #include "scene.h"
+#include "testlib.h"
 #include "verilator/vboard.h"
 #include "wire.h"
 
@@ -20,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 static double now_s(void)
@@ -37,11 +37,20 @@ static int null_out(void *ctx, const uint8_t *d, size_t n)
     return 0;
 }
 
+/* What one frame played into the Verilated board took. */
+struct rtl_run {
+    uint64_t cycles; /* clock cycles from the first pixel until the board was idle */
+    double seconds;  /* wall time of the simulation */
+    int overflowed;  /* the camera FIFO overflowed (STATUS.OVERFLOW) */
+};
+
 /*
- * One frame at camera timing (one pixel per clock, `hblank` idle clocks after each line, no
- * pacing, sink always ready): *kept_up = 1 when the camera FIFO never overflowed.
+ * Plays one w x h frame (stride `stride`) into a fresh board with default registers, the sink
+ * always ready: paced by the FIFO (pace = 1, hblank 0) or at camera timing (pace = 0: one
+ * pixel per clock, `hblank` idle clocks after each line). Returns 0 or -1.
  */
-static int camera_frame(const uint8_t *px, int w, int h, unsigned hblank, int *kept_up)
+static int rtl_play(const uint8_t *px, int w, int h, int stride, int pace, unsigned hblank,
+                    struct rtl_run *out)
 {
     struct vboard *vb;
     uint32_t status = 0;
@@ -50,16 +59,27 @@ static int camera_frame(const uint8_t *px, int w, int h, unsigned hblank, int *k
     int rc = -1;
     if (vboard_reg_write(vb, WIRE_REG_FRAME_SIZE, (uint32_t)w | (uint32_t)h << 16) == 0 &&
         vboard_reg_write(vb, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0) {
-        vboard_set_source(vb, 0, 0);
-        if (vboard_frame(vb, px, w, h, w, hblank, NULL) == 0 &&
-            vboard_drain(vb, 64, 2000000000ull) == 0 &&
-            vboard_reg_read(vb, WIRE_REG_STATUS, &status) == 0) {
-            *kept_up = !(status & WIRE_STATUS_OVERFLOW);
-            rc = 0;
+        vboard_set_source(vb, pace, 0);
+        uint64_t c0 = vboard_cycles(vb);
+        double t0 = now_s();
+        if (vboard_frame(vb, px, w, h, stride, hblank, NULL) == 0 &&
+            vboard_drain(vb, 64, 2000000000ull) == 0) {
+            out->seconds = now_s() - t0;
+            out->cycles = vboard_cycles(vb) - c0;
+            if (vboard_reg_read(vb, WIRE_REG_STATUS, &status) == 0) {
+                out->overflowed = (status & WIRE_STATUS_OVERFLOW) != 0;
+                rc = 0;
+            }
         }
     }
     vboard_free(vb);
     return rc;
+}
+
+/* Line blanking that makes the line period 2200/1920 of the width (1080p30's ratio). */
+static unsigned blank_1080p(int w)
+{
+    return (unsigned)((w * 280 + 1919) / 1920);
 }
 
 static int bench_size(struct scene_gen *gen, int w, int h)
@@ -95,68 +115,21 @@ static int bench_size(struct scene_gen *gen, int w, int h)
            frames / (t1 - t0), rec / (unsigned)frames, bytes / (size_t)frames);
     model_free(m);
 
-    /* Verilated RTL: one frame, camera paced by the FIFO, sink always ready */
-    struct vboard *vb;
-    if (vboard_new(NULL, &vb) != 0 ||
-        vboard_reg_write(vb, WIRE_REG_FRAME_SIZE, (uint32_t)w | (uint32_t)h << 16) != 0 ||
-        vboard_reg_write(vb, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) != 0)
+    /* Verilated RTL: one frame, camera paced by the FIFO; then at camera timing */
+    struct rtl_run paced, camera;
+    if (rtl_play(s.pixels, w, h, w, 1, 0, &paced) != 0 ||
+        rtl_play(s.pixels, w, h, w, 0, blank_1080p(w), &camera) != 0)
         return -1;
-    vboard_set_source(vb, 1, 0);
-    uint64_t c0 = vboard_cycles(vb);
-    t0 = now_s();
-    if (vboard_frame(vb, s.pixels, w, h, w, 0, NULL) != 0 || vboard_drain(vb, 64, 2000000000ull))
-        return -1;
-    t1 = now_s();
-    uint64_t cycles = vboard_cycles(vb) - c0;
     printf("bench: verilator %dx%d frames_per_s=%.3f (%.2f M cycles/s simulated)\n", w, h,
-           1.0 / (t1 - t0), cycles / (t1 - t0) / 1e6);
+           1.0 / paced.seconds, paced.cycles / paced.seconds / 1e6);
     printf(
         "bench: rtl %dx%d cycles_per_frame=%llu cycles_per_pixel=%.2f frames_per_s_at_82MHz=%.2f\n",
-        w, h, (unsigned long long)cycles, (double)cycles / ((double)w * h), 82e6 / (double)cycles);
-    vboard_free(vb);
-    int kept = 0;
-    if (camera_frame(s.pixels, w, h, (unsigned)((w * 280 + 1919) / 1920), &kept) != 0)
-        return -1;
+        w, h, (unsigned long long)paced.cycles, (double)paced.cycles / ((double)w * h),
+        82e6 / (double)paced.cycles);
     printf("bench: rtl camera_timing generated %dx%d line_period=2200/1920 kept_up=%d/1\n", w, h,
-           kept);
+           !camera.overflowed);
     scene_free(&s);
     return 0;
-}
-
-/* RTL clock cycles for one w x h frame (stride `stride`), paced camera, sink always ready. */
-static int rtl_cycles(const uint8_t *px, int w, int h, int stride, uint64_t *cycles)
-{
-    struct vboard *vb;
-    if (vboard_new(NULL, &vb) != 0)
-        return -1;
-    int rc = -1;
-    if (vboard_reg_write(vb, WIRE_REG_FRAME_SIZE, (uint32_t)w | (uint32_t)h << 16) == 0 &&
-        vboard_reg_write(vb, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0) {
-        vboard_set_source(vb, 1, 0);
-        uint64_t c0 = vboard_cycles(vb);
-        if (vboard_frame(vb, px, w, h, stride, 0, NULL) == 0 &&
-            vboard_drain(vb, 64, 2000000000ull) == 0) {
-            *cycles = vboard_cycles(vb) - c0;
-            rc = 0;
-        }
-    }
-    vboard_free(vb);
-    return rc;
-}
-
-/* The benchmark data folder, or NULL when absent. */
-static const char *data_dir(void)
-{
-    static const char *dirs[] = {"../shared/data/openalpr-bench",
-                                 "../../shared/data/openalpr-bench"};
-    const char *env = getenv("ALPR_DATA");
-    struct stat st;
-    if (env && *env)
-        return env;
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
-            return dirs[i];
-    return NULL;
 }
 
 /* Real frames of frames/{us,eu,br} at 1080p30's line-period ratio: how many keep up. */
@@ -180,16 +153,16 @@ static int bench_camera_real(const char *dir)
             snprintf(path, sizeof path, "%s/frames/%s/%s", dir, sets[k], e->d_name);
             if (image_load(path, &im) != 0)
                 continue;
-            int kept = 0;
+            struct rtl_run run;
             if (im.width <= 2048 && im.height <= 2048) {
-                unsigned hblank = (unsigned)((im.width * 280 + 1919) / 1920);
-                if (camera_frame(im.pixels, im.width, im.height, hblank, &kept) != 0) {
+                if (rtl_play(im.pixels, im.width, im.height, im.width, 0, blank_1080p(im.width),
+                             &run) != 0) {
                     image_free(&im);
                     closedir(d);
                     return -1;
                 }
                 n++;
-                ok += kept;
+                ok += !run.overflowed;
                 fprintf(stderr, "\rbench: camera timing %s %d", sets[k], n);
             }
             image_free(&im);
@@ -208,7 +181,7 @@ static int bench_camera_real(const char *dir)
 /* The real frame of test_camera_timing (tests/rtl/test_equiv.c); 0 when the data is absent. */
 static int bench_real(void)
 {
-    const char *dir = data_dir();
+    const char *dir = test_data_dir();
     char path[1024];
     struct image im;
     snprintf(path, sizeof path, "%s/frames/us/12c6cb72-3ea3-49e7-b381-e0cdfc5e8960.jpg",
@@ -218,18 +191,18 @@ static int bench_real(void)
         return 0;
     }
     int rc = 0;
-    uint64_t all = 0, top = 0;
+    struct rtl_run all, top;
     int th = im.height / 4;
     if (im.width > 2048 || im.height > 2048 ||
-        rtl_cycles(im.pixels, im.width, im.height, im.width, &all) != 0 ||
-        rtl_cycles(im.pixels, im.width, th, im.width, &top) != 0) {
+        rtl_play(im.pixels, im.width, im.height, im.width, 1, 0, &all) != 0 ||
+        rtl_play(im.pixels, im.width, th, im.width, 1, 0, &top) != 0) {
         rc = -1;
     } else {
         printf("bench: rtl real %dx%d cycles_per_frame=%llu cycles_per_pixel=%.3f "
                "top_%d_rows_cycles_per_pixel=%.3f\n",
-               im.width, im.height, (unsigned long long)all,
-               (double)all / ((double)im.width * im.height), th,
-               (double)top / ((double)im.width * th));
+               im.width, im.height, (unsigned long long)all.cycles,
+               (double)all.cycles / ((double)im.width * im.height), th,
+               (double)top.cycles / ((double)im.width * th));
     }
     image_free(&im);
     return rc ? rc : bench_camera_real(dir);
