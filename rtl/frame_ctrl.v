@@ -304,7 +304,8 @@ module frame_ctrl (
                         m_valid <= 1'b1;
                         m_kind <= `TK_END;
                         m_flags <= ab_flags;
-                        if (ab_flags[`FL_ABORTED] || skip_req) begin
+                        // after an abort or a CONTROL.RESET (RSTSEQ): SKIP
+                        if (ab_flags[`FL_ABORTED] || ab_flags[`FL_RSTSEQ] || skip_req) begin
                             state <= S_SKIP;
                             skip_req <= 1'b0;
                         end else begin
