@@ -21,7 +21,7 @@
 // one column per pixel. A column costs one clock: row buffer read, parent read (the parent
 // table is kept so that a label of the previous row points at its root, except for roots
 // merged away since), check. A root merged away in this or the previous row is caught by a
-// 64-bit filter of the labels merged away in those two rows (bit = label mod 64): on a hit the
+// 2 x 32-bit filter of the labels merged away in those two rows (bit = label mod 32): on a hit the
 // feeder follows the parent chain (two clocks a step) before it goes on. A label merged away
 // in an earlier row cannot be the parent of a label of the previous row: those were roots when
 // they were written, and anything they were merged into was a root then.
@@ -306,10 +306,8 @@ module ccl (
     reg  [10:0] px;
     reg  [11:0] py;
     reg  [11:0] py_m1;
-    reg  [10:0] w_m1;
     always @(posedge clk) begin
         py_m1 <= py - 12'd1;
-        w_m1 <= w[10:0] - 11'd1;
     end
 
     // root data cache: r_* is root[rl]'s data, written back in the clock after each change
@@ -331,8 +329,7 @@ module ccl (
     wire [10:0] d_lx = fwd ? r_lx : q_lx;
 
     // pending r_* updates (each in the clock after its decision, from registers)
-    reg         fr_pend;     // run continuation: pixel fr_x joins
-    reg  [10:0] fr_x;
+    reg         fr_pend;     // run continuation: pixel px joins
     reg         nl_pend;     // new label: r_* = the pixel
     reg         upd_pend;    // join / merge: r_* = r_* + b_* + the pixel, by the flags
     reg  [10:0] b_x0, b_x1, b_y0;
@@ -374,7 +371,7 @@ module ccl (
     // ---- the pixel in front of the stage ----
     wire [10:0] cx = blank ? bx : s_x;
     wire        cink;
-    wire        ceol = blank ? bx == w_m1 : s_eol;
+    wire        ceol = blank ? {1'b0, bx} == w_m1_12 : s_eol;
     wire        do_prime = t_prime;
     wire        acc = t_acc_b || (t_acc_t && ofree);
     wire        pass = t_pass && ofree;
@@ -486,8 +483,8 @@ module ccl (
 
         // -- r_* updates decided last clock --
         if (fr_pend) begin
-            x1_front <= x1_front || r_x1 == fr_x;
-            r_lx <= fr_x;
+            x1_front <= x1_front || r_x1 == px;
+            r_lx <= px;
             r_ink <= r_ink == 16'hFFFF ? r_ink : r_ink + 16'd1;
             wb_pend <= 1'b1;
             wb_addr <= rl;
@@ -523,7 +520,7 @@ module ccl (
             ct_r <= c_nw;
         if (end_chk) begin
             ct_r <= c_nw;
-            ct_x <= w_m1;
+            ct_x <= w_m1_12[10:0];
         end
         if (ct1)
             ct_cmp <= {1'b0, d_y1} == py_m1 && d_lx == ct_x;
@@ -554,7 +551,6 @@ module ccl (
         // clocks after an accept, before the next IDLE: no enable on the decision; timing)
         if (st_idle) begin
             px <= cx;
-            fr_x <= cx;
             ct_x <= cx - 11'd1;
             ma <= left_nz ? left : j_t;
             mb <= left_nz ? q_ne : j_b;
@@ -699,7 +695,7 @@ module ccl (
             // -- left's run meets the root at ne: its data is on rt_rd --
             ML1: begin
                 if (beq) begin
-                    fr_pend <= 1'b1;   // (fr_x is px)
+                    fr_pend <= 1'b1;
                 end else begin
                     b_x0 <= q_x0;
                     b_x1 <= q_x1;
