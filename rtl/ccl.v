@@ -76,20 +76,21 @@ module ccl (
     wire [11:0] w = cfg_width;
 
     // ---- memories ----
+    wire        rb_ren, par_ren;   // (the feeder's read enables: its stages hold)
     reg         rb_we;
     reg  [10:0] rb_waddr, rb_raddr;
     reg  [8:0]  rb_wdata;
     wire [8:0]  rb_rd;
     sdp_ram #(.ADDR_WIDTH(11), .DATA_WIDTH(9)) rowbuf (
         .clk(clk), .wr_en(rb_we), .wr_addr(rb_waddr), .wr_data(rb_wdata),
-        .rd_en(1'b1), .rd_addr(rb_raddr), .rd_data(rb_rd));
+        .rd_en(rb_ren), .rd_addr(rb_raddr), .rd_data(rb_rd));
 
     reg         par_we;
     reg  [8:0]  par_waddr, par_wdata, par_raddr;
     wire [8:0]  par_rd;
     sdp_ram #(.ADDR_WIDTH(9), .DATA_WIDTH(9)) parent (
         .clk(clk), .wr_en(par_we), .wr_addr(par_waddr), .wr_data(par_wdata),
-        .rd_en(1'b1), .rd_addr(par_raddr), .rd_data(par_rd));
+        .rd_en(par_ren), .rd_addr(par_raddr), .rd_data(par_rd));
 
     reg         nx_we;
     reg  [8:0]  nx_waddr, nx_wdata, nx_raddr;
@@ -119,8 +120,8 @@ module ccl (
     reg         fd_on;       // the feeder works on a row (off after reset)
     reg         fd_row0;     // the row has no previous row: every column is 0
     reg  [11:0] fd_c;        // next column to read
-    reg  [11:0] push_c;      // column of the next push (S4's column when S4 holds one)
     reg         s2_v, s3_v, s4_v;
+    reg         s3_replay;   // S3's parent is read again (a walk used the parent RAM's port)
     reg         s2_out;      // S2's column is outside the frame (>= w)
     reg  [8:0]  s3_raw, s4_raw, s4_p;
     reg         s3_zero, s3_conf, s4_zero, s4_same, s4_conf, s4_ver, s4_hit;
@@ -144,15 +145,22 @@ module ccl (
     wire [8:0]  s2_raw = (fd_row0 || s2_out) ? 9'd0 : rb_rd;
     wire        s4_ok = s4_zero || s4_same || s4_ver || (!s4_conf && !s4_hit);
     wire        s4_fire = s4_v && s4_ok && !wk_busy && !occ[3];
-    wire        s4_block = s4_v && !s4_fire;   // S2, S3 are flushed and read again
     wire [8:0]  s4_val = s4_zero ? 9'd0 : (s4_same ? prev_root : s4_p);
     wire [8:0]  push_val = fix(s4_val);
-    wire        fd_issue = fd_on && fd_c <= w && !s4_block && !wk_busy;
     wire        fd_restart;  // the pixel stage starts the feeder on a new row
     wire        fd_restart_row0;
     // S4's filter bit, registered: looked up from the label S4 loads or holds (a merge in the
     // same clock renames that label instead, so the stale bit does no harm)
+    // The stages hold when the one after is full: the RAM outputs keep their word while their
+    // read enable is low (S2 = rb_rd, S3 = par_rd); a walk uses the parent RAM, so S3's read
+    // is made again after it (s3_replay)
     wire        s4_ld = !s4_v || s4_fire;
+    wire        s3_adv = s3_v && !s3_replay && !wk_busy && s4_ld;   // S3 -> S4
+    wire        s3_take = (!s3_v || s3_adv) && !wk_busy && !s3_replay;
+    wire        s2_adv = s2_v && s3_take;                           // S2 -> S3
+    wire        fd_issue = fd_on && fd_c <= w && (!s2_v || s2_adv);
+    assign rb_ren = fd_issue;
+    assign par_ren = wk_busy || s3_replay || s2_adv;
     wire [4:0]  hit_l = s4_ld ? par_rd[4:0] : s4_p[4:0];
     wire        hit_d = bm_cur[hit_l] || bm_prev[hit_l];
 
@@ -161,9 +169,9 @@ module ccl (
             fd_on <= !rst;
             fd_row0 <= fd_restart_row0;
             fd_c <= 12'd0;
-            push_c <= 12'd0;
             s2_v <= 1'b0;
             s3_v <= 1'b0;
+            s3_replay <= 1'b0;
             s4_v <= 1'b0;
             wk1 <= 1'b0;
             wk2 <= 1'b0;
@@ -174,19 +182,30 @@ module ccl (
             pop_r <= 1'b0;
         end else begin
             // S1: row buffer read of column fd_c
-            s2_v <= fd_issue;
-            s2_out <= fd_c >= w;
-            if (fd_issue)
+            if (fd_issue) begin
+                s2_v <= 1'b1;
+                s2_out <= fd_c >= w;
                 fd_c <= fd_c + 12'd1;
+            end else if (s2_adv) begin
+                s2_v <= 1'b0;
+            end
             // S2: the label is on rb_rd; its parent is read
-            s3_v <= s2_v && !s4_block;
-            s3_raw <= s2_raw;
-            s3_zero <= s2_raw == 9'd0;
-            s3_conf <= par_we && par_waddr == s2_raw;
+            if (s2_adv) begin
+                s3_v <= 1'b1;
+                s3_raw <= s2_raw;
+                s3_zero <= s2_raw == 9'd0;
+                s3_conf <= par_we && par_waddr == s2_raw;
+            end else if (s3_adv) begin
+                s3_v <= 1'b0;
+            end
+            if (s3_replay) begin
+                s3_replay <= 1'b0;
+                s3_conf <= par_we && par_waddr == s3_raw;
+            end
             // S3 -> S4: the parent is on par_rd
             s4_hit <= hit_d;
             if (s4_ld) begin
-                s4_v <= s3_v && !s4_block;
+                s4_v <= s3_adv;
                 s4_raw <= s3_raw;
                 s4_p <= fix(par_rd);
                 s4_zero <= s3_zero;
@@ -196,12 +215,6 @@ module ccl (
                 s4_ver <= 1'b0;
             end else begin
                 s4_p <= fix(s4_p);
-            end
-            // S4 blocked: read again from the column after it once it goes
-            if (s4_block) begin
-                s2_v <= 1'b0;
-                s3_v <= 1'b0;
-                fd_c <= push_c + 12'd1;
             end
             // the chain walk: the root of S4's label, by parent steps
             if (s4_v && !s4_ok && !wk_busy) begin
@@ -217,6 +230,7 @@ module ccl (
                 wk2 <= 1'b0;
                 if (par_rd == wk && !mg) begin
                     wk_busy <= 1'b0;
+                    s3_replay <= s3_v;
                     s4_p <= wk;
                     s4_ver <= 1'b1;
                     s4_conf <= 1'b0;
@@ -228,7 +242,6 @@ module ccl (
             if (s4_fire) begin
                 prev_root <= push_val;
                 pushed_raw <= s4_raw;
-                push_c <= push_c + 12'd1;
             end else begin
                 prev_root <= fix(prev_root);
             end
@@ -269,7 +282,7 @@ module ccl (
     end
     always @* begin
         rb_raddr = fd_c[10:0];
-        par_raddr = (wk1 || wk2) ? wk : s2_raw;
+        par_raddr = wk_busy ? wk : (s3_replay ? s3_raw : s2_raw);
     end
 
     // ---- pixel stage ----
