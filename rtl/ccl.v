@@ -124,15 +124,12 @@ module ccl (
     reg         s3_replay;   // S3's parent is read again (a walk used the parent RAM's port)
     reg         s2_out;      // S2's column is outside the frame (>= w)
     reg  [8:0]  s3_raw, s4_raw, s4_p;
-    reg         s3_zero, s3_conf, s4_zero, s4_same, s4_conf, s4_ver;
-    reg         s4_ok;       // S4's root may go (no walk needed), registered (timing)
+    reg         s3_zero, s3_conf, s4_zero, s4_same, s4_conf, s4_ver, s4_hit;
     reg  [8:0]  pushed_raw;  // raw label of the last column pushed
     reg  [8:0]  prev_root;   // root pushed for the previous column (kept current)
     reg  [31:0] bm_cur, bm_prev;   // labels merged away in this / the previous row, mod 32
-    reg         wk1, wk2, wk3;   // the chain walk: parent[wk] read / on par_rd / in wk_q
-    reg         wk_busy;     // wk1 || wk2 || wk3
-    reg  [8:0]  wk_q;
-    reg         wk_mg;       // a merge came while the walk's word was read
+    reg         wk1, wk2;    // the chain walk: parent[wk] read / on par_rd
+    reg         wk_busy;     // wk1 || wk2
     reg  [8:0]  wk;
     // the queue (q0 = the next column's root)
     reg  [8:0]  q0, q1, q2, q3;
@@ -146,6 +143,7 @@ module ccl (
     wire        qv = pop_r ? occ[1] : occ[0];
     wire        pop;         // the pixel stage takes q0
     wire [8:0]  s2_raw = (fd_row0 || s2_out) ? 9'd0 : rb_rd;
+    wire        s4_ok = s4_zero || s4_same || s4_ver || (!s4_conf && !s4_hit);
     wire        s4_fire = s4_v && s4_ok && !wk_busy && !occ[3];
     wire [8:0]  s4_val = s4_zero ? 9'd0 : (s4_same ? prev_root : s4_p);
     wire [8:0]  push_val = fix(s4_val);
@@ -177,7 +175,6 @@ module ccl (
             s4_v <= 1'b0;
             wk1 <= 1'b0;
             wk2 <= 1'b0;
-            wk3 <= 1'b0;
             wk_busy <= 1'b0;
             pushed_raw <= 9'd0;
             prev_root <= 9'd0;
@@ -206,9 +203,8 @@ module ccl (
                 s3_conf <= par_we && par_waddr == s3_raw;
             end
             // S3 -> S4: the parent is on par_rd
+            s4_hit <= hit_d;
             if (s4_ld) begin
-                s4_ok <= s3_zero || (s3_raw == (s4_v ? s4_raw : pushed_raw)) ||
-                         (!s3_conf && !hit_d);
                 s4_v <= s3_adv;
                 s4_raw <= s3_raw;
                 s4_p <= fix(par_rd);
@@ -219,7 +215,6 @@ module ccl (
                 s4_ver <= 1'b0;
             end else begin
                 s4_p <= fix(s4_p);
-                s4_ok <= s4_zero || s4_same || s4_ver || (!s4_conf && !hit_d);
             end
             // the chain walk: the root of S4's label, by parent steps
             if (s4_v && !s4_ok && !wk_busy) begin
@@ -233,21 +228,14 @@ module ccl (
             end
             if (wk2) begin
                 wk2 <= 1'b0;
-                wk3 <= 1'b1;
-                wk_q <= par_rd;
-                wk_mg <= mg;
-            end
-            if (wk3) begin
-                wk3 <= 1'b0;
-                if (wk_q == wk && !mg && !wk_mg) begin
+                if (par_rd == wk && !mg) begin
                     wk_busy <= 1'b0;
                     s3_replay <= s3_v;
                     s4_p <= wk;
                     s4_ver <= 1'b1;
-                    s4_ok <= 1'b1;
                     s4_conf <= 1'b0;
                 end else begin
-                    wk <= wk_q;     // (a merge meanwhile: look again)
+                    wk <= par_rd;   // (a merge in this clock: look again)
                     wk1 <= 1'b1;
                 end
             end
@@ -492,11 +480,7 @@ module ccl (
         upd_pend <= 1'b0;
         ct2 <= ct1;
         ct1 <= ct_issue || end_chk;
-        // (the root read in this clock is the write-back's: compared per candidate, then chosen;
-        // only a run start's and a completion test's reads use it)
-        fwd <= wb_pend && ((state == RE2 || !cink) ? wb_addr == c_nw
-                           : (nw_nz ? wb_addr == c_nw : (n_nz ? wb_addr == c_n
-                                                                : wb_addr == q_ne)));
+        fwd <= wb_pend && wb_addr == rt_raddr;
         if (in_ready) begin
             s_valid <= in_valid;
             s_kind <= in_kind;
