@@ -68,7 +68,7 @@ module ccl (
     output reg  [3:0]  m_redges
 );
     localparam [4:0]
-        IDLE = 5'd0, J1 = 5'd2, MS2 = 5'd3, ML1 = 5'd4,
+        IDLE = 5'd0, FS = 5'd1, J1 = 5'd2, MS2 = 5'd3, ML1 = 5'd4,
         RE1 = 5'd5, RE2 = 5'd6, RE3 = 5'd7, RE4 = 5'd8, DRAIN = 5'd9, D1 = 5'd10,
         D1B = 5'd11, D1C = 5'd12, SPL0 = 5'd13, SPL1 = 5'd14, SPL2 = 5'd15, E_OUT = 5'd16;
 
@@ -120,6 +120,7 @@ module ccl (
     reg         fd_on;       // the feeder works on a row (off after reset)
     reg         fd_row0;     // the row has no previous row: every column is 0
     reg  [11:0] fd_c;        // next column to read
+    reg         fd_le_w;     // fd_c <= w
     reg         s2_v, s3_v, s4_v;
     reg         s3_replay;   // S3's parent is read again (a walk used the parent RAM's port)
     reg         s2_out;      // S2's column is outside the frame (>= w)
@@ -154,11 +155,14 @@ module ccl (
     // The stages hold when the one after is full: the RAM outputs keep their word while their
     // read enable is low (S2 = rb_rd, S3 = par_rd); a walk uses the parent RAM, so S3's read
     // is made again after it (s3_replay)
-    wire        s4_ld = !s4_v || s4_fire;
-    wire        s3_adv = s3_v && !s3_replay && !wk_busy && s4_ld;   // S3 -> S4
-    wire        s3_take = (!s3_v || s3_adv) && !wk_busy && !s3_replay;
-    wire        s2_adv = s2_v && s3_take;                           // S2 -> S3
-    wire        fd_issue = fd_on && fd_c <= w && (!s2_v || s2_adv);
+    // (each written flat, from registers, rather than as a chain of the stage after's; timing)
+    wire        s4_go = s4_ok && !occ[3];
+    wire        s4_ld = !s4_v || (s4_go && !wk_busy);
+    wire        s3_free = !wk_busy && !s3_replay;
+    wire        s3_adv = s3_v && s3_free && (!s4_v || s4_go);              // S3 -> S4
+    wire        s3_take = s3_free && (!s3_v || !s4_v || s4_go);
+    wire        s2_adv = s2_v && s3_take;                                 // S2 -> S3
+    wire        fd_issue = fd_on && fd_le_w && (!s2_v || s3_take);
     assign rb_ren = fd_issue;
     assign par_ren = wk_busy || s3_replay || s2_adv;
     wire [4:0]  hit_l = s4_ld ? par_rd[4:0] : s4_p[4:0];
@@ -169,6 +173,7 @@ module ccl (
             fd_on <= !rst;
             fd_row0 <= fd_restart_row0;
             fd_c <= 12'd0;
+            fd_le_w <= 1'b1;
             s2_v <= 1'b0;
             s3_v <= 1'b0;
             s3_replay <= 1'b0;
@@ -186,6 +191,7 @@ module ccl (
                 s2_v <= 1'b1;
                 s2_out <= fd_c >= w;
                 fd_c <= fd_c + 12'd1;
+                fd_le_w <= fd_c != w;
             end else if (s2_adv) begin
                 s2_v <= 1'b0;
             end
@@ -288,10 +294,19 @@ module ccl (
     // ---- pixel stage ----
     reg  [4:0]  state;
     reg         st_idle;     // state == IDLE (a flop of its own: the input's ready, timing)
+    // the states that choose the root RAM's read address, one flop each (timing)
+    reg         st_j1, st_re2, st_dr, st_d1, st_d1c, st_px;
     task goto(input [4:0] ns);
         begin
             state <= ns;
             st_idle <= ns == IDLE;
+            st_j1 <= ns == J1;
+            st_re2 <= ns == RE2;
+            st_dr <= ns == DRAIN;
+            st_d1 <= ns == D1 || ns == D1B;
+            st_d1c <= ns == D1C;
+            st_px <= !(ns == J1 || ns == RE2 || ns == DRAIN || ns == D1 || ns == D1B ||
+                       ns == D1C);
         end
     endtask
     // input register stage
@@ -413,8 +428,12 @@ module ccl (
     assign mg = (state == ML1 && !beq) || (state == J1 && mg_need);
 
     // feeder control from the pixel stage
-    assign fd_restart = (state == RE1) || (pass && s_kind == `TK_START);
+    assign fd_restart = state == RE1 || state == FS;
     assign fd_restart_row0 = state != RE1;
+
+    wire        rs_cnw = st_re2 || (st_px && (!cink || (!left_nz && nw_nz)));
+    wire        rs_cn = st_px && cink && !left_nz && !nw_nz && n_nz;
+    wire        rs_ne = st_px && cink && (left_nz || (!nw_nz && !n_nz && ne_nz));
 
     wire        ct_issue = acc && a_bg_chk;
     wire        end_chk = state == RE2 && !trunc && nw_nz;
@@ -429,22 +448,13 @@ module ccl (
         par_waddr = mg ? mb : t_new;
         par_wdata = mg ? ma : t_new;
         // root data: reads for joins, merges and completion tests; writes from r_* only
-        if (state == J1)
-            rt_raddr = mb;                  // b's data, for a merge (MS2)
-        else if (state == RE2)
-            rt_raddr = c_nw;                // the end-of-row completion test
-        else if (state == DRAIN)
-            rt_raddr = done_head;
-        else if (state == D1 || state == D1B)
-            rt_raddr = dl;
-        else if (state == D1C)
-            rt_raddr = dl_nx;
-        else if (!cink)
-            rt_raddr = c_nw;                // completion test
-        else if (left_nz)
-            rt_raddr = q_ne;                  // left-merge: b
-        else
-            rt_raddr = j_t;                 // run start
+        // J1: b's data, for a merge (MS2); RE2: the end-of-row completion test; DRAIN, D1*:
+        // the records; otherwise the pixel's: background, the completion test (c_nw); a
+        // left-merge, b (q_ne); a run start, j_t. Written as an AND-OR of one-hot selects, so
+        // the queue's head and the window's flags meet the address in the last LUTs (timing).
+        rt_raddr = ({9{st_j1}} & mb) | ({9{rs_cnw}} & c_nw) | ({9{rs_cn}} & c_n) |
+                   ({9{rs_ne && !pop_r}} & q0) | ({9{rs_ne && pop_r}} & q1) |
+                   ({9{st_dr}} & done_head) | ({9{st_d1}} & dl) | ({9{st_d1c}} & dl_nx);
         rt_we = wb_pend;
         rt_waddr = wb_addr;
         rt_wdata = {r_x0, r_y0, x1_eff, r_y1, r_lx, r_ink};
@@ -480,7 +490,13 @@ module ccl (
         upd_pend <= 1'b0;
         ct2 <= ct1;
         ct1 <= ct_issue || end_chk;
-        fwd <= wb_pend && wb_addr == rt_raddr;
+        // (the root read in this clock is the one being written back: compared per candidate,
+        // then chosen, so the compare does not wait for rt_raddr's selection; timing. Only a
+        // run start's and a completion test's reads use fwd.)
+        fwd <= wb_pend && ((state == RE2 || !cink) ? wb_addr == c_nw
+                           : nw_nz ? wb_addr == c_nw
+                           : n_nz ? wb_addr == c_n
+                           : pop_r ? wb_addr == q1 : wb_addr == q0);
         if (in_ready) begin
             s_valid <= in_valid;
             s_kind <= in_kind;
@@ -504,6 +520,15 @@ module ccl (
         end
         t_new <= new_l;
         if (nl_pend) begin
+            // the label taken in the clock before leaves the free list now (a new label is
+            // never followed by another in the next clock: that pixel has left = the new
+            // label, or is background; so new_l may be stale for a clock; timing)
+            if (fh_nz) begin
+                free_head <= nx_rd;   // next[free_head], read ahead
+                fh_nz <= nx_rd != 9'd0;
+            end else begin
+                fresh <= fresh + 10'd1;
+            end
             rl <= t_new;
             r_x0 <= px;
             r_x1 <= px;
@@ -614,12 +639,6 @@ module ccl (
                         goto(ML1);
                     if (a_join)
                         goto(J1);
-                    if (a_new && fh_nz) begin
-                        free_head <= nx_rd;   // next[free_head], read ahead
-                        fh_nz <= nx_rd != 9'd0;
-                    end
-                    if (a_new && !fh_nz && !fresh[9])
-                        fresh <= fresh + 10'd1;
                     if (a_new && can_alloc)
                         nl_pend <= 1'b1;      // (rl takes the label next clock)
                     if (a_new && !can_alloc) begin
@@ -637,24 +656,8 @@ module ccl (
                     m_flags <= s_flags;
                     if (s_kind == `TK_PIX && s_lbl && cfg_enable && s_eol && !lab_ok)
                         re_pend <= 1'b1;   // truncated: the row's records still go
-                    if (s_kind == `TK_START) begin
-                        trunc <= 1'b0;
-                        lab_ok <= cfg_enable;
-                        found <= 16'd0;
-                        free_head <= 9'd0;
-                        fh_nz <= 1'b0;
-                        fresh <= 10'd1;
-                        done_head <= 9'd0;
-                        dh_nz <= 1'b0;
-                        mcur_head <= 9'd0;
-                        mc_nz <= 1'b0;
-                        mprev_head <= 9'd0;
-                        mp_nz <= 1'b0;
-                        bm_cur <= 32'd0;
-                        bm_prev <= 32'd0;
-                        primed <= 1'b0;
-                        blank <= 1'b0;
-                    end
+                    if (s_kind == `TK_START)
+                        goto(FS);
                     if (s_kind == `TK_END) begin
                         end_flags <= s_flags;
                         if (!s_flags[`FL_ABORTED] && cfg_enable && !trunc) begin
@@ -665,6 +668,28 @@ module ccl (
                         end
                     end
                 end
+            end
+
+            // -- a frame starts: the lists are cleared and the feeder starts on row 0, a clock
+            // after START left (so neither waits for the decision to pass it; timing) --
+            FS: begin
+                trunc <= 1'b0;
+                lab_ok <= cfg_enable;
+                found <= 16'd0;
+                free_head <= 9'd0;
+                fh_nz <= 1'b0;
+                fresh <= 10'd1;
+                done_head <= 9'd0;
+                dh_nz <= 1'b0;
+                mcur_head <= 9'd0;
+                mc_nz <= 1'b0;
+                mprev_head <= 9'd0;
+                mp_nz <= 1'b0;
+                bm_cur <= 32'd0;
+                bm_prev <= 32'd0;
+                primed <= 1'b0;
+                blank <= 1'b0;
+                goto(IDLE);
             end
 
             // -- run start: the root's data is on rt_rd --

@@ -94,56 +94,57 @@ module packetizer (
     wire [2:0]  xo = s_x[2:0] - cfg_roi_x[2:0];   // (x - roi_x) mod 8
     wire        pix_byte = !mask || xo == 3'd7 || win_last;
 
-    reg [5:0] nb_in;
-    reg [7:0] type_in;
-    always @* begin
-        nb_in = 6'd0;
-        type_in = 8'h01;
-        case (s_kind)
-            `TK_START: nb_in = 6'd40;
-            `TK_PIX: begin
-                type_in = 8'h02;
-                if (in_win)
-                    nb_in = (win_first ? 6'd12 : 6'd0) + (pix_byte ? 6'd1 : 6'd0);
-            end
-            `TK_REC: begin
-                type_in = 8'h03;
-                nb_in = 6'd24;
-            end
-            `TK_END: begin
-                type_in = 8'h04;
-                nb_in = 6'd24;
-            end
-            default: ;
-        endcase
-    end
-
-    // ---- stage 0: a register slice holding the token with its decoded chunk decisions ----
+    // ---- stage 0: a register slice holding the token with its window decisions ----
     // (timing: the window comparisons sit between the upstream registers and this slice, and
-    // s_ready is a register)
+    // s_ready is a register; the byte counts are decoded after it, into the token register)
     wire        u_valid;
     reg         u_ready;
     wire [2:0]  u_kind;
-    wire [7:0]  u_pix, u_type;
-    wire        u_ink, u_win, u_nsr, u_last, u_pixbyte, u_nbz, u_nb1;
+    wire [7:0]  u_pix;
+    wire        u_ink, u_win, u_first, u_wlast, u_pixbyte;
     wire [10:0] u_y, u_rx0, u_ry0, u_rx1, u_ry1;
     wire [4:0]  u_flags;
     wire [15:0] u_found, u_rink;
     wire [8:0]  u_rlabel;
     wire [3:0]  u_redges;
     wire [2:0]  u_xo;
-    wire [5:0]  u_nb;
-    axis_skid #(.DATA_WIDTH(140)) fskid (
+    axis_skid #(.DATA_WIDTH(124)) fskid (
         .clk(clk), .rst(rst),
         .s_valid(s_valid), .s_ready(s_ready),
         .s_data({s_kind, s_pix, s_ink, s_y, s_flags, s_found, s_rink, s_rx0, s_ry0, s_rx1,
-                 s_ry1, s_rlabel, s_redges, in_win, s_kind != `TK_PIX || (in_win && win_first),
-                 in_win && win_last, pix_byte, xo, nb_in, nb_in == 6'd0, nb_in == 6'd1,
-                 type_in}),
+                 s_ry1, s_rlabel, s_redges, in_win, win_first, win_last, pix_byte, xo}),
         .m_valid(u_valid), .m_ready(u_ready),
         .m_data({u_kind, u_pix, u_ink, u_y, u_flags, u_found, u_rink, u_rx0, u_ry0, u_rx1,
-                 u_ry1, u_rlabel, u_redges, u_win, u_nsr, u_last, u_pixbyte, u_xo, u_nb, u_nbz,
-                 u_nb1, u_type}));
+                 u_ry1, u_rlabel, u_redges, u_win, u_first, u_wlast, u_pixbyte, u_xo}));
+
+    // the chunk's byte count and type
+    reg [5:0] u_nb;
+    reg [7:0] u_type;
+    always @* begin
+        u_nb = 6'd0;
+        u_type = 8'h01;
+        case (u_kind)
+            `TK_START: u_nb = 6'd40;
+            `TK_PIX: begin
+                u_type = 8'h02;
+                if (u_win)
+                    u_nb = (u_first ? 6'd12 : 6'd0) + (u_pixbyte ? 6'd1 : 6'd0);
+            end
+            `TK_REC: begin
+                u_type = 8'h03;
+                u_nb = 6'd24;
+            end
+            `TK_END: begin
+                u_type = 8'h04;
+                u_nb = 6'd24;
+            end
+            default: ;
+        endcase
+    end
+    wire u_nbz = u_nb == 6'd0;
+    wire u_nb1 = u_nb == 6'd1;
+    wire u_nsr = u_kind != `TK_PIX || (u_win && u_first);
+    wire u_last = u_win && u_wlast;
 
     // ---- stage 2: bytes of the registered token ----
     wire [15:0] clen = t_type == 8'h01 ? 16'd32 : (t_type == 8'h02 ? row_len : 16'd16);
