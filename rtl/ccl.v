@@ -86,11 +86,16 @@ module ccl (
         .rd_en(rb_ren), .rd_addr(rb_raddr), .rd_data(rb_rd));
 
     reg         par_we;
-    reg  [8:0]  par_waddr, par_wdata, par_raddr;
-    wire [8:0]  par_rd;
-    sdp_ram #(.ADDR_WIDTH(9), .DATA_WIDTH(9)) parent (
+    reg  [8:0]  par_waddr, par_raddr;
+    reg  [9:0]  par_wdata;
+    wire [9:0]  par_word;
+    // a parent word is {parent[l] == l, parent[l]}: the walk's stop test is one bit, not a
+    // compare after the RAM's output (timing; the bit rides in the second BRAM's spare width)
+    wire [8:0]  par_rd = par_word[8:0];
+    wire        par_root = par_word[9];
+    sdp_ram #(.ADDR_WIDTH(9), .DATA_WIDTH(10)) parent (
         .clk(clk), .wr_en(par_we), .wr_addr(par_waddr), .wr_data(par_wdata),
-        .rd_en(par_ren), .rd_addr(par_raddr), .rd_data(par_rd));
+        .rd_en(par_ren), .rd_addr(par_raddr), .rd_data(par_word));
 
     reg         nx_we;
     reg  [8:0]  nx_waddr, nx_wdata, nx_raddr;
@@ -125,7 +130,8 @@ module ccl (
     reg         s3_replay;   // S3's parent is read again (a walk used the parent RAM's port)
     reg         s2_out;      // S2's column is outside the frame (>= w)
     reg  [8:0]  s3_raw, s4_raw, s4_p;
-    reg         s3_zero, s3_conf, s4_zero, s4_same, s4_conf, s4_ver, s4_hit;
+    reg         s3_zero, s3_conf, s4_zero, s4_same, s4_conf, s4_ver;
+    reg         s4_ok;       // S4's root may go (no walk needed), registered (timing)
     reg  [8:0]  pushed_raw;  // raw label of the last column pushed
     reg  [8:0]  prev_root;   // root pushed for the previous column (kept current)
     reg  [31:0] bm_cur, bm_prev;   // labels merged away in this / the previous row, mod 32
@@ -144,14 +150,14 @@ module ccl (
     wire        qv = pop_r ? occ[1] : occ[0];
     wire        pop;         // the pixel stage takes q0
     wire [8:0]  s2_raw = (fd_row0 || s2_out) ? 9'd0 : rb_rd;
-    wire        s4_ok = s4_zero || s4_same || s4_ver || (!s4_conf && !s4_hit);
     wire        s4_fire = s4_v && s4_ok && !wk_busy && !occ[3];
     wire [8:0]  s4_val = s4_zero ? 9'd0 : (s4_same ? prev_root : s4_p);
     wire [8:0]  push_val = fix(s4_val);
     wire        fd_restart;  // the pixel stage starts the feeder on a new row
     wire        fd_restart_row0;
-    // S4's filter bit, registered: looked up from the label S4 loads or holds (a merge in the
-    // same clock renames that label instead, so the stale bit does no harm)
+    // S4's go-ahead (s4_ok) is registered, with the filter bit looked up from the label S4
+    // loads or holds (a merge in the same clock renames that label instead, so the stale bit
+    // does no harm)
     // The stages hold when the one after is full: the RAM outputs keep their word while their
     // read enable is low (S2 = rb_rd, S3 = par_rd); a walk uses the parent RAM, so S3's read
     // is made again after it (s3_replay)
@@ -209,8 +215,9 @@ module ccl (
                 s3_conf <= par_we && par_waddr == s3_raw;
             end
             // S3 -> S4: the parent is on par_rd
-            s4_hit <= hit_d;
             if (s4_ld) begin
+                s4_ok <= s3_zero || s3_raw == (s4_v ? s4_raw : pushed_raw) ||
+                         (!s3_conf && !hit_d);
                 s4_v <= s3_adv;
                 s4_raw <= s3_raw;
                 s4_p <= fix(par_rd);
@@ -221,6 +228,7 @@ module ccl (
                 s4_ver <= 1'b0;
             end else begin
                 s4_p <= fix(s4_p);
+                s4_ok <= s4_zero || s4_same || s4_ver || (!s4_conf && !hit_d);
             end
             // the chain walk: the root of S4's label, by parent steps
             if (s4_v && !s4_ok && !wk_busy) begin
@@ -234,11 +242,12 @@ module ccl (
             end
             if (wk2) begin
                 wk2 <= 1'b0;
-                if (par_rd == wk && !mg) begin
+                if (par_root && !mg) begin
                     wk_busy <= 1'b0;
                     s3_replay <= s3_v;
                     s4_p <= wk;
                     s4_ver <= 1'b1;
+                    s4_ok <= 1'b1;
                     s4_conf <= 1'b0;
                 end else begin
                     wk <= par_rd;   // (a merge in this clock: look again)
@@ -446,7 +455,7 @@ module ccl (
         // parent: a new label is its own root; a merge points b at a
         par_we = nl_pend || mg;
         par_waddr = mg ? mb : t_new;
-        par_wdata = mg ? ma : t_new;
+        par_wdata = mg ? {1'b0, ma} : {1'b1, t_new};   // (a merge: ma != mb)
         // root data: reads for joins, merges and completion tests; writes from r_* only
         // J1: b's data, for a merge (MS2); RE2: the end-of-row completion test; DRAIN, D1*:
         // the records; otherwise the pixel's: background, the completion test (c_nw); a
