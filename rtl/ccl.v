@@ -147,7 +147,9 @@ module ccl (
     reg         pop_r;
     wire [8:0]  q_ne = pop_r ? q1 : q0;     // the head for the pixel stage
     wire        qz_ne = pop_r ? qz1 : qz0;
-    wire        qv = pop_r ? occ[1] : occ[0];
+    // the head for the pixel stage is there (pop_r ? occ[1] : occ[0]), kept in a register of
+    // its own: the pixel stage's decisions take it first (timing)
+    reg         qv;
     wire        pop;         // the pixel stage takes q0
     wire [8:0]  s2_raw = (fd_row0 || s2_out) ? 9'd0 : rb_rd;
     wire        s4_fire = s4_v && s4_ok && !wk_busy && !occ[3];
@@ -163,6 +165,8 @@ module ccl (
     // is made again after it (s3_replay)
     // (each written flat, from registers, rather than as a chain of the stage after's; timing)
     wire        s4_go = s4_ok && !occ[3];
+    wire [3:0]  occ_n = (s4_fire && !pop_r) ? {occ[2:0], 1'b1} :
+                        (!s4_fire && pop_r) ? {1'b0, occ[3:1]} : occ;
     wire        s4_ld = !s4_v || (s4_go && !wk_busy);
     wire        s3_free = !wk_busy && !s3_replay;
     wire        s3_adv = s3_v && s3_free && (!s4_v || s4_go);              // S3 -> S4
@@ -191,6 +195,7 @@ module ccl (
             prev_root <= 9'd0;
             occ <= 4'd0;
             pop_r <= 1'b0;
+            qv <= 1'b0;
         end else begin
             // S1: row buffer read of column fd_c
             if (fd_issue) begin
@@ -262,11 +267,8 @@ module ccl (
             end
             // the queue: pop shifts, push appends, merges rename
             pop_r <= pop;
-            case ({s4_fire, pop_r})
-                2'b10: occ <= {occ[2:0], 1'b1};
-                2'b01: occ <= {1'b0, occ[3:1]};
-                default: ;
-            endcase
+            occ <= occ_n;
+            qv <= pop ? occ_n[1] : occ_n[0];
             q0 <= fix(pop_r ? q1 : q0);
             q1 <= fix(pop_r ? q2 : q1);
             q2 <= fix(pop_r ? q3 : q2);
