@@ -175,7 +175,13 @@ module packetizer (
     // counters that change only after its last byte). A 320-bit shift register loaded from
     // the image cost a third more logic cells and a cycle per chunk. A PIX token that is not
     // the first of its row sends only its pixel byte; the tail's CRC bytes come from crc_out.
+    // The image byte is selected a byte ahead: img_nx is loaded with byte bi + 1 when byte bi
+    // is loaded, so the selection ends in a register, not in the output's (timing). Byte 0 of
+    // every chunk is the constant sync byte, sent before img_nx holds anything of its token.
     reg        needs_sr;     // not a PIX, or the first of its row in the window (registered)
+    reg  [5:0] bi1;          // bi + 1
+    reg        bi_z;         // bi == 0
+    reg  [7:0] img_nx;       // img byte bi, loaded with byte bi - 1
     wire [7:0] pix_data = mask ? mask_byte : t_pix;
     reg  [7:0] byte_now;
     always @* begin
@@ -183,8 +189,10 @@ module packetizer (
             byte_now = pix_data;
         else if (t_kind == `TK_END && bi >= 6'd20)
             byte_now = crc_out[{bi[1:0], 3'd0} +: 8];
+        else if (bi_z)
+            byte_now = 8'h41;
         else
-            byte_now = img[{bi, 3'd0} +: 8];
+            byte_now = img_nx;
     end
     wire [5:0] idx = bi;
 
@@ -258,6 +266,8 @@ module packetizer (
             m_axis_tvalid <= 1'b0;
             seq <= 16'd0;
             bi <= 6'd0;
+            bi1 <= 6'd1;
+            bi_z <= 1'b1;
             crc <= 32'hFFFFFFFF;
             crc_pend <= 1'b0;
             crc_wait <= 1'b0;
@@ -276,7 +286,10 @@ module packetizer (
                 crc_pend <= !(t_kind == `TK_END && idx >= 6'd20);
                 if (t_kind == `TK_START && bi == 6'd0)
                     crc <= 32'hFFFFFFFF;
-                bi <= last_byte ? 6'd0 : bi + 6'd1;
+                bi <= last_byte ? 6'd0 : bi1;
+                bi1 <= last_byte ? 6'd1 : bi1 + 6'd1;
+                bi_z <= last_byte;
+                img_nx <= img[{bi1, 3'd0} +: 8];
                 last_byte <= bi + 6'd2 == t_nb;
             end
             if (t_done) begin
