@@ -16,13 +16,19 @@ module sdp_ram #(
     input  wire [ADDR_WIDTH-1:0] rd_addr,
     output reg  [DATA_WIDTH-1:0] rd_data
 );
+    (* no_rw_check *)
     reg [DATA_WIDTH-1:0] mem [0:(1<<ADDR_WIDTH)-1];
 
+`ifdef VERILATOR
+    wire collide = wr_en && wr_addr == rd_addr;
+`else
+    wire collide = 1'b0;
+`endif
     always @(posedge clk) begin
         if (wr_en)
             mem[wr_addr] <= wr_data;
         if (rd_en)
-            rd_data <= mem[rd_addr];
+            rd_data <= collide ? ~mem[rd_addr] : mem[rd_addr];
     end
 endmodule
 `default_nettype wire
