@@ -29,6 +29,15 @@ const char *model_strerror(int err)
 
 /* ---- Configuration ------------------------------------------------------------------------ */
 
+/* A THRESH_PLANE_p register value into its plane (the bits are checked by the caller). */
+static void plane_from_reg(struct model_plane *pl, uint32_t v)
+{
+    pl->offset = (uint8_t)(v & 0xFF);
+    pl->polarity = (uint8_t)((v >> 8) & 1);
+    pl->enable = (uint8_t)((v >> 9) & 1);
+    pl->contrast = (uint8_t)((v >> 16) & 0xFF);
+}
+
 struct model_config model_config_default(void)
 {
     struct model_config c;
@@ -37,10 +46,7 @@ struct model_config model_config_default(void)
     c.height = WIRE_RESET_FRAME_SIZE >> 16;
     c.win_log2 = WIRE_RESET_THRESH_WINDOW & 0xF;
     c.vshift = (WIRE_RESET_THRESH_WINDOW >> 4) & 0xF;
-    c.plane[0].offset = WIRE_RESET_THRESH_PLANE0 & 0xFF;
-    c.plane[0].polarity = (WIRE_RESET_THRESH_PLANE0 >> 8) & 1;
-    c.plane[0].enable = (WIRE_RESET_THRESH_PLANE0 >> 9) & 1;
-    c.plane[0].contrast = (WIRE_RESET_THRESH_PLANE0 >> 16) & 0xFF;
+    plane_from_reg(&c.plane[0], WIRE_RESET_THRESH_PLANE0);
     c.min_w = WIRE_RESET_FILTER_WIDTH & 0xFFFF;
     c.max_w = WIRE_RESET_FILTER_WIDTH >> 16;
     c.min_h = WIRE_RESET_FILTER_HEIGHT & 0xFFFF;
@@ -783,10 +789,7 @@ int model_reg_write(struct model *m, unsigned addr, uint32_t v)
     case WIRE_REG_THRESH_PLANE0:
         if (v & ~WIRE_THRESH_PLANE_MASK)
             return MODEL_ERR_REG;
-        r->plane[0].offset = (uint8_t)(v & 0xFF);
-        r->plane[0].polarity = (uint8_t)((v >> 8) & 1);
-        r->plane[0].enable = (uint8_t)((v >> 9) & 1);
-        r->plane[0].contrast = (uint8_t)((v >> 16) & 0xFF);
+        plane_from_reg(&r->plane[0], v);
         return 0;
     case WIRE_REG_THRESH_PLANE0 + 1:
     case WIRE_REG_THRESH_PLANE0 + 2:
