@@ -306,7 +306,9 @@ module ccl (
     reg  [4:0]  state;
     reg         st_idle;     // state == IDLE (a flop of its own: the input's ready, timing)
     // the states that choose the root RAM's read address, one flop each (timing)
-    reg         st_j1, st_re2, st_dr, st_d1, st_d1c, st_px;
+    reg         st_j1, st_re2, st_dr, st_d1, st_d1c;
+    reg         st_px;       // none of RE2, DRAIN, D1* (J1 excluded apart: st_px's next
+                             // value then needs no decision of IDLE's; timing)
     task goto(input [4:0] ns);
         begin
             state <= ns;
@@ -316,8 +318,7 @@ module ccl (
             st_dr <= ns == DRAIN;
             st_d1 <= ns == D1 || ns == D1B;
             st_d1c <= ns == D1C;
-            st_px <= !(ns == J1 || ns == RE2 || ns == DRAIN || ns == D1 || ns == D1B ||
-                       ns == D1C);
+            st_px <= !(ns == RE2 || ns == DRAIN || ns == D1 || ns == D1B || ns == D1C);
         end
     endtask
     // input register stage
@@ -442,9 +443,10 @@ module ccl (
     assign fd_restart = state == RE1 || state == FS;
     assign fd_restart_row0 = state != RE1;
 
-    wire        rs_cnw = st_re2 || (st_px && (!cink || (!left_nz && nw_nz)));
-    wire        rs_cn = st_px && cink && !left_nz && !nw_nz && n_nz;
-    wire        rs_ne = st_px && cink && (left_nz || (!nw_nz && !n_nz && ne_nz));
+    wire        rs_px = st_px && !st_j1;
+    wire        rs_cnw = st_re2 || (rs_px && (!cink || (!left_nz && nw_nz)));
+    wire        rs_cn = rs_px && cink && !left_nz && !nw_nz && n_nz;
+    wire        rs_ne = rs_px && cink && (left_nz || (!nw_nz && !n_nz && ne_nz));
 
     wire        ct_issue = acc && a_bg_chk;
     wire        end_chk = state == RE2 && !trunc && nw_nz;
