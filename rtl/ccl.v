@@ -70,7 +70,8 @@ module ccl (
     localparam [4:0]
         IDLE = 5'd0, FS = 5'd1, J1 = 5'd2, MS2 = 5'd3, ML1 = 5'd4,
         RE1 = 5'd5, RE2 = 5'd6, RE3 = 5'd7, RE4 = 5'd8, DRAIN = 5'd9, D1 = 5'd10,
-        D1B = 5'd11, D1C = 5'd12, SPL0 = 5'd13, SPL1 = 5'd14, SPL2 = 5'd15, E_OUT = 5'd16;
+        D1B = 5'd11, D1C = 5'd12, SPL0 = 5'd13, SPL1 = 5'd14, SPL2 = 5'd15, E_OUT = 5'd16,
+        FAIL = 5'd17;
 
     wire        ofree = !m_valid || m_ready;
     wire [11:0] w = cfg_width;
@@ -654,10 +655,8 @@ module ccl (
                         goto(J1);
                     if (a_new && can_alloc)
                         nl_pend <= 1'b1;      // (rl takes the label next clock)
-                    if (a_new && !can_alloc) begin
-                        trunc <= 1'b1;
-                        lab_ok <= 1'b0;
-                    end
+                    if (a_new && !can_alloc)
+                        goto(FAIL);
                 end
                 if (pass) begin
                     m_valid <= s_kind != `TK_END;
@@ -702,6 +701,15 @@ module ccl (
                 bm_prev <= 32'd0;
                 primed <= 1'b0;
                 blank <= 1'b0;
+                goto(IDLE);
+            end
+
+            // -- no label left for a new component: the frame is truncated (a clock after the
+            // decision, in a state of its own, so trunc's and lab_ok's enables are registers;
+            // no pixel is taken meanwhile; timing) --
+            FAIL: begin
+                trunc <= 1'b1;
+                lab_ok <= 1'b0;
                 goto(IDLE);
             end
 
