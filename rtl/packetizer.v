@@ -72,14 +72,20 @@ module packetizer (
     // ---- stage 1: the token, registered, with its chunk decisions ----
     reg        t_valid;
     reg [2:0]  t_kind;
-    reg [7:0]  t_pix;
-    reg        t_ink;
-    reg [10:0] t_y;
-    reg [4:0]  t_flags;
-    reg [15:0] t_found, t_rink;
-    reg [10:0] t_rx0, t_ry0, t_rx1, t_ry1;
-    reg [8:0]  t_rlabel;
-    reg [3:0]  t_redges;
+    // The token's fields, packed: a kind reads only its own, so they share bits. REC:
+    // {rx0, ry0, rx1, ry1, rink, rlabel, redges}; PIX: {pix, ink, y} and END: {found, flags} in
+    // bits [20:0]. (73 bits instead of 114, in the input slice's two registers and here.)
+    reg [72:0] t_pl;
+    wire [7:0]  t_pix = t_pl[19:12];
+    wire        t_ink = t_pl[11];
+    wire [10:0] t_y = t_pl[10:0];
+    wire [4:0]  t_flags = t_pl[4:0];
+    wire [15:0] t_found = t_pl[20:5];
+    wire [10:0] t_rx0 = t_pl[72:62], t_ry0 = t_pl[61:51], t_rx1 = t_pl[50:40],
+                t_ry1 = t_pl[39:29];
+    wire [15:0] t_rink = t_pl[28:13];
+    wire [8:0]  t_rlabel = t_pl[12:4];
+    wire [3:0]  t_redges = t_pl[3:0];
     reg        t_win, t_last, t_pixbyte;
     reg [2:0]  t_xo;
     reg [5:0]  t_nb;
@@ -100,22 +106,19 @@ module packetizer (
     wire        u_valid;
     reg         u_ready;
     wire [2:0]  u_kind;
-    wire [7:0]  u_pix;
-    wire        u_ink, u_win, u_first, u_wlast, u_pixbyte;
-    wire [10:0] u_y, u_rx0, u_ry0, u_rx1, u_ry1;
-    wire [4:0]  u_flags;
-    wire [15:0] u_found, u_rink;
-    wire [8:0]  u_rlabel;
-    wire [3:0]  u_redges;
+    wire [72:0] u_pl;
+    wire        u_win, u_first, u_wlast, u_pixbyte;
     wire [2:0]  u_xo;
-    axis_skid #(.DATA_WIDTH(124)) fskid (
+    wire [72:0] s_rec = {s_rx0, s_ry0, s_rx1, s_ry1, s_rink, s_rlabel, s_redges};
+    wire [72:0] s_pl = {s_rec[72:21], s_kind == `TK_REC ? s_rec[20:0] :
+                                      s_kind == `TK_END ? {s_found, s_flags}
+                                                        : {1'b0, s_pix, s_ink, s_y}};
+    axis_skid #(.DATA_WIDTH(83)) fskid (
         .clk(clk), .rst(rst),
         .s_valid(s_valid), .s_ready(s_ready),
-        .s_data({s_kind, s_pix, s_ink, s_y, s_flags, s_found, s_rink, s_rx0, s_ry0, s_rx1,
-                 s_ry1, s_rlabel, s_redges, in_win, win_first, win_last, pix_byte, xo}),
+        .s_data({s_kind, s_pl, in_win, win_first, win_last, pix_byte, xo}),
         .m_valid(u_valid), .m_ready(u_ready),
-        .m_data({u_kind, u_pix, u_ink, u_y, u_flags, u_found, u_rink, u_rx0, u_ry0, u_rx1,
-                 u_ry1, u_rlabel, u_redges, u_win, u_first, u_wlast, u_pixbyte, u_xo}));
+        .m_data({u_kind, u_pl, u_win, u_first, u_wlast, u_pixbyte, u_xo}));
 
     // the chunk's byte count and type
     reg [5:0] u_nb;
@@ -227,18 +230,7 @@ module packetizer (
         if (u_ready) begin
             t_valid <= u_valid;
             t_kind <= u_kind;
-            t_pix <= u_pix;
-            t_ink <= u_ink;
-            t_y <= u_y;
-            t_flags <= u_flags;
-            t_found <= u_found;
-            t_rink <= u_rink;
-            t_rx0 <= u_rx0;
-            t_ry0 <= u_ry0;
-            t_rx1 <= u_rx1;
-            t_ry1 <= u_ry1;
-            t_rlabel <= u_rlabel;
-            t_redges <= u_redges;
+            t_pl <= u_pl;
             t_win <= u_win;
             needs_sr <= u_nsr;
             t_last <= u_last;
