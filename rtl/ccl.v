@@ -147,7 +147,9 @@ module ccl (
     // the clock after (pop_r), and meanwhile the pixel stage reads past the popped head
     reg         pop_r;
     wire [8:0]  q_ne = pop_r ? q1 : q0;     // the head for the pixel stage
-    wire        qz_ne = pop_r ? qz1 : qz0;
+    // the head's "not 0" flag (pop_r ? qz1 : qz0), kept in a register of its own like qv: the
+    // pixel stage's decisions take it first (timing)
+    reg         qz_ne;
     // the head for the pixel stage is there (pop_r ? occ[1] : occ[0]), kept in a register of
     // its own: the pixel stage's decisions take it first (timing)
     reg         qv;
@@ -168,6 +170,11 @@ module ccl (
     wire        s4_go = s4_ok && !occ[3];
     wire [3:0]  occ_n = (s4_fire && !pop_r) ? {occ[2:0], 1'b1} :
                         (!s4_fire && pop_r) ? {1'b0, occ[3:1]} : occ;
+    // qz0 and qz1 as the queue's update below leaves them
+    wire        qz0_n = (s4_fire && (pop_r ? !occ[1] : !occ[0])) ? !s4_zero :
+                        (pop_r ? qz1 : qz0);
+    wire        qz1_n = (s4_fire && (pop_r ? occ[1] && !occ[2] : occ[0] && !occ[1])) ? !s4_zero :
+                        (pop_r ? qz2 : qz1);
     wire        s4_ld = !s4_v || (s4_go && !wk_busy);
     wire        s3_free = !wk_busy && !s3_replay;
     wire        s3_adv = s3_v && s3_free && (!s4_v || s4_go);              // S3 -> S4
@@ -197,6 +204,7 @@ module ccl (
             occ <= 4'd0;
             pop_r <= 1'b0;
             qv <= 1'b0;
+            qz_ne <= qz0;   // (the queue's words stay; pop_r is 0 next)
         end else begin
             // S1: row buffer read of column fd_c
             if (fd_issue) begin
@@ -270,6 +278,7 @@ module ccl (
             pop_r <= pop;
             occ <= occ_n;
             qv <= pop ? occ_n[1] : occ_n[0];
+            qz_ne <= pop ? qz1_n : qz0_n;
             q0 <= fix(pop_r ? q1 : q0);
             q1 <= fix(pop_r ? q2 : q1);
             q2 <= fix(pop_r ? q3 : q2);
