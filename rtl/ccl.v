@@ -651,11 +651,11 @@ module ccl (
                     n_nz <= qz_ne;
                     if (ceol)
                         re_pend <= 1'b1;
-                    // (the cases are exclusive: parallel terms, no priority chain; timing)
-                    if (!(a_new && !can_alloc)) begin
-                        left <= next_left;
-                        left_nz <= cink;
-                    end
+                    // (the cases are exclusive: parallel terms, no priority chain; timing.
+                    // left is taken also when no label was left: the frame is truncated and
+                    // left is not read again before the next row's start clears it)
+                    left <= next_left;
+                    left_nz <= cink;
                     if (a_run)
                         fr_pend <= 1'b1;
                     if (a_lmerge)
