@@ -5,15 +5,13 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "version.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef ALPR_VERSION
-#define ALPR_VERSION "0.1.0"
-#endif
 
 struct command {
     const char *name;

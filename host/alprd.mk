@@ -7,14 +7,9 @@
 #   tests/crash_alprd.sh  kill -9 during ingest, restart, nothing committed lost
 #   tests/bench_alprd.sh  frames/s, CPU per frame and latency with the in-process C-model board
 
-ALPRD := $(B)/alprd
-
 # The scripts find the programs of this build (build/ or build/san-*) through $ALPR_BUILD.
 export ALPR_BUILD := $(B)
 
-# alprd talks to the board through the libusb driver (driver/alpr_dev.c); until the driver is
-# in the tree the daemon is not built (and its scripts say SKIP).
-ifneq ($(wildcard driver/alpr_dev.c),)
 $(ALPRD): $(call objs,host/alprd.c) $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
@@ -22,7 +17,6 @@ PROGRAMS += $(ALPRD)
 
 # The unplug/replug harness of tests/e2e_alprd.sh: the simulated board in-process, its plug
 # pulled in mid-stream (sim/usb.mk provides libusbboard.a and the umockdev flags).
-ifneq ($(wildcard sim/usbboard/usbboard.c),)
 E2E_REPLUG := $(B)/tests/e2e_replug
 $(E2E_REPLUG): tests/e2e_replug.c $(B)/libusbboard.a $(LIBS)
 	@mkdir -p $(dir $@)
@@ -30,11 +24,12 @@ $(E2E_REPLUG): tests/e2e_replug.c $(B)/libusbboard.a $(LIBS)
 	  $(B)/libusbboard.a $(LIBS) $(UMOCKDEV_LIBS) $(PKG_LIBS)
 
 PROGRAMS += $(E2E_REPLUG)
-endif
-endif
 
-TEST_PROGS += tests/e2e_alprd.sh tests/crash_alprd.sh
-BENCH_PROGS += tests/bench_alprd.sh
+TEST_PROGS += tests/e2e_alprd.sh tests/crash_alprd.sh tests/notify_alprd.sh \
+  tests/soak_alprd.sh
+BENCH_PROGS += tests/bench_alprd.sh tests/bench_soak.sh
 
-run-demo: $(PROGRAMS)
+# The demo runs exactly these three programs (sim/run-demo.sh).
+.PHONY: run-demo
+run-demo: $(ALPR) $(ALPRD) $(SIMBOARD)
 	@sim/run-demo.sh

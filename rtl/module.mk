@@ -10,7 +10,7 @@ lint-rtl:
 	done; echo "lint-rtl: $(words $(RTL_MODULES)) modules clean"
 LINT_TARGETS += lint-rtl
 
-synth: deps
+synth: deps-check-all
 	@rtl/synth.sh build/synth
 
 # Per-module test benches (tests/rtl/tb_NAME.v, plain Verilog run by Verilator --binary): each

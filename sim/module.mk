@@ -9,7 +9,6 @@
 #   $(B)/alpr-vsim                 plays image files into the Verilated board, writes the stream
 # (The per-module Verilog benches are built by rtl/module.mk.)
 
-VL_DIR := build/verilator
 VL_ROOT := $(shell verilator --getenv VERILATOR_ROOT 2>/dev/null)
 VL_INC := -I$(VL_ROOT)/include -I$(VL_ROOT)/include/vltstd -I$(VL_DIR)/obj
 VL_CXXFLAGS := -std=gnu++17 -O2 -g -w -faligned-new -DVM_COVERAGE=0 -DVM_SC=0 -DVM_TRACE=1 \
@@ -29,7 +28,6 @@ $(VL_RUNTIME): $(VL_DIR)/%.o: $(VL_DIR)/obj/Valpr_board__ALL.a
 $(VL_DIR)/vboard.o: sim/verilator/vboard.cpp sim/verilator/vboard.h $(VL_DIR)/obj/Valpr_board__ALL.a
 	$(CXX) $(VL_CXXFLAGS) -c $< -o $@
 
-VBOARD_LIB := $(VL_DIR)/libvboard.a
 $(VBOARD_LIB): $(VL_DIR)/vboard.o $(VL_RUNTIME) \
                $(VL_DIR)/obj/Valpr_board__ALL.a
 	rm -f $@ && cp $(VL_DIR)/obj/Valpr_board__ALL.a $@ && \

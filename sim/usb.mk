@@ -25,7 +25,6 @@ $(B)/tests/usb/%.o: tests/usb/%.c
 $(LIB_USBBOARD): $(B)/sim/usbboard/usbboard.o
 
 # The board program can run the Verilated RTL: it links sim/module.mk's $(VBOARD_LIB) (C++).
-SIMBOARD := $(B)/alpr-simboard
 $(SIMBOARD): $(B)/sim/usbboard/main.o $(B)/sim/usbboard/usbboard_rtl.o $(LIB_USBBOARD) $(LIBS) \
              $(VBOARD_LIB)
 	$(CXX) $(LDFLAGS_ALL) -o $@ $^ $(UMOCKDEV_LIBS) $(PKG_LIBS)
