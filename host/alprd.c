@@ -17,11 +17,13 @@
 #include "image.h"
 #include "roadside.h"
 #include "store.h"
+#include "version.h"
 #include "wire.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,16 +34,17 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifndef ALPR_VERSION
-#define ALPR_VERSION "0.1.0"
-#endif
 
 #define SIM_MAX_FILES   100000
-#define LAT_MAX         100000 /* latency samples kept */
-#define ALPRD_REOPEN_MS 5000   /* an unplugged board the driver has not reopened by then: reopen */
+#define ALPRD_REOPEN_MS 5000 /* an unplugged board the driver has not reopened by then: reopen */
+/* Latency histogram: LAT_BINS bins of LAT_BIN_MS up to LAT_BINS * LAT_BIN_MS, then one overflow
+ * bin. Fixed size: a daemon that runs for months must not keep a sample per frame. */
+#define LAT_BIN_MS 0.5
+#define LAT_BINS   20000
 
 /* ---- Signals ------------------------------------------------------------------------------ */
 
@@ -200,8 +203,9 @@ static void queue_wake(struct queue *q)
 /* ---- The daemon ---------------------------------------------------------------------------- */
 
 struct lat {
-    size_t n;
-    double v[LAT_MAX];
+    uint64_t n;
+    uint64_t bins[LAT_BINS + 1]; /* the last bin: LAT_BINS * LAT_BIN_MS and more */
+    double max;
 };
 
 struct daemon {
@@ -223,6 +227,7 @@ struct daemon {
     /* The file-fed source. */
     const char *sim_dir;
     double sim_fps;
+    long sim_loops; /* times the frames are played; 0 = until stopped */
     /* Measurements (worker thread only). */
     struct lat frame_lat;  /* frame end -> frame processed (ms) */
     struct lat commit_lat; /* vehicle's last frame end -> read committed (ms) */
@@ -244,23 +249,46 @@ static void link_error(struct daemon *d, const char *fmt, ...)
 
 static void lat_add(struct lat *l, double v)
 {
-    if (l->n < LAT_MAX)
-        l->v[l->n++] = v;
+    double b = v > 0 ? v / LAT_BIN_MS : 0;
+    l->bins[b < LAT_BINS ? (size_t)b : LAT_BINS]++;
+    l->n++;
+    if (v > l->max)
+        l->max = v;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double lat_pct(struct lat *l, double p)
+/* The p-th percentile, to the bin's upper edge (the overflow bin answers with the maximum). */
+static double lat_pct(const struct lat *l, double p)
 {
     if (!l->n)
         return 0;
-    qsort(l->v, l->n, sizeof l->v[0], cmp_double);
-    size_t i = (size_t)ceil(p / 100.0 * (double)l->n);
-    return l->v[i ? i - 1 : 0];
+    uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)l->n), seen = 0;
+    if (!rank)
+        rank = 1;
+    for (size_t i = 0; i < LAT_BINS; i++) {
+        seen += l->bins[i];
+        if (seen >= rank)
+            return (double)(i + 1) * LAT_BIN_MS < l->max ? (double)(i + 1) * LAT_BIN_MS : l->max;
+    }
+    return l->max;
+}
+
+/* What the process holds from malloc (in use, not what it freed and kept), in KiB: what each
+ * read leaves behind shows here first, without the allocator's retention noise of the RSS. */
+static uint64_t heap_kib(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (uint64_t)(mi.uordblks + mi.hblkhd) / 1024;
+}
+
+/* The process's resident memory in KiB (/proc/self/statm), 0 when it cannot be read. */
+static uint64_t rss_kib(void)
+{
+    unsigned long long size, resident;
+    FILE *f = fopen("/proc/self/statm", "r");
+    int ok = f && fscanf(f, "%llu %llu", &size, &resident) == 2;
+    if (f)
+        fclose(f);
+    return ok ? resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
 }
 
 static double thread_cpu_ms(void)
@@ -586,15 +614,22 @@ static void *sim_thread(void *arg)
     d->link_reset = 1;
     pthread_mutex_unlock(&d->link_mu);
     t0 = mono_msf();
-    for (size_t i = 0; i < a->n && !g_stop; i++) {
-        if (d->sim_fps > 0) {
-            double due = t0 + (double)i * 1000.0 / d->sim_fps, now = mono_msf();
-            if (due > now)
-                usleep((useconds_t)((due - now) * 1000));
+    /* Looping, the frames keep their order and the numbering goes on, like a camera that keeps
+     * running: nothing counts as dropped between two plays. */
+    uint64_t sent = 0;
+    uint32_t number0 = a->n ? a->frames[0].head.frame : 0;
+    for (long loop = 0; (d->sim_loops == 0 || loop < d->sim_loops) && !g_stop; loop++) {
+        for (size_t i = 0; i < a->n && !g_stop; i++, sent++) {
+            if (d->sim_fps > 0) {
+                double due = t0 + (double)sent * 1000.0 / d->sim_fps, now = mono_msf();
+                if (due > now)
+                    usleep((useconds_t)((due - now) * 1000));
+            }
+            a->frames[i].head.frame = number0 + (uint32_t)sent;
+            /* Paced like a camera, a full queue drops the frame; unpaced, the source waits. */
+            if (queue_push(&d->q, &a->frames[i], d->sim_fps <= 0) < 0)
+                link_error(d, "out of memory copying frame %zu", i);
         }
-        /* Paced like a camera, a full queue drops the frame; unpaced, the source waits. */
-        if (queue_push(&d->q, &a->frames[i], d->sim_fps <= 0) < 0)
-            link_error(d, "out of memory copying frame %zu", i);
     }
     pthread_mutex_lock(&d->link_mu);
     d->connected = 0;
@@ -631,11 +666,15 @@ static void health_line(struct daemon *d, struct roadside *r, FILE *out, int use
     link.queue_max = d->q.cap;
     link.queue_dropped = d->q.dropped;
     pthread_mutex_unlock(&d->q.mu);
+    link.rss_kib = rss_kib();
+    link.heap_kib = heap_kib();
     roadside_health_format(&h, &link, line, sizeof line);
     fprintf(out, "alprd: %s\n", line);
     fflush(out);
     if (use_syslog)
         syslog(LOG_INFO, "%s", line);
+    /* systemctl status shows it; ignored when not started by systemd. */
+    sd_notifyf(0, "STATUS=%s", line);
 }
 
 /* Moves errors of the source thread into the pipeline's last_error (and the log). */
@@ -701,7 +740,7 @@ static void usage(FILE *f)
             "confirm it against the official database before any enforcement action.\n"
             "\n"
             "Options:\n"
-            "  --config FILE       key = value settings (docs/alprd.conf.example)\n"
+            "  --config FILE       key = value settings (alprd.conf(5))\n"
             "  --db PATH           the store (overrides the config's db; else $ALPR_DB, else\n"
             "                      ~/.local/share/alpr/alpr.db)\n"
             "  --idle-exit S       exit (cleanly) when no frame came for S seconds\n"
@@ -713,14 +752,17 @@ static void usage(FILE *f)
             "                      queue as if they came from USB\n"
             "  --sim-fps F         their frame rate (default 30; a full queue drops frames);\n"
             "                      0: as fast as alprd takes them (the host's ceiling)\n"
+            "  --sim-loop N        play them N times over, numbered on like a camera's\n"
+            "                      frames (default 1; 0: until stopped): soak runs\n"
             "  -v, --verbose       more log lines\n"
             "  -h, --help          this help\n"
             "  -V, --version       the version\n"
             "\n"
             "Signals: SIGTERM/SIGINT stop cleanly (stop streaming, drain, commit, exit 0);\n"
-            "SIGUSR1 prints the health line. Exit codes: 0 ok, 1 failure, 2 usage, 4 bad\n"
-            "configuration, 5 no board was ever found (with --idle-exit) or the board\n"
-            "refused the configuration.\n");
+            "SIGUSR1 prints the health line. Under systemd (Type=notify) it reports READY,\n"
+            "STATUS (the health line) and WATCHDOG pings. Exit codes: 0 ok, 1 failure,\n"
+            "2 usage, 4 bad configuration, 5 no board was ever found (with --idle-exit) or\n"
+            "the board refused the configuration.\n");
 }
 
 static int make_parent_dir(const char *path)
@@ -762,6 +804,7 @@ int main(int argc, char **argv)
         {"idle-exit", required_argument, NULL, 'i'},  {"once", no_argument, NULL, 'o'},
         {"show-reads", no_argument, NULL, 'r'},       {"health", required_argument, NULL, 'H'},
         {"sim-frames", required_argument, NULL, 's'}, {"sim-fps", required_argument, NULL, 'f'},
+        {"sim-loop", required_argument, NULL, 'L'},
         {"verbose", no_argument, NULL, 'v'},          {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
@@ -769,6 +812,7 @@ int main(int argc, char **argv)
 
     pthread_mutex_init(&d.link_mu, NULL);
     d.sim_fps = 30;
+    d.sim_loops = 1;
     daemon_config_default(&d.cfg);
     while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
         switch (c) {
@@ -808,6 +852,12 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case 'L':
+            if (cli_parse_long(optarg, 0, 1000000, &d.sim_loops) != 0) {
+                fprintf(stderr, "alprd: --sim-loop: '%s' is not 0..1000000\n", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'v':
             d.verbose++;
             break;
@@ -856,6 +906,14 @@ int main(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     store_set_system_name(store, "alprd");
+    /* SQLite keeps every page it touches up to the cache's bound, so a daemon that only appends
+     * grows by each read's pages until then: the store's default (sized for searching millions
+     * of reads) is far more than ingest needs. */
+    if ((src = store_set_cache_kib(store, d.cfg.store_cache_kib)) != 0) {
+        fprintf(stderr, "alprd: %s: %s\n", db_path, store_strerror(src));
+        store_close(store);
+        return CLI_EXIT_FAIL;
+    }
 
     roadside_config_default(&rc_cfg);
     roadside_config_from_daemon(&rc_cfg, &d.cfg);
@@ -909,6 +967,14 @@ int main(int argc, char **argv)
     if (roadside_tick(r, mono_ms()) != 0)
         fprintf(stderr, "alprd: the start-up purge failed (retried on schedule)\n");
     d.worker_cpu0 = thread_cpu_ms();
+    /* Ready: the store is open and the worker runs (the board may come later). The watchdog is
+     * fed by the worker, so a worker that hangs gets the service restarted. */
+    uint64_t watchdog_us = 0;
+    if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
+        watchdog_us = 0;
+    int64_t watchdog_ms = (int64_t)(watchdog_us / 2000), last_watchdog = mono_ms();
+    sd_notifyf(0, "READY=1\nSTATUS=running: unit %s, store %s, %s", d.cfg.unit, db_path,
+               d.sim_dir ? "frames from files" : "waiting for the board");
     double start_ms = mono_msf(), first_ms = 0, last_done_ms = 0;
     int64_t last_activity = mono_ms(), last_health = mono_ms(), last_housekeeping = 0;
     int64_t pipe_ms = 0; /* the pipeline's clock (monotonic ms), never decreasing */
@@ -950,6 +1016,10 @@ int main(int argc, char **argv)
             continue;
         int64_t now = mono_ms();
         last_housekeeping = now;
+        if (watchdog_ms > 0 && now - last_watchdog >= watchdog_ms) {
+            last_watchdog = now;
+            sd_notify(0, "WATCHDOG=1");
+        }
         /* A tick must not run ahead of frames still queued: a vehicle whose next sighting is
          * waiting in the queue has not left yet. */
         int64_t tick_ms = (int64_t)queue_oldest(&d.q, (double)now);
@@ -974,6 +1044,7 @@ int main(int argc, char **argv)
     }
 
     /* Stop streaming, then commit everything that arrived. */
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping: committing what was received");
     queue_wake(&d.q);
     pthread_join(source, NULL);
     source_started = 0;

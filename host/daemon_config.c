@@ -26,6 +26,7 @@ void daemon_config_default(struct daemon_config *cfg)
     cfg->purge_interval_s = 86400;
     cfg->health_interval_s = 60;
     cfg->queue_frames = 8;
+    cfg->store_cache_kib = 4096;
     cfg->use_syslog = 1;
 }
 
@@ -79,6 +80,7 @@ static const struct key keys[] = {
     {"purge_interval_s", K_INT, F(purge_interval_s), 60, 7 * 86400},
     {"health_interval_s", K_INT, F(health_interval_s), 0, 86400},
     {"queue_frames", K_INT, F(queue_frames), 1, 256},
+    {"store_cache_kib", K_INT, F(store_cache_kib), 64, 1048576},
     {"syslog", K_BOOL, F(use_syslog), 0, 1},
 };
 #undef F

@@ -46,6 +46,7 @@ struct daemon_config {
     int purge_interval_s;          /* retention purge schedule (default daily) */
     int health_interval_s;         /* health line period (0 = only on SIGUSR1) */
     int queue_frames;              /* frames buffered between USB and recognition */
+    int store_cache_kib;           /* the store's page cache: alprd's memory beyond this is flat */
     int use_syslog;                /* alerts and health also to syslog */
 };
 

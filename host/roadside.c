@@ -512,6 +512,19 @@ char *roadside_health_format(const struct roadside_health *h, const struct roads
         if (m < 0 || (size_t)m >= size - (size_t)n)
             return buf;
         n += m;
+        const struct {
+            const char *name;
+            uint64_t kib;
+        } mem[] = {{"rss_kb", link->rss_kib}, {"heap_kb", link->heap_kib}};
+        for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++) {
+            if (!mem[i].kib)
+                continue;
+            m = snprintf(buf + n, size - (size_t)n, " %s=%llu", mem[i].name,
+                         (unsigned long long)mem[i].kib);
+            if (m < 0 || (size_t)m >= size - (size_t)n)
+                return buf;
+            n += m;
+        }
     }
     snprintf(buf + n, size - (size_t)n, " last_error=\"%s\"", err);
     return buf;

@@ -159,13 +159,15 @@ struct roadside_link {
     uint64_t queue_dropped; /* frames dropped because the queue was full */
     uint64_t link_lost;     /* frames the parser discarded (gap, CRC, malformation) */
     uint64_t board_dropped; /* the board's CNT_DROPPED: frames it aborted or never started */
+    uint64_t rss_kib;       /* the process's resident memory (KiB); 0: not shown */
+    uint64_t heap_kib;      /* what it holds from malloc (KiB); 0: not shown */
 };
 
 /*
  * Formats the health line (no newline):
  *   health frames=N dropped=N reads=N alerts=N queue=D/M tracks=N retry=N failed=N
  *   recog_ms=F link=up|down reconnects=N queue_dropped=N link_lost=N board_dropped=N
- *   last_error="..."
+ *   [rss_kb=N] [heap_kb=N] last_error="..."
  * link may be NULL (no link fields then). Returns buf.
  */
 char *roadside_health_format(const struct roadside_health *h, const struct roadside_link *link,

@@ -263,6 +263,15 @@ int store_set_max_pages(struct store *s, int64_t pages)
     return store_priv_exec(s, sql);
 }
 
+int store_set_cache_kib(struct store *s, int kib)
+{
+    char sql[64];
+    if (kib < 64)
+        return STORE_ERR_INVALID;
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", kib);
+    return store_priv_exec(s, sql);
+}
+
 int store_schema_version(struct store *s, int *out)
 {
     sqlite3_stmt *st;

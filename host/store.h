@@ -105,6 +105,14 @@ void store_set_system_name(struct store *s, const char *name);
  */
 int store_set_max_pages(struct store *s, int64_t pages) __attribute__((warn_unused_result));
 
+/*
+ * Bounds the page cache of this connection to kib KiB (SQLite cache_size; store_open sets 256 MiB,
+ * which searches over millions of reads need). SQLite keeps every page it touches until the
+ * bound, so a long-running writer (alprd) sets a small one to keep its memory flat. Returns 0,
+ * STORE_ERR_INVALID (kib < 64) or STORE_ERR_IO.
+ */
+int store_set_cache_kib(struct store *s, int kib) __attribute__((warn_unused_result));
+
 /* Writes the file's schema version into *out. Returns 0 or STORE_ERR_IO. */
 int store_schema_version(struct store *s, int *out) __attribute__((warn_unused_result));
 
