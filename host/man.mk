@@ -1,10 +1,12 @@
 # The manual pages alpr(1), alprd(8) and alprd.conf(5), built with scdoc from host/man/*.scd,
-# and the test that keeps them in step with the programs' --help.
+# and the tests that keep them and the bash completion (host/system/alpr.bash-completion) in
+# step with the programs' --help. See docs/MANPAGES.md.
 #
 #   make build/man/alpr.1            one page (also built by `make`)
 #   man -l build/man/alpr.1          read it before it is installed
 #   tests/test_manpages.sh           pages render without warnings, cover every command,
 #                                    option and configuration key
+#   tests/test_completion.sh         completion offers exactly what --help lists
 
 MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5
 
@@ -17,9 +19,9 @@ $(B)/man/%: host/man/%.scd
 
 PROGRAMS += $(MAN_PAGES)
 
-# scdoc builds the pages; man and groff render them in the test.
-DEB_PACKAGES += scdoc man-db groff-base
+# scdoc builds the pages; man, groff and bash-completion's helpers run their tests.
+DEB_PACKAGES += scdoc man-db groff-base bash-completion
 
-# The script finds the programs and the pages through $ALPR_BUILD (host/alprd.mk exports it);
-# `make test` builds $(PROGRAMS), pages included, before it runs it.
-TEST_PROGS += tests/test_manpages.sh
+# Both scripts find the programs and the pages through $ALPR_BUILD (host/alprd.mk exports it);
+# `make test` builds $(PROGRAMS), pages included, before it runs them.
+TEST_PROGS += tests/test_manpages.sh tests/test_completion.sh
