@@ -1,0 +1,27 @@
+# The manual pages alpr(1), alprd(8) and alprd.conf(5), built with scdoc from host/man/*.scd,
+# and the tests that keep them and the bash completion (host/system/alpr.bash-completion) in
+# step with the programs' --help. See docs/MANPAGES.md.
+#
+#   make build/man/alpr.1            one page (also built by `make`)
+#   man -l build/man/alpr.1          read it before it is installed
+#   tests/test_manpages.sh           pages render without warnings, cover every command,
+#                                    option and configuration key
+#   tests/test_completion.sh         completion offers exactly what --help lists
+
+MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5
+
+# The page's date is its source's last commit (the build date outside a git checkout), so that
+# rebuilding an unchanged page gives the same file.
+$(B)/man/%: host/man/%.scd
+	@mkdir -p $(dir $@)
+	@d=$$(git log -1 --format=%ct -- $< 2>/dev/null); \
+	  SOURCE_DATE_EPOCH=$${d:-$$(date +%s)} scdoc <$< >$@.tmp && mv $@.tmp $@ && echo "scdoc $< -> $@"
+
+PROGRAMS += $(MAN_PAGES)
+
+# scdoc builds the pages; man, groff and bash-completion's helpers run their tests.
+DEB_PACKAGES += scdoc man-db groff-base bash-completion
+
+# Both scripts find the programs and the pages through $ALPR_BUILD (host/alprd.mk exports it);
+# `make test` builds $(PROGRAMS), pages included, before it runs them.
+TEST_PROGS += tests/test_manpages.sh tests/test_completion.sh
