@@ -54,7 +54,8 @@ BUILD_PACKAGES := build-essential pkg-config libfreetype-dev libpng-dev libjpeg-
   libusb-1.0-0-dev libsqlite3-dev libsodium-dev libsystemd-dev verilator umockdev \
   libumockdev-dev libglib2.0-dev scdoc
 DEB_PACKAGES := $(BUILD_PACKAGES) sqlite3 clang-format yosys nextpnr-ice40 fpga-icestorm usbutils \
-  clang llvm libclang-rt-14-dev systemd socat man-db bash-completion dpkg-dev lintian \
+  clang llvm libclang-rt-14-dev systemd systemd-container debootstrap man-db groff-base \
+  bash-completion dpkg-dev lintian \
   fonts-dejavu-core fonts-dejavu-extra \
   fonts-liberation2 fonts-roboto-unhinted fonts-urw-base35 fonts-b612 fonts-bebas-neue \
   fonts-national-park fonts-freefont-ttf fonts-open-sans fonts-league-spartan
@@ -120,7 +121,7 @@ SIMBOARD := $(B)/alpr-simboard
 VL_DIR := build/verilator
 VBOARD_LIB := $(VL_DIR)/libvboard.a
 # The manual pages, made from host/man/*.scd by host/man.mk.
-MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5
+MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alpr-simboard.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5
 
 $(ALPR): $(call objs,host/alpr.c $(wildcard host/cmd_*.c)) $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -189,4 +190,5 @@ format-check:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# The compilers' dependency files (-MMD) of this build's objects.
+-include $(shell find $(B)/driver $(B)/host $(B)/sim $(B)/tests -name '*.d' -type f 2>/dev/null)

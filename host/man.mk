@@ -8,7 +8,7 @@
 #                                    option and configuration key
 #   tests/test_completion.sh         completion offers exactly what --help lists
 
-MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5
+# MAN_PAGES (the three built pages) is defined in the top Makefile: the install rules name it too.
 
 # The page's date is its source's last commit (the build date outside a git checkout), so that
 # rebuilding an unchanged page gives the same file.
@@ -18,9 +18,6 @@ $(B)/man/%: host/man/%.scd
 	  SOURCE_DATE_EPOCH=$${d:-$$(date +%s)} scdoc <$< >$@.tmp && mv $@.tmp $@ && echo "scdoc $< -> $@"
 
 PROGRAMS += $(MAN_PAGES)
-
-# scdoc builds the pages; man, groff and bash-completion's helpers run their tests.
-DEB_PACKAGES += scdoc man-db groff-base bash-completion
 
 # Both scripts find the programs and the pages through $ALPR_BUILD (host/alprd.mk exports it);
 # `make test` builds $(PROGRAMS), pages included, before it runs them.

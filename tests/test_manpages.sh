@@ -7,7 +7,8 @@
 #     `alpr COMMAND ACTION --help`), and documents no option that help does not list;
 #   - alpr(1) and alprd(8) document every global option, exit status and signal their --help
 #     gives; every environment variable host/ reads is in an ENVIRONMENT section;
-#   - alprd.conf(5) documents every configuration key alprd accepts, and only those.
+#   - alprd.conf(5) documents every configuration key alprd accepts, and only those;
+#   - alpr-simboard(1) documents every option and signal of `alpr-simboard --help` and no other.
 # Ends with "N passed, N failed, N skipped".
 set -u
 . "$(dirname "$0")/e2e_common.sh"
@@ -79,7 +80,7 @@ fi
 # ---- Rendering ----------------------------------------------------------------------------------
 
 declare -A TEXT
-for page in alpr.1 alprd.8 alprd.conf.5; do
+for page in alpr.1 alpr-simboard.1 alprd.8 alprd.conf.5; do
   f=$MAN_DIR/$page
   if [[ ! -f $f ]]; then
     e2e_bad "$page: built" "$f missing (make $f)"
@@ -285,5 +286,26 @@ for k in "${!known[@]}"; do
 done
 ((${#known[@]})) || missing='(alprd accepted no key at all)'
 none "alprd.conf.5: documents all ${#known[@]} keys alprd accepts" missing "$missing"
+
+# ---- alpr-simboard(1) ------------------------------------------------------------------------------
+
+if [[ ! -x $SIMBOARD || -z ${TEXT[alpr-simboard.1]:-} ]]; then
+  e2e_skipped "alpr-simboard.1 against alpr-simboard" "$SIMBOARD or its page not built"
+else
+  SHELP=$("$SIMBOARD" --help)
+  SPAGE=${TEXT[alpr-simboard.1]}
+  S_OPTIONS=$(section "$SPAGE" OPTIONS)
+  mapfile -t want < <({ long_opts <<<"$SHELP"; short_opts <<<"$SHELP"; })
+  missing=$(missing_words "$S_OPTIONS" "${want[@]}")
+  none "alpr-simboard.1: OPTIONS documents the ${#want[@]} options of alpr-simboard --help" missing "$missing"
+  extra=''
+  for o in $(heads "$S_OPTIONS" | long_opts); do
+    has_word "$SHELP" "$o" || extra+="$o "
+  done
+  none "alpr-simboard.1: OPTIONS documents no option alpr-simboard --help lacks" extra "$extra"
+  mapfile -t sigs < <(grep -oE 'SIG[A-Z0-9]+' "$ROOT/sim/usbboard/main.c" | sort -u)
+  missing=$(missing_words "$(heads "$(section "$SPAGE" SIGNALS)")" "${sigs[@]}")
+  none "alpr-simboard.1: SIGNALS documents the signals it handles (${sigs[*]})" missing "$missing"
+fi
 
 e2e_finish

@@ -15,6 +15,7 @@
 #include "scene.h"
 #include "usbboard.h"
 #include "usbboard_rtl.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -105,8 +106,11 @@ static void usage(FILE *f)
            "                     or pass (gray pass-through, no records)\n"
            "  --serial S         iSerialNumber, 8-16 of 0-9 A-Z - (default SIM00001)\n"
            "  --reap-wait-ms N   hold an empty REAPURBNDELAY up to N ms (default 10)\n"
+           "  --unplug-after-ms N  pull the board's plug N ms after COMMAND started\n"
+           "  --replug-after-ms N  plug it back in N ms after that (default: never)\n"
            "  -v, --verbose      log control requests (twice: every ioctl)\n"
            "  -h, --help         this help\n"
+           "  -V, --version      the version\n"
            "\n"
            "Exit status: COMMAND's, or 2 for a bad command line, 1 when the board cannot start.\n");
 }
@@ -142,6 +146,7 @@ int main(int argc, char **argv)
         {"replug-after-ms", required_argument, NULL, 'P'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     static struct image images[MAX_IMAGES];
@@ -175,7 +180,7 @@ int main(int argc, char **argv)
         perror("alpr-simboard: re-exec under the umockdev preload library");
         return 1;
     }
-    while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+vhV", opts, NULL)) != -1) {
         switch (c) {
         case 'i':
             if (npaths == MAX_IMAGES) {
@@ -257,6 +262,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("alpr-simboard %s\n", ALPR_VERSION);
             return 0;
         default:
             usage(stderr);

@@ -1,0 +1,133 @@
+# Shared by tests/test_install.sh and tests/test_deb.sh (sourced after tests/e2e_common.sh): what
+# an installed unit must hold, checked the same way whether `make install` or the Debian package
+# put it there.
+
+# The make variables that select this build (build/ or build/san-*), for nested make calls.
+install_make_args() {
+  local b=${B#"$E2E_ROOT/"}
+  if [[ $b == */san-* ]]; then
+    local san=${b##*/san-}
+    echo "BUILD=${b%/san-*} SANITIZE=${san//-/,}"
+  else
+    echo "BUILD=$b"
+  fi
+}
+
+# check_tree ROOT PREFIX UNITDIR UDEVDIR LIBDIR MANSUFFIX: every file of the unit is in ROOT with
+# its mode. LIBDIR holds sysusers.d and tmpfiles.d; MANSUFFIX is "" or ".gz".
+check_tree() {
+  local root=$1 prefix=$2 unitdir=$3 udevdir=$4 libdir=$5 gz=$6 entry path mode
+  local -a want=(
+    "$prefix/bin/alpr:755"
+    "$prefix/sbin/alprd:755"
+    "/etc/alpr/alprd.conf:644"
+    "$unitdir/alprd.service:644"
+    "$udevdir/60-alpr-board.rules:644"
+    "$libdir/sysusers.d/alpr.conf:644"
+    "$libdir/tmpfiles.d/alpr.conf:644"
+    "$prefix/share/man/man1/alpr.1$gz:644"
+    "$prefix/share/man/man8/alprd.8$gz:644"
+    "$prefix/share/man/man5/alprd.conf.5$gz:644"
+    "$prefix/share/bash-completion/completions/alpr:644"
+  )
+  for entry in "${want[@]}"; do
+    path=${entry%:*} mode=${entry##*:}
+    if [[ ! -f $root$path ]]; then
+      e2e_bad "installed $path" "missing"
+    elif [[ $(stat -c %a "$root$path") != "$mode" ]]; then
+      e2e_bad "installed $path" "mode $(stat -c %a "$root$path"), want $mode"
+    else
+      e2e_ok "installed $path ($mode)"
+    fi
+  done
+  e2e_check "installed docs: README.md" test -n "$(ls "$root$prefix/share/doc/alpr/" | grep -E '^README\.md')"
+  local bad
+  bad=$(find "$root" -type f -perm /022 -printf '%P ' 2>/dev/null)
+  e2e_check "no installed file is group- or world-writable${bad:+: $bad}" test -z "$bad"
+  bad=$(find "$root" -perm /6000 -printf '%P ' 2>/dev/null)
+  e2e_check "no installed file is set-uid or set-gid${bad:+: $bad}" test -z "$bad"
+
+  # The programs run from where they were installed, and report the one version.
+  local version
+  version=$(sed -n 's/^#define ALPR_VERSION "\([^"]*\)".*/\1/p' "$E2E_ROOT/host/version.h")
+  e2e_check "installed alpr --version says $version" \
+    bash -c "[[ \$('$root$prefix/bin/alpr' --version) == 'alpr $version' ]]"
+  e2e_check "installed alprd --version says $version" \
+    bash -c "[[ \$('$root$prefix/sbin/alprd' --version) == 'alprd $version' ]]"
+
+  # The unit starts the installed daemon with the installed configuration.
+  local unit=$root$unitdir/alprd.service
+  e2e_check "the unit starts $prefix/sbin/alprd with /etc/alpr/alprd.conf" \
+    grep -qx "ExecStart=$prefix/sbin/alprd --config /etc/alpr/alprd.conf" "$unit"
+  e2e_check "the unit has no @...@ left" bash -c "! grep -q '@[A-Z]*@' '$unit'"
+  check_unit "$root" "$unitdir"
+
+  # The udev rule names the board the driver opens, and the group sysusers creates.
+  local vid pid rule=$root$udevdir/60-alpr-board.rules
+  vid=$(sed -n 's/^#define WIRE_USB_VID *0x\([0-9a-fA-F]*\).*/\1/p' "$E2E_ROOT/driver/wire.h")
+  pid=$(sed -n 's/^#define WIRE_USB_PID *0x\([0-9a-fA-F]*\).*/\1/p' "$E2E_ROOT/driver/wire.h")
+  e2e_check "the udev rule matches the board $vid:$pid (driver/wire.h)" \
+    grep -q "ATTR{idVendor}==\"$vid\", ATTR{idProduct}==\"$pid\"" "$rule"
+  e2e_check "the udev rule gives the node to group alpr, mode 0660" \
+    grep -q 'GROUP="alpr", MODE="0660"' "$rule"
+  e2e_check "the udev rule has one rule line" \
+    test "$(grep -cv '^\s*\(#\|$\)' "$rule")" = 1
+}
+
+# check_unit ROOT UNITDIR: systemd accepts the unit and rates its exposure below 2.0.
+check_unit() {
+  local root=$1 unitdir=$2 out score vroot
+  # verify: the unit's syntax, directives and dependencies, in a copy of the tree that also holds
+  # the host's units (the targets every service depends on); the man: links are the man page
+  # test's business.
+  vroot=$(mktemp -d "$E2E_ROOT/build/verify.XXXXXX")
+  cp -a "$root/." "$vroot/" && mkdir -p "$vroot/lib/systemd" && cp -a /lib/systemd/system "$vroot/lib/systemd/"
+  # It exits 0 on directives it ignores ("Failed to parse ..., ignoring"): any output fails.
+  if out=$(systemd-analyze verify --man=no --root="$vroot" "$vroot$unitdir/alprd.service" 2>&1) &&
+    [[ -z $out ]]; then
+    e2e_ok "systemd-analyze verify alprd.service"
+  else
+    e2e_bad "systemd-analyze verify alprd.service" "$(head -3 <<<"$out" | tr '\n' ' ')"
+  fi
+  rm -rf "$vroot"
+  out=$(systemd-analyze security --offline=yes --root="$root" "$root$unitdir/alprd.service" 2>&1)
+  score=$(sed -n 's/.*Overall exposure level for alprd.service: \([0-9.]*\).*/\1/p' <<<"$out")
+  if [[ -n $score ]] && awk -v s="$score" 'BEGIN { exit !(s < 2.0) }'; then
+    e2e_ok "systemd-analyze security: exposure $score (below 2.0)"
+  else
+    e2e_bad "systemd-analyze security: exposure below 2.0" "got '${score:-none}': $(tail -2 <<<"$out")"
+  fi
+  local d
+  for d in Type=notify LimitCORE=0 UMask=0077 StateDirectoryMode=0700 NoNewPrivileges=yes \
+    ProtectSystem=strict PrivateTmp=yes ProtectKernelTunables=yes ProtectKernelModules=yes \
+    ProtectKernelLogs=yes 'RestrictAddressFamilies=AF_UNIX AF_NETLINK' \
+    SystemCallFilter=@system-service DevicePolicy=closed 'DeviceAllow=char-usb_device rw' \
+    User=alpr WatchdogSec=; do
+    e2e_check "the unit sets $d" grep -q "^$d" "$root$unitdir/alprd.service"
+  done
+}
+
+# check_activation ROOT: the shipped sysusers.d and tmpfiles.d files (found under ROOT, as a
+# system finds them), applied to ROOT, create the account and the private folders.
+check_activation() {
+  local root=$1 out uid
+  if [[ $(id -u) != 0 ]]; then
+    e2e_skipped "activation (account, folders)" "needs root to give the folders their owner"
+    return
+  fi
+  mkdir -p "$root/etc"
+  if ! out=$("$E2E_ROOT/host/system/activate.sh" --root "$root" 2>&1); then
+    e2e_bad "activate.sh --root creates the account and folders" "$out"
+    return
+  fi
+  e2e_check "sysusers: user alpr, no login shell, home /var/lib/alpr" \
+    grep -Eq '^alpr:x:[0-9]+:[0-9]+:[^:]*:/var/lib/alpr:/usr/sbin/nologin$' "$root/etc/passwd"
+  e2e_check "sysusers: group alpr" grep -Eq '^alpr:x:[0-9]+:' "$root/etc/group"
+  e2e_check "sysusers: alpr cannot log on with a password" grep -Eq '^alpr:!' "$root/etc/shadow"
+  uid=$(awk -F: '$1 == "alpr" { print $3 }' "$root/etc/passwd")
+  local dir
+  for dir in /var/lib/alpr /run/alpr; do
+    e2e_check "tmpfiles: $dir is 0700, owned by alpr ($uid)" \
+      test "$(stat -c '%a %u' "$root$dir" 2>/dev/null)" = "700 $uid"
+  done
+}
