@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 struct command {
     const char *name;
     int (*run)(int argc, char **argv, const struct cli_global *g);

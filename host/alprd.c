@@ -38,7 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #define SIM_MAX_FILES   100000
 #define ALPRD_REOPEN_MS 5000 /* an unplugged board the driver has not reopened by then: reopen */
 /* Latency histogram: LAT_BINS bins of LAT_BIN_MS up to LAT_BINS * LAT_BIN_MS, then one overflow
@@ -742,7 +741,7 @@ static void usage(FILE *f)
             "Options:\n"
             "  --config FILE       key = value settings (alprd.conf(5))\n"
             "  --db PATH           the store (overrides the config's db; else $ALPR_DB, else\n"
-            "                      ~/.local/share/alpr/alpr.db)\n"
+            "                      $XDG_DATA_HOME/alpr/alpr.db, else ~/.local/share/alpr/alpr.db)\n"
             "  --idle-exit S       exit (cleanly) when no frame came for S seconds\n"
             "  --once              the same as --idle-exit 5\n"
             "  --show-reads        print every read as a JSON line too (demo; see ALPRD.md)\n"
@@ -800,13 +799,19 @@ int main(int argc, char **argv)
     int source_started = 0;
     struct sim_args sa = {0};
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},     {"db", required_argument, NULL, 'd'},
-        {"idle-exit", required_argument, NULL, 'i'},  {"once", no_argument, NULL, 'o'},
-        {"show-reads", no_argument, NULL, 'r'},       {"health", required_argument, NULL, 'H'},
-        {"sim-frames", required_argument, NULL, 's'}, {"sim-fps", required_argument, NULL, 'f'},
+        {"config", required_argument, NULL, 'c'},
+        {"db", required_argument, NULL, 'd'},
+        {"idle-exit", required_argument, NULL, 'i'},
+        {"once", no_argument, NULL, 'o'},
+        {"show-reads", no_argument, NULL, 'r'},
+        {"health", required_argument, NULL, 'H'},
+        {"sim-frames", required_argument, NULL, 's'},
+        {"sim-fps", required_argument, NULL, 'f'},
         {"sim-loop", required_argument, NULL, 'L'},
-        {"verbose", no_argument, NULL, 'v'},          {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -979,6 +984,7 @@ int main(int argc, char **argv)
     int64_t last_activity = mono_ms(), last_health = mono_ms(), last_housekeeping = 0;
     int64_t pipe_ms = 0; /* the pipeline's clock (monotonic ms), never decreasing */
     uint64_t frames = 0;
+    int gave_up = 0; /* --idle-exit stopped it (not a signal) */
     for (;;) {
         struct slot s;
         int stopping = g_stop;
@@ -1040,6 +1046,7 @@ int main(int argc, char **argv)
         if (idle_exit > 0 && now - last_activity >= idle_exit * 1000) {
             fprintf(stderr, "alprd: no frame for %ld s: stopping\n", idle_exit);
             g_stop = 1;
+            gave_up = 1;
         }
     }
 
@@ -1074,7 +1081,8 @@ int main(int argc, char **argv)
     if (d.fatal) {
         fprintf(stderr, "alprd: the board refused the configuration (see the error above)\n");
         exit_code = CLI_EXIT_DEVICE;
-    } else if (!d.sim_dir && !d.ever_connected && exit_code == CLI_EXIT_OK) {
+    } else if (!d.sim_dir && !d.ever_connected && gave_up && exit_code == CLI_EXIT_OK) {
+        /* Stopped by a signal while waiting for a board is a clean stop (systemctl stop). */
         fprintf(stderr, "alprd: no board was found\n");
         exit_code = CLI_EXIT_DEVICE;
     }

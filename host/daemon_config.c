@@ -197,6 +197,15 @@ int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, s
             snprintf(err, errlen, "%s: read error", path);
         rc = DAEMON_CONFIG_ERR_IO;
     }
+    /* Keys that are valid alone but not together: said here, not as a board that refuses them. */
+    if (!rc && (cfg->roi_y + cfg->roi_h > cfg->frame_height || cfg->roi_y >= cfg->frame_height)) {
+        if (err && errlen)
+            snprintf(err, errlen,
+                     "%s: the lane band roi_y = %d, roi_h = %d does not fit in "
+                     "frame_height = %d",
+                     path, cfg->roi_y, cfg->roi_h, cfg->frame_height);
+        rc = DAEMON_CONFIG_ERR_VALUE;
+    }
     fclose(f);
     return rc;
 }

@@ -55,7 +55,8 @@ void daemon_config_default(struct daemon_config *cfg);
 
 /*
  * Reads path into *cfg (on top of what it holds, normally the defaults). On failure *cfg may be
- * partly updated and err (if not NULL) gets "FILE:LINE: message". Returns 0 or a negative
+ * partly updated and err (if not NULL) gets "FILE:LINE: message" (or "FILE: message" for keys
+ * that do not fit together, such as a lane band beyond the frame). Returns 0 or a negative
  * DAEMON_CONFIG_ERR_*.
  */
 int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, size_t errlen)

@@ -125,6 +125,14 @@ cli_checks() {
     "$ALPRD" --db "$dir/x.db" --idle-exit 1 >/dev/null 2>"$dir/noboard.err"
     rc=$?
     e2e_check "cli: no board: exit 5 after --idle-exit" test "$rc" -eq 5
+    # Stopped while waiting for a board (systemctl stop): a clean stop, exit 0.
+    "$ALPRD" --db "$dir/x.db" >/dev/null 2>"$dir/noboard-term.err" &
+    local pid=$!
+    sleep 1
+    kill -TERM "$pid"
+    wait "$pid"
+    rc=$?
+    e2e_check "cli: no board, SIGTERM: exit 0" test "$rc" -eq 0
   fi
 }
 

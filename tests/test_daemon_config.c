@@ -79,6 +79,16 @@ static void test_errors_name_line_and_key(void)
     p = write_file("trailing.conf", "queue_frames = 8x\n");
     CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
 
+    /* Each key in range, the two together beyond the frame. */
+    daemon_config_default(&c);
+    p = write_file("roi.conf", "frame_height = 720\nroi_y = 600\nroi_h = 200\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+    CHECK(strstr(err, "roi.conf") && strstr(err, "roi_y = 600") && strstr(err, "720"));
+    daemon_config_default(&c);
+    p = write_file("roi-ok.conf", "frame_height = 720\nroi_y = 520\nroi_h = 200\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
+    daemon_config_default(&c);
+
     char longline[3000];
     memset(longline, 'a', sizeof longline - 2);
     longline[sizeof longline - 2] = '\n';

@@ -508,7 +508,7 @@ static void test_dropped_frames_and_health_line(void)
     struct roadside *r = NULL;
     struct wire_frame f;
     struct roadside_health h;
-    struct roadside_link link = {1, 2, 3, 8, 4, 5, 6};
+    struct roadside_link link = {1, 2, 3, 8, 4, 5, 6, 7000, 0};
     char line[512];
 
     REQUIRE(env_open(&e, "drops") == 0);
@@ -540,8 +540,11 @@ static void test_dropped_frames_and_health_line(void)
     fprintf(stderr, "  %s\n", line);
     const char *want = "health frames=6 dropped=3 reads=0 alerts=0 queue=3/8 tracks=0 ";
     CHECK(strncmp(line, want, strlen(want)) == 0);
-    CHECK(strstr(line, " link=up reconnects=2 queue_dropped=4 link_lost=5 board_dropped=6 ") !=
-          NULL);
+    CHECK(strstr(line, " link=up reconnects=2 queue_dropped=4 link_lost=5 board_dropped=6 "
+                       "rss_kb=7000 last_error=") != NULL);
+    link.heap_kib = 3000; /* shown when known */
+    roadside_health_format(&h, &link, line, sizeof line);
+    CHECK(strstr(line, " rss_kb=7000 heap_kb=3000 last_error=") != NULL);
     CHECK(strstr(line, "last_error=\"usb: \\\"device\\\" gone\"") != NULL);
     roadside_free(r);
     store_close(e.s);
