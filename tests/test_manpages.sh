@@ -70,6 +70,19 @@ missing_words() {
   shift
   for w in "$@"; do has_word "$text" "$w" || printf '%s ' "$w"; done
 }
+# options_match PAGE WHAT HELP SECTION: SECTION documents every option HELP (the help of WHAT)
+# lists, and no option it lacks.
+options_match() {
+  local page=$1 what=$2 help=$3 sect=$4 missing extra='' o
+  local -a want
+  mapfile -t want < <({ long_opts <<<"$help"; short_opts <<<"$help"; })
+  missing=$(missing_words "$sect" "${want[@]}")
+  none "$page: OPTIONS documents the ${#want[@]} options of $what" missing "$missing"
+  for o in $(heads "$sect" | long_opts); do
+    has_word "$help" "$o" || extra+="$o "
+  done
+  none "$page: OPTIONS documents no option $what lacks" extra "$extra"
+}
 
 if [[ ! -x $ALPR ]]; then
   e2e_skipped "man pages" "$ALPR not built"
@@ -144,15 +157,7 @@ none "alpr.1: COMMANDS documents no command alpr --help lacks" extra "$extra"
 
 # Global options: what `alpr --help` prints before its command list.
 GLOBAL_HELP=$(sed -n '/^Options/,/^Commands:/p' <<<"$MAIN_HELP")
-OPTIONS_SECTION=$(section "$PAGE" OPTIONS)
-mapfile -t want < <({ long_opts <<<"$GLOBAL_HELP"; short_opts <<<"$GLOBAL_HELP"; })
-missing=$(missing_words "$OPTIONS_SECTION" "${want[@]}")
-none "alpr.1: OPTIONS documents the ${#want[@]} global options of alpr --help" missing "$missing"
-extra=''
-for o in $(heads "$OPTIONS_SECTION" | long_opts); do
-  has_word "$GLOBAL_HELP" "$o" || extra+="$o "
-done
-none "alpr.1: OPTIONS documents no global option alpr --help lacks" extra "$extra"
+options_match alpr.1 "alpr --help (global)" "$GLOBAL_HELP" "$(section "$PAGE" OPTIONS)"
 
 # Every command also takes -h/--help; the page says so once, at the top of COMMANDS.
 e2e_check "alpr.1: COMMANDS says every command takes --help" \
@@ -216,15 +221,7 @@ if [[ ! -x $ALPRD ]]; then
 fi
 DHELP=$("$ALPRD" --help)
 DPAGE=${TEXT[alprd.8]}
-D_OPTIONS=$(section "$DPAGE" OPTIONS)
-mapfile -t want < <({ long_opts <<<"$DHELP"; short_opts <<<"$DHELP"; })
-missing=$(missing_words "$D_OPTIONS" "${want[@]}")
-none "alprd.8: OPTIONS documents the ${#want[@]} options of alprd --help" missing "$missing"
-extra=''
-for o in $(heads "$D_OPTIONS" | long_opts); do
-  has_word "$DHELP" "$o" || extra+="$o "
-done
-none "alprd.8: OPTIONS documents no option alprd --help lacks" extra "$extra"
+options_match alprd.8 "alprd --help" "$DHELP" "$(section "$DPAGE" OPTIONS)"
 mapfile -t sigs < <(grep -oE 'SIG[A-Z0-9]+' <<<"$DHELP" | sort -u)
 missing=$(missing_words "$(heads "$(section "$DPAGE" SIGNALS)")" "${sigs[@]}")
 ((${#sigs[@]})) || missing='(alprd --help names no signal: format changed?)'
@@ -294,15 +291,7 @@ if [[ ! -x $SIMBOARD || -z ${TEXT[alpr-simboard.1]:-} ]]; then
 else
   SHELP=$("$SIMBOARD" --help)
   SPAGE=${TEXT[alpr-simboard.1]}
-  S_OPTIONS=$(section "$SPAGE" OPTIONS)
-  mapfile -t want < <({ long_opts <<<"$SHELP"; short_opts <<<"$SHELP"; })
-  missing=$(missing_words "$S_OPTIONS" "${want[@]}")
-  none "alpr-simboard.1: OPTIONS documents the ${#want[@]} options of alpr-simboard --help" missing "$missing"
-  extra=''
-  for o in $(heads "$S_OPTIONS" | long_opts); do
-    has_word "$SHELP" "$o" || extra+="$o "
-  done
-  none "alpr-simboard.1: OPTIONS documents no option alpr-simboard --help lacks" extra "$extra"
+  options_match alpr-simboard.1 "alpr-simboard --help" "$SHELP" "$(section "$SPAGE" OPTIONS)"
   mapfile -t sigs < <(grep -oE 'SIG[A-Z0-9]+' "$ROOT/sim/usbboard/main.c" | sort -u)
   missing=$(missing_words "$(heads "$(section "$SPAGE" SIGNALS)")" "${sigs[@]}")
   none "alpr-simboard.1: SIGNALS documents the signals it handles (${sigs[*]})" missing "$missing"
