@@ -52,7 +52,10 @@ done
 wait "$runner"
 rc=$?
 grep -o 'summary frames=[0-9]* reads=[0-9]* .*dropped=[0-9]* queue_dropped=[0-9]*' "$WORK/alprd.log" | sed 's/^/soak: /'
-stored=$("$ALPR" --db "$DB" --csv search --unit SOAK-01 --limit 1000000 --purpose investigation \
-  --crime soak-test --incident SOAK-1 2>/dev/null | tail -n +2 | wc -l)
-echo "soak: $stored reads in the store"
+if stored=$("$ALPR" --db "$DB" --csv search --unit SOAK-01 --limit 100000 --purpose investigation \
+  --crime soak-test --incident SOAK-1 2>"$WORK/search.err"); then
+  echo "soak: $(($(wc -l <<<"$stored") - 1)) reads in the store"
+else
+  echo "soak: cannot count the reads in the store: $(cat "$WORK/search.err")"
+fi
 exit $rc

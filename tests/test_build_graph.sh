@@ -15,13 +15,17 @@ set -u
 cd "$(dirname "$0")/.."
 . tests/e2e_common.sh
 
+# The plain build's graph, whatever make this runs under (make SANITIZE=... test passes its
+# variables down in MAKEFLAGS).
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory SANITIZE= "$@"; }
+
 mkdir -p "$E2E_ROOT/build"
 fresh=$(mktemp -d "$E2E_ROOT/build/graph.XXXXXX")
 trap 'rm -rf "$fresh"' EXIT
 
 # The rules database for BUILD=$fresh with the given include order: "target: prerequisites".
 rules() {
-  make --no-print-directory -pq BUILD="$fresh" MK_ORDER="$1" DESTDIR="$fresh/root" deps-check \
+  mk -pq BUILD="$fresh" MK_ORDER="$1" DESTDIR="$fresh/root" deps-check \
     2>/dev/null |
     awk '/^# Files/ { files = 1 } files && /^[^#\t ][^=]*:([^=]|$)/'
 }
@@ -67,7 +71,7 @@ done
 mapfile -t needed < <(sed -n 's/^for p in \(.*\); do$/\1/p' sim/run-demo.sh | tr -d '"' | tr ' ' '\n')
 e2e_check "sim/run-demo.sh names the programs it needs" test "${#needed[@]}" -ge 3
 for order in sorted reverse; do
-  make --no-print-directory -n BUILD="$fresh" MK_ORDER=$order run-demo >"$fresh/demo.$order" 2>&1
+  mk -n BUILD="$fresh" MK_ORDER=$order run-demo >"$fresh/demo.$order" 2>&1
   demo_line=$(grep -n 'sim/run-demo.sh' "$fresh/demo.$order" | head -1 | cut -d: -f1)
   for var in "${needed[@]}"; do
     prog="$fresh/$(basename "$(ALPR_BUILD=build bash -c ". tests/e2e_common.sh; echo $var")")"
@@ -82,7 +86,7 @@ for order in sorted reverse; do
 done
 
 # `make all` checks packages and never calls apt-get or sudo.
-make --no-print-directory -n BUILD="$fresh" all >"$fresh/all.dry" 2>&1
+mk -n BUILD="$fresh" all >"$fresh/all.dry" 2>&1
 e2e_check "make all does not install packages" bash -c "! grep -q 'apt-get' '$fresh/all.dry'"
 e2e_check "make all checks the build packages" grep -q 'missing Debian packages' "$fresh/all.dry"
 
