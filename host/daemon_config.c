@@ -146,6 +146,12 @@ static int fail(char *err, size_t errlen, int code, const char *path, int line, 
     return code;
 }
 
+int daemon_config_roi_fits(const struct daemon_config *cfg)
+{
+    return cfg->roi_y >= 0 && cfg->roi_h >= 0 && cfg->roi_y < cfg->frame_height &&
+           cfg->roi_y + cfg->roi_h <= cfg->frame_height;
+}
+
 int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, size_t errlen)
 {
     char buf[DAEMON_CONFIG_LINE_MAX + 2];
@@ -198,7 +204,7 @@ int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, s
         rc = DAEMON_CONFIG_ERR_IO;
     }
     /* Keys that are valid alone but not together: said here, not as a board that refuses them. */
-    if (!rc && (cfg->roi_y + cfg->roi_h > cfg->frame_height || cfg->roi_y >= cfg->frame_height)) {
+    if (!rc && !daemon_config_roi_fits(cfg)) {
         if (err && errlen)
             snprintf(err, errlen,
                      "%s: the lane band roi_y = %d, roi_h = %d does not fit in "

@@ -59,6 +59,10 @@ void daemon_config_default(struct daemon_config *cfg);
  * that do not fit together, such as a lane band beyond the frame). Returns 0 or a negative
  * DAEMON_CONFIG_ERR_*.
  */
+/* Whether the lane band (roi_y, roi_h) lies inside the frame (frame_height): 1 or 0. The one
+ * statement of this rule, for the configuration file and the board's registers alike. */
+int daemon_config_roi_fits(const struct daemon_config *cfg);
+
 int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

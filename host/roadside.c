@@ -542,8 +542,7 @@ int roadside_board_registers(const struct daemon_config *dc, struct roadside_reg
     if (dc->frame_width < 1 || dc->frame_width > WIRE_MAX_WIDTH || dc->frame_height < 1 ||
         dc->frame_height > WIRE_MAX_HEIGHT || dc->window_log2 < 2 || dc->window_log2 > 7 ||
         dc->thresh_offset < 0 || dc->thresh_offset > 255 || dc->thresh_contrast < 0 ||
-        dc->thresh_contrast > 255 || dc->roi_y < 0 || dc->roi_h < 0 ||
-        dc->roi_y + dc->roi_h > dc->frame_height || dc->roi_y >= dc->frame_height)
+        dc->thresh_contrast > 255 || !daemon_config_roi_fits(dc))
         return ROADSIDE_ERR_INVALID;
     mc.win_log2 = (uint8_t)dc->window_log2;
     mc.plane[0].offset = (uint8_t)dc->thresh_offset;
