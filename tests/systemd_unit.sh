@@ -15,6 +15,7 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/e2e_common.sh
+. tests/install_common.sh
 
 skip_all() {
   e2e_skipped "alprd under systemd" "$1"
@@ -35,9 +36,8 @@ if [[ ! -e $root/.complete ]]; then
   touch "$root/.complete"
 fi
 
-version=$(sed -n 's/^#define ALPR_VERSION "\([^"]*\)".*/\1/p' host/version.h)
-deb=$B/deb/alpr_${version}_$(dpkg --print-architecture).deb
-make --no-print-directory -C "$E2E_ROOT" BUILD="${B#"$E2E_ROOT/"}" deb >/dev/null 2>&1 ||
+deb=$B/deb/alpr_${ALPR_VERSION}_$(dpkg --print-architecture).deb
+install_make deb >/dev/null 2>&1 ||
   { e2e_bad "make deb" "failed"; e2e_finish; exit 1; }
 
 nspawn() { systemd-nspawn -q --register=no --keep-unit -D "$root" "$@"; }
@@ -117,7 +117,7 @@ echo "     STATUS: ${status:0:150}"
 reads=$(grep -o ' reads=[0-9]*' <<<"$status" | cut -d= -f2)
 e2e_check "the pipeline runs under the sandbox and stores reads (${reads:-0})" test "${reads:-0}" -ge 2
 e2e_check "no restart while it runs (the watchdog is fed)" test "$(prop NRestarts)" = 0
-killed=$(ct journalctl -u alprd --no-pager | grep -cE 'code=(killed|dumped)|SIGSYS|status=31')
+killed=$(ct journalctl -b -u alprd --no-pager | grep -cE 'code=(killed|dumped)|SIGSYS|status=31')
 e2e_check "no process killed (no refused system call)" test "$killed" = 0
 
 # Hung: the watchdog kills and restarts it.
@@ -127,7 +127,7 @@ host_pid=$(pgrep -f '^/usr/sbin/alprd ' | while read -r p; do
 kill -STOP "$host_pid"
 sleep 10
 e2e_check "a hung alprd is killed by the watchdog" \
-  bash -c "nsenter -t $pid1 -a journalctl -u alprd --no-pager | grep -q \"Failed with result 'watchdog'\""
+  bash -c "nsenter -t $pid1 -a journalctl -b -u alprd --no-pager | grep -q \"Failed with result 'watchdog'\""
 e2e_check "and restarted" test "$(prop NRestarts)" -ge 1
 ct systemctl stop alprd
 
