@@ -75,12 +75,12 @@ deps:
 	fi
 
 # Targets that must not install anything check instead, and say what to do.
+check_packages = missing="$(strip $(call missing_packages,$(1)))"; \
+  [ -z "$$missing" ] || { echo "missing Debian packages: $$missing (run \`make deps\`)" >&2; exit 1; }
 deps-check:
-	@missing="$(strip $(call missing_packages,$(BUILD_PACKAGES)))"; \
-	[ -z "$$missing" ] || { echo "missing Debian packages: $$missing (run \`make deps\`)" >&2; exit 1; }
+	@$(call check_packages,$(BUILD_PACKAGES))
 deps-check-all:
-	@missing="$(strip $(call missing_packages,$(DEB_PACKAGES)))"; \
-	[ -z "$$missing" ] || { echo "missing Debian packages: $$missing (run \`make deps\`)" >&2; exit 1; }
+	@$(call check_packages,$(DEB_PACKAGES))
 
 # ---------------------------------------------------------------------------------------------
 # Libraries: every .c directly in driver/, sim/ and host/ (but the programs' own files) goes

@@ -31,5 +31,4 @@ TEST_PROGS += tests/test_deb.sh
 
 .PHONY: test-systemd
 test-systemd: deps-check-all
-	@$(MAKE) --no-print-directory deb-files
 	@tests/run-tests.sh tests/systemd_unit.sh

@@ -1,6 +1,6 @@
-# The manual pages alpr(1), alprd(8) and alprd.conf(5), built with scdoc from host/man/*.scd,
-# and the tests that keep them and the bash completion (host/system/alpr.bash-completion) in
-# step with the programs' --help. See docs/MANPAGES.md.
+# The manual pages alpr(1), alpr-simboard(1), alprd(8) and alprd.conf(5), built with scdoc from
+# host/man/*.scd, and the tests that keep them and the bash completion
+# (host/system/alpr.bash-completion) in step with the programs' --help. See docs/MANPAGES.md.
 #
 #   make build/man/alpr.1            one page (also built by `make`)
 #   man -l build/man/alpr.1          read it before it is installed
@@ -8,7 +8,7 @@
 #                                    option and configuration key
 #   tests/test_completion.sh         completion offers exactly what --help lists
 
-# MAN_PAGES (the three built pages) is defined in the top Makefile: the install rules name it too.
+# MAN_PAGES (the built pages) is defined in the top Makefile: the install rules name it too.
 
 # The page's date is its source's last commit (the build date outside a git checkout), so that
 # rebuilding an unchanged page gives the same file.

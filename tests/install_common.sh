@@ -2,15 +2,18 @@
 # an installed unit must hold, checked the same way whether `make install` or the Debian package
 # put it there.
 
-# The make variables that select this build (build/ or build/san-*), for nested make calls.
-install_make_args() {
-  local b=${B#"$E2E_ROOT/"}
+# The one version (host/version.h), as the programs and the package report it.
+ALPR_VERSION=$(sed -n 's/^#define ALPR_VERSION "\([^"]*\)".*/\1/p' "$E2E_ROOT/host/version.h")
+
+# install_make ARGS...: make in the project for this build (build/ or build/san-*).
+install_make() {
+  local b=${B#"$E2E_ROOT/"} sel
   if [[ $b == */san-* ]]; then
-    local san=${b##*/san-}
-    echo "BUILD=${b%/san-*} SANITIZE=${san//-/,}"
+    sel=("BUILD=${b%/san-*}" "SANITIZE=$(tr - , <<<"${b##*/san-}")")
   else
-    echo "BUILD=$b"
+    sel=("BUILD=$b")
   fi
+  make --no-print-directory -C "$E2E_ROOT" "${sel[@]}" "$@"
 }
 
 # check_tree ROOT PREFIX UNITDIR UDEVDIR LIBDIR MANSUFFIX: every file of the unit is in ROOT with
@@ -48,12 +51,10 @@ check_tree() {
   e2e_check "no installed file is set-uid or set-gid${bad:+: $bad}" test -z "$bad"
 
   # The programs run from where they were installed, and report the one version.
-  local version
-  version=$(sed -n 's/^#define ALPR_VERSION "\([^"]*\)".*/\1/p' "$E2E_ROOT/host/version.h")
-  e2e_check "installed alpr --version says $version" \
-    bash -c "[[ \$('$root$prefix/bin/alpr' --version) == 'alpr $version' ]]"
-  e2e_check "installed alprd --version says $version" \
-    bash -c "[[ \$('$root$prefix/sbin/alprd' --version) == 'alprd $version' ]]"
+  e2e_check "installed alpr --version says $ALPR_VERSION" \
+    bash -c "[[ \$('$root$prefix/bin/alpr' --version) == 'alpr $ALPR_VERSION' ]]"
+  e2e_check "installed alprd --version says $ALPR_VERSION" \
+    bash -c "[[ \$('$root$prefix/sbin/alprd' --version) == 'alprd $ALPR_VERSION' ]]"
 
   # The unit starts the installed daemon with the installed configuration.
   local unit=$root$unitdir/alprd.service

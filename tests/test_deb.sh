@@ -10,11 +10,10 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d "$E2E_ROOT/build/deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-read -ra margs <<<"$(install_make_args)"
-version=$(sed -n 's/^#define ALPR_VERSION "\([^"]*\)".*/\1/p' host/version.h)
+version=$ALPR_VERSION
 arch=$(dpkg --print-architecture)
 
-if ! make --no-print-directory -C "$E2E_ROOT" "${margs[@]}" deb >"$work/deb.log" 2>&1; then
+if ! install_make deb >"$work/deb.log" 2>&1; then
   e2e_bad "make deb" "$(tail -5 "$work/deb.log" | tr '\n' ' ')"
   e2e_finish
   exit 1

@@ -11,11 +11,9 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d "$E2E_ROOT/build/install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-read -ra margs <<<"$(install_make_args)"
-mk() { make --no-print-directory -C "$E2E_ROOT" "${margs[@]}" "$@"; }
 
 dest=$work/root
-if ! mk install DESTDIR="$dest" >"$work/install.log" 2>&1; then
+if ! install_make install DESTDIR="$dest" >"$work/install.log" 2>&1; then
   e2e_bad "make install DESTDIR=..." "$(tail -5 "$work/install.log" | tr '\n' ' ')"
   e2e_finish
   exit 1
@@ -31,7 +29,7 @@ e2e_check "the example configuration is installed with the docs" \
 e2e_check "install into a DESTDIR activates nothing" test ! -e "$dest/etc/passwd"
 
 # PREFIX moves everything but /etc, and the unit follows it.
-mk install DESTDIR="$work/usr-root" PREFIX=/usr >"$work/install-usr.log" 2>&1
+install_make install DESTDIR="$work/usr-root" PREFIX=/usr >"$work/install-usr.log" 2>&1
 e2e_check "PREFIX=/usr: alprd in /usr/sbin, the unit starts it" \
   grep -qx 'ExecStart=/usr/sbin/alprd --config /etc/alpr/alprd.conf' \
   "$work/usr-root/usr/lib/systemd/system/alprd.service"
@@ -43,25 +41,25 @@ check_activation "$work/active"
 
 # The administrator's configuration is theirs: a reinstall keeps it, uninstall keeps it.
 echo "unit = UNIT-77" >>"$dest/etc/alpr/alprd.conf"
-mk install DESTDIR="$dest" >"$work/reinstall.log" 2>&1
+install_make install DESTDIR="$dest" >"$work/reinstall.log" 2>&1
 e2e_check "a reinstall keeps a changed configuration" grep -qx 'unit = UNIT-77' "$dest/etc/alpr/alprd.conf"
 e2e_check "a reinstall says it kept it" grep -q "kept $dest/etc/alpr/alprd.conf" "$work/reinstall.log"
 
 # Uninstall removes exactly what was installed: not a file it did not put there.
 touch "$dest/usr/local/bin/not-ours"
-mk uninstall DESTDIR="$dest" >"$work/uninstall.log" 2>&1
+install_make uninstall DESTDIR="$dest" >"$work/uninstall.log" 2>&1
 e2e_check "uninstall keeps a changed configuration" grep -qx 'unit = UNIT-77' "$dest/etc/alpr/alprd.conf"
 e2e_check "uninstall says it kept it" grep -q "kept $dest/etc/alpr/alprd.conf" "$work/uninstall.log"
 e2e_check "uninstall leaves a file it did not install" test -f "$dest/usr/local/bin/not-ours"
 rm -f "$dest/usr/local/bin/not-ours" "$dest/etc/alpr/alprd.conf"
-mk uninstall DESTDIR="$dest" >/dev/null 2>&1
+install_make uninstall DESTDIR="$dest" >/dev/null 2>&1
 left=$(find "$dest" \( -type f -o -type l \) -printf '%P ')
 e2e_check "uninstall removed every installed file${left:+ (left: $left)}" test -z "$left"
 e2e_check "uninstall removed the unit's own folders" \
   bash -c "[[ ! -e '$dest/usr/local/share/doc/alpr' && ! -e '$dest/etc/alpr' ]]"
 
 # An unchanged configuration goes with the rest.
-mk install DESTDIR="$work/again" >/dev/null 2>&1 && mk uninstall DESTDIR="$work/again" >/dev/null 2>&1
+install_make install DESTDIR="$work/again" >/dev/null 2>&1 && install_make uninstall DESTDIR="$work/again" >/dev/null 2>&1
 left=$(find "$work/again" \( -type f -o -type l \) -printf '%P ')
 e2e_check "install then uninstall leaves no file${left:+ (left: $left)}" test -z "$left"
 
