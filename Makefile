@@ -38,7 +38,7 @@ CXX ?= c++
 OPT ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wwrite-strings -Wformat=2
-PKGS := freetype2 libpng libusb-1.0 sqlite3 libsodium zlib libsystemd
+PKGS := freetype2 libpng libusb-1.0 sqlite3 libsodium zlib libsystemd libmicrohttpd libcurl jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ljpeg -lm -lpthread
 INCLUDES := -Idriver -Ihost -Isim -Itests
@@ -52,7 +52,7 @@ LDFLAGS_ALL = $(SAN_FLAGS) $(HARDEN_LDFLAGS) -Wl,--as-needed
 # missing (idempotent, silent when all are present); `make run` and `make test` call it.
 BUILD_PACKAGES := build-essential pkg-config libfreetype-dev libpng-dev libjpeg-dev zlib1g-dev \
   libusb-1.0-0-dev libsqlite3-dev libsodium-dev libsystemd-dev verilator umockdev \
-  libumockdev-dev libglib2.0-dev scdoc
+  libumockdev-dev libglib2.0-dev scdoc libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 DEB_PACKAGES := $(BUILD_PACKAGES) sqlite3 clang-format yosys nextpnr-ice40 fpga-icestorm usbutils \
   clang llvm libclang-rt-14-dev systemd systemd-container debootstrap man-db groff-base \
   bash-completion dpkg-dev lintian \
