@@ -136,6 +136,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE VIEW read_images AS SELECT read_id, png FROM images_rest;"
     "CREATE VIEW reads_grest AS SELECT r.*, EXISTS(SELECT 1 FROM images_rest i WHERE"
     " i.read_id = r.id) AS has_img FROM reads_rest r;",
+
+    /* 4 -> 5: members bound to one OS account each (the service's callers are known by uid),
+     * sessions bound to the uid that opened them. */
+    "ALTER TABLE members ADD COLUMN os_uid INTEGER;"
+    "CREATE UNIQUE INDEX members_os_uid ON members(os_uid) WHERE os_uid IS NOT NULL;"
+    "ALTER TABLE sessions ADD COLUMN peer_uid INTEGER;",
 };
 
 static int64_t default_clock(void *ctx)
@@ -192,6 +198,7 @@ int store_open_at_version(const char *path, int version, struct store **out)
         return STORE_ERR_NOMEM;
     s->clock = default_clock;
     s->part_day = -1;
+    s->peer_uid = STORE_PEER_NONE;
     snprintf(s->system_name, sizeof s->system_name, "alprd");
     struct stat st;
     int is_new = stat(path, &st) != 0;
@@ -249,6 +256,11 @@ void store_set_clock(struct store *s, store_clock_fn fn, void *ctx)
 int64_t store_now(const struct store *s)
 {
     return s->clock(s->clock_ctx);
+}
+
+void store_set_peer_uid(struct store *s, int64_t uid)
+{
+    s->peer_uid = uid < 0 ? STORE_PEER_NONE : uid;
 }
 
 void store_set_system_name(struct store *s, const char *name)

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION     4
+#define STORE_SCHEMA_VERSION     5
 #define STORE_NAME_MAX           63  /* member names, unit and camera ids */
 #define STORE_TEXT_MAX           255 /* free-text fields: reasons, references, agencies, purposes */
 #define STORE_RETENTION_MAX_DAYS 273 /* nine months, never longer (any nine months >= 273 d) */
@@ -95,6 +95,16 @@ void store_set_clock(struct store *s, store_clock_fn fn, void *ctx);
 
 /* The store's current time. */
 int64_t store_now(const struct store *s);
+
+/*
+ * The OS account (uid) of the caller the next calls act for, as the store service learns it from
+ * its socket (SO_PEERCRED); STORE_PEER_NONE (the default) for in-process callers. A session
+ * records the uid it was opened from and works only for that uid; a member bound to an OS account
+ * (store_member_add_uid) logs on only from it, and an unbound member cannot log on through the
+ * service at all.
+ */
+#define STORE_PEER_NONE (-1)
+void store_set_peer_uid(struct store *s, int64_t uid);
 
 /* Name of the system account that store_add_read()/store_purge_expired() act as ("alprd"). */
 void store_set_system_name(struct store *s, const char *name);

@@ -28,16 +28,22 @@ static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
 }
 
 static int insert_member(struct store *s, const char *who, const char *name, enum store_role role,
-                         const char *password, int64_t training, int64_t *id)
+                         const char *password, int64_t training, int64_t os_uid, int64_t *id)
 {
     char hash[crypto_pwhash_STRBYTES];
     sqlite3_stmt *st;
     int rc;
     if ((rc = hash_password(password, hash)) != 0)
         return rc;
+    /* os_uid only when bound: the column is schema 5's, and the migration tests write members
+     * into files of older versions. */
     rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO members(name, role, pwhash, training_date, created_at,"
-                            " created_by, password_changed_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                            os_uid >= 0 ? "INSERT INTO members(name, role, pwhash, training_date,"
+                                          " created_at, created_by, password_changed_at, os_uid)"
+                                          " VALUES(?, ?, ?, ?, ?, ?, ?, ?)"
+                                        : "INSERT INTO members(name, role, pwhash, training_date,"
+                                          " created_at, created_by, password_changed_at)"
+                                          " VALUES(?, ?, ?, ?, ?, ?, ?)",
                             -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
@@ -49,6 +55,8 @@ static int insert_member(struct store *s, const char *who, const char *name, enu
     sqlite3_bind_int64(st, 5, store_now(s));
     sqlite3_bind_text(st, 6, who, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 7, store_now(s));
+    if (os_uid >= 0)
+        sqlite3_bind_int64(st, 8, os_uid);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -89,6 +97,12 @@ static int update_member(struct store *s, const struct store_session *sess, cons
 int store_member_init(struct store *s, const char *name, const char *password, int64_t training,
                       int64_t *member_id)
 {
+    return store_member_init_uid(s, name, password, training, -1, member_id);
+}
+
+int store_member_init_uid(struct store *s, const char *name, const char *password,
+                          int64_t training, int64_t os_uid, int64_t *member_id)
+{
     struct store_json j;
     sqlite3_stmt *st;
     int64_t id, count = 0;
@@ -111,12 +125,14 @@ int store_member_init(struct store *s, const char *name, const char *password, i
         goto fail;
     }
     if ((rc = insert_member(s, "(bootstrap)", name, STORE_ROLE_ADMINISTRATOR, password, training,
-                            &id)) != 0)
+                            os_uid, &id)) != 0)
         goto fail;
     store_json_init(&j);
     store_json_str(&j, "member", name);
     store_json_str(&j, "role", "administrator");
     store_json_int(&j, "training", training);
+    if (os_uid >= 0)
+        store_json_int(&j, "os_uid", os_uid);
     if ((rc = store_priv_audit(s, "(bootstrap)", "member.init", store_json_end(&j), "ok")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)
@@ -135,6 +151,13 @@ int store_member_add(struct store *s, const struct store_session *sess, const ch
                      enum store_role role, const char *password, int64_t training,
                      int64_t *member_id)
 {
+    return store_member_add_uid(s, sess, name, role, password, training, -1, member_id);
+}
+
+int store_member_add_uid(struct store *s, const struct store_session *sess, const char *name,
+                         enum store_role role, const char *password, int64_t training,
+                         int64_t os_uid, int64_t *member_id)
+{
     struct store_json j;
     char who[STORE_NAME_MAX + 8];
     int64_t id;
@@ -143,6 +166,8 @@ int store_member_add(struct store *s, const struct store_session *sess, const ch
     store_json_str(&j, "member", name ? name : "");
     store_json_str(&j, "role", store_role_name(role));
     store_json_int(&j, "training", training);
+    if (os_uid >= 0)
+        store_json_int(&j, "os_uid", os_uid);
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "member.add",
                                    store_json_end(&j))) != 0)
         return rc;
@@ -151,7 +176,7 @@ int store_member_add(struct store *s, const struct store_session *sess, const ch
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    if ((rc = insert_member(s, sess->member, name, role, password, training, &id)) != 0)
+    if ((rc = insert_member(s, sess->member, name, role, password, training, os_uid, &id)) != 0)
         goto fail;
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.add", j.buf,
                                "ok")) != 0)
@@ -238,6 +263,25 @@ int store_member_set_training(struct store *s, const struct store_session *sess,
                          name, training > 0, training, store_json_end(&j));
 }
 
+/* Ends every open session of member name (the change that calls it has been committed). */
+static int end_sessions(struct store *s, const char *name, const char *reason)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE sessions SET ended_at = ?, end_reason = ?"
+                                " WHERE ended_at IS NULL AND member_id ="
+                                " (SELECT id FROM members WHERE name = ?)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, store_now(s));
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
 int store_member_set_disabled(struct store *s, const struct store_session *sess, const char *name,
                               int disabled)
 {
@@ -249,20 +293,23 @@ int store_member_set_disabled(struct store *s, const struct store_session *sess,
     rc = update_member(s, sess, "member.disable",
                        "UPDATE members SET disabled = ? WHERE name = ? AND role <> 'system'", name,
                        1, disabled != 0, store_json_end(&j));
-    if (rc == 0 && disabled) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db,
-                               "UPDATE sessions SET ended_at = ?, end_reason = 'disabled'"
-                               " WHERE ended_at IS NULL AND member_id ="
-                               " (SELECT id FROM members WHERE name = ?)",
-                               -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, store_now(s));
-            sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(st) == SQLITE_DONE ? 0 : STORE_ERR_IO;
-            sqlite3_finalize(st);
-        }
-    }
-    return rc;
+    return rc == 0 && disabled ? end_sessions(s, name, "disabled") : rc;
+}
+
+int store_member_set_os_uid(struct store *s, const struct store_session *sess, const char *name,
+                            int64_t os_uid)
+{
+    struct store_json j;
+    int rc;
+    if (os_uid < 0)
+        return STORE_ERR_INVALID;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_int(&j, "os_uid", os_uid);
+    rc = update_member(s, sess, "member.bind",
+                       "UPDATE members SET os_uid = ? WHERE name = ? AND role <> 'system'", name, 1,
+                       os_uid, store_json_end(&j));
+    return rc == 0 ? end_sessions(s, name, "os account change") : rc;
 }
 
 int store_member_unlock(struct store *s, const struct store_session *sess, const char *name)
@@ -279,12 +326,13 @@ int store_member_unlock(struct store *s, const struct store_session *sess, const
 /* Looks up a member for log-on. Returns 1 found, 0 not found, negative error. */
 static int fetch_member(struct store *s, const char *name, int64_t *id, char *role, size_t rsize,
                         char *hash, size_t hsize, int64_t *training, int *has_training, int *failed,
-                        int64_t *locked_until, int *disabled)
+                        int64_t *locked_until, int *disabled, int64_t *os_uid)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db,
                                 "SELECT id, role, pwhash, training_date, failed_count,"
-                                " locked_until, disabled FROM members WHERE name = ?",
+                                " locked_until, disabled, coalesce(os_uid, -1)"
+                                " FROM members WHERE name = ?",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
@@ -299,6 +347,7 @@ static int fetch_member(struct store *s, const char *name, int64_t *id, char *ro
         *failed = sqlite3_column_int(st, 4);
         *locked_until = sqlite3_column_int64(st, 5);
         *disabled = sqlite3_column_int(st, 6);
+        *os_uid = sqlite3_column_int64(st, 7);
         rc = 1;
     } else {
         rc = rc == SQLITE_DONE ? 0 : store_priv_err(rc);
@@ -352,7 +401,7 @@ int store_login(struct store *s, const char *name, const char *password, struct 
 {
     char role[32], hash[crypto_pwhash_STRBYTES + 1], tok[STORE_TOKEN_HEX], th[65];
     unsigned char raw[32];
-    int64_t id = 0, training = 0, locked_until = 0, now = store_now(s);
+    int64_t id = 0, training = 0, locked_until = 0, os_uid = -1, now = store_now(s);
     int has_training = 0, failed = 0, disabled = 0, rc, max_fail;
     enum store_role r;
     struct store_json j;
@@ -362,7 +411,7 @@ int store_login(struct store *s, const char *name, const char *password, struct 
         return login_refused(s, name ? name : "", "failed: invalid member name", 0, 0, 0,
                              STORE_ERR_AUTH);
     rc = fetch_member(s, name, &id, role, sizeof role, hash, sizeof hash, &training, &has_training,
-                      &failed, &locked_until, &disabled);
+                      &failed, &locked_until, &disabled, &os_uid);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -370,6 +419,12 @@ int store_login(struct store *s, const char *name, const char *password, struct 
     if (strcmp(role, "system") == 0 || !hash[0])
         return login_refused(s, name, "denied: system account cannot log on", 0, 0, 0,
                              STORE_ERR_DENIED);
+    /* Before the password: another OS account may neither guess it nor lock the member out. */
+    if (s->peer_uid != STORE_PEER_NONE && os_uid != s->peer_uid)
+        return login_refused(s, name,
+                             os_uid < 0 ? "denied: member not bound to an OS account"
+                                        : "denied: not the member's OS account",
+                             0, 0, 0, STORE_ERR_DENIED);
     if (locked_until > now)
         return login_refused(s, name, "denied: account locked", id, failed, locked_until,
                              STORE_ERR_LOCKED);
@@ -398,8 +453,8 @@ int store_login(struct store *s, const char *name, const char *password, struct 
     if ((rc = set_failures(s, id, 0, 0)) != 0)
         goto fail;
     rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO sessions(member_id, token_hash, created_at, last_seen)"
-                            " VALUES(?, ?, ?, ?)",
+                            "INSERT INTO sessions(member_id, token_hash, created_at, last_seen,"
+                            " peer_uid) VALUES(?, ?, ?, ?, ?)",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
         rc = store_priv_err(rc);
@@ -409,6 +464,8 @@ int store_login(struct store *s, const char *name, const char *password, struct 
     sqlite3_bind_text(st, 2, th, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_int64(st, 4, now);
+    if (s->peer_uid != STORE_PEER_NONE)
+        sqlite3_bind_int64(st, 5, s->peer_uid);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -522,7 +579,7 @@ int store_password_change(struct store *s, const struct store_session *sess, con
 {
     char role[32], hash[crypto_pwhash_STRBYTES + 1], nh[crypto_pwhash_STRBYTES];
     char who[STORE_NAME_MAX + 8];
-    int64_t id, training, locked;
+    int64_t id, training, locked, os_uid;
     int has_training, failed, disabled, own, rc;
     struct store_json j;
     sqlite3_stmt *st;
@@ -541,7 +598,7 @@ int store_password_change(struct store *s, const struct store_session *sess, con
     if (!valid_name(name) || !valid_password(new_password))
         return STORE_ERR_INVALID;
     rc = fetch_member(s, name, &id, role, sizeof role, hash, sizeof hash, &training, &has_training,
-                      &failed, &locked, &disabled);
+                      &failed, &locked, &disabled, &os_uid);
     if (rc < 0)
         return rc;
     if (rc == 0 || strcmp(role, "system") == 0)
@@ -611,7 +668,8 @@ int store_member_list(struct store *s, const struct store_session *sess,
         return STORE_ERR_NOMEM;
     rc = sqlite3_prepare_v2(s->db,
                             "SELECT id, name, role, coalesce(training_date, 0), locked_until,"
-                            " failed_count, disabled FROM members WHERE role <> 'system'"
+                            " failed_count, disabled, coalesce(os_uid, -1) FROM members"
+                            " WHERE role <> 'system'"
                             " ORDER BY name",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -637,6 +695,7 @@ int store_member_list(struct store *s, const struct store_session *sess,
         m->locked_until = sqlite3_column_int64(st, 4);
         m->failed = sqlite3_column_int(st, 5);
         m->disabled = sqlite3_column_int(st, 6);
+        m->os_uid = sqlite3_column_int64(st, 7);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

@@ -28,10 +28,25 @@
 int store_member_init(struct store *s, const char *name, const char *password, int64_t training,
                       int64_t *member_id) __attribute__((warn_unused_result));
 
+/* As store_member_init, binding the administrator to OS account os_uid (>= 0; see
+ * store_set_peer_uid). STORE_ERR_EXISTS also when another member holds that uid. */
+int store_member_init_uid(struct store *s, const char *name, const char *password,
+                          int64_t training, int64_t os_uid, int64_t *member_id)
+    __attribute__((warn_unused_result));
+
 /* Administrator: adds a member (training 0 = not yet trained: the member cannot log on). */
 int store_member_add(struct store *s, const struct store_session *sess, const char *name,
                      enum store_role role, const char *password, int64_t training,
                      int64_t *member_id) __attribute__((warn_unused_result));
+
+/* As store_member_add, binding the member to OS account os_uid (>= 0): one member per uid. */
+int store_member_add_uid(struct store *s, const struct store_session *sess, const char *name,
+                         enum store_role role, const char *password, int64_t training,
+                         int64_t os_uid, int64_t *member_id) __attribute__((warn_unused_result));
+
+/* Administrator: binds a member to OS account os_uid (>= 0), ending their sessions. */
+int store_member_set_os_uid(struct store *s, const struct store_session *sess, const char *name,
+                            int64_t os_uid) __attribute__((warn_unused_result));
 
 /* Administrator: changes a member's role. */
 int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
@@ -60,14 +75,16 @@ int store_password_change(struct store *s, const struct store_session *sess, con
 /*
  * Logs on. Returns 0, *sess and token (STORE_TOKEN_HEX bytes), or STORE_ERR_AUTH (unknown member
  * or wrong password), STORE_ERR_LOCKED, STORE_ERR_TRAINING, STORE_ERR_DENIED (disabled or
- * system account).
+ * system account; or, with a peer uid set, a member bound to another OS account or to none).
+ * The session works only for the peer uid it was opened from.
  */
 int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
                 char token[STORE_TOKEN_HEX]) __attribute__((warn_unused_result));
 
 /*
  * Resumes the session a token names, refreshing its idle timer. Returns 0 and *sess, or
- * STORE_ERR_EXPIRED (unknown, ended or idle token), STORE_ERR_TRAINING, STORE_ERR_DENIED.
+ * STORE_ERR_EXPIRED (unknown, ended or idle token), STORE_ERR_TRAINING, STORE_ERR_DENIED (another
+ * OS account's session, disabled account), STORE_ERR_LOCKED (the account was locked since).
  */
 int store_session_resume(struct store *s, const char *token, struct store_session *sess)
     __attribute__((warn_unused_result));
@@ -84,6 +101,7 @@ struct store_member {
     int64_t locked_until; /* 0 = not locked */
     int failed;
     int disabled;
+    int64_t os_uid; /* the OS account the member logs on from; -1: none */
 };
 
 struct store_member_list {

@@ -263,14 +263,16 @@ int store_priv_authorize(struct store *s, const struct store_session *sess, unsi
 {
     sqlite3_stmt *st;
     int rc, found;
-    int64_t now = store_now(s), last_seen = 0, training = 0, ended = 0;
+    int64_t now = store_now(s), last_seen = 0, training = 0, ended = 0, locked_until = 0;
+    int64_t peer_uid = STORE_PEER_NONE;
     int disabled = 0, has_training = 0;
     char role[32] = "";
     enum store_role r;
     if (!sess)
         return deny(s, sess, event, params, "no session", STORE_ERR_DENIED);
     rc = sqlite3_prepare_v2(s->db,
-                            "SELECT s.ended_at, s.last_seen, m.role, m.disabled, m.training_date"
+                            "SELECT s.ended_at, s.last_seen, m.role, m.disabled, m.training_date,"
+                            " coalesce(s.peer_uid, -1), m.locked_until"
                             " FROM sessions s JOIN members m ON m.id = s.member_id"
                             " WHERE s.id = ? AND m.id = ?",
                             -1, &st, NULL);
@@ -289,12 +291,19 @@ int store_priv_authorize(struct store *s, const struct store_session *sess, unsi
         disabled = sqlite3_column_int(st, 3);
         has_training = sqlite3_column_type(st, 4) != SQLITE_NULL;
         training = sqlite3_column_int64(st, 4);
+        peer_uid = sqlite3_column_int64(st, 5);
+        locked_until = sqlite3_column_int64(st, 6);
     }
     sqlite3_finalize(st);
     if (!found)
         return deny(s, sess, event, params, "unknown session", STORE_ERR_EXPIRED);
     if (ended)
         return deny(s, sess, event, params, "session ended", STORE_ERR_EXPIRED);
+    /* A token copied to another OS account is worth nothing there. */
+    if (s->peer_uid != STORE_PEER_NONE && peer_uid != s->peer_uid)
+        return deny(s, sess, event, params, "session of another OS account", STORE_ERR_DENIED);
+    if (locked_until > now)
+        return deny(s, sess, event, params, "account locked", STORE_ERR_LOCKED);
     if (now - last_seen > store_priv_setting(s, "session_idle_seconds", 1800)) {
         sqlite3_stmt *up;
         if (sqlite3_prepare_v2(s->db,

@@ -34,6 +34,7 @@ struct store {
     store_clock_fn clock;
     void *clock_ctx;
     char system_name[STORE_NAME_MAX + 1];
+    int64_t peer_uid; /* store_set_peer_uid() */
     sqlite3_stmt *stmt[STORE_STMT_COUNT];
     /* The day partition STORE_STMT_INSERT_READ/IMAGE write to (-1: none), and the schema
      * version when it was checked (store_part.c). */
