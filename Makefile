@@ -87,7 +87,7 @@ deps-check-all:
 # into that folder's static library.
 DRIVER_SRCS := $(wildcard driver/*.c)
 SIM_SRCS := $(wildcard sim/*.c)
-HOST_PROG_SRCS := host/alpr.c $(wildcard host/cmd_*.c) $(wildcard host/alprd*.c)
+HOST_PROG_SRCS := host/alpr.c $(wildcard host/cmd_*.c) $(wildcard host/alprd*.c) host/stored.c
 HOST_SRCS := $(filter-out $(HOST_PROG_SRCS),$(wildcard host/*.c))
 
 LIB_DRIVER := $(B)/libalprdrv.a
@@ -117,6 +117,9 @@ $(B)/lib%.a:
 # by the sanitizer builds).
 ALPR := $(B)/alpr
 ALPRD := $(B)/alprd
+# The store service, and its test build whose clock each request may set (host/stored.mk).
+STORED := $(B)/alpr-stored
+STORED_TEST := $(B)/tests/alpr-stored-testclock
 SIMBOARD := $(B)/alpr-simboard
 VL_DIR := build/verilator
 VBOARD_LIB := $(VL_DIR)/libvboard.a

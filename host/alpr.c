@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "store_client.h"
 #include "version.h"
 
 #include <getopt.h>
@@ -45,8 +46,8 @@ static void usage(FILE *f)
             "C model) and keeps them in a policy-enforcing store.\n"
             "\n"
             "Options (before COMMAND):\n"
-            "  --db PATH          database (default: $ALPR_DB, else\n"
-            "                     $XDG_DATA_HOME/alpr/alpr.db, else ~/.local/share/alpr/alpr.db)\n"
+            "  --socket PATH      the store service's socket (default: $ALPR_SOCKET, else\n"
+            "                     " STORE_CLIENT_DEFAULT_SOCKET ")\n"
             "  --format FMT       output: text (default), json or csv\n"
             "  --json, --csv      same as --format json / --format csv\n"
             "  -v, --verbose      more detail on stderr (repeatable)\n"
@@ -64,7 +65,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},
         {"csv", no_argument, NULL, 'c'},
@@ -74,7 +75,6 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    static char db_buf[4096];
     struct cli_global g = {.format = CLI_FORMAT_TEXT};
     int c;
 
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
-            g.db_path = optarg;
+            g.socket = optarg;
             break;
         case 'f':
             if (cli_parse_format(optarg, &g.format) != 0) {
@@ -116,13 +116,6 @@ int main(int argc, char **argv)
     if (optind >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;
-    }
-    if (!g.db_path) {
-        if (cli_default_db_path(db_buf, sizeof db_buf) != 0) {
-            fprintf(stderr, "alpr: default database path too long; use --db\n");
-            return CLI_EXIT_USAGE;
-        }
-        g.db_path = db_buf;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[optind], commands[i].name) == 0) {

@@ -26,9 +26,9 @@ int cmd_login(int argc, char **argv, const struct cli_global *g)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *user = NULL, *fd = NULL;
-    char pw[STORE_PASSWORD_MAX + 2], token[STORE_TOKEN_HEX];
-    struct store_session sess;
-    struct store *s;
+    char pw[STORE_PASSWORD_MAX + 2];
+    struct store_client *s;
+    json_t *params, *res = NULL;
     int c, rc;
     while ((c = getopt_long(argc, argv, "u:h", opts, NULL)) != -1) {
         switch (c) {
@@ -52,26 +52,34 @@ int cmd_login(int argc, char **argv, const struct cli_global *g)
     }
     if ((rc = store_cli_password("login", fd, "ALPR_PASSWORD", "Password: ", pw, sizeof pw)) != 0)
         return rc;
-    if ((rc = store_cli_open(g, "login", &s)) != 0) {
+    if ((rc = store_cli_connect(g, "login", 0, &s)) != 0) {
         sodium_memzero(pw, sizeof pw);
         return rc;
     }
-    rc = store_login(s, user, pw, &sess, token);
+    params = store_cli_params("{s:s,s:s}", "member", user, "password", pw);
     sodium_memzero(pw, sizeof pw);
+    rc = store_cli_call(s, g, "login", user, "login", params, &res);
+    store_cli_params_wipe(params);
     if (rc != 0) {
-        rc = store_cli_fail("login", user, rc);
-        store_close(s);
+        store_client_close(s);
         return rc;
     }
-    if (store_cli_token_save(g, token) != 0) {
+    const char *token = json_string_value(json_object_get(res, "token"));
+    if (!token || strlen(token) != 64 || store_cli_token_save(g, token) != 0) {
         cli_error("login", "cannot write the session file");
-        (void)!store_logout(s, &sess);
-        store_close(s);
+        if (token && strlen(token) == 64) {
+            store_client_set_token(s, token);
+            (void)store_cli_call(s, g, "login", "log-off", "logout", NULL, NULL);
+        }
+        json_decref(res);
+        store_client_close(s);
         return CLI_EXIT_FAIL;
     }
-    sodium_memzero(token, sizeof token);
     if (!g->quiet)
-        printf("logged in as %s (%s)\n", sess.member, store_role_name(sess.role));
-    store_close(s);
+        printf("logged in as %s (%s)\n", json_string_value(json_object_get(res, "member")),
+               json_string_value(json_object_get(res, "role")));
+    sodium_memzero((char *)token, 64);
+    json_decref(res);
+    store_client_close(s);
     return CLI_EXIT_OK;
 }

@@ -1,6 +1,5 @@
 /* alpr logout: end the session and remove its token file. */
 #include "commands.h"
-#include "store_auth.h"
 #include "store_cli.h"
 
 #include <getopt.h>
@@ -9,8 +8,7 @@
 int cmd_logout(int argc, char **argv, const struct cli_global *g)
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    struct store_session sess;
-    struct store *s;
+    struct store_client *s;
     int c, rc;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
@@ -20,16 +18,12 @@ int cmd_logout(int argc, char **argv, const struct cli_global *g)
         }
         return CLI_EXIT_USAGE;
     }
-    if ((rc = store_cli_open(g, "logout", &s)) != 0)
+    if ((rc = store_cli_connect(g, "logout", 1, &s)) != 0)
         return rc;
-    rc = store_cli_session(s, g, "logout", &sess);
-    if (rc == 0) {
-        int err = store_logout(s, &sess);
-        rc = err ? store_cli_fail("logout", "log-off", err) : 0;
-    }
+    rc = store_cli_call(s, g, "logout", "log-off", "logout", NULL, NULL);
     (void)store_cli_token_remove(g);
     if (rc == 0 && !g->quiet)
         printf("logged out\n");
-    store_close(s);
+    store_client_close(s);
     return rc;
 }

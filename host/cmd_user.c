@@ -4,6 +4,8 @@
 #include "store_cli.h"
 
 #include <getopt.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,12 +16,15 @@ static void usage(FILE *f)
         f,
         "usage: alpr user ACTION [ARGS]\n"
         "\n"
-        "  init --name NAME --training DATE [--password-fd N]\n"
-        "        create the first administrator of an empty store (password from\n"
-        "        --password-fd or $ALPR_PASSWORD); no log-on needed, refused once members exist\n"
-        "  add NAME --role ROLE [--training DATE] [--password-fd N]\n"
-        "        administrator: add a member (initial password from --password-fd or\n"
-        "        $ALPR_NEW_PASSWORD); ROLE: operator, investigator, administrator, auditor\n"
+        "  init --name NAME --training DATE [--os-user ACCOUNT] [--password-fd N]\n"
+        "        create the first administrator of an empty store, bound to OS account\n"
+        "        ACCOUNT (default: yours); password from --password-fd or $ALPR_PASSWORD.\n"
+        "        Root or the service's account only; refused once members exist\n"
+        "  add NAME --role ROLE --os-user ACCOUNT [--training DATE] [--password-fd N]\n"
+        "        administrator: add a member who logs on from OS account ACCOUNT (name or\n"
+        "        uid; one member per account); initial password from --password-fd or\n"
+        "        $ALPR_NEW_PASSWORD; ROLE: operator, investigator, administrator, auditor\n"
+        "  bind NAME --os-user ACCOUNT   administrator: move a member to another OS account\n"
         "  role NAME ROLE          administrator: change a member's role\n"
         "  training NAME DATE|none administrator: record the training-completion date\n"
         "  disable NAME | enable NAME | unlock NAME   administrator\n"
@@ -33,7 +38,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *name, *role, *training, *pw_fd, *new_pw_fd;
+    const char *name, *role, *training, *pw_fd, *new_pw_fd, *os_user;
     int training_set;
 };
 
@@ -44,6 +49,7 @@ static int parse(int argc, char **argv, struct opts *o)
                                        {"training", required_argument, NULL, 't'},
                                        {"password-fd", required_argument, NULL, 'p'},
                                        {"new-password-fd", required_argument, NULL, 'P'},
+                                       {"os-user", required_argument, NULL, 'o'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int c;
@@ -66,6 +72,9 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'P':
             o->new_pw_fd = optarg;
             break;
+        case 'o':
+            o->os_user = optarg;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -86,15 +95,139 @@ static int training_date(const char *text, int64_t *out)
     return store_cli_time("user", "training date", text, out);
 }
 
-int cmd_user(int argc, char **argv, const struct cli_global *g)
+/* The uid of OS account text (a name or a number). Prints the error. 0 or CLI_EXIT_USAGE. */
+static int os_uid(const char *text, int64_t *out)
+{
+    long v;
+    struct passwd *pw;
+    if (cli_parse_long(text, 0, INT32_MAX, &v) == 0) {
+        *out = v;
+        return 0;
+    }
+    if ((pw = getpwnam(text)) == NULL) {
+        cli_error("user", "--os-user: no OS account '%s'", text);
+        return CLI_EXIT_USAGE;
+    }
+    *out = pw->pw_uid;
+    return 0;
+}
+
+static int print_members(const struct cli_global *g, json_t *rows)
+{
+    static const char *const cols[] = {"id",     "name",          "role",     "training",
+                                       "locked", "failed_logons", "disabled", "os_uid"};
+    store_cli_print_rows(g, rows, cols, "nsssnnnn");
+    return CLI_EXIT_OK;
+}
+
+/* The request of action, or NULL with *rc set (usage errors printed). */
+static json_t *request(const char *action, const struct opts *o, const char *pos1,
+                       const char *pos2, const char **call, int *rc)
 {
     char pw[STORE_PASSWORD_MAX + 2] = "", pw2[STORE_PASSWORD_MAX + 2] = "";
-    struct store_session sess;
-    struct store *s = NULL;
+    enum store_role role;
+    int64_t t = 0, uid = -1;
+    json_t *p = NULL;
+    *rc = 0;
+    if (strcmp(action, "init") == 0) {
+        *call = "user.init";
+        if (!o->name || !o->training) {
+            cli_error("user", "init needs --name NAME and --training DATE");
+            *rc = CLI_EXIT_USAGE;
+        } else if (!(*rc = training_date(o->training, &t)) &&
+                   !(*rc = o->os_user ? os_uid(o->os_user, &uid) : 0) &&
+                   !(*rc = store_cli_password("user", o->pw_fd, "ALPR_PASSWORD", "New password: ",
+                                              pw, sizeof pw))) {
+            p = store_cli_params("{s:s,s:s,s:I}", "member", o->name, "password", pw, "training",
+                                 (json_int_t)t);
+            if (uid >= 0 && json_object_set_new(p, "os_uid", json_integer(uid)) != 0)
+                *rc = CLI_EXIT_FAIL;
+        }
+    } else if (strcmp(action, "add") == 0) {
+        *call = "user.add";
+        if (!pos1 || !o->role || store_role_parse(o->role, &role) != 0 || !o->os_user) {
+            cli_error("user", "add needs NAME, --role operator|investigator|administrator|"
+                              "auditor and --os-user ACCOUNT");
+            *rc = CLI_EXIT_USAGE;
+        } else if (!(*rc = o->training_set ? training_date(o->training, &t) : 0) &&
+                   !(*rc = os_uid(o->os_user, &uid)) &&
+                   !(*rc = store_cli_password("user", o->pw_fd, "ALPR_NEW_PASSWORD",
+                                              "Initial password: ", pw, sizeof pw))) {
+            p = store_cli_params("{s:s,s:s,s:s,s:I,s:I}", "member", pos1, "role", o->role,
+                                 "password", pw, "training", (json_int_t)t, "os_uid",
+                                 (json_int_t)uid);
+        }
+    } else if (strcmp(action, "role") == 0) {
+        *call = "user.role";
+        if (!pos1 || !pos2 || store_role_parse(pos2, &role) != 0) {
+            cli_error("user", "role needs NAME ROLE");
+            *rc = CLI_EXIT_USAGE;
+        } else {
+            p = store_cli_params("{s:s,s:s}", "member", pos1, "role", pos2);
+        }
+    } else if (strcmp(action, "training") == 0) {
+        *call = "user.training";
+        if (!pos1 || !pos2) {
+            cli_error("user", "training needs NAME DATE|none");
+            *rc = CLI_EXIT_USAGE;
+        } else if (!(*rc = training_date(pos2, &t))) {
+            p = store_cli_params("{s:s,s:I}", "member", pos1, "training", (json_int_t)t);
+        }
+    } else if (strcmp(action, "disable") == 0 || strcmp(action, "enable") == 0 ||
+               strcmp(action, "unlock") == 0) {
+        *call = action[0] == 'u' ? "user.unlock" : "user.disable";
+        if (!pos1) {
+            cli_error("user", "%s needs NAME", action);
+            *rc = CLI_EXIT_USAGE;
+        } else {
+            p = store_cli_params("{s:s}", "member", pos1);
+            if (action[0] != 'u' &&
+                json_object_set_new(p, "disabled", json_boolean(action[0] == 'd')) != 0)
+                *rc = CLI_EXIT_FAIL;
+        }
+    } else if (strcmp(action, "bind") == 0) {
+        *call = "user.bind";
+        if (!pos1 || !o->os_user) {
+            cli_error("user", "bind needs NAME and --os-user ACCOUNT");
+            *rc = CLI_EXIT_USAGE;
+        } else if (!(*rc = os_uid(o->os_user, &uid))) {
+            p = store_cli_params("{s:s,s:I}", "member", pos1, "os_uid", (json_int_t)uid);
+        }
+    } else if (strcmp(action, "passwd") == 0) {
+        *call = "user.passwd";
+        /* Without NAME: one's own password, which needs the current one. */
+        if (!pos1 && (*rc = store_cli_password("user", o->pw_fd, "ALPR_PASSWORD",
+                                               "Current password: ", pw, sizeof pw)) != 0) {
+        } else if (!(*rc = store_cli_password("user", o->new_pw_fd, "ALPR_NEW_PASSWORD",
+                                              "New password: ", pw2, sizeof pw2))) {
+            p = store_cli_params("{s:s}", "new_password", pw2);
+            if ((pos1 && json_object_set_new(p, "member", json_string(pos1)) != 0) ||
+                (!pos1 && json_object_set_new(p, "password", json_string(pw)) != 0))
+                *rc = CLI_EXIT_FAIL;
+        }
+    } else if (strcmp(action, "list") == 0) {
+        *call = "user.list";
+        p = store_cli_params("{}");
+    } else {
+        cli_error("user", "unknown action '%s' (see alpr user --help)", action);
+        *rc = CLI_EXIT_USAGE;
+    }
+    sodium_memzero(pw, sizeof pw);
+    sodium_memzero(pw2, sizeof pw2);
+    if (*rc != 0) {
+        store_cli_params_wipe(p);
+        return NULL;
+    }
+    return p;
+}
+
+int cmd_user(int argc, char **argv, const struct cli_global *g)
+{
+    struct store_client *s = NULL;
     struct opts o;
-    const char *action;
-    int rc, err = 0;
-    int64_t id, t = 0;
+    const char *action, *call = NULL;
+    json_t *params, *res = NULL;
+    int rc;
 
     if (argc < 2) {
         usage(stderr);
@@ -111,124 +244,18 @@ int cmd_user(int argc, char **argv, const struct cli_global *g)
     /* Positional arguments after the action. */
     const char *pos1 = optind + 1 < argc ? argv[optind + 1] : NULL;
     const char *pos2 = optind + 2 < argc ? argv[optind + 2] : NULL;
-
-    if (strcmp(action, "init") == 0) {
-        if (!o.name || !o.training) {
-            cli_error("user", "init needs --name NAME and --training DATE");
-            return CLI_EXIT_USAGE;
-        }
-        if ((rc = training_date(o.training, &t)) != 0)
-            return rc;
-        if ((rc = store_cli_password("user", o.pw_fd, "ALPR_PASSWORD", "New password: ", pw,
-                                     sizeof pw)) != 0)
-            return rc;
-        if ((rc = store_cli_open(g, "user", &s)) != 0)
-            goto out;
-        err = store_member_init(s, o.name, pw, t, &id);
-        if (err == STORE_ERR_EXISTS) {
-            cli_error("user", "init: the store already has members; an administrator adds more"
-                              " with `alpr user add`");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        if (err == 0 && !g->quiet)
-            printf("administrator %s created\n", o.name);
-        goto done;
-    }
-    if ((rc = store_cli_open(g, "user", &s)) != 0)
-        goto out;
-    if ((rc = store_cli_session(s, g, "user", &sess)) != 0)
-        goto out;
-    if (strcmp(action, "add") == 0) {
-        enum store_role role;
-        if (!pos1 || !o.role || store_role_parse(o.role, &role) != 0) {
-            cli_error("user", "add needs NAME and --role operator|investigator|administrator|"
-                              "auditor");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if (o.training_set && (rc = training_date(o.training, &t)) != 0)
-            goto out;
-        if ((rc = store_cli_password("user", o.pw_fd, "ALPR_NEW_PASSWORD", "Initial password: ", pw,
-                                     sizeof pw)) != 0)
-            goto out;
-        err = store_member_add(s, &sess, pos1, role, pw, t, &id);
-    } else if (strcmp(action, "role") == 0) {
-        enum store_role role;
-        if (!pos1 || !pos2 || store_role_parse(pos2, &role) != 0) {
-            cli_error("user", "role needs NAME ROLE");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        err = store_member_set_role(s, &sess, pos1, role);
-    } else if (strcmp(action, "training") == 0) {
-        if (!pos1 || !pos2) {
-            cli_error("user", "training needs NAME DATE|none");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if ((rc = training_date(pos2, &t)) != 0)
-            goto out;
-        err = store_member_set_training(s, &sess, pos1, t);
-    } else if (strcmp(action, "disable") == 0 || strcmp(action, "enable") == 0) {
-        if (!pos1) {
-            cli_error("user", "%s needs NAME", action);
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        err = store_member_set_disabled(s, &sess, pos1, action[0] == 'd');
-    } else if (strcmp(action, "unlock") == 0) {
-        if (!pos1) {
-            cli_error("user", "unlock needs NAME");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        err = store_member_unlock(s, &sess, pos1);
-    } else if (strcmp(action, "passwd") == 0) {
-        const char *who = pos1 ? pos1 : sess.member;
-        int own = strcmp(who, sess.member) == 0;
-        if (own && (rc = store_cli_password("user", o.pw_fd, "ALPR_PASSWORD",
-                                            "Current password: ", pw, sizeof pw)) != 0)
-            goto out;
-        if ((rc = store_cli_password("user", o.new_pw_fd, "ALPR_NEW_PASSWORD",
-                                     "New password: ", pw2, sizeof pw2)) != 0)
-            goto out;
-        err = store_password_change(s, &sess, who, own ? pw : NULL, pw2);
-    } else if (strcmp(action, "list") == 0) {
-        static const char *const cols[] = {"id",     "name",          "role",    "training",
-                                           "locked", "failed_logons", "disabled"};
-        struct store_member_list *l = NULL;
-        struct store_cli_table tab;
-        err = store_member_list(s, &sess, &l);
-        if (err == 0) {
-            store_cli_table_begin(&tab, g->format, stdout, cols, "nsssnnn");
-            for (size_t i = 0; i < l->n; i++) {
-                char idb[24], tr[32] = "", lk[8], fl[8], ds[8];
-                const struct store_member *m = &l->items[i];
-                snprintf(idb, sizeof idb, "%lld", (long long)m->id);
-                if (m->training)
-                    store_time_format(m->training, tr, sizeof tr);
-                snprintf(lk, sizeof lk, "%d", m->locked_until > store_now(s));
-                snprintf(fl, sizeof fl, "%d", m->failed);
-                snprintf(ds, sizeof ds, "%d", m->disabled);
-                const char *vals[] = {idb, m->name, store_role_name(m->role), tr, lk, fl, ds};
-                store_cli_table_row(&tab, vals);
-            }
-            store_cli_table_end(&tab);
-            store_member_list_free(l);
-        }
-    } else {
-        cli_error("user", "unknown action '%s' (see alpr user --help)", action);
-        rc = CLI_EXIT_USAGE;
-        goto out;
-    }
-done:
-    rc = err ? store_cli_fail("user", action, err) : CLI_EXIT_OK;
-    if (rc == 0 && !g->quiet && strcmp(action, "list") && strcmp(action, "init"))
+    if (!(params = request(action, &o, pos1, pos2, &call, &rc)))
+        return rc;
+    if ((rc = store_cli_connect(g, "user", strcmp(action, "init") != 0, &s)) == 0)
+        rc = store_cli_call(s, g, "user", action, call, params, &res);
+    store_cli_params_wipe(params);
+    store_client_close(s);
+    if (rc == 0 && strcmp(action, "list") == 0)
+        rc = print_members(g, res);
+    else if (rc == 0 && !g->quiet && strcmp(action, "init") == 0)
+        printf("administrator %s created\n", o.name);
+    else if (rc == 0 && !g->quiet)
         printf("%s: done\n", action);
-out:
-    sodium_memzero(pw, sizeof pw);
-    sodium_memzero(pw2, sizeof pw2);
-    store_close(s);
+    json_decref(res);
     return rc;
 }

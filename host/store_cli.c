@@ -2,6 +2,8 @@
 #include "store_cli.h"
 #include "store_auth.h"
 
+#include <stdarg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,37 +34,153 @@ static int make_parents(const char *path)
     return 0;
 }
 
-static int64_t fixed_clock(void *ctx)
-{
-    return (int64_t)(intptr_t)ctx;
-}
-
+/* TEMP-SHIM start */
 int store_cli_open(const struct cli_global *g, const char *cmd, struct store **out)
 {
-    const char *now = getenv("ALPR_NOW");
-    struct store *s;
+    const char *db = getenv("ALPR_DB");
+    int rc = store_open(db ? db : "alpr.db", out);
+    (void)g;
+    if (rc != 0)
+        cli_error(cmd, "%s", store_strerror(rc));
+    return rc ? store_cli_exit(rc) : 0;
+}
+
+int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
+                      struct store_session *sess)
+{
+    char token[65];
     int rc;
-    if (make_parents(g->db_path) != 0) {
-        cli_error(cmd, "%s: cannot create its folder: %s", g->db_path, strerror(errno));
+    if (store_cli_token_load(g, token) != 0) {
+        cli_error(cmd, "not logged in");
+        return CLI_EXIT_DENIED;
+    }
+    rc = store_session_resume(s, token, sess);
+    if (rc != 0)
+        cli_error(cmd, "%s", store_strerror(rc));
+    return rc ? store_cli_exit(rc) : 0;
+}
+/* TEMP-SHIM end */
+
+int store_cli_connect(const struct cli_global *g, const char *cmd, int session,
+                      struct store_client **out)
+{
+    const char *now = getenv("ALPR_NOW");
+    struct store_client *c;
+    char token[65];
+    if (store_client_open(g->socket, &c) != 0) {
+        cli_error(cmd, "out of memory");
         return CLI_EXIT_FAIL;
     }
-    rc = store_open(g->db_path, &s);
+    if (now && *now)
+        store_client_set_test_now(c, now);
+    if (session) {
+        if (store_cli_token_load(g, token) != 0) {
+            cli_error(cmd, "%s: run `alpr login` first",
+                      errno == EPERM ? "session file is readable by others; refused"
+                                     : "not logged in");
+            store_client_close(c);
+            return CLI_EXIT_DENIED;
+        }
+        store_client_set_token(c, token);
+        sodium_memzero(token, sizeof token);
+    }
+    *out = c;
+    return CLI_EXIT_OK;
+}
+
+int store_cli_call(struct store_client *c, const struct cli_global *g, const char *cmd,
+                   const char *what, const char *call, json_t *params, json_t **result)
+{
+    char err[512];
+    json_t *r = NULL;
+    int rc = store_client_call(c, call, params, &r, err, sizeof err);
     if (rc != 0) {
-        cli_error(cmd, "%s: %s", g->db_path, store_strerror(rc));
+        cli_error(cmd, "%s: %s", what, err);
+        if (rc == STORE_ERR_EXPIRED)
+            (void)store_cli_token_remove(g);
         return store_cli_exit(rc);
     }
-    if (now && *now) {
-        int64_t t;
-        if (store_time_parse(now, &t) != 0 || sizeof(intptr_t) < sizeof(int64_t)) {
-            cli_error(cmd, "ALPR_NOW: not a time ('%s'; use YYYY-MM-DDTHH:MM:SSZ or @SECONDS)",
-                      now);
-            store_close(s);
-            return CLI_EXIT_USAGE;
-        }
-        store_set_clock(s, fixed_clock, (void *)(intptr_t)t);
-    }
-    *out = s;
+    if (result)
+        *result = r;
+    else
+        json_decref(r);
     return CLI_EXIT_OK;
+}
+
+json_t *store_cli_params(const char *fmt, ...)
+{
+    json_error_t jerr;
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *v = json_vpack_ex(&jerr, 0, fmt, ap);
+    va_end(ap);
+    if (!v) {
+        fprintf(stderr, "alpr: cannot build a request: %s\n", jerr.text);
+        exit(CLI_EXIT_FAIL);
+    }
+    return v;
+}
+
+void store_cli_params_wipe(json_t *params)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(params, key, v)
+    {
+        /* jansson keeps its own copy of each string; overwrite it before it is freed. */
+        if (json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    }
+    json_decref(params);
+}
+
+/* One JSON value as the table printer's text. */
+static void cell(json_t *v, char type, char *buf, size_t size)
+{
+    if (!v || json_is_null(v))
+        buf[0] = '\0';
+    else if (json_is_string(v))
+        snprintf(buf, size, "%s", json_string_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, size, "%d", json_is_true(v));
+    else if (json_is_integer(v) && type != 'f' && type != 'g')
+        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    else if (json_is_number(v))
+        snprintf(buf, size, type == 'g' ? "%.6f" : "%.3f", json_number_value(v));
+    else
+        buf[0] = '\0';
+}
+
+void store_cli_print_rows(const struct cli_global *g, json_t *rows, const char *const *cols,
+                          const char *types)
+{
+    struct store_cli_table tab;
+    size_t ncols = strlen(types), i;
+    json_t *row;
+    char *cells = malloc(ncols * 1024);
+    const char **vals = malloc(ncols * sizeof *vals);
+    char numeric[64];
+    if (!cells || !vals) {
+        free(cells);
+        free(vals);
+        fprintf(stderr, "alpr: out of memory\n");
+        return;
+    }
+    snprintf(numeric, sizeof numeric, "%s", types);
+    for (size_t k = 0; k < ncols && k < sizeof numeric - 1; k++)
+        numeric[k] = types[k] == 's' ? 's' : 'n';
+    store_cli_table_begin(&tab, g->format, stdout, cols, numeric);
+    json_array_foreach(rows, i, row)
+    {
+        for (size_t k = 0; k < ncols; k++) {
+            cell(json_object_get(row, cols[k]), types[k], cells + k * 1024, 1024);
+            vals[k] = cells + k * 1024;
+        }
+        store_cli_table_row(&tab, vals);
+    }
+    store_cli_table_end(&tab);
+    free(cells);
+    free(vals);
 }
 
 int store_cli_session_path(const struct cli_global *g, char *buf, size_t size)
@@ -76,8 +194,8 @@ int store_cli_session_path(const struct cli_global *g, char *buf, size_t size)
         n = snprintf(buf, size, "%s", env);
         return n < 0 || (size_t)n >= size ? -1 : 0;
     }
-    if (!realpath(g->db_path, abs))
-        snprintf(abs, sizeof abs, "%s", g->db_path);
+    if (!realpath(store_client_socket_path(g->socket), abs))
+        snprintf(abs, sizeof abs, "%s", store_client_socket_path(g->socket));
     crypto_hash_sha256(h, (const unsigned char *)abs, strlen(abs));
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     hex[16] = '\0';
@@ -139,27 +257,6 @@ int store_cli_token_remove(const struct cli_global *g)
     if (store_cli_session_path(g, path, sizeof path) != 0)
         return -1;
     return unlink(path);
-}
-
-int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
-                      struct store_session *sess)
-{
-    char token[65];
-    int rc;
-    if (store_cli_token_load(g, token) != 0) {
-        cli_error(cmd, "%s: run `alpr login` first",
-                  errno == EPERM ? "session file is readable by others; refused" : "not logged in");
-        return CLI_EXIT_DENIED;
-    }
-    rc = store_session_resume(s, token, sess);
-    sodium_memzero(token, sizeof token);
-    if (rc != 0) {
-        cli_error(cmd, "%s", store_strerror(rc));
-        if (rc == STORE_ERR_EXPIRED)
-            (void)store_cli_token_remove(g);
-        return store_cli_exit(rc);
-    }
-    return CLI_EXIT_OK;
 }
 
 static int read_line_fd(int fd, char *buf, size_t size)

@@ -1,13 +1,18 @@
 /*
- * store_cli: what the store's `alpr` subcommands share: opening the store named by --db (its
- * folder created 0700 when missing), the clock override ALPR_NOW, the session token file,
- * reading passwords without putting them on the command line, mapping store errors to exit
- * codes, and a small table printer for text / CSV / JSON output.
+ * store_cli: what the store's `alpr` subcommands share: calling the store service (alpr-stored)
+ * on its socket (--socket, else $ALPR_SOCKET, else the default), the session token file, reading
+ * passwords without putting them on the command line, mapping store errors to exit codes, and
+ * printing results as text / CSV / JSON. The subcommands are clients: the service alone opens
+ * the store and enforces the policy.
  *
  * Session file: $ALPR_SESSION_FILE, else $XDG_RUNTIME_DIR/alpr/session-HASH, else
- * ~/.local/state/alpr/session-HASH, where HASH names the database (first 16 hex digits of the
- * SHA-256 of its absolute path). It holds the 64-hex-digit token, mode 0600 in a 0700 folder;
- * a file readable by group or others is refused. The store keeps only the token's SHA-256.
+ * ~/.local/state/alpr/session-HASH, where HASH names the service (first 16 hex digits of the
+ * SHA-256 of its socket's path). It holds the 64-hex-digit token, mode 0600 in a 0700 folder;
+ * a file readable by group or others is refused. The service keeps only the token's SHA-256 and
+ * honours it only from the OS account that logged on.
+ *
+ * ALPR_NOW (a time) is sent to the service as its test clock; only the test build of the
+ * service accepts it (docs/STORE.md, "Trusted clock").
  *
  * Passwords: from the file descriptor given by --password-fd N (first line), else the named
  * environment variable, else a prompt on the terminal with echo off. Never from argv.
@@ -17,24 +22,54 @@
 
 #include "cli.h"
 #include "store.h"
+#include "store_client.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Opens the store for cmd (errors printed). Returns CLI_EXIT_OK and *out, or an exit code. */
-int store_cli_open(const struct cli_global *g, const char *cmd, struct store **out);
+/*
+ * A client of the service for cmd; with session, the token of `alpr login` is sent with every
+ * call (none saved: "run alpr login first", CLI_EXIT_DENIED). Errors printed. Returns
+ * CLI_EXIT_OK and *out (store_client_close it), or an exit code.
+ */
+int store_cli_connect(const struct cli_global *g, const char *cmd, int session,
+                      struct store_client **out);
 
-/* Writes the session file path for this database into buf. Returns 0 or -1 (too long). */
+/*
+ * Makes call (params borrowed; NULL: none). Returns CLI_EXIT_OK and *result (json_decref it;
+ * result NULL: dropped), or prints "alpr CMD: WHAT: message" and returns the exit code (an
+ * ended session also removes the token file).
+ */
+int store_cli_call(struct store_client *c, const struct cli_global *g, const char *cmd,
+                   const char *what, const char *call, json_t *params, json_t **result);
+
+/*
+ * Prints rows (a JSON array of objects) as a table of the columns cols, in g's format. types
+ * has one letter per column: 's' text, 'n' whole number, 'f' real with 3 decimals, 'g' real with
+ * 6 decimals (GPS). JSON null prints as nothing (text, CSV) or null (JSON).
+ */
+void store_cli_print_rows(const struct cli_global *g, json_t *rows, const char *const *cols,
+                          const char *types);
+
+/* Builds a parameter object with json_pack(fmt, ...); exits the program out of memory. */
+json_t *store_cli_params(const char *fmt, ...);
+
+/* TEMP-SHIM: the unconverted commands open the store in-process ($ALPR_DB). */
+int store_cli_open(const struct cli_global *g, const char *cmd, struct store **out);
+int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
+                      struct store_session *sess);
+
+/* Frees params after wiping its string values in place (they may hold passwords). */
+void store_cli_params_wipe(json_t *params);
+
+/* Writes the session file path for this service into buf. Returns 0 or -1 (too long). */
 int store_cli_session_path(const struct cli_global *g, char *buf, size_t size);
 
 /* Saves / loads / removes the session token (64 hex + NUL). Return 0 or -1 (errno set). */
 int store_cli_token_save(const struct cli_global *g, const char *token);
 int store_cli_token_load(const struct cli_global *g, char token[65]);
 int store_cli_token_remove(const struct cli_global *g);
-
-/* Resumes the session of the token file (errors printed). Returns CLI_EXIT_OK or an exit code. */
-int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
-                      struct store_session *sess);
 
 /*
  * Reads a password: from fd_arg (a decimal fd) if not NULL, else $env if set, else the terminal

@@ -1,0 +1,197 @@
+/* api_auth: log-on, log-off and members, as service calls (store_api.h, docs/STORE-API.md). */
+#include "store_api_priv.h"
+#include "store_auth.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static int role_param(struct api_req *r, const char *key, enum store_role *out)
+{
+    const char *name = NULL;
+    int rc = api_str(r, key, 1, &name);
+    if (rc != 0)
+        return rc;
+    if (store_role_parse(name, out) != 0)
+        return api_fail(r, STORE_ERR_INVALID,
+                        "parameter '%s': operator, investigator, administrator or auditor", key);
+    return 0;
+}
+
+static int call_status(struct api_req *r, json_t **result)
+{
+    *result = json_pack("{s:I,s:I}", "uid", (json_int_t)r->peer->uid, "now",
+                        (json_int_t)store_now(r->s));
+    return *result ? 0 : STORE_ERR_NOMEM;
+}
+
+static int call_login(struct api_req *r, json_t **result)
+{
+    const char *name = NULL, *password = NULL;
+    struct store_session sess;
+    char token[STORE_TOKEN_HEX];
+    int rc;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 || (rc = api_str(r, "password", 1, &password)))
+        return rc;
+    if ((rc = store_login(r->s, name, password, &sess, token)) != 0)
+        return rc;
+    *result = json_pack("{s:s,s:s,s:s}", "token", token, "member", sess.member, "role",
+                        store_role_name(sess.role));
+    sodium_memzero(token, sizeof token);
+    return *result ? 0 : STORE_ERR_NOMEM;
+}
+
+static int call_logout(struct api_req *r, json_t **result)
+{
+    (void)result;
+    return store_logout(r->s, &r->sess);
+}
+
+static int call_whoami(struct api_req *r, json_t **result)
+{
+    *result = json_pack("{s:s,s:s,s:I}", "member", r->sess.member, "role",
+                        store_role_name(r->sess.role), "uid", (json_int_t)r->peer->uid);
+    return *result ? 0 : STORE_ERR_NOMEM;
+}
+
+static int call_init(struct api_req *r, json_t **result)
+{
+    const char *name = NULL, *password = NULL;
+    int64_t training = 0, os_uid = r->peer->uid, id;
+    int rc;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 ||
+        (rc = api_str(r, "password", 1, &password)) != 0 ||
+        (rc = api_time(r, "training", 1, &training)) != 0 ||
+        (rc = api_int(r, "os_uid", 0, 0, INT32_MAX, &os_uid)) != 0)
+        return rc;
+    if ((rc = store_member_init_uid(r->s, name, password, training, os_uid, &id)) != 0)
+        return rc;
+    *result = json_pack("{s:I}", "id", (json_int_t)id);
+    return *result ? 0 : STORE_ERR_NOMEM;
+}
+
+static int call_add(struct api_req *r, json_t **result)
+{
+    const char *name = NULL, *password = NULL;
+    enum store_role role;
+    int64_t training = 0, os_uid = 0, id;
+    int rc;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 || (rc = role_param(r, "role", &role)) != 0 ||
+        (rc = api_str(r, "password", 1, &password)) != 0 ||
+        (rc = api_time(r, "training", 0, &training)) != 0 ||
+        (rc = api_int(r, "os_uid", 1, 0, INT32_MAX, &os_uid)) != 0)
+        return rc;
+    if ((rc = store_member_add_uid(r->s, &r->sess, name, role, password, training, os_uid, &id)))
+        return rc;
+    *result = json_pack("{s:I}", "id", (json_int_t)id);
+    return *result ? 0 : STORE_ERR_NOMEM;
+}
+
+static int call_role(struct api_req *r, json_t **result)
+{
+    const char *name = NULL;
+    enum store_role role;
+    int rc;
+    (void)result;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 || (rc = role_param(r, "role", &role)) != 0)
+        return rc;
+    return store_member_set_role(r->s, &r->sess, name, role);
+}
+
+static int call_training(struct api_req *r, json_t **result)
+{
+    const char *name = NULL;
+    int64_t training = 0;
+    int rc;
+    (void)result;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 ||
+        (rc = api_time(r, "training", 0, &training)) != 0)
+        return rc;
+    return store_member_set_training(r->s, &r->sess, name, training);
+}
+
+static int call_disable(struct api_req *r, json_t **result)
+{
+    const char *name = NULL;
+    int disabled = 1, rc;
+    (void)result;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 || (rc = api_bool(r, "disabled", &disabled)))
+        return rc;
+    return store_member_set_disabled(r->s, &r->sess, name, disabled);
+}
+
+static int call_unlock(struct api_req *r, json_t **result)
+{
+    const char *name = NULL;
+    int rc;
+    (void)result;
+    if ((rc = api_str(r, "member", 1, &name)) != 0)
+        return rc;
+    return store_member_unlock(r->s, &r->sess, name);
+}
+
+static int call_bind(struct api_req *r, json_t **result)
+{
+    const char *name = NULL;
+    int64_t os_uid = 0;
+    int rc;
+    (void)result;
+    if ((rc = api_str(r, "member", 1, &name)) != 0 ||
+        (rc = api_int(r, "os_uid", 1, 0, INT32_MAX, &os_uid)) != 0)
+        return rc;
+    return store_member_set_os_uid(r->s, &r->sess, name, os_uid);
+}
+
+static int call_passwd(struct api_req *r, json_t **result)
+{
+    const char *name = r->sess.member, *old = NULL, *new_password = NULL;
+    int rc;
+    (void)result;
+    if ((rc = api_str(r, "member", 0, &name)) != 0 || (rc = api_str(r, "password", 0, &old)) ||
+        (rc = api_str(r, "new_password", 1, &new_password)) != 0)
+        return rc;
+    if (!name)
+        name = r->sess.member;
+    return store_password_change(r->s, &r->sess, name, old, new_password);
+}
+
+static int call_list(struct api_req *r, json_t **result)
+{
+    struct store_member_list *l = NULL;
+    int64_t now = store_now(r->s);
+    int rc = store_member_list(r->s, &r->sess, &l);
+    if (rc != 0)
+        return rc;
+    json_t *rows = json_array();
+    for (size_t i = 0; rows && i < l->n; i++) {
+        const struct store_member *m = &l->items[i];
+        json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:i,s:b,s:o}", "id", (json_int_t)m->id,
+                              "name", m->name, "role", store_role_name(m->role), "training",
+                              api_time_json(m->training), "locked", m->locked_until > now,
+                              "failed_logons", m->failed, "disabled", m->disabled, "os_uid",
+                              m->os_uid >= 0 ? json_integer(m->os_uid) : json_null());
+        if (!o || json_array_append_new(rows, o) != 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
+    }
+    store_member_list_free(l);
+    *result = rows;
+    return rows ? 0 : STORE_ERR_NOMEM;
+}
+
+const struct api_call api_auth_calls[] = {
+    {"status", call_status, API_OPEN},
+    {"login", call_login, API_OPEN},
+    {"logout", call_logout, API_SESSION},
+    {"whoami", call_whoami, API_SESSION},
+    {"user.init", call_init, API_BOOTSTRAP},
+    {"user.add", call_add, API_SESSION},
+    {"user.role", call_role, API_SESSION},
+    {"user.training", call_training, API_SESSION},
+    {"user.disable", call_disable, API_SESSION},
+    {"user.unlock", call_unlock, API_SESSION},
+    {"user.bind", call_bind, API_SESSION},
+    {"user.passwd", call_passwd, API_SESSION},
+    {"user.list", call_list, API_SESSION},
+    {NULL, NULL, 0},
+};

@@ -1,0 +1,162 @@
+/* store_client: HTTP/JSON calls to the store service over its Unix socket (store_client.h). */
+#include "store_client.h"
+#include "store.h"
+#include "store_api.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct store_client {
+    CURL *curl;
+    char *socket;
+    char token[65];
+    char test_now[40];
+    char *body;
+    size_t len, cap;
+};
+
+const char *store_client_socket_path(const char *path)
+{
+    const char *env = getenv("ALPR_SOCKET");
+    if (path && *path)
+        return path;
+    return env && *env ? env : STORE_CLIENT_DEFAULT_SOCKET;
+}
+
+int store_client_open(const char *socket, struct store_client **out)
+{
+    struct store_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return STORE_ERR_NOMEM;
+    /* curl_easy_init initialises libcurl once per process on first use. */
+    c->curl = curl_easy_init();
+    c->socket = strdup(store_client_socket_path(socket));
+    if (!c->curl || !c->socket) {
+        store_client_close(c);
+        return STORE_ERR_NOMEM;
+    }
+    *out = c;
+    return 0;
+}
+
+void store_client_close(struct store_client *c)
+{
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    sodium_memzero(c->token, sizeof c->token);
+    free(c->socket);
+    free(c->body);
+    free(c);
+}
+
+void store_client_set_token(struct store_client *c, const char *token)
+{
+    snprintf(c->token, sizeof c->token, "%s", token ? token : "");
+}
+
+void store_client_set_test_now(struct store_client *c, const char *now)
+{
+    snprintf(c->test_now, sizeof c->test_now, "%s", now ? now : "");
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *ctx)
+{
+    struct store_client *c = ctx;
+    size_t add = size * n;
+    if (c->len + add + 1 > c->cap) {
+        size_t cap = c->cap ? c->cap : 4096;
+        while (cap < c->len + add + 1)
+            cap *= 2;
+        char *grown = realloc(c->body, cap);
+        if (!grown)
+            return 0; /* curl reports a write error */
+        c->body = grown;
+        c->cap = cap;
+    }
+    memcpy(c->body + c->len, data, add);
+    c->len += add;
+    c->body[c->len] = '\0';
+    return add;
+}
+
+/* The service's answer: its result, or its error code and message. */
+static int parse_answer(struct store_client *c, long status, json_t **result, char *err,
+                        size_t err_size)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(c->body ? c->body : "", c->len, 0, &jerr), *v;
+    int rc;
+    if (!doc) {
+        snprintf(err, err_size, "%s: HTTP %ld with an unreadable answer (%s)", c->socket, status,
+                 jerr.text);
+        return STORE_ERR_IO;
+    }
+    if ((v = json_object_get(doc, "result")) != NULL && status == 200) {
+        *result = json_incref(v);
+        json_decref(doc);
+        return 0;
+    }
+    v = json_object_get(doc, "error");
+    rc = store_api_error_parse(json_string_value(json_object_get(v, "code")));
+    snprintf(err, err_size, "%s",
+             json_string_value(json_object_get(v, "message"))
+                 ? json_string_value(json_object_get(v, "message"))
+                 : store_strerror(rc));
+    json_decref(doc);
+    return rc;
+}
+
+int store_client_call(struct store_client *c, const char *call, json_t *params, json_t **result,
+                      char *err, size_t err_size)
+{
+    char url[256], auth[100], now[80];
+    char *body = params ? json_dumps(params, JSON_COMPACT) : strdup("{}");
+    struct curl_slist *headers = NULL, *h;
+    CURLcode cc;
+    long status = 0;
+    int rc;
+    if (!body)
+        return STORE_ERR_NOMEM;
+    snprintf(url, sizeof url, "http://store/v1/%s", call);
+    headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (headers && c->token[0]) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token);
+        h = curl_slist_append(headers, auth);
+        headers = h ? h : headers;
+        sodium_memzero(auth, sizeof auth);
+    }
+    if (headers && c->test_now[0]) {
+        snprintf(now, sizeof now, "X-Alpr-Test-Now: %s", c->test_now);
+        h = curl_slist_append(headers, now);
+        headers = h ? h : headers;
+    }
+    c->len = 0;
+    curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    cc = curl_easy_perform(c->curl);
+    curl_slist_free_all(headers);
+    /* The body may hold a password; the token is in c alone. */
+    sodium_memzero(body, strlen(body));
+    free(body);
+    if (cc != CURLE_OK) {
+        snprintf(err, err_size, "cannot reach the store service at %s: %s", c->socket,
+                 curl_easy_strerror(cc));
+        return STORE_ERR_IO;
+    }
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    rc = parse_answer(c, status, result, err, err_size);
+    if (c->body)
+        sodium_memzero(c->body, c->len);
+    return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * store_client: a client of the store service (alpr-stored) over its Unix socket: HTTP/JSON
+ * with libcurl (CURLOPT_UNIX_SOCKET_PATH). Used by the `alpr` CLI and by alprd's ingest; the web
+ * console speaks the same protocol (store_api.h, docs/STORE-API.md).
+ *
+ * The socket: the path given, else $ALPR_SOCKET, else STORE_CLIENT_DEFAULT_SOCKET. A client
+ * holds one connection (kept alive between calls) and is used by one thread at a time.
+ */
+#ifndef STORE_CLIENT_H
+#define STORE_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define STORE_CLIENT_DEFAULT_SOCKET "/run/alpr-store/store.sock"
+
+struct store_client;
+
+/* The socket path a client of path (NULL: the environment, then the default) uses. */
+const char *store_client_socket_path(const char *path);
+
+/* Makes a client of the service at socket (see above). Returns 0 or STORE_ERR_NOMEM. */
+int store_client_open(const char *socket, struct store_client **out)
+    __attribute__((warn_unused_result));
+void store_client_close(struct store_client *c);
+
+/* The session token sent with every later call (64 hex digits; NULL: none). Copied. */
+void store_client_set_token(struct store_client *c, const char *token);
+
+/*
+ * Test builds of the service take the clock from each request (docs/STORE.md, "Trusted
+ * clock"); the value (store_time_parse format) is sent with every later call. The installed
+ * service has no test clock and refuses such requests. NULL: none.
+ */
+void store_client_set_test_now(struct store_client *c, const char *now);
+
+/*
+ * Makes call with params (a JSON object, borrowed; NULL: none). Returns 0 and *result (a new
+ * reference; JSON null for calls without one), or the service's STORE_ERR_* with its message in
+ * err, or STORE_ERR_IO when the service cannot be reached (err says why and where).
+ */
+int store_client_call(struct store_client *c, const char *call, json_t *params, json_t **result,
+                      char *err, size_t err_size) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * alpr-stored: the store service. It alone opens the store (an encrypted SQLite file in its
+ * 0700 state folder) and answers the store's calls (store_api.h) as HTTP/JSON on a Unix socket,
+ * knowing each caller's OS account from the socket (SO_PEERCRED). It also runs the nightly
+ * purge. docs/STORE.md describes the design; docs/STORE-API.md the calls.
+ *
+ * Transport: libmicrohttpd (GNU, in Debian, small, handed our own listening socket, which may
+ * come from systemd's socket activation), polled from this one thread: the store handle is used
+ * by one thread, and a call's transaction never interleaves with another's.
+ *
+ * Built twice: the installed program, and a test build (-DALPR_TEST_CLOCK) whose clock each
+ * request may set (header X-Alpr-Test-Now). The installed program has no such code path.
+ */
+#define _GNU_SOURCE
+#include "store.h"
+#include "store_api.h"
+#include "store_client.h"
+#include "store_state.h"
+#include "store_retention.h"
+#include "version.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <microhttpd.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PURGE_EVERY_S 3600
+
+static volatile sig_atomic_t stop_signal;
+
+struct service {
+    struct store *s;
+    struct store_api_conf conf;
+    int verbose;
+};
+
+/* One request's body, gathered across libmicrohttpd's calls. */
+struct request {
+    char *body;
+    size_t len, cap;
+    int too_big;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: alpr-stored [--state DIR] [--socket PATH] [--key-file PATH]\n"
+            "                   [--ingest-user USER]... [-v]\n"
+            "       alpr-stored --generate-key PATH\n"
+            "\n"
+            "The store service: owns the encrypted store in DIR and answers the store's calls\n"
+            "on a Unix socket (from systemd's socket activation, else PATH).\n"
+            "\n"
+            "  --state DIR         state folder, mode 0700, owned by this account\n"
+            "                      (default /var/lib/alpr-store)\n"
+            "  --socket PATH       socket to create when not socket-activated (mode 0660)\n"
+            "                      (default %s)\n"
+            "  --key-file PATH     master key file (0400/0600, on separate media); default: the\n"
+            "                      systemd credential 'store.key' ($CREDENTIALS_DIRECTORY)\n"
+            "  --ingest-user USER  the OS account (name or uid) that may ingest reads and do\n"
+            "                      nothing else: alprd's; repeatable\n"
+            "  --generate-key PATH write a new random master key to PATH (never overwrites)\n"
+            "  -v, --verbose       log each call (caller uid, call, status) to stderr\n"
+            "  --help, --version\n",
+            STORE_CLIENT_DEFAULT_SOCKET);
+}
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int user_uid(const char *name, int64_t *uid)
+{
+    char *end;
+    long v = strtol(name, &end, 10);
+    if (*name && !*end && v >= 0) {
+        *uid = v;
+        return 0;
+    }
+    struct passwd *pw = getpwnam(name);
+    if (!pw)
+        return -1;
+    *uid = pw->pw_uid;
+    return 0;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, int status, char *json)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result r;
+    if (!resp) {
+        free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    r = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+static enum MHD_Result answer_error(struct MHD_Connection *conn, int status, int err,
+                                    const char *msg)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}",
+             store_api_error_code(err), err, msg);
+    char *copy = strdup(buf);
+    return copy ? answer(conn, status, copy) : MHD_NO;
+}
+
+static int peer_of(struct MHD_Connection *conn, struct store_api_peer *peer)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct ucred uc;
+    socklen_t len = sizeof uc;
+    if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
+        return -1;
+    peer->uid = uc.uid;
+    peer->gid = uc.gid;
+    peer->pid = uc.pid;
+    return 0;
+}
+
+#ifdef ALPR_TEST_CLOCK
+static int64_t fixed_clock(void *ctx)
+{
+    return *(const int64_t *)ctx;
+}
+#endif
+
+static enum MHD_Result run_call(struct service *sv, struct MHD_Connection *conn, const char *url,
+                                struct request *rq)
+{
+    struct store_api_peer peer;
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    const char *now = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Alpr-Test-Now");
+    char *response = NULL;
+    int status = 500;
+    if (peer_of(conn, &peer) != 0)
+        return answer_error(conn, 403, STORE_ERR_DENIED, "caller's identity unknown");
+    if (rq->too_big)
+        return answer_error(conn, 413, STORE_ERR_INVALID, "request body too large");
+    if (auth && strncmp(auth, "Bearer ", 7) == 0)
+        auth += 7;
+    else
+        auth = NULL;
+#ifdef ALPR_TEST_CLOCK
+    int64_t t;
+    if (now && store_time_parse(now, &t) != 0)
+        return answer_error(conn, 400, STORE_ERR_INVALID, "X-Alpr-Test-Now: not a time");
+    store_set_clock(sv->s, now ? fixed_clock : NULL, &t);
+#else
+    if (now)
+        return answer_error(conn, 400, STORE_ERR_INVALID,
+                            "this service has no test clock (X-Alpr-Test-Now refused)");
+#endif
+    int rc = store_api_handle(sv->s, &sv->conf, &peer, url + 4, auth, rq->body, rq->len, &status,
+                              &response);
+#ifdef ALPR_TEST_CLOCK
+    store_set_clock(sv->s, NULL, NULL);
+#endif
+    if (rc != 0)
+        return answer_error(conn, 503, STORE_ERR_NOMEM, "out of memory");
+    if (sv->verbose)
+        fprintf(stderr, "alpr-stored: uid %lld pid %lld %s -> %d\n", (long long)peer.uid,
+                (long long)peer.pid, url + 4, status);
+    return answer(conn, status, response);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct request *rq = *con_cls;
+    (void)version;
+    if (!rq) {
+        if (!(rq = calloc(1, sizeof *rq)))
+            return MHD_NO;
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (rq->too_big || rq->len + n > STORE_API_MAX_BODY) {
+            rq->too_big = 1;
+            return MHD_YES;
+        }
+        if (rq->len + n > rq->cap) {
+            size_t cap = rq->cap ? rq->cap : 4096;
+            while (cap < rq->len + n)
+                cap *= 2;
+            char *grown = realloc(rq->body, cap);
+            if (!grown)
+                return MHD_NO;
+            rq->body = grown;
+            rq->cap = cap;
+        }
+        memcpy(rq->body + rq->len, upload_data, n);
+        rq->len += n;
+        return MHD_YES;
+    }
+    if (strcmp(method, "POST") != 0)
+        return answer_error(conn, 405, STORE_ERR_INVALID, "calls are POST /v1/CALL");
+    if (strncmp(url, "/v1/", 4) != 0)
+        return answer_error(conn, 404, STORE_ERR_NOTFOUND, "calls are POST /v1/CALL");
+    return run_call(cls, conn, url, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct request *rq = *con_cls;
+    (void)cls;
+    (void)conn;
+    (void)code;
+    if (rq) {
+        /* Bodies carry passwords and reads. */
+        if (rq->body)
+            explicit_bzero(rq->body, rq->cap);
+        free(rq->body);
+        free(rq);
+        *con_cls = NULL;
+    }
+}
+
+/* The listening socket: systemd's, else a new one at path (mode 0660). */
+static int listen_socket(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct stat st;
+    int n = sd_listen_fds(1), fd;
+    if (n == 1)
+        return SD_LISTEN_FDS_START;
+    if (n > 1) {
+        fprintf(stderr, "alpr-stored: systemd passed %d sockets; expected one\n", n);
+        return -1;
+    }
+    if (strlen(path) >= sizeof sa.sun_path) {
+        fprintf(stderr, "alpr-stored: %s: socket path too long\n", path);
+        return -1;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* Replace only a stale socket, never another kind of file. */
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode) || unlink(path) != 0) {
+            fprintf(stderr, "alpr-stored: %s exists and is not a stale socket\n", path);
+            return -1;
+        }
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    mode_t old = umask(0117);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (rc != 0 || listen(fd, 64) != 0) {
+        fprintf(stderr, "alpr-stored: %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void purge(struct service *sv)
+{
+    struct store_purge_report rep;
+    int rc = store_purge_expired(sv->s, store_now(sv->s), &rep);
+    if (rc != 0)
+        fprintf(stderr, "alpr-stored: purge failed: %s\n", store_strerror(rc));
+    else if (rep.reads || sv->verbose)
+        fprintf(stderr, "alpr-stored: purge: %lld reads, %lld images, %lld held\n",
+                (long long)rep.reads, (long long)rep.images, (long long)rep.held);
+}
+
+static int serve(struct service *sv, int fd)
+{
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, sv,
+                         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+    uint64_t watchdog_us = 0;
+    time_t last_purge = 0, last_watchdog = 0;
+    if (!d) {
+        fprintf(stderr, "alpr-stored: cannot start the HTTP server on the socket\n");
+        return 1;
+    }
+    if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
+        watchdog_us = 0;
+    sd_notify(0, "READY=1\nSTATUS=serving");
+    while (!stop_signal) {
+        time_t now = time(NULL);
+        if (now - last_purge >= PURGE_EVERY_S) {
+            last_purge = now;
+            purge(sv);
+        }
+        if (watchdog_us && (uint64_t)(now - last_watchdog) * 2000000u >= watchdog_us) {
+            last_watchdog = now;
+            sd_notify(0, "WATCHDOG=1");
+        }
+        if (MHD_run_wait(d, 1000) == MHD_NO && !stop_signal)
+            usleep(10000);
+    }
+    sd_notify(0, "STOPPING=1");
+    MHD_stop_daemon(d);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {{"state", required_argument, NULL, 'd'},
+                                       {"socket", required_argument, NULL, 's'},
+                                       {"key-file", required_argument, NULL, 'k'},
+                                       {"ingest-user", required_argument, NULL, 'i'},
+                                       {"generate-key", required_argument, NULL, 'g'},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
+    const char *state = STORE_STATE_DEFAULT_DIR, *socket_path = STORE_CLIENT_DEFAULT_SOCKET;
+    const char *key_file = NULL;
+    struct service sv = {.conf.service_uid = geteuid()};
+    char err[512];
+    int c, rc, fd;
+    while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            state = optarg;
+            break;
+        case 's':
+            socket_path = optarg;
+            break;
+        case 'k':
+            key_file = optarg;
+            break;
+        case 'i':
+            if (sv.conf.n_ingest_uids == STORE_API_MAX_INGEST_UIDS ||
+                user_uid(optarg, &sv.conf.ingest_uids[sv.conf.n_ingest_uids]) != 0) {
+                fprintf(stderr, "alpr-stored: --ingest-user %s: no such account (or too many)\n",
+                        optarg);
+                return 2;
+            }
+            sv.conf.n_ingest_uids++;
+            break;
+        case 'g':
+            if ((rc = store_state_generate_key(optarg, err, sizeof err)) != 0) {
+                fprintf(stderr, "alpr-stored: %s\n", err);
+                return 1;
+            }
+            return 0;
+        case 'v':
+            sv.verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("alpr-stored %s%s\n", ALPR_VERSION,
+#ifdef ALPR_TEST_CLOCK
+                   " (test build: clock set by requests)"
+#else
+                   ""
+#endif
+            );
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    /* Nothing this process writes is for anybody else. */
+    umask(077);
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    if ((rc = store_state_open(state, key_file, &sv.s, err, sizeof err)) != 0) {
+        fprintf(stderr, "alpr-stored: %s\n", err);
+        return rc == STORE_ERR_DENIED || rc == STORE_ERR_INVALID ? 4 : 1;
+    }
+    if ((fd = listen_socket(socket_path)) < 0) {
+        store_close(sv.s);
+        return 1;
+    }
+    fprintf(stderr, "alpr-stored %s: serving %s on %s\n", ALPR_VERSION, state,
+            sd_listen_fds(0) > 0 ? "the socket systemd passed" : socket_path);
+    rc = serve(&sv, fd);
+    store_close(sv.s);
+    if (sd_listen_fds(0) <= 0)
+        unlink(socket_path);
+    fprintf(stderr, "alpr-stored: stopped\n");
+    return rc;
+}
