@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const struct api_call *const areas[] = {
-    api_auth_calls,      api_reads_calls,  api_hotlist_calls,
+    api_auth_calls,      api_ingest_calls, api_reads_calls, api_hotlist_calls,
     api_retention_calls, api_export_calls, api_audit_calls,
 };
 
@@ -19,14 +19,22 @@ static const struct {
     const char *code;
     int http;
 } errors[] = {
-    {STORE_ERR_IO, "io", 500},          {STORE_ERR_NOMEM, "nomem", 503},
-    {STORE_ERR_INVALID, "invalid", 400}, {STORE_ERR_DENIED, "denied", 403},
-    {STORE_ERR_AUTH, "auth", 401},       {STORE_ERR_LOCKED, "locked", 423},
-    {STORE_ERR_EXPIRED, "expired", 401}, {STORE_ERR_TRAINING, "training", 403},
-    {STORE_ERR_NOTFOUND, "notfound", 404}, {STORE_ERR_EXISTS, "exists", 409},
-    {STORE_ERR_FULL, "full", 507},       {STORE_ERR_VERSION, "version", 500},
-    {STORE_ERR_DATA, "data", 422},       {STORE_ERR_TAMPER, "tamper", 500},
-    {STORE_ERR_BUSY, "busy", 503},       {STORE_ERR_STATE, "state", 409},
+    {STORE_ERR_IO, "io", 500},
+    {STORE_ERR_NOMEM, "nomem", 503},
+    {STORE_ERR_INVALID, "invalid", 400},
+    {STORE_ERR_DENIED, "denied", 403},
+    {STORE_ERR_AUTH, "auth", 401},
+    {STORE_ERR_LOCKED, "locked", 423},
+    {STORE_ERR_EXPIRED, "expired", 401},
+    {STORE_ERR_TRAINING, "training", 403},
+    {STORE_ERR_NOTFOUND, "notfound", 404},
+    {STORE_ERR_EXISTS, "exists", 409},
+    {STORE_ERR_FULL, "full", 507},
+    {STORE_ERR_VERSION, "version", 500},
+    {STORE_ERR_DATA, "data", 422},
+    {STORE_ERR_TAMPER, "tamper", 500},
+    {STORE_ERR_BUSY, "busy", 503},
+    {STORE_ERR_STATE, "state", 409},
 };
 
 const char *store_api_error_code(int err)
@@ -225,9 +233,8 @@ static int admit(struct api_req *r, const struct api_call *c, const char *token)
 
 static char *error_body(int err, const char *msg)
 {
-    json_t *e = json_pack("{s:{s:s,s:i,s:s}}", "error", "code", store_api_error_code(err),
-                          "status", err, "message",
-                          msg && *msg ? msg : store_strerror(err));
+    json_t *e = json_pack("{s:{s:s,s:i,s:s}}", "error", "code", store_api_error_code(err), "status",
+                          err, "message", msg && *msg ? msg : store_strerror(err));
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     json_decref(e);
     return text;

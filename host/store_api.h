@@ -52,7 +52,8 @@ int store_api_handle(struct store *s, const struct store_api_conf *conf,
                      const char *body, size_t body_len, int *http_status, char **response)
     __attribute__((warn_unused_result));
 
-/* The stable name of a STORE_ERR_* ("denied", "expired", ...) and back (STORE_ERR_IO if unknown). */
+/* The stable name of a STORE_ERR_* ("denied", "expired", ...) and back (STORE_ERR_IO if unknown).
+ */
 const char *store_api_error_code(int err);
 int store_api_error_parse(const char *code);
 

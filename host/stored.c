@@ -182,9 +182,8 @@ static enum MHD_Result run_call(struct service *sv, struct MHD_Connection *conn,
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct request *rq = *con_cls;
     (void)version;
@@ -290,11 +289,10 @@ static void purge(struct service *sv)
 
 static int serve(struct service *sv, int fd)
 {
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, sv,
-                         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, sv, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
     uint64_t watchdog_us = 0;
     time_t last_purge = 0, last_watchdog = 0;
     if (!d) {
