@@ -208,13 +208,18 @@ static int is_ingest_uid(const struct store_api_conf *conf, int64_t uid)
 }
 
 /* Whether peer may make call c at all; the store then checks the session's role. */
-static int admit(struct api_req *r, const struct api_call *c, const char *token)
+static int admit(struct api_req *r, enum store_api_channel channel, const struct api_call *c,
+                 const char *token)
 {
-    int ingest = is_ingest_uid(r->conf, r->peer->uid);
+    int ingest = r->conf->n_ingest_uids ? is_ingest_uid(r->conf, r->peer->uid) : 1;
+    if (channel == STORE_API_INGEST && c->access != API_INGEST && c->access != API_OPEN)
+        return api_fail(r, STORE_ERR_DENIED, "the reader's socket takes ingest only");
     switch (c->access) {
     case API_OPEN:
         return 0;
     case API_INGEST:
+        if (channel != STORE_API_INGEST)
+            return api_fail(r, STORE_ERR_DENIED, "ingest is on the reader's socket only");
         return ingest ? 0 : api_fail(r, STORE_ERR_DENIED, "ingest is for the reader's account");
     case API_BOOTSTRAP:
         if (r->peer->uid == 0 || r->peer->uid == r->conf->service_uid)
@@ -222,7 +227,7 @@ static int admit(struct api_req *r, const struct api_call *c, const char *token)
         return api_fail(r, STORE_ERR_DENIED, "only root or the service account bootstraps");
     case API_SESSION:
         /* The reader's account ingests and nothing else, whatever token it shows. */
-        if (ingest)
+        if (r->conf->n_ingest_uids && ingest)
             return api_fail(r, STORE_ERR_DENIED, "the reader's account may only ingest");
         if (!token || !*token)
             return api_fail(r, STORE_ERR_EXPIRED, "no session: log on first");
@@ -241,7 +246,8 @@ static char *error_body(int err, const char *msg)
 }
 
 int store_api_handle(struct store *s, const struct store_api_conf *conf,
-                     const struct store_api_peer *peer, const char *call, const char *token,
+                     const struct store_api_peer *peer, enum store_api_channel channel,
+                     const char *call, const char *token,
                      const char *body, size_t body_len, int *http_status_out, char **response)
 {
     struct api_req r = {.s = s, .conf = conf, .peer = peer};
@@ -266,7 +272,7 @@ int store_api_handle(struct store *s, const struct store_api_conf *conf,
         rc = STORE_ERR_NOMEM;
         goto fail;
     }
-    if ((rc = admit(&r, c, token)) != 0 || (rc = c->fn(&r, &result)) != 0)
+    if ((rc = admit(&r, channel, c, token)) != 0 || (rc = c->fn(&r, &result)) != 0)
         goto fail;
     out = json_pack("{s:o}", "result", result ? result : json_null());
     *response = out ? json_dumps(out, JSON_COMPACT) : NULL;

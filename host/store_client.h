@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_CLIENT_DEFAULT_SOCKET "/run/alpr-store/store.sock"
+#define STORE_CLIENT_DEFAULT_SOCKET        "/run/alpr-store/store.sock"
+#define STORE_CLIENT_DEFAULT_INGEST_SOCKET "/run/alpr-store/ingest.sock"
 
 struct store_client;
 

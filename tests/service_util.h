@@ -23,7 +23,8 @@
 struct service {
     pid_t pid;
     char dir[1024]; /* holds state/, sock, key, service.log */
-    char socket[1100];
+    char socket[1100];        /* the members' socket */
+    char ingest_socket[1100]; /* the reader's */
     char state[1100];
     char key[1100];
 };
@@ -60,6 +61,7 @@ __attribute__((unused)) static int service_start(struct service *sv, const char 
     memset(sv, 0, sizeof *sv);
     snprintf(sv->dir, sizeof sv->dir, "%s", dir);
     snprintf(sv->socket, sizeof sv->socket, "%s/sock", dir);
+    snprintf(sv->ingest_socket, sizeof sv->ingest_socket, "%s/ingest.sock", dir);
     snprintf(sv->state, sizeof sv->state, "%s/state", dir);
     snprintf(sv->key, sizeof sv->key, "%s/key", dir);
     mkdir(dir, 0700);
