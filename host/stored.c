@@ -191,8 +191,8 @@ static enum MHD_Result run_call(struct listener *l, struct MHD_Connection *conn,
 #ifdef ALPR_TEST_CLOCK
     store_set_clock(sv->s, now ? fixed_clock : NULL, &t);
 #endif
-    int rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body,
-                              rq->len, &status, &response);
+    int rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body, rq->len,
+                              &status, &response);
 #ifdef ALPR_TEST_CLOCK
     store_set_clock(sv->s, NULL, NULL);
 #endif
@@ -325,8 +325,9 @@ static int listen_sockets(struct listener *members, struct listener *ingest)
     if (n > 0) {
         members->path = ingest->path = NULL;
         if (members->fd < 0 || ingest->fd < 0) {
-            fprintf(stderr, "alpr-stored: systemd passed %d sockets; expected the ones named "
-                            "'store' and 'ingest' (FileDescriptorName=)\n",
+            fprintf(stderr,
+                    "alpr-stored: systemd passed %d sockets; expected the ones named "
+                    "'store' and 'ingest' (FileDescriptorName=)\n",
                     n);
             return -1;
         }

@@ -22,7 +22,7 @@
 
 struct service {
     pid_t pid;
-    char dir[1024]; /* holds state/, sock, key, service.log */
+    char dir[1024];           /* holds state/, sock, key, service.log */
     char socket[1100];        /* the members' socket */
     char ingest_socket[1100]; /* the reader's */
     char state[1100];
@@ -73,9 +73,10 @@ __attribute__((unused)) static int service_start(struct service *sv, const char 
     if (sv->pid < 0)
         return -1;
     if (sv->pid == 0) {
-        const char *args[32] = {program,    "--state",    sv->state, "--socket",
-                                sv->socket, "--key-file", sv->key};
-        size_t n = 7;
+        const char *args[32] = {program,           "--state",    sv->state,
+                                "--socket",        sv->socket,   "--ingest-socket",
+                                sv->ingest_socket, "--key-file", sv->key};
+        size_t n = 9;
         char log[1100];
         for (size_t i = 0; extra && extra[i] && n < 31; i++)
             args[n++] = extra[i];
