@@ -136,6 +136,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE VIEW read_images AS SELECT read_id, png FROM images_rest;"
     "CREATE VIEW reads_grest AS SELECT r.*, EXISTS(SELECT 1 FROM images_rest i WHERE"
     " i.read_id = r.id) AS has_img FROM reads_rest r;",
+
+    /* 4 -> 5: day data sealed under day keys: store_part_migrate_v5() (store_part.h). */
+    "",
 };
 
 static int64_t default_clock(void *ctx)
@@ -157,6 +160,7 @@ static int migrate(struct store *s, int target)
             return rc;
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
         if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
+            (version == 4 && (rc = store_part_migrate_v5(s)) != 0) ||
             (rc = store_priv_exec(s, sql)) != 0) {
             store_priv_rollback(s);
             return rc;

@@ -10,13 +10,19 @@
 #include "store_audit.h"
 #include "store_auth.h"
 #include "store_hotlist.h"
+#include "store_key.h"
+#include "store_keyring.h"
+#include "store_part.h"
 #include "store_reads.h"
 #include "store_retention.h"
 #include "testlib.h"
 
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define T0  1767225600 /* 2026-01-01T00:00:00Z */
 #define DAY 86400
@@ -36,7 +42,36 @@ struct fixture {
     struct fake_clock clock;
     char path[512];
     struct store_session admin, inv, op, aud;
+    /* The day keys: a random master key in a 0600 file, the keyring beside the database. */
+    char key_path[600], keyring_path[600];
+    struct store_key *master;
+    struct store_keyring *kr;
 };
+
+/* Writes 32 random bytes to a new 0600 file at path. Returns 0 on success. */
+__attribute__((unused)) static int test_master_key_file(const char *path)
+{
+    unsigned char k[32];
+    int fd, ok;
+    remove(path);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || sodium_init() < 0)
+        return -1;
+    randombytes_buf(k, sizeof k);
+    ok = write(fd, k, sizeof k) == (ssize_t)sizeof k;
+    sodium_memzero(k, sizeof k);
+    return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/* Opens the fixture's keyring (created on first use) and gives it to the store. */
+__attribute__((unused)) static int fixture_keyring(struct fixture *f)
+{
+    if (!f->master && store_key_load(f->key_path, &f->master) != 0)
+        return -1;
+    if (!f->kr && store_keyring_open(f->keyring_path, f->master, &f->kr) != 0)
+        return -1;
+    return store_set_keyring(f->s, f->kr) == 0 ? 0 : -1;
+}
 
 __attribute__((unused)) static void fixture_path(struct fixture *f, const char *name)
 {
@@ -47,6 +82,9 @@ __attribute__((unused)) static void fixture_path(struct fixture *f, const char *
     remove(wal);
     snprintf(wal, sizeof wal, "%s-shm", f->path);
     remove(wal);
+    snprintf(f->key_path, sizeof f->key_path, "%s.master", f->path);
+    snprintf(f->keyring_path, sizeof f->keyring_path, "%s.keyring", f->path);
+    remove(f->keyring_path);
 }
 
 /* Opens a fresh store named name at T0 with admin "ada", investigator "ivan", operator "olga",
@@ -58,7 +96,8 @@ __attribute__((unused)) static int fixture_open(struct fixture *f, const char *n
     memset(f, 0, sizeof *f);
     fixture_path(f, name);
     f->clock.now = T0;
-    if (store_open(f->path, &f->s) != 0)
+    if (test_master_key_file(f->key_path) != 0 || store_open(f->path, &f->s) != 0 ||
+        fixture_keyring(f) != 0)
         return -1;
     store_set_clock(f->s, fake_now, &f->clock);
     if (store_member_init(f->s, "ada", PW, T0 - DAY, &id) != 0 ||
@@ -73,10 +112,24 @@ __attribute__((unused)) static int fixture_open(struct fixture *f, const char *n
     return 0;
 }
 
+/* Closes the store, the keyring and the master key (the files stay: fixture_reopen). */
 __attribute__((unused)) static void fixture_close(struct fixture *f)
 {
     store_close(f->s);
     f->s = NULL;
+    store_keyring_close(f->kr);
+    f->kr = NULL;
+    store_key_free(f->master);
+    f->master = NULL;
+}
+
+/* Opens the fixture's store again (after fixture_close), with its keyring and clock. */
+__attribute__((unused)) static int fixture_reopen(struct fixture *f)
+{
+    if (store_open(f->path, &f->s) != 0)
+        return -1;
+    store_set_clock(f->s, fake_now, &f->clock);
+    return fixture_keyring(f);
 }
 
 /* A valid 1x1 grayscale PNG whose IDAT carries a recognisable marker in a tEXt chunk. */
