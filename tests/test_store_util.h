@@ -17,11 +17,12 @@
 #include "store_retention.h"
 #include "testlib.h"
 
-#include <fcntl.h>
-#include <sodium.h>
+#include <sqlite3.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define T0  1767225600 /* 2026-01-01T00:00:00Z */
@@ -43,30 +44,24 @@ struct fixture {
     char path[512];
     struct store_session admin, inv, op, aud;
     /* The day keys: a random master key in a 0600 file, the keyring beside the database. */
-    char key_path[600], keyring_path[600];
+    char key_path[700], keyring_path[700];
     struct store_key *master;
     struct store_keyring *kr;
 };
 
-/* Writes 32 random bytes to a new 0600 file at path. Returns 0 on success. */
+/* Writes a new random master key file at path (0400; any old one is removed). 0 on success. */
 __attribute__((unused)) static int test_master_key_file(const char *path)
 {
-    unsigned char k[32];
-    int fd, ok;
+    char err[256];
     remove(path);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0 || sodium_init() < 0)
-        return -1;
-    randombytes_buf(k, sizeof k);
-    ok = write(fd, k, sizeof k) == (ssize_t)sizeof k;
-    sodium_memzero(k, sizeof k);
-    return close(fd) == 0 && ok ? 0 : -1;
+    return store_key_generate(path, err, sizeof err) == 0 ? 0 : -1;
 }
 
 /* Opens the fixture's keyring (created on first use) and gives it to the store. */
 __attribute__((unused)) static int fixture_keyring(struct fixture *f)
 {
-    if (!f->master && store_key_load(f->key_path, &f->master) != 0)
+    char err[256];
+    if (!f->master && store_key_load(f->key_path, &f->master, err, sizeof err) != 0)
         return -1;
     if (!f->kr && store_keyring_open(f->keyring_path, f->master, &f->kr) != 0)
         return -1;
@@ -82,8 +77,12 @@ __attribute__((unused)) static void fixture_path(struct fixture *f, const char *
     remove(wal);
     snprintf(wal, sizeof wal, "%s-shm", f->path);
     remove(wal);
-    snprintf(f->key_path, sizeof f->key_path, "%s.master", f->path);
-    snprintf(f->keyring_path, sizeof f->keyring_path, "%s.keyring", f->path);
+    /* The key files live in a private folder (0700), as store_keyring requires. */
+    snprintf(wal, sizeof wal, "%s.keys", f->path);
+    mkdir(wal, 0700);
+    chmod(wal, 0700);
+    snprintf(f->key_path, sizeof f->key_path, "%s/master.key", wal);
+    snprintf(f->keyring_path, sizeof f->keyring_path, "%s/keyring", wal);
     remove(f->keyring_path);
 }
 
@@ -182,6 +181,41 @@ __attribute__((unused)) static const struct store_access *access_ok(void)
 {
     static const struct store_access a = {"investigation", "robbery", "2026-000123", NULL};
     return &a;
+}
+
+/*
+ * Rows of every reads (or images, when images is set) table at path, day tables and reads_rest:
+ * a raw count that needs no key (the views decrypt, so they need the keyring). -1 on error.
+ */
+__attribute__((unused)) static long raw_rows(const char *path, int images)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long total = 0;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(db,
+                           images ? "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+                                    " name GLOB 'images_[dr]*'"
+                                  : "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+                                    " name GLOB 'reads_[dr]*'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    while (total >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+        char sql[128];
+        sqlite3_stmt *c;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", sqlite3_column_text(st, 0));
+        if (sqlite3_prepare_v2(db, sql, -1, &c, NULL) != SQLITE_OK || sqlite3_step(c) != SQLITE_ROW)
+            total = -1;
+        else
+            total += (long)sqlite3_column_int64(c, 0);
+        sqlite3_finalize(c);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return total;
 }
 
 /* Counts occurrences of needle in the file at path (0 if the file is missing). */
