@@ -408,8 +408,8 @@ int store_part_rebuild_rest(struct store *s)
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int r2 = store_part_reseal(s, "rest", old_key, "rest_new", new_key,
-                                   sqlite3_column_int64(st, 0));
+        int r2 =
+            store_part_reseal(s, "rest", old_key, "rest_new", new_key, sqlite3_column_int64(st, 0));
         if (r2 != 0) {
             sqlite3_finalize(st);
             return r2;
@@ -430,8 +430,8 @@ int store_part_rebuild_rest(struct store *s)
     /* clang-format on */
     if (rc != 0)
         return rc;
-    rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO settings(key, value) VALUES('held_key', ?)",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(
+        s->db, "INSERT OR REPLACE INTO settings(key, value) VALUES('held_key', ?)", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
     sqlite3_bind_int64(st, 1, new_key);
@@ -446,8 +446,8 @@ int store_part_rebuild_rest(struct store *s)
  * Looks the crop up in one table and opens it under part's key; 0, STORE_ERR_NOTFOUND (no row,
  * no table, or the key is gone: a purged day) or an error.
  */
-static int image_from(struct store *s, const char *suffix, int64_t part, int64_t id,
-                      uint8_t **png, size_t *len)
+static int image_from(struct store *s, const char *suffix, int64_t part, int64_t id, uint8_t **png,
+                      size_t *len)
 {
     char sql[128], table[64];
     const unsigned char *key;
@@ -546,8 +546,8 @@ void store_part_token(const unsigned char *key, int reversed, const char *skel, 
     unsigned char sub[crypto_shorthash_KEYBYTES], h[crypto_shorthash_BYTES];
     size_t n = strnlen(skel, PLATE_MAX_LEN);
     /* A subkey per direction: a plate's reversed token never equals another plate's token. */
-    crypto_generichash(sub, sizeof sub, (const unsigned char *)ctx[reversed != 0],
-                       sizeof ctx[0], key, 32);
+    crypto_generichash(sub, sizeof sub, (const unsigned char *)ctx[reversed != 0], sizeof ctx[0],
+                       key, 32);
     for (size_t i = 0; i < n; i++) {
         crypto_shorthash(h, (const unsigned char *)skel, i + 1, sub);
         memcpy(out + STORE_PART_TOKEN_BYTES * i, h, STORE_PART_TOKEN_BYTES);
@@ -664,9 +664,12 @@ int store_set_keyring(struct store *s, struct store_keyring *kr)
         int argc;
         void (*fn)(sqlite3_context *, int, sqlite3_value **);
     } fns[] = {
-        {"store_live", 1, fn_live},   {"store_unseal", 4, fn_unseal},
-        {"store_unseal_blob", 4, fn_unseal_blob}, {"store_gps", 4, fn_gps},
-        {"store_tok", 3, fn_tok},     {"store_tok_end", 3, fn_tok_end},
+        {"store_live", 1, fn_live},
+        {"store_unseal", 4, fn_unseal},
+        {"store_unseal_blob", 4, fn_unseal_blob},
+        {"store_gps", 4, fn_gps},
+        {"store_tok", 3, fn_tok},
+        {"store_tok_end", 3, fn_tok_end},
     };
     /* Deterministic within a statement: a constant argument list (a day's token, its key
      * check) is evaluated once per run, not per row. No side effects. */
@@ -776,8 +779,12 @@ int store_part_reseal(struct store *s, const char *from, int64_t from_part, cons
 {
     char sql[256], plate[PLATE_MAX_LEN + 1], cands[STORE_CANDIDATES_TEXT_MAX];
     char unit[STORE_NAME_MAX + 1], camera[STORE_NAME_MAX + 1], agency[STORE_TEXT_MAX + 1];
-    struct store_part_row row = {.id = id, .plate = plate, .candidates = cands, .unit = unit,
-                                 .camera = camera, .agency = agency};
+    struct store_part_row row = {.id = id,
+                                 .plate = plate,
+                                 .candidates = cands,
+                                 .unit = unit,
+                                 .camera = camera,
+                                 .agency = agency};
     const unsigned char *src, *dst;
     sqlite3_stmt *st, *ins_read, *ins_image;
     uint8_t *png = NULL;
@@ -894,8 +901,8 @@ int store_part_migrate_v5(struct store *s)
     if (n > 0 || rows)
         return STORE_ERR_STATE;
     if ((rc = drop_all_views(s)) != 0 ||
-        (rc = store_priv_exec(s, "DROP TABLE reads_rest; DROP TABLE images_rest;" TABLES_SQL(
-                                     "rest") INDEXES_SQL("rest"))) != 0)
+        (rc = store_priv_exec(s, "DROP TABLE reads_rest; DROP TABLE images_rest;" TABLES_SQL("rest")
+                                     INDEXES_SQL("rest"))) != 0)
         return rc;
     return store_part_rebuild_views(s);
 }

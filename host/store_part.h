@@ -116,7 +116,8 @@ int store_part_image(struct store *s, int64_t id, int64_t ts, uint8_t **png, siz
  * connection. Until a keyring is set, ingest, searches, views, exports and the purge fail with
  * STORE_ERR_STATE: there is no plaintext path. Returns 0, STORE_ERR_IO.
  */
-int store_set_keyring(struct store *s, struct store_keyring *kr) __attribute__((warn_unused_result));
+int store_set_keyring(struct store *s, struct store_keyring *kr)
+    __attribute__((warn_unused_result));
 
 /*
  * The 32-byte key of partition part (a day, or a held-reads key), created when create is set.

@@ -109,8 +109,7 @@ static void test_ingest_validates(void)
     fixture_close(&f);
     /* Day T0 / DAY = 20454. The plate is stored sealed, never as text. */
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM reads_d20454"), 1);
-    CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM reads_d20454 WHERE plate = '7ABC123'"),
-                 0);
+    CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM reads_d20454 WHERE plate = '7ABC123'"), 0);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM images_d20454"), 1);
 }
 
