@@ -42,7 +42,10 @@
  * heap: there is no -shm file, and no shared-memory methods are offered) and temp_store=MEMORY;
  * store_crypt_prepare sets all three. A database is created with its first page written while
  * journal_mode=OFF, so no rollback journal is ever needed. Memory mapping is never used (the
- * I/O methods are version 1, without xFetch), so every read goes through decryption.
+ * I/O methods are version 1, without xFetch), so every read goes through decryption. Writes
+ * must be whole pages and whole frame headers, as the pager makes them on Linux (the unix VFS
+ * reports power-safe overwrite); with the URI parameter psow=0, SQLite pads the WAL with writes
+ * split at sector boundaries, and commits fail with SQLITE_IOERR_WRITE instead.
  *
  * Files are private (store_privfile.h): the database and its WAL are created by the VFS with
  * open(O_CREAT|O_EXCL|O_NOFOLLOW, 0600), and refused when not regular, not owned by the
