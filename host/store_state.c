@@ -1,5 +1,6 @@
 /* store_state: the service's state folder, master key and encrypted store (store_state.h). */
 #include "store_state.h"
+#include "store_crypt.h"
 #include "store_key.h"
 #include "store_keyring.h"
 #include "store_part.h"
@@ -15,6 +16,7 @@
 struct store_state {
     struct store *s;
     struct store_keyring *keyring;
+    struct store_crypt *crypt;
 };
 
 /* The folder as the service needs it, created 0700 when missing. */
@@ -93,11 +95,19 @@ int store_state_open(const char *dir, const char *key_file, struct store_state *
         store_key_free(key);
         return STORE_ERR_NOMEM;
     }
+    sqlite3 *conn = NULL;
     if ((rc = store_keyring_open(ring, key, &st->keyring)) != 0) {
         snprintf(err, err_size, "%s: %s", ring, store_strerror(rc));
         goto fail;
     }
-    if ((rc = store_open(db, &st->s)) != 0 || (rc = store_set_keyring(st->s, st->keyring)) != 0) {
+    if ((rc = store_crypt_open(key, &st->crypt)) != 0) {
+        snprintf(err, err_size, "%s: %s", db, store_strerror(rc));
+        goto fail;
+    }
+    if ((rc = store_crypt_open_db(st->crypt, db, &conn, err, err_size)) != 0)
+        goto fail;
+    if ((rc = store_open_db(conn, &st->s)) != 0 ||
+        (rc = store_set_keyring(st->s, st->keyring)) != 0) {
         snprintf(err, err_size, "%s: %s", db, store_strerror(rc));
         goto fail;
     }
@@ -120,7 +130,9 @@ void store_state_close(struct store_state *st)
 {
     if (!st)
         return;
+    /* The connection first: the file layer must outlive it. */
     store_close(st->s);
+    store_crypt_close(st->crypt);
     store_keyring_close(st->keyring);
     free(st);
 }
