@@ -39,23 +39,22 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: alpr [OPTIONS] COMMAND [ARGS]\n"
-            "\n"
-            "Edge ALPR stack: reads plates through the camera board (real, simulated or its\n"
-            "C model) and keeps them in a policy-enforcing store.\n"
-            "\n"
-            "Options (before COMMAND):\n"
-            "  --socket PATH      the store service's socket (default: $ALPR_SOCKET, else\n"
-            "                     " STORE_CLIENT_DEFAULT_SOCKET ")\n"
-            "  --format FMT       output: text (default), json or csv\n"
-            "  --json, --csv      same as --format json / --format csv\n"
-            "  -v, --verbose      more detail on stderr (repeatable)\n"
-            "  -q, --quiet        no progress on stderr\n"
-            "  -h, --help         this help; `alpr COMMAND --help` for a command's\n"
-            "  -V, --version      print the version\n"
-            "\n"
-            "Commands:\n");
+    fprintf(f, "usage: alpr [OPTIONS] COMMAND [ARGS]\n"
+               "\n"
+               "Edge ALPR stack: reads plates through the camera board (real, simulated or its\n"
+               "C model) and keeps them in a policy-enforcing store.\n"
+               "\n"
+               "Options (before COMMAND):\n"
+               "  --socket PATH      the store service's socket (default: $ALPR_SOCKET, else\n"
+               "                     " STORE_CLIENT_DEFAULT_SOCKET ")\n"
+               "  --format FMT       output: text (default), json or csv\n"
+               "  --json, --csv      same as --format json / --format csv\n"
+               "  -v, --verbose      more detail on stderr (repeatable)\n"
+               "  -q, --quiet        no progress on stderr\n"
+               "  -h, --help         this help; `alpr COMMAND --help` for a command's\n"
+               "  -V, --version      print the version\n"
+               "\n"
+               "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,

@@ -19,8 +19,8 @@ static int role_param(struct api_req *r, const char *key, enum store_role *out)
 
 static int call_status(struct api_req *r, json_t **result)
 {
-    *result = json_pack("{s:I,s:I}", "uid", (json_int_t)r->peer->uid, "now",
-                        (json_int_t)store_now(r->s));
+    *result =
+        json_pack("{s:I,s:I}", "uid", (json_int_t)r->peer->uid, "now", (json_int_t)store_now(r->s));
     return *result ? 0 : STORE_ERR_NOMEM;
 }
 
@@ -164,8 +164,8 @@ static int call_list(struct api_req *r, json_t **result)
     json_t *rows = json_array();
     for (size_t i = 0; rows && i < l->n; i++) {
         const struct store_member *m = &l->items[i];
-        json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:i,s:b,s:o}", "id", (json_int_t)m->id,
-                              "name", m->name, "role", store_role_name(m->role), "training",
+        json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:b,s:i,s:b,s:o}", "id", (json_int_t)m->id, "name",
+                              m->name, "role", store_role_name(m->role), "training",
                               api_time_json(m->training), "locked", m->locked_until > now,
                               "failed_logons", m->failed, "disabled", m->disabled, "os_uid",
                               m->os_uid >= 0 ? json_integer(m->os_uid) : json_null());
@@ -180,18 +180,11 @@ static int call_list(struct api_req *r, json_t **result)
 }
 
 const struct api_call api_auth_calls[] = {
-    {"status", call_status, API_OPEN},
-    {"login", call_login, API_OPEN},
-    {"logout", call_logout, API_SESSION},
-    {"whoami", call_whoami, API_SESSION},
-    {"user.init", call_init, API_BOOTSTRAP},
-    {"user.add", call_add, API_SESSION},
-    {"user.role", call_role, API_SESSION},
-    {"user.training", call_training, API_SESSION},
-    {"user.disable", call_disable, API_SESSION},
-    {"user.unlock", call_unlock, API_SESSION},
-    {"user.bind", call_bind, API_SESSION},
-    {"user.passwd", call_passwd, API_SESSION},
-    {"user.list", call_list, API_SESSION},
-    {NULL, NULL, 0},
+    {"status", call_status, API_OPEN},           {"login", call_login, API_OPEN},
+    {"logout", call_logout, API_SESSION},        {"whoami", call_whoami, API_SESSION},
+    {"user.init", call_init, API_BOOTSTRAP},     {"user.add", call_add, API_SESSION},
+    {"user.role", call_role, API_SESSION},       {"user.training", call_training, API_SESSION},
+    {"user.disable", call_disable, API_SESSION}, {"user.unlock", call_unlock, API_SESSION},
+    {"user.bind", call_bind, API_SESSION},       {"user.passwd", call_passwd, API_SESSION},
+    {"user.list", call_list, API_SESSION},       {NULL, NULL, 0},
 };

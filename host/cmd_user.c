@@ -12,29 +12,28 @@
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: alpr user ACTION [ARGS]\n"
-        "\n"
-        "  init --name NAME --training DATE [--os-user ACCOUNT] [--password-fd N]\n"
-        "        create the first administrator of an empty store, bound to OS account\n"
-        "        ACCOUNT (default: yours); password from --password-fd or $ALPR_PASSWORD.\n"
-        "        Root or the service's account only; refused once members exist\n"
-        "  add NAME --role ROLE --os-user ACCOUNT [--training DATE] [--password-fd N]\n"
-        "        administrator: add a member who logs on from OS account ACCOUNT (name or\n"
-        "        uid; one member per account); initial password from --password-fd or\n"
-        "        $ALPR_NEW_PASSWORD; ROLE: operator, investigator, administrator, auditor\n"
-        "  bind NAME --os-user ACCOUNT   administrator: move a member to another OS account\n"
-        "  role NAME ROLE          administrator: change a member's role\n"
-        "  training NAME DATE|none administrator: record the training-completion date\n"
-        "  disable NAME | enable NAME | unlock NAME   administrator\n"
-        "  passwd [NAME] [--password-fd N] [--new-password-fd N]\n"
-        "        change your password (current: --password-fd / $ALPR_PASSWORD, new:\n"
-        "        --new-password-fd / $ALPR_NEW_PASSWORD); administrators may reset NAME's\n"
-        "  list                    administrator or auditor: the members\n"
-        "\n"
-        "Passwords: %d to %d bytes. Without a training date a member cannot log on.\n",
-        STORE_PASSWORD_MIN, STORE_PASSWORD_MAX);
+    fprintf(f,
+            "usage: alpr user ACTION [ARGS]\n"
+            "\n"
+            "  init --name NAME --training DATE [--os-user ACCOUNT] [--password-fd N]\n"
+            "        create the first administrator of an empty store, bound to OS account\n"
+            "        ACCOUNT (default: yours); password from --password-fd or $ALPR_PASSWORD.\n"
+            "        Root or the service's account only; refused once members exist\n"
+            "  add NAME --role ROLE --os-user ACCOUNT [--training DATE] [--password-fd N]\n"
+            "        administrator: add a member who logs on from OS account ACCOUNT (name or\n"
+            "        uid; one member per account); initial password from --password-fd or\n"
+            "        $ALPR_NEW_PASSWORD; ROLE: operator, investigator, administrator, auditor\n"
+            "  bind NAME --os-user ACCOUNT   administrator: move a member to another OS account\n"
+            "  role NAME ROLE          administrator: change a member's role\n"
+            "  training NAME DATE|none administrator: record the training-completion date\n"
+            "  disable NAME | enable NAME | unlock NAME   administrator\n"
+            "  passwd [NAME] [--password-fd N] [--new-password-fd N]\n"
+            "        change your password (current: --password-fd / $ALPR_PASSWORD, new:\n"
+            "        --new-password-fd / $ALPR_NEW_PASSWORD); administrators may reset NAME's\n"
+            "  list                    administrator or auditor: the members\n"
+            "\n"
+            "Passwords: %d to %d bytes. Without a training date a member cannot log on.\n",
+            STORE_PASSWORD_MIN, STORE_PASSWORD_MAX);
 }
 
 struct opts {
@@ -121,8 +120,8 @@ static int print_members(const struct cli_global *g, json_t *rows)
 }
 
 /* The request of action, or NULL with *rc set (usage errors printed). */
-static json_t *request(const char *action, const struct opts *o, const char *pos1,
-                       const char *pos2, const char **call, int *rc)
+static json_t *request(const char *action, const struct opts *o, const char *pos1, const char *pos2,
+                       const char **call, int *rc)
 {
     char pw[STORE_PASSWORD_MAX + 2] = "", pw2[STORE_PASSWORD_MAX + 2] = "";
     enum store_role role;
@@ -136,8 +135,8 @@ static json_t *request(const char *action, const struct opts *o, const char *pos
             *rc = CLI_EXIT_USAGE;
         } else if (!(*rc = training_date(o->training, &t)) &&
                    !(*rc = o->os_user ? os_uid(o->os_user, &uid) : 0) &&
-                   !(*rc = store_cli_password("user", o->pw_fd, "ALPR_PASSWORD", "New password: ",
-                                              pw, sizeof pw))) {
+                   !(*rc = store_cli_password("user", o->pw_fd, "ALPR_PASSWORD",
+                                              "New password: ", pw, sizeof pw))) {
             p = store_cli_params("{s:s,s:s,s:I}", "member", o->name, "password", pw, "training",
                                  (json_int_t)t);
             if (uid >= 0 && json_object_set_new(p, "os_uid", json_integer(uid)) != 0)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const struct api_call *const areas[] = {
-    api_auth_calls,      api_reads_calls,  api_hotlist_calls,
+    api_auth_calls,      api_ingest_calls, api_reads_calls, api_hotlist_calls,
     api_retention_calls, api_export_calls, api_audit_calls,
 };
 
@@ -19,14 +19,22 @@ static const struct {
     const char *code;
     int http;
 } errors[] = {
-    {STORE_ERR_IO, "io", 500},          {STORE_ERR_NOMEM, "nomem", 503},
-    {STORE_ERR_INVALID, "invalid", 400}, {STORE_ERR_DENIED, "denied", 403},
-    {STORE_ERR_AUTH, "auth", 401},       {STORE_ERR_LOCKED, "locked", 423},
-    {STORE_ERR_EXPIRED, "expired", 401}, {STORE_ERR_TRAINING, "training", 403},
-    {STORE_ERR_NOTFOUND, "notfound", 404}, {STORE_ERR_EXISTS, "exists", 409},
-    {STORE_ERR_FULL, "full", 507},       {STORE_ERR_VERSION, "version", 500},
-    {STORE_ERR_DATA, "data", 422},       {STORE_ERR_TAMPER, "tamper", 500},
-    {STORE_ERR_BUSY, "busy", 503},       {STORE_ERR_STATE, "state", 409},
+    {STORE_ERR_IO, "io", 500},
+    {STORE_ERR_NOMEM, "nomem", 503},
+    {STORE_ERR_INVALID, "invalid", 400},
+    {STORE_ERR_DENIED, "denied", 403},
+    {STORE_ERR_AUTH, "auth", 401},
+    {STORE_ERR_LOCKED, "locked", 423},
+    {STORE_ERR_EXPIRED, "expired", 401},
+    {STORE_ERR_TRAINING, "training", 403},
+    {STORE_ERR_NOTFOUND, "notfound", 404},
+    {STORE_ERR_EXISTS, "exists", 409},
+    {STORE_ERR_FULL, "full", 507},
+    {STORE_ERR_VERSION, "version", 500},
+    {STORE_ERR_DATA, "data", 422},
+    {STORE_ERR_TAMPER, "tamper", 500},
+    {STORE_ERR_BUSY, "busy", 503},
+    {STORE_ERR_STATE, "state", 409},
 };
 
 const char *store_api_error_code(int err)
@@ -200,13 +208,18 @@ static int is_ingest_uid(const struct store_api_conf *conf, int64_t uid)
 }
 
 /* Whether peer may make call c at all; the store then checks the session's role. */
-static int admit(struct api_req *r, const struct api_call *c, const char *token)
+static int admit(struct api_req *r, enum store_api_channel channel, const struct api_call *c,
+                 const char *token)
 {
-    int ingest = is_ingest_uid(r->conf, r->peer->uid);
+    int ingest = r->conf->n_ingest_uids ? is_ingest_uid(r->conf, r->peer->uid) : 1;
+    if (channel == STORE_API_INGEST && c->access != API_INGEST && c->access != API_OPEN)
+        return api_fail(r, STORE_ERR_DENIED, "the reader's socket takes ingest only");
     switch (c->access) {
     case API_OPEN:
         return 0;
     case API_INGEST:
+        if (channel != STORE_API_INGEST)
+            return api_fail(r, STORE_ERR_DENIED, "ingest is on the reader's socket only");
         return ingest ? 0 : api_fail(r, STORE_ERR_DENIED, "ingest is for the reader's account");
     case API_BOOTSTRAP:
         if (r->peer->uid == 0 || r->peer->uid == r->conf->service_uid)
@@ -214,7 +227,7 @@ static int admit(struct api_req *r, const struct api_call *c, const char *token)
         return api_fail(r, STORE_ERR_DENIED, "only root or the service account bootstraps");
     case API_SESSION:
         /* The reader's account ingests and nothing else, whatever token it shows. */
-        if (ingest)
+        if (r->conf->n_ingest_uids && ingest)
             return api_fail(r, STORE_ERR_DENIED, "the reader's account may only ingest");
         if (!token || !*token)
             return api_fail(r, STORE_ERR_EXPIRED, "no session: log on first");
@@ -225,16 +238,16 @@ static int admit(struct api_req *r, const struct api_call *c, const char *token)
 
 static char *error_body(int err, const char *msg)
 {
-    json_t *e = json_pack("{s:{s:s,s:i,s:s}}", "error", "code", store_api_error_code(err),
-                          "status", err, "message",
-                          msg && *msg ? msg : store_strerror(err));
+    json_t *e = json_pack("{s:{s:s,s:i,s:s}}", "error", "code", store_api_error_code(err), "status",
+                          err, "message", msg && *msg ? msg : store_strerror(err));
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     json_decref(e);
     return text;
 }
 
 int store_api_handle(struct store *s, const struct store_api_conf *conf,
-                     const struct store_api_peer *peer, const char *call, const char *token,
+                     const struct store_api_peer *peer, enum store_api_channel channel,
+                     const char *call, const char *token,
                      const char *body, size_t body_len, int *http_status_out, char **response)
 {
     struct api_req r = {.s = s, .conf = conf, .peer = peer};
@@ -259,7 +272,7 @@ int store_api_handle(struct store *s, const struct store_api_conf *conf,
         rc = STORE_ERR_NOMEM;
         goto fail;
     }
-    if ((rc = admit(&r, c, token)) != 0 || (rc = c->fn(&r, &result)) != 0)
+    if ((rc = admit(&r, channel, c, token)) != 0 || (rc = c->fn(&r, &result)) != 0)
         goto fail;
     out = json_pack("{s:o}", "result", result ? result : json_null());
     *response = out ? json_dumps(out, JSON_COMPACT) : NULL;

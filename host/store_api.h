@@ -12,13 +12,15 @@
  * where status is the STORE_ERR_* value (store.h), code its stable name and message names the
  * parameter at fault when there is one.
  *
- * Who may call what (besides each call's roles, which the store itself checks):
- *   - "login" and "status" need no session;
- *   - "user.init" (the first administrator) only from uid 0 or the service's own account;
- *   - "ingest" only from the OS accounts listed in ingest_uids (alprd's): they need no session,
- *     act as the store's system account and can do nothing else: no call that returns stored
- *     reads, images, hotlists or keys accepts them;
- *   - every other call needs the token of a session opened from the same uid.
+ * The service listens on two sockets, each a channel:
+ *   - the members' channel (group-restricted socket): every call but "ingest";
+ *     "login" and "status" need no session; "user.init" (the first administrator) only from uid 0
+ *     or the service's own account; every other call needs the token of a session opened from the
+ *     same uid;
+ *   - the reader's channel (a socket only alprd's account can open): "ingest" and "status" only.
+ *     Ingest needs no session and acts as the store's system account; nothing on this channel
+ *     returns stored reads, images, hotlists or keys. When ingest_uids is not empty, only those
+ *     accounts may ingest, and they are refused on the members' channel.
  */
 #ifndef STORE_API_H
 #define STORE_API_H
@@ -42,17 +44,21 @@ struct store_api_peer {
     int64_t uid, gid, pid;
 };
 
+enum store_api_channel { STORE_API_MEMBERS, STORE_API_INGEST };
+
 /*
  * Runs one call on s for peer. token may be NULL; body is the JSON parameter object (NULL or
  * empty: no parameters). Sets *http_status and *response (malloc'ed, NUL-terminated JSON; the
  * caller frees it). Returns 0, or STORE_ERR_NOMEM when not even the error answer could be made.
  */
 int store_api_handle(struct store *s, const struct store_api_conf *conf,
-                     const struct store_api_peer *peer, const char *call, const char *token,
+                     const struct store_api_peer *peer, enum store_api_channel channel,
+                     const char *call, const char *token,
                      const char *body, size_t body_len, int *http_status, char **response)
     __attribute__((warn_unused_result));
 
-/* The stable name of a STORE_ERR_* ("denied", "expired", ...) and back (STORE_ERR_IO if unknown). */
+/* The stable name of a STORE_ERR_* ("denied", "expired", ...) and back (STORE_ERR_IO if unknown).
+ */
 const char *store_api_error_code(int err);
 int store_api_error_parse(const char *code);
 

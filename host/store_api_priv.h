@@ -39,6 +39,7 @@ struct api_call {
 
 /* Each area's calls, each list ending with {NULL}. */
 extern const struct api_call api_auth_calls[];
+extern const struct api_call api_ingest_calls[];
 extern const struct api_call api_reads_calls[];
 extern const struct api_call api_hotlist_calls[];
 extern const struct api_call api_retention_calls[];
@@ -59,15 +60,16 @@ int api_bool(struct api_req *r, const char *key, int *out) __attribute__((warn_u
 int api_time(struct api_req *r, const char *key, int required, int64_t *out)
     __attribute__((warn_unused_result));
 /* Binary data sent base64-encoded (the original alphabet, padded). *out is malloc'ed. */
-int api_bytes(struct api_req *r, const char *key, int required, unsigned char **out,
-              size_t *len) __attribute__((warn_unused_result));
+int api_bytes(struct api_req *r, const char *key, int required, unsigned char **out, size_t *len)
+    __attribute__((warn_unused_result));
 
 /* JSON values for results: a time as "YYYY-MM-DDTHH:MM:SSZ" (0: null); bytes as base64. */
 json_t *api_time_json(int64_t t);
 json_t *api_bytes_json(const void *data, size_t len);
 
 /* Sets r->msg (printf-like) and returns err. */
-int api_fail(struct api_req *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int api_fail(struct api_req *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Adds value to object under key, stealing it; NULL values are an out-of-memory error. */
 int api_set(json_t *object, const char *key, json_t *value) __attribute__((warn_unused_result));

@@ -100,8 +100,8 @@ int store_member_init(struct store *s, const char *name, const char *password, i
     return store_member_init_uid(s, name, password, training, -1, member_id);
 }
 
-int store_member_init_uid(struct store *s, const char *name, const char *password,
-                          int64_t training, int64_t os_uid, int64_t *member_id)
+int store_member_init_uid(struct store *s, const char *name, const char *password, int64_t training,
+                          int64_t os_uid, int64_t *member_id)
 {
     struct store_json j;
     sqlite3_stmt *st;

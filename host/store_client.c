@@ -2,6 +2,7 @@
 #include "store_client.h"
 #include "store.h"
 #include "store_api.h"
+#include "store_reads.h"
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -159,4 +160,78 @@ int store_client_call(struct store_client *c, const char *call, json_t *params, 
     if (c->body)
         sodium_memzero(c->body, c->len);
     return rc;
+}
+
+static json_t *read_json(const struct store_read *r)
+{
+    json_t *o =
+        json_pack("{s:s,s:f,s:I,s:s,s:s,s:s,s:b,s:i,s:[]}", "plate", r->plate, "confidence",
+                  r->confidence, "time", (json_int_t)r->time, "unit", r->unit_id, "camera",
+                  r->camera_id, "agency", r->source_agency, "non_governmental", r->non_governmental,
+                  "frames_agreeing", r->frames_agreeing > 0 ? r->frames_agreeing : 1, "candidates");
+    json_t *cands = json_object_get(o, "candidates");
+    for (size_t i = 0; o && i < r->n_candidates; i++) {
+        json_t *c = json_pack("{s:s,s:f}", "plate", r->candidates[i].text, "confidence",
+                              r->candidates[i].confidence);
+        if (!c || json_array_append_new(cands, c) != 0)
+            goto fail;
+    }
+    if (o && r->has_gps &&
+        (json_object_set_new(o, "lat", json_real(r->lat)) != 0 ||
+         json_object_set_new(o, "lon", json_real(r->lon)) != 0))
+        goto fail;
+    if (o && r->png && r->png_len) {
+        size_t n = sodium_base64_encoded_len(r->png_len, sodium_base64_VARIANT_ORIGINAL);
+        char *text = malloc(n);
+        if (!text)
+            goto fail;
+        sodium_bin2base64(text, n, r->png, r->png_len, sodium_base64_VARIANT_ORIGINAL);
+        int bad = json_object_set_new(o, "png", json_stringn(text, n - 1)) != 0;
+        free(text);
+        if (bad)
+            goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+int store_client_ingest(struct store_client *c, const struct store_read *reads, size_t n,
+                        int64_t *ids, json_t **alerts, size_t *n_alerts, char *err, size_t err_size)
+{
+    json_t *list = json_array(), *params = json_pack("{s:o}", "reads", list), *res = NULL;
+    int rc = params ? 0 : STORE_ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_t *o =
+            reads[i].plate && reads[i].unit_id && reads[i].camera_id && reads[i].source_agency
+                ? read_json(&reads[i])
+                : NULL;
+        if (!o || json_array_append_new(list, o) != 0)
+            rc = o ? STORE_ERR_NOMEM : STORE_ERR_INVALID;
+    }
+    if (rc != 0) {
+        snprintf(err, err_size, "cannot encode read: %s", store_strerror(rc));
+        json_decref(params);
+        return rc;
+    }
+    rc = store_client_call(c, "ingest", params, &res, err, err_size);
+    json_decref(params);
+    if (rc != 0)
+        return rc;
+    json_t *got = json_object_get(res, "ids");
+    if (json_array_size(got) != n) {
+        snprintf(err, err_size, "the service answered %zu ids for %zu reads", json_array_size(got),
+                 n);
+        json_decref(res);
+        return STORE_ERR_IO;
+    }
+    for (size_t i = 0; ids && i < n; i++)
+        ids[i] = json_integer_value(json_array_get(got, i));
+    if (n_alerts)
+        *n_alerts = (size_t)json_integer_value(json_object_get(res, "alerts_raised"));
+    if (alerts)
+        *alerts = json_incref(json_object_get(res, "alerts"));
+    json_decref(res);
+    return 0;
 }

@@ -11,8 +11,10 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define STORE_CLIENT_DEFAULT_SOCKET "/run/alpr-store/store.sock"
+#define STORE_CLIENT_DEFAULT_SOCKET        "/run/alpr-store/store.sock"
+#define STORE_CLIENT_DEFAULT_INGEST_SOCKET "/run/alpr-store/ingest.sock"
 
 struct store_client;
 
@@ -41,5 +43,19 @@ void store_client_set_test_now(struct store_client *c, const char *now);
  */
 int store_client_call(struct store_client *c, const char *call, json_t *params, json_t **result,
                       char *err, size_t err_size) __attribute__((warn_unused_result));
+
+struct store_read;
+
+/*
+ * The reader's call: submits n reads (1..1000; one transaction, all or none) from an account the
+ * service lists as an ingest account. Returns 0 with ids (may be NULL) holding the n read ids
+ * and, when alerts is not NULL, *alerts a JSON list of the alerts raised (listed for a single
+ * read; a batch reports only their number in *n_alerts, which may be NULL), or a STORE_ERR_*
+ * with err filled as store_client_call does. STORE_ERR_FULL: the service's disk is full and
+ * none of these reads was stored.
+ */
+int store_client_ingest(struct store_client *c, const struct store_read *reads, size_t n,
+                        int64_t *ids, json_t **alerts, size_t *n_alerts, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 #endif

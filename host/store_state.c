@@ -32,8 +32,8 @@ static int check_folder(const char *dir, char *err, size_t err_size)
         return STORE_ERR_DENIED;
     }
     if (st.st_mode & 077) {
-        snprintf(err, err_size, "%s: mode %03o gives group or others access; it must be 0700",
-                 dir, (unsigned)(st.st_mode & 0777));
+        snprintf(err, err_size, "%s: mode %03o gives group or others access; it must be 0700", dir,
+                 (unsigned)(st.st_mode & 0777));
         return STORE_ERR_DENIED;
     }
     return 0;
@@ -68,7 +68,9 @@ int store_state_open(const char *dir, const char *key_file, struct store **out, 
         snprintf(err, err_size, "%s: path too long", dir);
         return STORE_ERR_INVALID;
     }
-    (void)key_outside; (void)ring; (void)key_file; /* TEMP-UNENCRYPTED until store_crypt lands */
+    (void)key_outside;
+    (void)ring;
+    (void)key_file; /* TEMP-UNENCRYPTED until store_crypt lands */
     rc = store_open(db, out);
     if (rc != 0)
         snprintf(err, err_size, "%s: %s", db, store_strerror(rc));
@@ -77,7 +79,12 @@ int store_state_open(const char *dir, const char *key_file, struct store **out, 
 
 int store_state_generate_key(const char *path, char *err, size_t err_size)
 {
-    (void)path; /* TEMP-UNENCRYPTED */
-    snprintf(err, err_size, "no keys yet");
-    return STORE_ERR_IO;
+    /* TEMP-UNENCRYPTED */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0400);
+    if (fd < 0 || write(fd, "00\n", 3) != 3) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return STORE_ERR_IO;
+    }
+    close(fd);
+    return 0;
 }

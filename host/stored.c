@@ -4,9 +4,10 @@
  * knowing each caller's OS account from the socket (SO_PEERCRED). It also runs the nightly
  * purge. docs/STORE.md describes the design; docs/STORE-API.md the calls.
  *
- * Transport: libmicrohttpd (GNU, in Debian, small, handed our own listening socket, which may
- * come from systemd's socket activation), polled from this one thread: the store handle is used
- * by one thread, and a call's transaction never interleaves with another's.
+ * Transport: libmicrohttpd (GNU, in Debian, small, handed our own listening sockets, which may
+ * come from systemd's socket activation), one server per socket: the members' socket and the
+ * reader's (store_api.h, "channels"). Calls run one at a time under one lock: the store handle
+ * is used by one thread at a time, and a call's transaction never interleaves with another's.
  *
  * Built twice: the installed program, and a test build (-DALPR_TEST_CLOCK) whose clock each
  * request may set (header X-Alpr-Test-Now). The installed program has no such code path.
@@ -23,6 +24,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +44,18 @@ static volatile sig_atomic_t stop_signal;
 struct service {
     struct store *s;
     struct store_api_conf conf;
+    pthread_mutex_t lock; /* one call at a time on the store */
     int verbose;
+};
+
+/* One listening socket and the channel its callers use. */
+struct listener {
+    struct service *sv;
+    enum store_api_channel channel;
+    const char *path; /* NULL: from systemd */
+    const char *group;
+    int fd;
+    struct MHD_Daemon *d;
 };
 
 /* One request's body, gathered across libmicrohttpd's calls. */
@@ -55,17 +68,23 @@ struct request {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: alpr-stored [--state DIR] [--socket PATH] [--key-file PATH]\n"
+            "usage: alpr-stored [--state DIR] [--key-file PATH] [--socket PATH]\n"
+            "                   [--ingest-socket PATH] [--socket-group G] [--ingest-group G]\n"
             "                   [--ingest-user USER]... [-v]\n"
             "       alpr-stored --generate-key PATH\n"
             "\n"
             "The store service: owns the encrypted store in DIR and answers the store's calls\n"
-            "on a Unix socket (from systemd's socket activation, else PATH).\n"
+            "on two Unix sockets: the members' and the reader's (ingest only). With systemd's\n"
+            "socket activation they are the sockets named 'store' and 'ingest'.\n"
             "\n"
             "  --state DIR         state folder, mode 0700, owned by this account\n"
             "                      (default /var/lib/alpr-store)\n"
-            "  --socket PATH       socket to create when not socket-activated (mode 0660)\n"
+            "  --socket PATH       the members' socket when not socket-activated (mode 0660)\n"
             "                      (default %s)\n"
+            "  --ingest-socket PATH the reader's socket (mode 0600, 0660 with --ingest-group)\n"
+            "                      (default %s)\n"
+            "  --socket-group G    group of the members' socket (those who may use the store)\n"
+            "  --ingest-group G    group of the reader's socket (alprd's account)\n"
             "  --key-file PATH     master key file (0400/0600, on separate media); default: the\n"
             "                      systemd credential 'store.key' ($CREDENTIALS_DIRECTORY)\n"
             "  --ingest-user USER  the OS account (name or uid) that may ingest reads and do\n"
@@ -73,7 +92,7 @@ static void usage(FILE *f)
             "  --generate-key PATH write a new random master key to PATH (never overwrites)\n"
             "  -v, --verbose       log each call (caller uid, call, status) to stderr\n"
             "  --help, --version\n",
-            STORE_CLIENT_DEFAULT_SOCKET);
+            STORE_CLIENT_DEFAULT_SOCKET, STORE_CLIENT_DEFAULT_INGEST_SOCKET);
 }
 
 static void on_signal(int sig)
@@ -142,9 +161,10 @@ static int64_t fixed_clock(void *ctx)
 }
 #endif
 
-static enum MHD_Result run_call(struct service *sv, struct MHD_Connection *conn, const char *url,
+static enum MHD_Result run_call(struct listener *l, struct MHD_Connection *conn, const char *url,
                                 struct request *rq)
 {
+    struct service *sv = l->sv;
     struct store_api_peer peer;
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *now = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Alpr-Test-Now");
@@ -162,29 +182,33 @@ static enum MHD_Result run_call(struct service *sv, struct MHD_Connection *conn,
     int64_t t;
     if (now && store_time_parse(now, &t) != 0)
         return answer_error(conn, 400, STORE_ERR_INVALID, "X-Alpr-Test-Now: not a time");
-    store_set_clock(sv->s, now ? fixed_clock : NULL, &t);
 #else
     if (now)
         return answer_error(conn, 400, STORE_ERR_INVALID,
                             "this service has no test clock (X-Alpr-Test-Now refused)");
 #endif
-    int rc = store_api_handle(sv->s, &sv->conf, &peer, url + 4, auth, rq->body, rq->len, &status,
-                              &response);
+    pthread_mutex_lock(&sv->lock);
+#ifdef ALPR_TEST_CLOCK
+    store_set_clock(sv->s, now ? fixed_clock : NULL, &t);
+#endif
+    int rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body, rq->len,
+                              &status, &response);
 #ifdef ALPR_TEST_CLOCK
     store_set_clock(sv->s, NULL, NULL);
 #endif
+    pthread_mutex_unlock(&sv->lock);
     if (rc != 0)
         return answer_error(conn, 503, STORE_ERR_NOMEM, "out of memory");
     if (sv->verbose)
-        fprintf(stderr, "alpr-stored: uid %lld pid %lld %s -> %d\n", (long long)peer.uid,
+        fprintf(stderr, "alpr-stored: %s uid %lld pid %lld %s -> %d\n",
+                l->channel == STORE_API_INGEST ? "ingest" : "members", (long long)peer.uid,
                 (long long)peer.pid, url + 4, status);
     return answer(conn, status, response);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct request *rq = *con_cls;
     (void)version;
@@ -239,42 +263,84 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
-/* The listening socket: systemd's, else a new one at path (mode 0660). */
-static int listen_socket(const char *path)
+/* Binds a new socket at path: mode 0600, or 0660 for group. -1 on error (printed). */
+static int bind_socket(const char *path, const char *group)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     struct stat st;
-    int n = sd_listen_fds(1), fd;
-    if (n == 1)
-        return SD_LISTEN_FDS_START;
-    if (n > 1) {
-        fprintf(stderr, "alpr-stored: systemd passed %d sockets; expected one\n", n);
-        return -1;
-    }
+    struct group *gr = NULL;
+    int fd;
     if (strlen(path) >= sizeof sa.sun_path) {
         fprintf(stderr, "alpr-stored: %s: socket path too long\n", path);
         return -1;
     }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    /* Replace only a stale socket, never another kind of file. */
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode) || unlink(path) != 0) {
-            fprintf(stderr, "alpr-stored: %s exists and is not a stale socket\n", path);
+    if (group && !(gr = getgrnam(group))) {
+        char *end;
+        long gid = strtol(group, &end, 10);
+        static struct group numeric;
+        if (!*group || *end || gid < 0) {
+            fprintf(stderr, "alpr-stored: no group '%s'\n", group);
             return -1;
         }
+        numeric.gr_gid = (gid_t)gid;
+        gr = &numeric;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* Replace only a stale socket, never another kind of file. */
+    if (lstat(path, &st) == 0 && (!S_ISSOCK(st.st_mode) || unlink(path) != 0)) {
+        fprintf(stderr, "alpr-stored: %s exists and is not a stale socket\n", path);
+        return -1;
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    mode_t old = umask(0117);
+    /* Created 0600: nobody else connects before the group is set. */
+    mode_t old = umask(0177);
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
     umask(old);
+    if (rc == 0 && gr && (chown(path, (uid_t)-1, gr->gr_gid) != 0 || chmod(path, 0660) != 0))
+        rc = -1;
     if (rc != 0 || listen(fd, 64) != 0) {
         fprintf(stderr, "alpr-stored: %s: %s\n", path, strerror(errno));
         close(fd);
         return -1;
     }
     return fd;
+}
+
+/* The two sockets: systemd's ("store" and "ingest"), else new ones at their paths. */
+static int listen_sockets(struct listener *members, struct listener *ingest)
+{
+    char **names = NULL;
+    int n = sd_listen_fds_with_names(1, &names);
+    members->fd = ingest->fd = -1;
+    for (int i = 0; i < n; i++) {
+        if (names && strcmp(names[i], "store") == 0)
+            members->fd = SD_LISTEN_FDS_START + i;
+        else if (names && strcmp(names[i], "ingest") == 0)
+            ingest->fd = SD_LISTEN_FDS_START + i;
+        free(names ? names[i] : NULL);
+    }
+    free(names);
+    if (n > 0) {
+        members->path = ingest->path = NULL;
+        if (members->fd < 0 || ingest->fd < 0) {
+            fprintf(stderr,
+                    "alpr-stored: systemd passed %d sockets; expected the ones named "
+                    "'store' and 'ingest' (FileDescriptorName=)\n",
+                    n);
+            return -1;
+        }
+        return 0;
+    }
+    if ((members->fd = bind_socket(members->path, members->group)) < 0)
+        return -1;
+    if ((ingest->fd = bind_socket(ingest->path, ingest->group)) < 0) {
+        close(members->fd);
+        unlink(members->path);
+        return -1;
+    }
+    return 0;
 }
 
 static void purge(struct service *sv)
@@ -288,17 +354,27 @@ static void purge(struct service *sv)
                 (long long)rep.reads, (long long)rep.images, (long long)rep.held);
 }
 
-static int serve(struct service *sv, int fd)
+static int start_server(struct listener *l)
 {
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, sv,
-                         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+    l->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                            on_request, l, MHD_OPTION_LISTEN_SOCKET, l->fd,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+    if (!l->d)
+        fprintf(stderr, "alpr-stored: cannot start the HTTP server on %s\n",
+                l->path ? l->path : "systemd's socket");
+    return l->d ? 0 : -1;
+}
+
+/* Serves both sockets until SIGTERM/SIGINT; the nightly purge and the watchdog meanwhile. */
+static int serve(struct service *sv, struct listener *members, struct listener *ingest)
+{
     uint64_t watchdog_us = 0;
     time_t last_purge = 0, last_watchdog = 0;
-    if (!d) {
-        fprintf(stderr, "alpr-stored: cannot start the HTTP server on the socket\n");
+    if (start_server(members) != 0 || start_server(ingest) != 0) {
+        if (members->d)
+            MHD_stop_daemon(members->d);
         return 1;
     }
     if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
@@ -308,17 +384,19 @@ static int serve(struct service *sv, int fd)
         time_t now = time(NULL);
         if (now - last_purge >= PURGE_EVERY_S) {
             last_purge = now;
+            pthread_mutex_lock(&sv->lock);
             purge(sv);
+            pthread_mutex_unlock(&sv->lock);
         }
         if (watchdog_us && (uint64_t)(now - last_watchdog) * 2000000u >= watchdog_us) {
             last_watchdog = now;
             sd_notify(0, "WATCHDOG=1");
         }
-        if (MHD_run_wait(d, 1000) == MHD_NO && !stop_signal)
-            usleep(10000);
+        sleep(1); /* a signal ends it early */
     }
     sd_notify(0, "STOPPING=1");
-    MHD_stop_daemon(d);
+    MHD_stop_daemon(members->d);
+    MHD_stop_daemon(ingest->d);
     return 0;
 }
 
@@ -326,6 +404,9 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"state", required_argument, NULL, 'd'},
                                        {"socket", required_argument, NULL, 's'},
+                                       {"ingest-socket", required_argument, NULL, 'I'},
+                                       {"socket-group", required_argument, NULL, 'G'},
+                                       {"ingest-group", required_argument, NULL, 'H'},
                                        {"key-file", required_argument, NULL, 'k'},
                                        {"ingest-user", required_argument, NULL, 'i'},
                                        {"generate-key", required_argument, NULL, 'g'},
@@ -333,18 +414,29 @@ int main(int argc, char **argv)
                                        {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},
                                        {NULL, 0, NULL, 0}};
-    const char *state = STORE_STATE_DEFAULT_DIR, *socket_path = STORE_CLIENT_DEFAULT_SOCKET;
-    const char *key_file = NULL;
-    struct service sv = {.conf.service_uid = geteuid()};
+    const char *state = STORE_STATE_DEFAULT_DIR, *key_file = NULL;
+    struct service sv = {.conf.service_uid = geteuid(), .lock = PTHREAD_MUTEX_INITIALIZER};
+    struct listener members = {&sv, STORE_API_MEMBERS, STORE_CLIENT_DEFAULT_SOCKET, NULL, -1, NULL};
+    struct listener ingest = {&sv, STORE_API_INGEST, STORE_CLIENT_DEFAULT_INGEST_SOCKET, NULL, -1,
+                              NULL};
     char err[512];
-    int c, rc, fd;
+    int c, rc;
     while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         switch (c) {
         case 'd':
             state = optarg;
             break;
         case 's':
-            socket_path = optarg;
+            members.path = optarg;
+            break;
+        case 'I':
+            ingest.path = optarg;
+            break;
+        case 'G':
+            members.group = optarg;
+            break;
+        case 'H':
+            ingest.group = optarg;
             break;
         case 'k':
             key_file = optarg;
@@ -398,16 +490,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "alpr-stored: %s\n", err);
         return rc == STORE_ERR_DENIED || rc == STORE_ERR_INVALID ? 4 : 1;
     }
-    if ((fd = listen_socket(socket_path)) < 0) {
+    if (listen_sockets(&members, &ingest) != 0) {
         store_close(sv.s);
         return 1;
     }
-    fprintf(stderr, "alpr-stored %s: serving %s on %s\n", ALPR_VERSION, state,
-            sd_listen_fds(0) > 0 ? "the socket systemd passed" : socket_path);
-    rc = serve(&sv, fd);
+    fprintf(stderr, "alpr-stored %s: serving %s on %s and %s\n", ALPR_VERSION, state,
+            members.path ? members.path : "systemd's sockets", ingest.path ? ingest.path : "");
+    rc = serve(&sv, &members, &ingest);
     store_close(sv.s);
-    if (sd_listen_fds(0) <= 0)
-        unlink(socket_path);
+    if (members.path)
+        unlink(members.path);
+    if (ingest.path)
+        unlink(ingest.path);
     fprintf(stderr, "alpr-stored: stopped\n");
     return rc;
 }
