@@ -20,8 +20,11 @@ static void usage(FILE *f)
                "Investigators and administrators.\n");
 }
 
-static int usage_text(const char *text)
+/* Adds text (if any) to params under key; text that is not UTF-8 is a usage error. */
+static int add_text(json_t *params, const char *key, const char *text)
 {
+    if (!text || json_object_set_new(params, key, json_string(text)) == 0)
+        return 0;
     cli_error("export", "'%s': not valid UTF-8 text", text);
     return CLI_EXIT_USAGE;
 }
@@ -89,18 +92,16 @@ int cmd_export(int argc, char **argv, const struct cli_global *g)
     if ((rc = store_cli_connect(g, "export", 1, &s)) != 0)
         return rc;
     if (custody) {
-        params = store_cli_params("{s:I,s:s}", "export", (json_int_t)id, "action", custody_action);
-        if (note && json_object_set_new(params, "note", json_string(note)) != 0)
-            rc = usage_text(note);
-        else if ((rc = store_cli_call(s, g, "export", "custody", "custody.add", params, NULL)) ==
-                     0 &&
-                 !g->quiet)
+        params = store_cli_params("{s:I}", "export", (json_int_t)id);
+        if (!(rc = add_text(params, "action", custody_action)) &&
+            !(rc = add_text(params, "note", note)) &&
+            !(rc = store_cli_call(s, g, "export", "custody", "custody.add", params, NULL)) &&
+            !g->quiet)
             printf("custody entry added to export %lld\n", (long long)id);
     } else {
         params = store_cli_params("{s:I}", "hold", (json_int_t)id);
-        if (note && json_object_set_new(params, "note", json_string(note)) != 0)
-            rc = usage_text(note);
-        else if ((rc = store_cli_export(s, g, "export", "export", params, out_dir, &res)) == 0)
+        if (!(rc = add_text(params, "note", note)) &&
+            !(rc = store_cli_export(s, g, "export", "export", params, out_dir, &res)))
             print_export(g, res, out_dir);
     }
     json_decref(params);
