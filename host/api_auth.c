@@ -180,7 +180,7 @@ static int call_list(struct api_req *r, json_t **result)
 }
 
 const struct api_call api_auth_calls[] = {
-    {"status", call_status, API_OPEN},           {"login", call_login, API_OPEN},
+    {"status", call_status, API_ANY},           {"login", call_login, API_OPEN},
     {"logout", call_logout, API_SESSION},        {"whoami", call_whoami, API_SESSION},
     {"user.init", call_init, API_BOOTSTRAP},     {"user.add", call_add, API_SESSION},
     {"user.role", call_role, API_SESSION},       {"user.training", call_training, API_SESSION},

@@ -35,6 +35,7 @@ static const struct {
     {STORE_ERR_TAMPER, "tamper", 500},
     {STORE_ERR_BUSY, "busy", 503},
     {STORE_ERR_STATE, "state", 409},
+    {STORE_ERR_CLOCK, "clock", 503},
 };
 
 const char *store_api_error_code(int err)
@@ -212,9 +213,10 @@ static int admit(struct api_req *r, enum store_api_channel channel, const struct
                  const char *token)
 {
     int ingest = r->conf->n_ingest_uids ? is_ingest_uid(r->conf, r->peer->uid) : 1;
-    if (channel == STORE_API_INGEST && c->access != API_INGEST && c->access != API_OPEN)
+    if (channel == STORE_API_INGEST && c->access != API_INGEST && c->access != API_ANY)
         return api_fail(r, STORE_ERR_DENIED, "the reader's socket takes ingest only");
     switch (c->access) {
+    case API_ANY:
     case API_OPEN:
         return 0;
     case API_INGEST:
@@ -247,8 +249,8 @@ static char *error_body(int err, const char *msg)
 
 int store_api_handle(struct store *s, const struct store_api_conf *conf,
                      const struct store_api_peer *peer, enum store_api_channel channel,
-                     const char *call, const char *token,
-                     const char *body, size_t body_len, int *http_status_out, char **response)
+                     const char *call, const char *token, const char *body, size_t body_len,
+                     int *http_status_out, char **response)
 {
     struct api_req r = {.s = s, .conf = conf, .peer = peer};
     const struct api_call *c = call ? find_call(call) : NULL;

@@ -26,9 +26,10 @@ typedef int (*api_fn)(struct api_req *r, json_t **result);
 
 enum api_access {
     API_SESSION = 1,   /* a session opened from the caller's uid */
-    API_OPEN = 2,      /* anybody who can reach the socket (log-on, status) */
+    API_OPEN = 2,      /* anybody who can reach the members' socket (log-on) */
     API_BOOTSTRAP = 4, /* uid 0 or the service's account */
     API_INGEST = 8,    /* the ingest accounts only */
+    API_ANY = 16,      /* anybody on either socket (status: reveals nothing) */
 };
 
 struct api_call {

@@ -38,6 +38,11 @@
 #include <unistd.h>
 
 #define PURGE_EVERY_S 3600
+#ifdef ALPR_TEST_CLOCK
+#define AUTO_PURGE 0
+#else
+#define AUTO_PURGE 1
+#endif
 
 static volatile sig_atomic_t stop_signal;
 
@@ -383,7 +388,9 @@ static int serve(struct service *sv, struct listener *members, struct listener *
     sd_notify(0, "READY=1\nSTATUS=serving");
     while (!stop_signal) {
         time_t now = time(NULL);
-        if (now - last_purge >= PURGE_EVERY_S) {
+        /* The test build's time is the requests'; a purge on the real clock would date an audit
+         * entry after theirs and stop them (a clock going back). Its tests purge by call. */
+        if (AUTO_PURGE && now - last_purge >= PURGE_EVERY_S) {
             last_purge = now;
             pthread_mutex_lock(&sv->lock);
             purge(sv);

@@ -262,16 +262,16 @@ static void test_reader_channel_ingests_only(void)
     static const char *read1 = "{\"reads\":[{\"plate\":\"ABC123\",\"confidence\":0.9,\"time\":"
                                "1767222000,\"unit\":\"U1\",\"camera\":\"c\",\"agency\":\"A\"}]}";
     NEEDS_SERVICE();
-    struct call on_members = {sv.socket, NULL, "2026-01-01T00:04:00Z", "ingest", read1};
-    struct call on_reader = {sv.ingest_socket, NULL, "2026-01-01T00:04:00Z", "ingest", read1};
-    struct call login = {sv.ingest_socket, NULL, "2026-01-01T00:04:00Z", "login",
+    struct call on_members = {sv.socket, NULL, "2026-01-01T00:40:00Z", "ingest", read1};
+    struct call on_reader = {sv.ingest_socket, NULL, "2026-01-01T00:40:00Z", "ingest", read1};
+    struct call login = {sv.ingest_socket, NULL, "2026-01-01T00:40:00Z", "login",
                          "{\"member\":\"ivan\",\"password\":\"" IPW "\"}"};
     CHECK_EQ_INT(call_as(READER_UID, &on_members, NULL), STORE_ERR_DENIED);
     CHECK_EQ_INT(call_as(INV_UID, &on_reader, NULL), STORE_ERR_DENIED);
     CHECK_EQ_INT(call_as(READER_UID, &on_reader, NULL), 0);
     CHECK_EQ_INT(call_as(INV_UID, &login, NULL), STORE_ERR_DENIED);
     /* Malformed reads are refused whole, naming the field. */
-    struct call bad = {sv.ingest_socket, NULL, "2026-01-01T00:04:00Z", "ingest",
+    struct call bad = {sv.ingest_socket, NULL, "2026-01-01T00:40:00Z", "ingest",
                        "{\"reads\":[{\"plate\":\"ABC123\",\"time\":1767222000}]}"};
     CHECK_EQ_INT(call_as(READER_UID, &bad, NULL), STORE_ERR_INVALID);
 }
@@ -349,7 +349,7 @@ static void test_creation_race(void)
 /* Runs the service on dir once (expecting it to refuse to start); returns its exit status. */
 static int start_refused(const char *dir, const char *key)
 {
-    char cmd[2048];
+    char cmd[PATH_MAX * 3];
     snprintf(cmd, sizeof cmd,
              "%s --state %s/state --socket %s/s --ingest-socket %s/i --key-file %s 2>%s/err",
              test_program, dir, dir, dir, key, dir);
@@ -359,7 +359,7 @@ static int start_refused(const char *dir, const char *key)
 
 static void test_loose_permissions_stop_the_service(void)
 {
-    char dir[600], path[1300], key[1300];
+    char dir[600], path[PATH_MAX * 2], key[700];
     NEEDS_SERVICE();
     snprintf(dir, sizeof dir, "%s/loose", test_tmpdir());
     mkdir(dir, 0700);
