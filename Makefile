@@ -124,7 +124,8 @@ SIMBOARD := $(B)/alpr-simboard
 VL_DIR := build/verilator
 VBOARD_LIB := $(VL_DIR)/libvboard.a
 # The manual pages, made from host/man/*.scd by host/man.mk.
-MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alpr-simboard.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5
+MAN_PAGES := $(B)/man/alpr.1 $(B)/man/alpr-simboard.1 $(B)/man/alprd.8 $(B)/man/alprd.conf.5 \
+  $(B)/man/alpr-stored.8
 
 $(ALPR): $(call objs,host/alpr.c $(wildcard host/cmd_*.c)) $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

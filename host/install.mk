@@ -25,9 +25,9 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR ?=
 
-# The unit names the installed paths, so it is made for the paths of this invocation.
+# The units name the installed paths, so they are made for the paths of this invocation.
 SYSTEM_OUT := $(B)/system
-$(SYSTEM_OUT)/alprd.service: host/system/alprd.service.in FORCE
+$(SYSTEM_OUT)/%.service: host/system/%.service.in FORCE
 	@mkdir -p $(dir $@)
 	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
@@ -40,7 +40,11 @@ INSTALL_MAP = \
   $(BINDIR)/alpr:0755:$(ALPR) \
   $(BINDIR)/alpr-simboard:0755:$(SIMBOARD) \
   $(SBINDIR)/alprd:0755:$(ALPRD) \
+  $(SBINDIR)/alpr-stored:0755:$(STORED) \
   $(UNITDIR)/alprd.service:0644:$(SYSTEM_OUT)/alprd.service \
+  $(UNITDIR)/alpr-stored.service:0644:$(SYSTEM_OUT)/alpr-stored.service \
+  $(UNITDIR)/alpr-stored.socket:0644:host/system/alpr-stored.socket \
+  $(UNITDIR)/alpr-stored-ingest.socket:0644:host/system/alpr-stored-ingest.socket \
   $(UDEVRULESDIR)/60-alpr-board.rules:0644:host/system/60-alpr-board.rules \
   $(SYSUSERSDIR)/alpr.conf:0644:host/system/alpr.sysusers \
   $(TMPFILESDIR)/alpr.conf:0644:host/system/alpr.tmpfiles \
@@ -70,7 +74,7 @@ install: deps-check install-files
 	  host/system/activate.sh; \
 	fi
 	@echo "install: done. Edit $(INSTALL_CONF) (unit, camera, position), then:" \
-	  "systemctl enable --now alprd"
+	  "systemctl enable --now alpr-stored.socket alpr-stored-ingest.socket alprd"
 
 uninstall:
 	@for e in $(INSTALL_MAP); do \
@@ -86,7 +90,8 @@ uninstall:
 	for d in "$(DESTDIR)$(DOCDIR)/docs" "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(SYSCONFDIR)/alpr"; do \
 	  [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; \
 	done
-	@echo "uninstall: done. The account alpr and the store in /var/lib/alpr are kept (records" \
-	  "under the retention policy); remove them deliberately if that is what you want."
+	@echo "uninstall: done. The accounts alpr and alpr-store, the store in /var/lib/alpr-store" \
+	  "and its key $(SYSCONFDIR)/alpr/store.key.cred are kept (records under the retention" \
+	  "policy); remove them deliberately if that is what you want."
 
 TEST_PROGS += tests/test_install.sh

@@ -137,7 +137,10 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE VIEW reads_grest AS SELECT r.*, EXISTS(SELECT 1 FROM images_rest i WHERE"
     " i.read_id = r.id) AS has_img FROM reads_rest r;",
 
-    /* 4 -> 5: members bound to one OS account each (the service's callers are known by uid),
+    /* 4 -> 5: day data sealed under day keys: store_part_migrate_v5() (store_part.h). */
+    "",
+
+    /* 5 -> 6: members bound to one OS account each (the service's callers are known by uid),
      * sessions bound to the uid that opened them. */
     "ALTER TABLE members ADD COLUMN os_uid INTEGER;"
     "CREATE UNIQUE INDEX members_os_uid ON members(os_uid) WHERE os_uid IS NOT NULL;"
@@ -163,6 +166,7 @@ static int migrate(struct store *s, int target)
             return rc;
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
         if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
+            (version == 4 && (rc = store_part_migrate_v5(s)) != 0) ||
             (rc = store_priv_exec(s, sql)) != 0) {
             store_priv_rollback(s);
             return rc;

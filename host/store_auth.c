@@ -35,7 +35,7 @@ static int insert_member(struct store *s, const char *who, const char *name, enu
     int rc;
     if ((rc = hash_password(password, hash)) != 0)
         return rc;
-    /* os_uid only when bound: the column is schema 5's, and the migration tests write members
+    /* os_uid only when bound: the column is schema 6's, and the migration tests write members
      * into files of older versions. */
     rc = sqlite3_prepare_v2(s->db,
                             os_uid >= 0 ? "INSERT INTO members(name, role, pwhash, training_date,"

@@ -145,6 +145,9 @@ static int do_export(struct store *s, const struct store_session *sess, int64_t 
 
     memset(res, 0, sizeof *res);
     store_priv_who(s, sess, who, sizeof who);
+    /* The reads are sealed under day keys (store_part.h): no keyring, no export. */
+    if (!s->keyring)
+        return STORE_ERR_STATE;
     if ((rc = get_hold(s, hold_id, &hold)) != 0)
         return rc;
     if (!hold.active)

@@ -13,6 +13,30 @@
  * under secure_delete zeroes every page it frees, so no stale cell copy survives) instead of
  * deleting rows, and rebuilds reads_rest by copy when it deleted rows there.
  *
+ * Day keys (schema 5): the data of day D is sealed under D's own key in the keyring (a file
+ * outside the database, store_keyring.h): plate, candidates, unit, camera, GPS, agency and the
+ * crop, each with store_field_seal and the column name + read id as associated data, so a
+ * ciphertext cannot be moved to another row or column. Time, confidence and flags stay clear.
+ * The skeleton indexes hold prefix-preserving tokens instead of skeletons: bytes 2i, 2i+1 of a
+ * token are a SipHash (keyed by a subkey of the day key) of the skeleton's first i + 1
+ * characters, so equal prefixes give equal token prefixes within a day and exact, prefix and
+ * suffix searches keep their index ranges; candidates are then decrypted and matched exactly
+ * (a token collision costs time, never a wrong result). reads_rest holds its rows under the
+ * held-reads key (a negative partition id, setting held_key), which is replaced whenever rows
+ * leave reads_rest. Purging a day drops its tables and then destroys its key
+ * (store_part_sweep_keys): a copy of the day's rows that escaped (a backup, an old WAL frame)
+ * can no longer be read, even with the master key.
+ *
+ * The views decrypt: store_set_keyring registers the SQL functions store_unseal(part, column,
+ * id, value), store_unseal_blob(...), store_gps(part, id, value, 0|1), store_tok(part, text,
+ * reversed), store_tok_end(...) and store_live(part) on the connection, and every arm of the
+ * views reads `reads_dD` through them with D as a literal, exposes `D AS part`, and is empty
+ * when D's key is missing (a purged day read from an old copy: its rows are skipped). A search
+ * condition such as `r.skel_tok = store_tok(r.part, :skel, 0)` is pushed into each arm as a
+ * constant of that arm, so one cached statement per group computes each day's token once
+ * per run and probes each day's index. Without a keyring every use of the views fails; the
+ * public entry points return STORE_ERR_STATE first. Decrypted values never reach the database.
+ *
  * All functions run inside the caller's transaction and return 0 or a STORE_ERR_*.
  */
 #ifndef STORE_PART_H
@@ -20,6 +44,9 @@
 
 #include "store.h"
 
+struct store_keyring;
+
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,5 +100,91 @@ int store_part_rebuild_views(struct store *s) __attribute__((warn_unused_result)
  */
 int store_part_image(struct store *s, int64_t id, int64_t ts, uint8_t **png, size_t *len)
     __attribute__((warn_unused_result));
+
+/* ---------------------------------------------------------------------------------------- */
+/* Day keys                                                                                   */
+
+/* The first key of reads_rest (held reads of purged days); each replacement is one lower. */
+#define STORE_PART_HELD_FIRST (-1)
+/* Token bytes per skeleton character (a collision every 65,536 prefixes costs a decryption). */
+#define STORE_PART_TOKEN_BYTES 2
+#define STORE_PART_TOKEN_MAX   (STORE_PART_TOKEN_BYTES * 15)
+
+/*
+ * Gives the store the keyring of its day keys (kr is not owned: it must outlive the store or
+ * be replaced first; NULL detaches it) and registers the views' SQL functions on the
+ * connection. Until a keyring is set, ingest, searches, views, exports and the purge fail with
+ * STORE_ERR_STATE: there is no plaintext path. Returns 0, STORE_ERR_IO.
+ */
+int store_set_keyring(struct store *s, struct store_keyring *kr)
+    __attribute__((warn_unused_result));
+
+/*
+ * The 32-byte key of partition part (a day, or a held-reads key), created when create is set.
+ * STORE_ERR_STATE without a keyring, STORE_ERR_NOTFOUND when missing and !create.
+ */
+int store_part_key(struct store *s, int64_t part, int create, const unsigned char **key)
+    __attribute__((warn_unused_result));
+
+/* The partition id of the key that seals reads_rest now (setting held_key). */
+int64_t store_part_held_key(struct store *s);
+
+/*
+ * Seals len bytes of in under key for column col of read id into out
+ * (len + STORE_KEYRING_OVERHEAD bytes), and the reverse; open writes len - overhead bytes and
+ * fails (STORE_ERR_DATA) on a wrong key, row or column.
+ */
+int store_part_seal(const unsigned char *key, const char *col, int64_t id, const void *in,
+                    size_t len, unsigned char *out) __attribute__((warn_unused_result));
+int store_part_open(const unsigned char *key, const char *col, int64_t id, const void *in,
+                    size_t len, void *out) __attribute__((warn_unused_result));
+
+/*
+ * The token of skel (a skeleton, or a reversed one when reversed is set) under key into out:
+ * STORE_PART_TOKEN_BYTES * strlen(skel) bytes.
+ */
+void store_part_token(const unsigned char *key, int reversed, const char *skel, unsigned char *out);
+
+/* One read in the clear, as ingest or a re-seal writes it. */
+struct store_part_row {
+    int64_t id, ts;
+    const char *plate, *candidates, *unit, *camera, *agency;
+    double confidence, lat, lon;
+    int has_gps, ngo, frames;
+    const uint8_t *png; /* NULL: no crop */
+    size_t png_len;
+};
+
+/*
+ * Seals row under key and inserts it with the prepared inserts of a reads table (ts, plate,
+ * skel_tok, skel_rev_tok, confidence, candidates, unit, camera, gps, agency, ngo, frames, id)
+ * and its images table (read_id, png).
+ */
+int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const unsigned char *key,
+                      const struct store_part_row *row) __attribute__((warn_unused_result));
+
+/*
+ * Copies read id (and its crop) from reads_FROM / images_FROM, sealed under from_part, into
+ * reads_TO / images_TO sealed under to_part (FROM, TO: "dD", "rest", "rest_new").
+ * STORE_ERR_NOTFOUND when from_part's key is missing.
+ */
+int store_part_reseal(struct store *s, const char *from, int64_t from_part, const char *to,
+                      int64_t to_part, int64_t id) __attribute__((warn_unused_result));
+
+/*
+ * After a committed purge: destroys the keys that seal nothing live any more: those of days
+ * before the cutoff that have no table, and held-reads keys other than the current one. Runs
+ * outside any transaction (the keyring is not the database: a key is destroyed only once the
+ * drop of its rows is durable; one left by a crash goes at the next purge).
+ */
+int store_part_sweep_keys(struct store *s, int64_t cutoff) __attribute__((warn_unused_result));
+
+/*
+ * Schema step 4 -> 5 (called by store.c's migration list, inside its transaction): the day
+ * tables become the sealed layout. A file holding reads (plaintext day tables or reads_rest
+ * rows) is refused with STORE_ERR_STATE: plain and sealed rows are never mixed; such a file
+ * is exported with the version-4 program and its reads ingested again.
+ */
+int store_part_migrate_v5(struct store *s) __attribute__((warn_unused_result));
 
 #endif

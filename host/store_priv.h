@@ -29,6 +29,8 @@ enum store_stmt {
 
 #define STORE_QCACHE_SIZE 64
 
+struct store_keyring;
+
 struct store {
     sqlite3 *db;
     store_clock_fn clock;
@@ -51,6 +53,8 @@ struct store {
     char **groups;
     size_t n_groups;
     int64_t groups_schema;
+    /* The keys of the day partitions (store_set_keyring; not owned). */
+    struct store_keyring *keyring;
 };
 
 /* Small growing JSON object for audit parameters; at most STORE_JSON_MAX bytes. */

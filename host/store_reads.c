@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* STORE_PART_TOKEN_BYTES as SQL text. */
+#define STORE_TOKEN_BYTES_SQL "2"
+_Static_assert(STORE_PART_TOKEN_BYTES == 2, "STORE_TOKEN_BYTES_SQL");
+
 static const char *const purposes[] = {"investigation", "warrant", "missing-person",
                                        "stolen-vehicle"};
 
@@ -64,19 +68,24 @@ static int validate_read(const struct store_read *r, char plate[PLATE_MAX_LEN + 
     return 0;
 }
 
-/* Inserts one read inside the caller's transaction. */
+/* Inserts one read inside the caller's transaction, sealed under its day's key. */
 static int insert_read(struct store *s, const struct store_read *r, int64_t *id,
                        struct store_alert **alerts, size_t *n_alerts)
 {
-    char plate[PLATE_MAX_LEN + 1], skel[PLATE_MAX_LEN + 1], rev[PLATE_MAX_LEN + 1];
+    char plate[PLATE_MAX_LEN + 1], skel[PLATE_MAX_LEN + 1];
     char cands[STORE_CANDIDATES_TEXT_MAX];
+    const unsigned char *key;
+    struct store_part_row row;
     sqlite3_stmt *st;
-    int64_t new_id;
+    int64_t new_id, day;
     int rc;
     if ((rc = validate_read(r, plate, cands)) != 0)
         return rc;
-    plate_skeleton(plate, skel);
-    plate_reverse(skel, rev);
+    day = store_part_day(r->time);
+    /* The key first: a key created for a transaction that then fails seals nothing and goes
+     * with the next purge's sweep. */
+    if ((rc = store_part_key(s, day, 1, &key)) != 0)
+        return rc;
     /* Ids are global across the day partitions: the next value of read_seq. */
     st = store_priv_stmt(s, STORE_STMT_READ_SEQ,
                          "UPDATE read_seq SET last = last + 1 WHERE one = 1 RETURNING last");
@@ -89,49 +98,37 @@ static int insert_read(struct store *s, const struct store_read *r, int64_t *id,
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return store_priv_err(rc);
-    if ((rc = store_part_use_day(s, store_part_day(r->time))) != 0)
+    if ((rc = store_part_use_day(s, day)) != 0)
         return rc;
-    st = s->stmt[STORE_STMT_INSERT_READ];
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 14, new_id);
-    sqlite3_bind_int64(st, 1, r->time);
-    sqlite3_bind_text(st, 2, plate, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, skel, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, rev, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(st, 5, r->confidence);
-    sqlite3_bind_text(st, 6, cands, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 7, r->unit_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 8, r->camera_id, -1, SQLITE_TRANSIENT);
-    if (r->has_gps) {
-        sqlite3_bind_double(st, 9, r->lat);
-        sqlite3_bind_double(st, 10, r->lon);
-    }
-    sqlite3_bind_text(st, 11, r->source_agency, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 12, r->non_governmental ? 1 : 0);
-    sqlite3_bind_int(st, 13, r->frames_agreeing);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return store_priv_err(rc);
+    row = (struct store_part_row){
+        .id = new_id,
+        .ts = r->time,
+        .plate = plate,
+        .candidates = cands,
+        .unit = r->unit_id,
+        .camera = r->camera_id,
+        .agency = r->source_agency,
+        .confidence = r->confidence,
+        .has_gps = r->has_gps,
+        .lat = r->lat,
+        .lon = r->lon,
+        .ngo = r->non_governmental,
+        .frames = r->frames_agreeing,
+        .png = r->png,
+        .png_len = r->png_len,
+    };
+    /* Both inserts were prepared by store_part_use_day. */
+    if ((rc = store_part_insert(s->stmt[STORE_STMT_INSERT_READ], s->stmt[STORE_STMT_INSERT_IMAGE],
+                                key, &row)) != 0)
+        return rc;
     *id = new_id;
-    if (r->png_len) {
-        st = s->stmt[STORE_STMT_INSERT_IMAGE]; /* prepared by store_part_use_day */
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, *id);
-        sqlite3_bind_blob(st, 2, r->png, (int)r->png_len, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (rc != SQLITE_DONE)
-            return store_priv_err(rc);
-    }
     /* R9: a non-governmental read is not used without a warrant, so it raises no alert. */
     if (r->non_governmental) {
         *alerts = NULL;
         *n_alerts = 0;
         return 0;
     }
+    plate_skeleton(plate, skel);
     return store_priv_hotlist_match(s, *id, plate, skel, r->time, alerts, n_alerts);
 }
 
@@ -321,13 +318,6 @@ static int check_access(struct store *s, const struct store_session *sess, const
 /* ---------------------------------------------------------------------------------------- */
 /* Searches                                                                                   */
 
-static void range_end(const char *lo, char hi[PLATE_MAX_LEN + 2])
-{
-    size_t n = strlen(lo);
-    memcpy(hi, lo, n + 1);
-    hi[n - 1] = (char)(hi[n - 1] + 1); /* plate characters are < 0x7f */
-}
-
 static int list_push(struct store_read_list *list, size_t *cap, const struct store_read_rec *r)
 {
     if (list->n == *cap) {
@@ -365,8 +355,7 @@ static int cmp_fuzzy(const void *a, const void *b)
 static int run_query(struct store *s, const struct store_access *a, const struct store_query *q,
                      const char *plate, struct store_read_list **out)
 {
-    char sql[2048], lo[PLATE_MAX_LEN + 2] = "", hi[PLATE_MAX_LEN + 2] = "";
-    char lo2[PLATE_MAX_LEN + 2] = "", hi2[PLATE_MAX_LEN + 2] = "";
+    char sql[2048], lo[PLATE_MAX_LEN + 2] = "", lo2[PLATE_MAX_LEN + 2] = "";
     char skel[PLATE_MAX_LEN + 1] = "", tmp[PLATE_MAX_LEN + 1];
     const char *cond = "1";
     char *const *groups;
@@ -376,12 +365,15 @@ static int run_query(struct store *s, const struct store_access *a, const struct
     sqlite3_stmt *st;
     int rc, fuzzy = 0;
 
+    if (!s->keyring)
+        return STORE_ERR_STATE; /* no plaintext path: the views decrypt with the day keys */
     if (plate && *plate) {
         plate_skeleton(plate, skel);
         switch (q->match) {
         case STORE_MATCH_EXACT:
-            /* The skeleton index holds every plate that looks alike: a handful of rows. */
-            cond = "r.skel = :skel AND r.plate = :plate";
+            /* The skeleton index holds every plate that looks alike: a handful of rows. Each
+             * arm of the group view computes its day's token once (see store_part.h). */
+            cond = "r.skel_tok = store_tok(r.part, :skel, 0) AND r.plate = :plate";
             break;
         case STORE_MATCH_WILDCARD: {
             size_t n = strlen(plate), pre = strcspn(plate, "?*"), suf = 0;
@@ -391,13 +383,13 @@ static int run_query(struct store *s, const struct store_access *a, const struct
                 memcpy(tmp, plate, pre);
                 tmp[pre] = '\0';
                 plate_skeleton(tmp, lo);
-                range_end(lo, hi);
-                cond = "r.skel >= :lo AND r.skel < :hi AND r.plate GLOB :plate";
+                cond = "r.skel_tok >= store_tok(r.part, :lo, 0) AND"
+                       " r.skel_tok < store_tok_end(r.part, :lo, 0) AND r.plate GLOB :plate";
             } else if (suf > 0) {
                 plate_reverse(plate + n - suf, tmp);
                 plate_skeleton(tmp, lo);
-                range_end(lo, hi);
-                cond = "r.skel_rev >= :lo AND r.skel_rev < :hi AND r.plate GLOB :plate";
+                cond = "r.skel_rev_tok >= store_tok(r.part, :lo, 1) AND"
+                       " r.skel_rev_tok < store_tok_end(r.part, :lo, 1) AND r.plate GLOB :plate";
             } else {
                 cond = "r.plate GLOB :plate";
             }
@@ -406,22 +398,23 @@ static int run_query(struct store *s, const struct store_access *a, const struct
         case STORE_MATCH_FUZZY:
             fuzzy = 1;
             if (q->max_edits == 0) {
-                cond = "r.skel = :skel";
+                cond = "r.skel_tok = store_tok(r.part, :skel, 0)";
             } else {
                 size_t n = strlen(skel), h = n / 2;
                 /* One differing position is either in the second half (the first half is
                  * intact: a prefix range) or in the first half (the rest is intact: a range
                  * on the reversed skeleton). */
                 if (h == 0) {
-                    cond = "length(r.skel) = :len";
+                    cond = "length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL;
                 } else {
                     memcpy(lo, skel, h);
                     lo[h] = '\0';
-                    range_end(lo, hi);
                     plate_reverse(skel + h, lo2);
-                    range_end(lo2, hi2);
-                    cond = "((r.skel >= :lo AND r.skel < :hi) OR (r.skel_rev >= :lo2 AND"
-                           " r.skel_rev < :hi2)) AND length(r.skel) = :len";
+                    cond = "((r.skel_tok >= store_tok(r.part, :lo, 0) AND"
+                           " r.skel_tok < store_tok_end(r.part, :lo, 0)) OR"
+                           " (r.skel_rev_tok >= store_tok(r.part, :lo2, 1) AND"
+                           " r.skel_rev_tok < store_tok_end(r.part, :lo2, 1))) AND"
+                           " length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL;
                 }
             }
             break;
@@ -448,9 +441,7 @@ static int run_query(struct store *s, const struct store_access *a, const struct
         store_priv_bind_named_text(st, ":plate", plate);
         store_priv_bind_named_text(st, ":skel", skel);
         store_priv_bind_named_text(st, ":lo", lo);
-        store_priv_bind_named_text(st, ":hi", hi);
         store_priv_bind_named_text(st, ":lo2", lo2);
-        store_priv_bind_named_text(st, ":hi2", hi2);
         store_priv_bind_named_int(st, ":len", (int64_t)strlen(skel));
         store_priv_bind_named_int(st, ":from", q->from);
         store_priv_bind_named_int(st, ":to", q->to);
@@ -459,6 +450,10 @@ static int run_query(struct store *s, const struct store_access *a, const struct
         store_priv_bind_named_int(st, ":now", store_now(s));
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             struct store_read_rec rec;
+            /* A row that does not open (sealed under a key that is not its day's any more)
+             * is as good as purged. */
+            if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+                continue;
             fill_rec(st, &rec);
             if (fuzzy) {
                 int d = plate_skeleton_distance(plate, rec.plate);
@@ -551,8 +546,10 @@ static int fetch_read(struct store *s, const struct store_access *a, int64_t id,
                       struct store_read_rec *out)
 {
     int rc;
-    sqlite3_stmt *st =
-        store_priv_cached(s, "SELECT " READ_COLS " FROM reads r WHERE r.id = :id" NGO_SQL);
+    sqlite3_stmt *st;
+    if (!s->keyring)
+        return STORE_ERR_STATE;
+    st = store_priv_cached(s, "SELECT " READ_COLS " FROM reads r WHERE r.id = :id" NGO_SQL);
     if (!st)
         return store_priv_err(sqlite3_errcode(s->db));
     store_priv_bind_named_int(st, ":id", id);

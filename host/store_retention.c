@@ -143,7 +143,7 @@ static int purge_rest(struct store *s, struct store_purge_report *r, int64_t now
     }
     if ((rc = step_done(
              s,
-             "INSERT INTO temp.purge_ids SELECT r.id FROM reads_rest r"
+             "INSERT INTO temp.purge_ids SELECT r.id FROM reads_grest r"
              " WHERE r.ts < :cutoff AND NOT EXISTS(SELECT 1 FROM holds h "
              "WHERE " STORE_HOLD_ACTIVE_SQL("h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
              r->cutoff, now)) != 0 ||
@@ -174,6 +174,38 @@ static int purge_rest(struct store *s, struct store_purge_report *r, int64_t now
 }
 
 /*
+ * Moves the held reads of day to reads_rest, re-sealed under the held-reads key: the day's
+ * key is destroyed with the day, the held reads must stay readable.
+ */
+static int move_held(struct store *s, int64_t day, int64_t cutoff, int64_t now)
+{
+    char sql[1024], suffix[32];
+    int64_t held = store_part_held_key(s);
+    sqlite3_stmt *st;
+    int rc;
+    /* The group view decrypts plate and unit for the holds' scope; part picks the day's arm. */
+    snprintf(sql, sizeof sql,
+             "SELECT r.id FROM reads_g%lld r WHERE r.part = %lld AND EXISTS(SELECT 1 FROM holds h"
+             " WHERE " STORE_HOLD_ACTIVE_SQL("h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
+             (long long)(day / STORE_PART_GROUP_DAYS), (long long)day);
+    snprintf(suffix, sizeof suffix, "d%lld", (long long)day);
+    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":cutoff", cutoff);
+    store_priv_bind_named_int(st, ":now", now);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int r2 = store_part_reseal(s, suffix, day, "rest", held, sqlite3_column_int64(st, 0));
+        if (r2 != 0) {
+            sqlite3_finalize(st);
+            return r2;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
+/*
  * Purges one whole day table (every read in it is due): its held reads (and their images) move
  * to reads_rest, its alerts are deleted, and both tables are dropped.
  */
@@ -181,27 +213,12 @@ static int purge_day(struct store *s, struct store_purge_report *r, int64_t now,
                      int64_t *due)
 {
     char sql[2048];
-    int64_t held_before = 0, held_after = 0;
     int rc;
     snprintf(sql, sizeof sql, "SELECT count(*) FROM reads_d%lld", (long long)day);
-    if ((rc = add_stats(s, sql, due, NULL, NULL)) != 0 ||
-        (rc = count_query(s, "SELECT count(*) FROM reads_rest", &held_before, NULL, NULL)) != 0)
+    if ((rc = add_stats(s, sql, due, NULL, NULL)) != 0)
         return rc;
-    snprintf(sql, sizeof sql,
-             "INSERT INTO reads_rest SELECT * FROM reads_d%lld r WHERE EXISTS(SELECT 1 FROM holds h"
-             " WHERE " STORE_HOLD_ACTIVE_SQL("h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")",
-             (long long)day);
-    if ((rc = step_done(s, sql, r->cutoff, now)) != 0 ||
-        (rc = count_query(s, "SELECT count(*) FROM reads_rest", &held_after, NULL, NULL)) != 0)
+    if ((rc = move_held(s, day, r->cutoff, now)) != 0)
         return rc;
-    if (held_after > held_before) {
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO images_rest SELECT * FROM images_d%lld WHERE read_id IN"
-                 " (SELECT id FROM reads_rest)",
-                 (long long)day);
-        if ((rc = store_priv_exec(s, sql)) != 0)
-            return rc;
-    }
     snprintf(sql, sizeof sql,
              "SELECT count(*), coalesce(min(ts), 0), coalesce(max(ts), 0) FROM reads_d%lld"
              " WHERE id NOT IN (SELECT id FROM reads_rest)",
@@ -240,6 +257,8 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
 
     memset(&r, 0, sizeof r);
     r.cutoff = now - (int64_t)store_retention_days(s) * 86400;
+    if (!s->keyring)
+        return STORE_ERR_STATE; /* a purge must also destroy the day keys */
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
     if ((rc = purge_rest(s, &r, now, &due)) != 0 || (rc = store_part_days(s, &days, &n_days)) != 0)
@@ -288,6 +307,11 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
     if ((rc = store_priv_audit(s, who, "purge", store_json_end(&j), "ok")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    /* Only now that the drops are durable: destroy the keys of the purged days (and a
+     * replaced held-reads key). A failure here leaves keys that the next purge destroys; it
+     * is returned, since old copies of the purged rows stay readable until then. */
+    if ((rc = store_part_sweep_keys(s, r.cutoff)) != 0)
         return rc;
     r.delete_ms = mono_ms() - t0 - r.rebuild_ms;
     r.compacted = 1; /* dropped tables and the rebuilt rest table leave no stale cells */

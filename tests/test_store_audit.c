@@ -65,8 +65,7 @@ static void test_triggers_refuse_changes(void)
     CHECK(raw(f.path, "DELETE FROM audit WHERE id = 3") != SQLITE_OK);
     CHECK(raw(f.path, "DELETE FROM audit_head") != SQLITE_OK);
     CHECK(raw(f.path, "UPDATE audit_head SET last_id = 2") != SQLITE_OK);
-    REQUIRE(store_open(f.path, &f.s) == 0);
-    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(fixture_reopen(&f) == 0);
     struct store_audit_verify_result r;
     char tok[STORE_TOKEN_HEX];
     REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
@@ -83,8 +82,7 @@ static void expect_tamper(const char *name, const char *sql, int64_t want_bad_id
     REQUIRE(build(&f, name) > 0);
     fixture_close(&f);
     REQUIRE(raw(f.path, sql) == SQLITE_OK);
-    REQUIRE(store_open(f.path, &f.s) == 0);
-    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(fixture_reopen(&f) == 0);
     REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
     memset(&r, 0, sizeof r);
     CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), STORE_ERR_TAMPER);
@@ -132,8 +130,7 @@ static void test_tail_truncation_detected(void)
     char sql[256];
     snprintf(sql, sizeof sql, DROP_GUARDS "DELETE FROM audit WHERE id >= %lld", (long long)n - 1);
     REQUIRE(raw(f.path, sql) == SQLITE_OK);
-    REQUIRE(store_open(f.path, &f.s) == 0);
-    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(fixture_reopen(&f) == 0);
     /* Appending (log-on) after the cut chains to the recorded head, so the gap shows. */
     REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
     CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), STORE_ERR_TAMPER);

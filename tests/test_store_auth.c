@@ -27,59 +27,93 @@ static void test_open_and_migrate(void)
     CHECK(s2 == NULL);
 }
 
-static void test_forward_migration_keeps_data(void)
+/* A file as the version-2 program left it: members, audit, and (when plate) one read. */
+static void make_v2_file(struct fixture *f, const char *name, int with_read)
 {
-    struct fixture f;
     struct store *s = NULL;
-    struct store_session sess;
-    char tok[STORE_TOKEN_HEX];
-    int64_t id, hold;
+    int64_t id;
     int v = 0;
-    fixture_path(&f, "oldfile");
-    /* A file as the version-2 program left it: members, audit, a read. */
-    REQUIRE(store_open_at_version(f.path, 2, &s) == 0);
+    memset(f, 0, sizeof *f);
+    fixture_path(f, name);
+    REQUIRE(store_open_at_version(f->path, 2, &s) == 0);
     CHECK_EQ_INT(store_schema_version(s, &v), 0);
     CHECK_EQ_INT(v, 2);
     REQUIRE(store_member_init(s, "ada", PW, T0, &id) == 0);
     store_close(s);
-    /* Its read as that program wrote it: one row in reads, its crop in read_images. */
+    if (with_read) {
+        /* Its read as that program wrote it: one row in reads, its crop in read_images. */
+        sqlite3 *db;
+        REQUIRE(sqlite3_open(f->path, &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "INSERT INTO reads VALUES(7, 1767225600, 'OLD123', 'OLD123',"
+                             " '321DLO', 0.9, 'OLD123:0.900', 'U1', 'cam0', NULL, NULL,"
+                             " 'Metro PD', 0, 3);"
+                             "INSERT INTO read_images VALUES(7, X'89504E470D0A1A0A00');",
+                             NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+}
+
+/* Schema 5 seals day data: a file holding plaintext reads is refused, never mixed. */
+static void test_forward_migration_refuses_plaintext(void)
+{
+    struct fixture f;
+    struct store *s = NULL;
     sqlite3 *db;
-    REQUIRE(sqlite3_open(f.path, &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db,
-                         "INSERT INTO reads VALUES(7, 1767225600, 'OLD123', 'OLD123', '321DLO',"
-                         " 0.9, 'OLD123:0.900', 'U1', 'cam0', NULL, NULL, 'Metro PD', 0, 3);"
-                         "INSERT INTO read_images VALUES(7, X'89504E470D0A1A0A00');",
-                         NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
-    id = 7;
-    /* The current program migrates it forward. */
-    REQUIRE(store_open(f.path, &s) == 0);
+    sqlite3_stmt *st;
+    int v = 0;
+    make_v2_file(&f, "oldfile", 1);
+    CHECK_EQ_INT(store_open(f.path, &s), STORE_ERR_STATE);
+    CHECK(s == NULL);
+    /* Steps up to 4 are kept; the refused step left the plaintext read as it was. */
+    REQUIRE(store_open_at_version(f.path, 4, &s) == 0);
     CHECK_EQ_INT(store_schema_version(s, &v), 0);
+    CHECK_EQ_INT(v, 4);
+    store_close(s);
+    REQUIRE(sqlite3_open(f.path, &db) == SQLITE_OK);
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT plate FROM reads_rest WHERE id = 7", -1, &st, NULL) ==
+            SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), "OLD123");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    /* Refused again on every open: no silent migration later. */
+    CHECK_EQ_INT(store_open(f.path, &s), STORE_ERR_STATE);
+}
+
+static void test_forward_migration_keeps_data(void)
+{
+    struct fixture f;
+    struct store_session sess;
+    char tok[STORE_TOKEN_HEX];
+    int64_t hold, id2 = 0;
+    int v = 0;
+    make_v2_file(&f, "oldfile_empty", 0);
+    /* The current program migrates it forward. */
+    memset(&f.clock, 0, sizeof f.clock);
+    f.clock.now = T0;
+    REQUIRE(test_master_key_file(f.key_path) == 0);
+    REQUIRE(fixture_reopen(&f) == 0);
+    CHECK_EQ_INT(store_schema_version(f.s, &v), 0);
     CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
-    REQUIRE(store_login(s, "ada", PW, &sess, tok) == 0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-1", "OLD123", NULL, 0, 0, 0};
-    CHECK_EQ_INT(store_hold_add(s, &sess, &spec, &hold), 0); /* a version-3 table */
-    struct store_read_rec rec;
-    CHECK_EQ_INT(store_read_get(s, &sess, access_ok(), id, &rec), 0);
-    CHECK_EQ_STR(rec.plate, "OLD123");
-    CHECK_EQ_INT(rec.has_image, 1);
-    /* New reads go to the day tables, with ids after the old ones. */
+    REQUIRE(store_login(f.s, "ada", PW, &sess, tok) == 0);
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-1", "NEW123", NULL, 0, 0, 0};
+    CHECK_EQ_INT(store_hold_add(f.s, &sess, &spec, &hold), 0); /* a version-3 table */
+    /* New reads go to the (sealed) day tables. */
     struct store_read r = make_read("NEW123", T0 + 60, "U1");
-    int64_t id2 = 0;
-    CHECK_EQ_INT(store_add_read(s, &r, &id2, NULL, NULL), 0);
-    CHECK_EQ_INT(id2, 8);
+    CHECK_EQ_INT(store_add_read(f.s, &r, &id2, NULL, NULL), 0);
+    CHECK_EQ_INT(id2, 1);
     struct store_read_list *l = NULL;
     struct store_query q = {.from = T0, .to = T0 + 3600};
-    REQUIRE(store_search(s, &sess, access_ok(), &q, &l) == 0);
-    CHECK_EQ_INT(l->n, 2);
-    if (l->n == 2) {
+    REQUIRE(store_search(f.s, &sess, access_ok(), &q, &l) == 0);
+    CHECK_EQ_INT(l->n, 1);
+    if (l->n == 1)
         CHECK_EQ_STR(l->items[0].plate, "NEW123");
-        CHECK_EQ_STR(l->items[1].plate, "OLD123");
-    }
     store_read_list_free(l);
     struct store_audit_verify_result vr;
-    CHECK_EQ_INT(store_audit_verify(s, &sess, &vr), 0);
-    store_close(s);
+    CHECK_EQ_INT(store_audit_verify(f.s, &sess, &vr), 0);
+    fixture_close(&f);
+    struct store *s = NULL;
     CHECK_EQ_INT(store_open_at_version(f.path, STORE_SCHEMA_VERSION + 1, &s), STORE_ERR_INVALID);
 }
 
@@ -300,6 +334,7 @@ static void test_every_attempt_audited(void)
 int main(void)
 {
     RUN(test_open_and_migrate);
+    RUN(test_forward_migration_refuses_plaintext);
     RUN(test_forward_migration_keeps_data);
     RUN(test_bootstrap_once);
     RUN(test_lockout_after_five_failures);

@@ -10,13 +10,20 @@
 #include "store_audit.h"
 #include "store_auth.h"
 #include "store_hotlist.h"
+#include "store_key.h"
+#include "store_keyring.h"
+#include "store_part.h"
 #include "store_reads.h"
 #include "store_retention.h"
 #include "testlib.h"
 
+#include <sqlite3.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define T0  1767225600 /* 2026-01-01T00:00:00Z */
 #define DAY 86400
@@ -36,7 +43,30 @@ struct fixture {
     struct fake_clock clock;
     char path[512];
     struct store_session admin, inv, op, aud;
+    /* The day keys: a random master key in a 0600 file, the keyring beside the database. */
+    char key_path[700], keyring_path[700];
+    struct store_key *master;
+    struct store_keyring *kr;
 };
+
+/* Writes a new random master key file at path (0400; any old one is removed). 0 on success. */
+__attribute__((unused)) static int test_master_key_file(const char *path)
+{
+    char err[256];
+    remove(path);
+    return store_key_generate(path, err, sizeof err) == 0 ? 0 : -1;
+}
+
+/* Opens the fixture's keyring (created on first use) and gives it to the store. */
+__attribute__((unused)) static int fixture_keyring(struct fixture *f)
+{
+    char err[256];
+    if (!f->master && store_key_load(f->key_path, &f->master, err, sizeof err) != 0)
+        return -1;
+    if (!f->kr && store_keyring_open(f->keyring_path, f->master, &f->kr) != 0)
+        return -1;
+    return store_set_keyring(f->s, f->kr) == 0 ? 0 : -1;
+}
 
 __attribute__((unused)) static void fixture_path(struct fixture *f, const char *name)
 {
@@ -47,6 +77,13 @@ __attribute__((unused)) static void fixture_path(struct fixture *f, const char *
     remove(wal);
     snprintf(wal, sizeof wal, "%s-shm", f->path);
     remove(wal);
+    /* The key files live in a private folder (0700), as store_keyring requires. */
+    snprintf(wal, sizeof wal, "%s.keys", f->path);
+    mkdir(wal, 0700);
+    chmod(wal, 0700);
+    snprintf(f->key_path, sizeof f->key_path, "%s/master.key", wal);
+    snprintf(f->keyring_path, sizeof f->keyring_path, "%s/keyring", wal);
+    remove(f->keyring_path);
 }
 
 /* Opens a fresh store named name at T0 with admin "ada", investigator "ivan", operator "olga",
@@ -58,7 +95,8 @@ __attribute__((unused)) static int fixture_open(struct fixture *f, const char *n
     memset(f, 0, sizeof *f);
     fixture_path(f, name);
     f->clock.now = T0;
-    if (store_open(f->path, &f->s) != 0)
+    if (test_master_key_file(f->key_path) != 0 || store_open(f->path, &f->s) != 0 ||
+        fixture_keyring(f) != 0)
         return -1;
     store_set_clock(f->s, fake_now, &f->clock);
     if (store_member_init(f->s, "ada", PW, T0 - DAY, &id) != 0 ||
@@ -73,10 +111,24 @@ __attribute__((unused)) static int fixture_open(struct fixture *f, const char *n
     return 0;
 }
 
+/* Closes the store, the keyring and the master key (the files stay: fixture_reopen). */
 __attribute__((unused)) static void fixture_close(struct fixture *f)
 {
     store_close(f->s);
     f->s = NULL;
+    store_keyring_close(f->kr);
+    f->kr = NULL;
+    store_key_free(f->master);
+    f->master = NULL;
+}
+
+/* Opens the fixture's store again (after fixture_close), with its keyring and clock. */
+__attribute__((unused)) static int fixture_reopen(struct fixture *f)
+{
+    if (store_open(f->path, &f->s) != 0)
+        return -1;
+    store_set_clock(f->s, fake_now, &f->clock);
+    return fixture_keyring(f);
 }
 
 /* A valid 1x1 grayscale PNG whose IDAT carries a recognisable marker in a tEXt chunk. */
@@ -129,6 +181,41 @@ __attribute__((unused)) static const struct store_access *access_ok(void)
 {
     static const struct store_access a = {"investigation", "robbery", "2026-000123", NULL};
     return &a;
+}
+
+/*
+ * Rows of every reads (or images, when images is set) table at path, day tables and reads_rest:
+ * a raw count that needs no key (the views decrypt, so they need the keyring). -1 on error.
+ */
+__attribute__((unused)) static long raw_rows(const char *path, int images)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long total = 0;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(db,
+                           images ? "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+                                    " name GLOB 'images_[dr]*'"
+                                  : "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+                                    " name GLOB 'reads_[dr]*'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    while (total >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+        char sql[128];
+        sqlite3_stmt *c;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", sqlite3_column_text(st, 0));
+        if (sqlite3_prepare_v2(db, sql, -1, &c, NULL) != SQLITE_OK || sqlite3_step(c) != SQLITE_ROW)
+            total = -1;
+        else
+            total += (long)sqlite3_column_int64(c, 0);
+        sqlite3_finalize(c);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return total;
 }
 
 /* Counts occurrences of needle in the file at path (0 if the file is missing). */

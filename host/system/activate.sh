@@ -20,6 +20,16 @@ if [ -n "$root" ]; then
 fi
 systemd-sysusers alpr.conf
 systemd-tmpfiles --create alpr.conf
+# The store's master key: made once, never written in clear to the disk. It goes straight into
+# an encrypted credential sealed to this machine (the TPM2 when there is one, else the host key
+# /var/lib/systemd/credential.secret: see docs/STORE.md for what each protects against).
+cred=/etc/alpr/store.key.cred
+if [ ! -e "$cred" ] && command -v systemd-creds >/dev/null 2>&1; then
+  mkdir -p /etc/alpr
+  (umask 077 && head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' |
+    systemd-creds encrypt --name=store.key - "$cred")
+  echo "activate: sealed a new store master key in $cred"
+fi
 if [ -d /run/udev ] && command -v udevadm >/dev/null 2>&1; then
   udevadm control --reload-rules
   udevadm trigger --subsystem-match=usb --attr-match=idVendor=1209 --attr-match=idProduct=0001 || :
