@@ -2,6 +2,3 @@
 #include "store_api_priv.h"
 const struct api_call api_reads_calls[] = {{NULL, NULL, 0}};
 const struct api_call api_hotlist_calls[] = {{NULL, NULL, 0}};
-const struct api_call api_retention_calls[] = {{NULL, NULL, 0}};
-const struct api_call api_export_calls[] = {{NULL, NULL, 0}};
-const struct api_call api_audit_calls[] = {{NULL, NULL, 0}};

@@ -1,6 +1,5 @@
 /* alpr audit: verify the hash-chained audit log; list its entries (auditors, administrators). */
 #include "commands.h"
-#include "store_audit.h"
 #include "store_cli.h"
 
 #include <getopt.h>
@@ -19,6 +18,33 @@ static void usage(FILE *f)
                "Reading the log is audited too. Auditors and administrators.\n");
 }
 
+static int print_verify(const struct cli_global *g, json_t *res, const char *expect)
+{
+    long long entries = (long long)json_integer_value(json_object_get(res, "entries"));
+    const char *head = json_string_value(json_object_get(res, "head"));
+    const char *problem = json_string_value(json_object_get(res, "problem"));
+    if (!json_is_true(json_object_get(res, "ok"))) {
+        cli_error("audit", "TAMPERED at entry %lld: %s",
+                  (long long)json_integer_value(json_object_get(res, "bad_id")),
+                  problem ? problem : "(no detail)");
+        return CLI_EXIT_FAIL;
+    }
+    if (g->format == CLI_FORMAT_JSON)
+        printf("{\"ok\": true, \"entries\": %lld, \"head\": \"%s\"}\n", entries, head ? head : "");
+    else
+        printf("audit log verified: %lld entries, head %s\n", entries, head ? head : "");
+    /* The head moves with every entry, the check included: compare the one printed. */
+    if (!expect)
+        return CLI_EXIT_OK;
+    if (!json_is_true(json_object_get(res, "expect_head_found"))) {
+        cli_error("audit", "--expect-head %s is not in the chain: it was rewritten", expect);
+        return CLI_EXIT_FAIL;
+    }
+    if (!g->quiet)
+        printf("recorded head %s found: the chain up to it is intact\n", expect);
+    return CLI_EXIT_OK;
+}
+
 int cmd_audit(int argc, char **argv, const struct cli_global *g)
 {
     static const struct option lo[] = {
@@ -26,12 +52,12 @@ int cmd_audit(int argc, char **argv, const struct cli_global *g)
         {"member", required_argument, NULL, 'm'}, {"event", required_argument, NULL, 'e'},
         {"limit", required_argument, NULL, 'l'},  {"expect-head", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    struct store_session sess;
-    struct store *s = NULL;
-    const char *member = NULL, *event = NULL, *expect = NULL, *action;
+    struct store_client *s = NULL;
+    const char *member = NULL, *event = NULL, *expect = NULL, *action, *call;
+    json_t *params, *res = NULL;
     int64_t from = 0, to = 0;
     long limit = 0;
-    int c, rc, err;
+    int c, rc;
     if ((rc = cli_take_action(&argc, &argv, usage, &action)) >= 0)
         return rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -67,68 +93,39 @@ int cmd_audit(int argc, char **argv, const struct cli_global *g)
             return CLI_EXIT_USAGE;
         }
     }
-    if ((rc = store_cli_open(g, "audit", &s)) != 0)
-        return rc;
-    if ((rc = store_cli_session(s, g, "audit", &sess)) != 0)
-        goto out;
     if (strcmp(action, "verify") == 0) {
-        struct store_audit_verify_result res;
-        err = store_audit_verify(s, &sess, &res);
-        if (err == STORE_ERR_TAMPER) {
-            cli_error("audit", "TAMPERED at entry %lld: %s", (long long)res.bad_id, res.problem);
-            rc = CLI_EXIT_FAIL;
-        } else if (err) {
-            rc = store_cli_fail("audit", "verify", err);
-        } else if (g->format == CLI_FORMAT_JSON) {
-            printf("{\"ok\": true, \"entries\": %lld, \"head\": \"%s\"}\n", (long long)res.entries,
-                   res.head_hash);
-        } else {
-            printf("audit log verified: %lld entries, head %s\n", (long long)res.entries,
-                   res.head_hash);
+        if (expect && strlen(expect) != 64) {
+            cli_error("audit", "--expect-head: a head hash is 64 hex digits");
+            return CLI_EXIT_USAGE;
         }
-        /* The head moves with every entry, the check included: compare the one printed. */
-        if (rc == 0 && expect) {
-            /* A head recorded earlier must still be the hash of an entry of the verified
-             * chain; after a rewrite of the chain (hashes recomputed) it is not. */
-            err = store_audit_contains(s, &sess, expect);
-            if (err < 0) {
-                rc = store_cli_fail("audit", "--expect-head", err);
-            } else if (err == 0) {
-                cli_error("audit", "--expect-head %s is not in the chain: it was rewritten",
-                          expect);
-                rc = CLI_EXIT_FAIL;
-            } else if (!g->quiet) {
-                printf("recorded head %s found: the chain up to it is intact\n", expect);
-            }
-        }
+        call = "audit.verify";
+        params = expect ? store_cli_params("{s:s}", "expect_head", expect) : store_cli_params("{}");
     } else if (strcmp(action, "list") == 0) {
-        static const char *const cols[] = {"id", "time", "member", "event", "params", "outcome"};
-        struct store_audit_list *l = NULL;
-        struct store_cli_table tab;
-        if ((err = store_audit_list(s, &sess, from, to, member, event, (size_t)limit, &l)) != 0) {
-            rc = store_cli_fail("audit", "list", err);
-            goto out;
+        call = "audit.list";
+        params = store_cli_params("{}");
+        if ((from && json_object_set_new(params, "from", json_integer(from)) != 0) ||
+            (to && json_object_set_new(params, "to", json_integer(to)) != 0) ||
+            (member && json_object_set_new(params, "member", json_string(member)) != 0) ||
+            (event && json_object_set_new(params, "event", json_string(event)) != 0) ||
+            (limit && json_object_set_new(params, "limit", json_integer(limit)) != 0)) {
+            cli_error("audit", "--member and --event take UTF-8 text");
+            json_decref(params);
+            return CLI_EXIT_USAGE;
         }
-        store_cli_table_begin(&tab, g->format, stdout, cols, "nsssss");
-        for (size_t i = 0; i < l->n; i++) {
-            char id[24], t[32];
-            snprintf(id, sizeof id, "%lld", (long long)l->items[i].id);
-            store_time_format(l->items[i].ts, t, sizeof t);
-            const char *vals[] = {id,
-                                  t,
-                                  l->items[i].member,
-                                  l->items[i].event,
-                                  l->items[i].params,
-                                  l->items[i].outcome};
-            store_cli_table_row(&tab, vals);
-        }
-        store_cli_table_end(&tab);
-        store_audit_list_free(l);
     } else {
         cli_error("audit", "unknown action '%s' (verify, list)", action);
-        rc = CLI_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-out:
-    store_close(s);
+    if ((rc = store_cli_connect(g, "audit", 1, &s)) == 0)
+        rc = store_cli_call(s, g, "audit", action, call, params, &res);
+    store_client_close(s);
+    json_decref(params);
+    if (rc == 0 && call[6] == 'v') {
+        rc = print_verify(g, res, expect);
+    } else if (rc == 0) {
+        static const char *const cols[] = {"id", "time", "member", "event", "params", "outcome"};
+        store_cli_print_rows(g, res, cols, "nsssss");
+    }
+    json_decref(res);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* alpr export: evidence export of a hold's reads; chain-of-custody entries. */
 #include "commands.h"
 #include "store_cli.h"
-#include "store_export.h"
+#include "store_cli_export.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,10 +12,36 @@ static void usage(FILE *f)
     fprintf(f, "usage: alpr export HOLD_ID --out DIR [--note TEXT]\n"
                "       alpr export custody EXPORT_ID --action TEXT [--note TEXT]\n"
                "\n"
-               "Writes the reads of an active hold into DIR (created; must not exist): reads.csv,\n"
-               "images/, custody.txt and MANIFEST.sha256 (check with `sha256sum -c`), and records\n"
-               "the export and its first chain-of-custody entry. `custody` adds an entry (e.g.\n"
-               "\"booked into evidence\"). Investigators and administrators.\n");
+               "Writes the reads of an active hold into DIR (created 0700; must not exist):\n"
+               "reads.csv, images/, custody.txt and MANIFEST.sha256 (check with `sha256sum -c`),\n"
+               "and records the export, DIR's path and its first chain-of-custody entry. This\n"
+               "program writes the files, with your permissions; the store service only sends\n"
+               "them. `custody` adds an entry (e.g. \"booked into evidence\").\n"
+               "Investigators and administrators.\n");
+}
+
+/* Adds text (if any) to params under key; text that is not UTF-8 is a usage error. */
+static int add_text(json_t *params, const char *key, const char *text)
+{
+    if (!text || json_object_set_new(params, key, json_string(text)) == 0)
+        return 0;
+    cli_error("export", "'%s': not valid UTF-8 text", text);
+    return CLI_EXIT_USAGE;
+}
+
+static void print_export(const struct cli_global *g, json_t *res, const char *out_dir)
+{
+    long long export_id = (long long)json_integer_value(json_object_get(res, "export"));
+    long long reads = (long long)json_integer_value(json_object_get(res, "reads"));
+    long long images = (long long)json_integer_value(json_object_get(res, "images"));
+    const char *manifest = json_string_value(json_object_get(res, "manifest_sha256"));
+    if (g->format == CLI_FORMAT_JSON)
+        printf("{\"export\": %lld, \"reads\": %lld, \"images\": %lld, \"manifest_sha256\": "
+               "\"%s\"}\n",
+               export_id, reads, images, manifest);
+    else
+        printf("export %lld: %lld reads, %lld images in %s\nmanifest sha256 %s\n", export_id, reads,
+               images, out_dir, manifest);
 }
 
 int cmd_export(int argc, char **argv, const struct cli_global *g)
@@ -25,10 +51,10 @@ int cmd_export(int argc, char **argv, const struct cli_global *g)
                                        {"action", required_argument, NULL, 'a'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    struct store_session sess;
-    struct store *s = NULL;
+    struct store_client *s = NULL;
+    json_t *params = NULL, *res = NULL;
     const char *out_dir = NULL, *note = NULL, *custody_action = NULL;
-    int c, rc, err, custody = argc > 1 && strcmp(argv[1], "custody") == 0;
+    int c, rc, custody = argc > 1 && strcmp(argv[1], "custody") == 0;
     int64_t id;
     if (custody) {
         argc--;
@@ -63,31 +89,23 @@ int cmd_export(int argc, char **argv, const struct cli_global *g)
         cli_error("export", custody ? "custody needs --action" : "--out DIR is required");
         return CLI_EXIT_USAGE;
     }
-    if ((rc = store_cli_open(g, "export", &s)) != 0)
+    if ((rc = store_cli_connect(g, "export", 1, &s)) != 0)
         return rc;
-    if ((rc = store_cli_session(s, g, "export", &sess)) != 0)
-        goto out;
     if (custody) {
-        if ((err = store_custody_add(s, &sess, id, custody_action, note)) != 0)
-            rc = store_cli_fail("export", "custody", err);
-        else if (!g->quiet)
+        params = store_cli_params("{s:I}", "export", (json_int_t)id);
+        if (!(rc = add_text(params, "action", custody_action)) &&
+            !(rc = add_text(params, "note", note)) &&
+            !(rc = store_cli_call(s, g, "export", "custody", "custody.add", params, NULL)) &&
+            !g->quiet)
             printf("custody entry added to export %lld\n", (long long)id);
     } else {
-        struct store_export_result res;
-        if ((err = store_export_hold(s, &sess, id, out_dir, note, &res)) != 0) {
-            rc = store_cli_fail("export", out_dir, err);
-        } else if (g->format == CLI_FORMAT_JSON) {
-            printf("{\"export\": %lld, \"reads\": %lld, \"images\": %lld, \"manifest_sha256\": "
-                   "\"%s\"}\n",
-                   (long long)res.export_id, (long long)res.reads, (long long)res.images,
-                   res.manifest_sha256);
-        } else {
-            printf("export %lld: %lld reads, %lld images in %s\nmanifest sha256 %s\n",
-                   (long long)res.export_id, (long long)res.reads, (long long)res.images, out_dir,
-                   res.manifest_sha256);
-        }
+        params = store_cli_params("{s:I}", "hold", (json_int_t)id);
+        if (!(rc = add_text(params, "note", note)) &&
+            !(rc = store_cli_export(s, g, "export", "export", params, out_dir, &res)))
+            print_export(g, res, out_dir);
     }
-out:
-    store_close(s);
+    json_decref(params);
+    json_decref(res);
+    store_client_close(s);
     return rc;
 }

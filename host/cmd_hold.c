@@ -4,6 +4,7 @@
 #include "store_retention.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,64 @@ static void usage(FILE *f)
                "is released (administrators) or expires. Add: investigators and administrators.\n");
 }
 
+/* The request of action, or NULL with *rc set (usage errors printed). */
+static json_t *request(const char *action, const char *arg, const char *kind, const char *reason,
+                       int all, json_t *scope, const char **call, int *rc)
+{
+    enum store_hold_kind k;
+    int64_t id;
+    *rc = 0;
+    if (strcmp(action, "add") == 0) {
+        *call = "hold.add";
+        if (!kind || store_hold_kind_parse(kind, &k) != 0) {
+            cli_error("hold", "--kind: warrant, preservation or disclosure");
+            *rc = CLI_EXIT_USAGE;
+            return NULL;
+        }
+        if (!json_object_get(scope, "reference")) {
+            cli_error("hold", "add needs --ref REFERENCE");
+            *rc = CLI_EXIT_USAGE;
+            return NULL;
+        }
+        if (json_object_set_new(scope, "kind", json_string(kind)) != 0)
+            *rc = CLI_EXIT_FAIL;
+        return *rc ? NULL : json_incref(scope);
+    }
+    if (strcmp(action, "list") == 0) {
+        *call = "hold.list";
+        return store_cli_params("{s:b}", "all", all);
+    }
+    if (strcmp(action, "release") == 0) {
+        *call = "hold.release";
+        if ((*rc = store_cli_id("hold", "release", arg, &id)) != 0)
+            return NULL;
+        if (!reason) {
+            cli_error("hold", "release needs --reason");
+            *rc = CLI_EXIT_USAGE;
+            return NULL;
+        }
+        return store_cli_params("{s:I,s:s}", "id", (json_int_t)id, "reason", reason);
+    }
+    cli_error("hold", "unknown action '%s' (add, list, release)", action);
+    *rc = CLI_EXIT_USAGE;
+    return NULL;
+}
+
+static void print_holds(const struct cli_global *g, json_t *rows)
+{
+    static const char *const cols[] = {"id", "kind",    "reference", "plate", "units",  "from",
+                                       "to", "expires", "entered",   "by",    "active", "reads"};
+    size_t i;
+    json_t *row;
+    /* The column has always been "by"; the service names it entered_by. */
+    json_array_foreach(rows, i, row)
+    {
+        if (json_object_set(row, "by", json_object_get(row, "entered_by")) != 0)
+            fprintf(stderr, "alpr hold: out of memory\n");
+    }
+    store_cli_print_rows(g, rows, cols, "nsssssssssnn");
+}
+
 int cmd_hold(int argc, char **argv, const struct cli_global *g)
 {
     static const struct option lo[] = {{"kind", required_argument, NULL, 'k'},
@@ -32,38 +91,42 @@ int cmd_hold(int argc, char **argv, const struct cli_global *g)
                                        {"all", no_argument, NULL, 'a'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    struct store_hold_spec spec = {0};
-    struct store_session sess;
-    struct store *s = NULL;
-    const char *kind = NULL, *reason = NULL, *action;
-    int c, rc, err, all = 0;
+    struct store_client *s = NULL;
+    const char *kind = NULL, *reason = NULL, *action, *call = NULL;
+    json_t *scope = store_cli_params("{}"), *params = NULL, *res = NULL;
+    int64_t t;
+    int c, rc, all = 0;
     if ((rc = cli_take_action(&argc, &argv, usage, &action)) >= 0)
-        return rc;
+        goto done;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        rc = 0;
         switch (c) {
         case 'k':
             kind = optarg;
             break;
         case 'r':
-            spec.reference = optarg;
+            rc = json_object_set_new(scope, "reference", json_string(optarg));
             break;
         case 'p':
-            spec.plate = optarg;
+            rc = json_object_set_new(scope, "plate", json_string(optarg));
             break;
         case 'u':
-            spec.units = optarg;
+            rc = json_object_set_new(scope, "units", json_string(optarg));
             break;
         case 'f':
-            if ((rc = store_cli_time("hold", "--from", optarg, &spec.from)) != 0)
-                return rc;
+            if ((rc = store_cli_time("hold", "--from", optarg, &t)) != 0)
+                goto done;
+            rc = json_object_set_new(scope, "from", json_integer(t));
             break;
         case 't':
-            if ((rc = store_cli_time("hold", "--to", optarg, &spec.to)) != 0)
-                return rc;
+            if ((rc = store_cli_time("hold", "--to", optarg, &t)) != 0)
+                goto done;
+            rc = json_object_set_new(scope, "to", json_integer(t));
             break;
         case 'e':
-            if ((rc = store_cli_time("hold", "--expires", optarg, &spec.expires)) != 0)
-                return rc;
+            if ((rc = store_cli_time("hold", "--expires", optarg, &t)) != 0)
+                goto done;
+            rc = json_object_set_new(scope, "expires", json_integer(t));
             break;
         case 'R':
             reason = optarg;
@@ -73,79 +136,37 @@ int cmd_hold(int argc, char **argv, const struct cli_global *g)
             break;
         case 'h':
             usage(stdout);
-            return CLI_EXIT_OK;
+            rc = CLI_EXIT_OK;
+            goto done;
         default:
             usage(stderr);
-            return CLI_EXIT_USAGE;
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
+        if (rc != 0) {
+            cli_error("hold", "'%s': not valid UTF-8 text", optarg);
+            rc = CLI_EXIT_USAGE;
+            goto done;
         }
     }
     const char *arg = optind < argc ? argv[optind] : NULL;
-    if (strcmp(action, "add") == 0 && (!kind || store_hold_kind_parse(kind, &spec.kind) != 0)) {
-        cli_error("hold", "--kind: warrant, preservation or disclosure");
-        return CLI_EXIT_USAGE;
-    }
-    if ((rc = store_cli_open(g, "hold", &s)) != 0)
-        return rc;
-    if ((rc = store_cli_session(s, g, "hold", &sess)) != 0)
-        goto out;
-    if (strcmp(action, "add") == 0) {
-        int64_t id;
-        if ((err = store_hold_add(s, &sess, &spec, &id)) != 0) {
-            if (err == STORE_ERR_INVALID)
-                cli_error("hold", "a hold needs --ref, a scope (--plate, --units, --from/--to)"
-                                  " and, for preservation, expiry within 14 days");
-            rc = store_cli_fail("hold", "add", err);
-        } else {
-            printf("%lld\n", (long long)id);
-        }
-    } else if (strcmp(action, "list") == 0) {
-        static const char *const cols[] = {"id",      "kind", "reference", "plate",
-                                           "units",   "from", "to",        "expires",
-                                           "entered", "by",   "active",    "reads"};
-        struct store_hold_list *l = NULL;
-        struct store_cli_table tab;
-        if ((err = store_hold_list(s, &sess, !all, &l)) != 0) {
-            rc = store_cli_fail("hold", "list", err);
-            goto out;
-        }
-        store_cli_table_begin(&tab, g->format, stdout, cols, "nsssssssssnn");
-        for (size_t i = 0; i < l->n; i++) {
-            const struct store_hold *h = &l->items[i];
-            char id[24], fr[32] = "", to[32] = "", ex[32] = "", en[32], ac[4], rd[24];
-            snprintf(id, sizeof id, "%lld", (long long)h->id);
-            if (h->from)
-                store_time_format(h->from, fr, sizeof fr);
-            if (h->to)
-                store_time_format(h->to, to, sizeof to);
-            if (h->expires)
-                store_time_format(h->expires, ex, sizeof ex);
-            store_time_format(h->entered_at, en, sizeof en);
-            snprintf(ac, sizeof ac, "%d", h->active);
-            snprintf(rd, sizeof rd, "%lld", (long long)h->reads);
-            const char *vals[] = {id, h->kind, h->reference, h->plate,      h->units, fr,
-                                  to, ex,      en,           h->entered_by, ac,       rd};
-            store_cli_table_row(&tab, vals);
-        }
-        store_cli_table_end(&tab);
-        store_hold_list_free(l);
-    } else if (strcmp(action, "release") == 0) {
-        int64_t id;
-        if ((rc = store_cli_id("hold", "release", arg, &id)) != 0)
-            goto out;
-        if (!reason) {
-            cli_error("hold", "release needs --reason");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if ((err = store_hold_release(s, &sess, id, reason)) != 0)
-            rc = store_cli_fail("hold", "release", err);
-        else if (!g->quiet)
-            printf("hold %lld released\n", (long long)id);
-    } else {
-        cli_error("hold", "unknown action '%s' (add, list, release)", action);
-        rc = CLI_EXIT_USAGE;
-    }
-out:
-    store_close(s);
+    if (!(params = request(action, arg, kind, reason, all, scope, &call, &rc)))
+        goto done;
+    if ((rc = store_cli_connect(g, "hold", 1, &s)) == 0)
+        rc = store_cli_call(s, g, "hold", action, call, params, &res);
+    store_client_close(s);
+    if (rc != 0)
+        goto done;
+    if (strcmp(action, "add") == 0)
+        printf("%lld\n", (long long)json_integer_value(json_object_get(res, "id")));
+    else if (strcmp(action, "list") == 0)
+        print_holds(g, res);
+    else if (!g->quiet)
+        printf("hold %lld released\n",
+               (long long)json_integer_value(json_object_get(params, "id")));
+done:
+    json_decref(params);
+    json_decref(res);
+    json_decref(scope);
     return rc;
 }

@@ -1,10 +1,44 @@
 /* alpr purge: purge reads past the retention period; show or shorten that period (R7). */
 #include "commands.h"
 #include "store_cli.h"
-#include "store_retention.h"
 
 #include <getopt.h>
 #include <stdio.h>
+
+/* A time of the report, "" for none. */
+static const char *when(json_t *rep, const char *key)
+{
+    const char *t = json_string_value(json_object_get(rep, key));
+    return t ? t : "";
+}
+
+static long long count(json_t *rep, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(rep, key));
+}
+
+static int print_report(const struct cli_global *g, json_t *rep)
+{
+    int compacted = json_is_true(json_object_get(rep, "compacted"));
+    int wal_truncated = json_is_true(json_object_get(rep, "wal_truncated"));
+    long long reads = count(rep, "reads");
+    if (g->format == CLI_FORMAT_JSON)
+        printf("{\"cutoff\": \"%s\", \"reads\": %lld, \"images\": %lld, \"alerts\": %lld,"
+               " \"held\": %lld, \"oldest\": \"%s\", \"newest\": \"%s\", \"compacted\": %d,"
+               " \"wal_truncated\": %d, \"delete_ms\": %lld, \"rebuild_ms\": %lld}\n",
+               when(rep, "cutoff"), reads, count(rep, "images"), count(rep, "alerts"),
+               count(rep, "held"), when(rep, "oldest"), when(rep, "newest"), compacted,
+               wal_truncated, count(rep, "delete_ms"), count(rep, "rebuild_ms"));
+    else
+        printf("purged %lld reads (%lld images, %lld alerts) captured before %s%s%s%s%s; %lld"
+               " kept under holds; file %s; WAL %s\n",
+               reads, count(rep, "images"), count(rep, "alerts"), when(rep, "cutoff"),
+               reads ? ", from " : "", when(rep, "oldest"), reads ? " to " : "",
+               when(rep, "newest"), count(rep, "held"),
+               compacted ? "rebuilt" : "NOT rebuilt (busy): run purge again",
+               wal_truncated ? "truncated" : "busy: run purge again to truncate it");
+    return compacted && wal_truncated ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
 
 int cmd_purge(int argc, char **argv, const struct cli_global *g)
 {
@@ -12,11 +46,10 @@ int cmd_purge(int argc, char **argv, const struct cli_global *g)
                                        {"show-retention", no_argument, NULL, 's'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    struct store_purge_report rep;
-    struct store_session sess;
-    struct store *s = NULL;
+    struct store_client *s = NULL;
+    json_t *params = NULL, *res = NULL;
     long days = 0;
-    int c, rc, err, show = 0;
+    int c, rc, show = 0;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'r':
@@ -36,7 +69,8 @@ int cmd_purge(int argc, char **argv, const struct cli_global *g)
                    "retention period (default and maximum %d days, nine months) that no active\n"
                    "hold covers: secure_delete, then the WAL is checkpointed and truncated. The\n"
                    "report (counts and time ranges, no plates) goes to the audit log.\n"
-                   "The daemon runs the same purge as its system account.\n",
+                   "The store service runs the same purge hourly as its system account.\n"
+                   "--show-retention: any member who is logged in.\n",
                    STORE_RETENTION_MAX_DAYS);
             return CLI_EXIT_OK;
         default:
@@ -45,45 +79,26 @@ int cmd_purge(int argc, char **argv, const struct cli_global *g)
     }
     if (optind != argc)
         return CLI_EXIT_USAGE;
-    if ((rc = store_cli_open(g, "purge", &s)) != 0)
+    if ((rc = store_cli_connect(g, "purge", 1, &s)) != 0)
         return rc;
     if (show) {
-        printf("retention: %d days\n", store_retention_days(s));
+        if ((rc = store_cli_call(s, g, "purge", "--show-retention", "retention.get", NULL, &res)) ==
+            0)
+            printf("retention: %lld days\n",
+                   (long long)json_integer_value(json_object_get(res, "days")));
         goto out;
     }
-    if ((rc = store_cli_session(s, g, "purge", &sess)) != 0)
-        goto out;
-    if (days && (err = store_set_retention_days(s, &sess, (int)days)) != 0) {
-        rc = store_cli_fail("purge", "--set-retention-days", err);
-        goto out;
+    if (days) {
+        params = store_cli_params("{s:i}", "days", (int)days);
+        if ((rc = store_cli_call(s, g, "purge", "--set-retention-days", "retention.set", params,
+                                 NULL)) != 0)
+            goto out;
     }
-    if ((err = store_purge(s, &sess, &rep)) != 0) {
-        rc = store_cli_fail("purge", "purge", err);
-        goto out;
-    }
-    char cut[32], o[32] = "", n[32] = "";
-    store_time_format(rep.cutoff, cut, sizeof cut);
-    if (rep.reads) {
-        store_time_format(rep.oldest, o, sizeof o);
-        store_time_format(rep.newest, n, sizeof n);
-    }
-    if (g->format == CLI_FORMAT_JSON)
-        printf("{\"cutoff\": \"%s\", \"reads\": %lld, \"images\": %lld, \"alerts\": %lld,"
-               " \"held\": %lld, \"oldest\": \"%s\", \"newest\": \"%s\", \"compacted\": %d,"
-               " \"wal_truncated\": %d, \"delete_ms\": %lld, \"rebuild_ms\": %lld}\n",
-               cut, (long long)rep.reads, (long long)rep.images, (long long)rep.alerts,
-               (long long)rep.held, o, n, rep.compacted, rep.wal_truncated,
-               (long long)rep.delete_ms, (long long)rep.rebuild_ms);
-    else
-        printf("purged %lld reads (%lld images, %lld alerts) captured before %s%s%s%s%s; %lld"
-               " kept under holds; file %s; WAL %s\n",
-               (long long)rep.reads, (long long)rep.images, (long long)rep.alerts, cut,
-               rep.reads ? ", from " : "", o, rep.reads ? " to " : "", n, (long long)rep.held,
-               rep.compacted ? "rebuilt" : "NOT rebuilt (busy): run purge again",
-               rep.wal_truncated ? "truncated" : "busy: run purge again to truncate it");
-    if (!rep.compacted || !rep.wal_truncated)
-        rc = CLI_EXIT_FAIL;
+    if ((rc = store_cli_call(s, g, "purge", "purge", "purge", NULL, &res)) == 0)
+        rc = print_report(g, res);
 out:
-    store_close(s);
+    json_decref(params);
+    json_decref(res);
+    store_client_close(s);
     return rc;
 }

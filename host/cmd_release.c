@@ -1,9 +1,11 @@
 /* alpr release: written release requests from other agencies, reviewed before fulfilment (R12). */
 #include "commands.h"
 #include "store_cli.h"
-#include "store_export.h"
+#include "store_cli_export.h"
 
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +23,69 @@ static void usage(FILE *f)
                "export, see `alpr export`). Every request stays on file.\n");
 }
 
+/* store_cli_params for texts from the command line: invalid UTF-8 is a usage error. */
+static json_t *text_params(int *rc, const char *fmt, ...)
+{
+    json_error_t jerr;
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *v = json_vpack_ex(&jerr, 0, fmt, ap);
+    va_end(ap);
+    if (!v) {
+        cli_error("release", "%s", jerr.text);
+        *rc = CLI_EXIT_USAGE;
+    }
+    return v;
+}
+
+/* The request of action, or NULL with *rc set (usage errors printed). */
+static json_t *request(const char *action, const char *arg, const char *agency,
+                       const char *requester, const char *purpose, const char *hold,
+                       const char *note, const char *out_dir, const char **call, int *rc)
+{
+    int64_t id;
+    if (strcmp(action, "request") == 0) {
+        *call = "release.request";
+        if (!agency || !requester || !purpose || store_cli_id("release", "--hold", hold, &id)) {
+            cli_error("release", "request needs --agency, --requester, --purpose, --hold ID");
+            *rc = CLI_EXIT_USAGE;
+            return NULL;
+        }
+        return text_params(rc, "{s:s,s:s,s:s,s:I}", "agency", agency, "requester", requester,
+                           "purpose", purpose, "hold", (json_int_t)id);
+    }
+    if (strcmp(action, "approve") == 0 || strcmp(action, "deny") == 0) {
+        *call = "release.review";
+        if ((*rc = store_cli_id("release", action, arg, &id)) != 0)
+            return NULL;
+        if (!note) {
+            cli_error("release", "%s needs --note", action);
+            *rc = CLI_EXIT_USAGE;
+            return NULL;
+        }
+        return text_params(rc, "{s:I,s:s,s:s}", "id", (json_int_t)id, "decision", action, "note",
+                           note);
+    }
+    if (strcmp(action, "fulfil") == 0 || strcmp(action, "fulfill") == 0) {
+        *call = "release.fulfil";
+        if ((*rc = store_cli_id("release", action, arg, &id)) != 0)
+            return NULL;
+        if (!out_dir) {
+            cli_error("release", "fulfil needs --out DIR");
+            *rc = CLI_EXIT_USAGE;
+            return NULL;
+        }
+        return store_cli_params("{s:I}", "id", (json_int_t)id);
+    }
+    if (strcmp(action, "list") == 0) {
+        *call = "release.list";
+        return store_cli_params("{}");
+    }
+    cli_error("release", "unknown action '%s'", action);
+    *rc = CLI_EXIT_USAGE;
+    return NULL;
+}
+
 int cmd_release(int argc, char **argv, const struct cli_global *g)
 {
     static const struct option lo[] = {
@@ -28,12 +93,11 @@ int cmd_release(int argc, char **argv, const struct cli_global *g)
         {"purpose", required_argument, NULL, 'p'}, {"hold", required_argument, NULL, 'H'},
         {"note", required_argument, NULL, 'n'},    {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    struct store_session sess;
-    struct store *s = NULL;
+    struct store_client *s = NULL;
     const char *agency = NULL, *requester = NULL, *purpose = NULL, *hold = NULL, *note = NULL;
-    const char *out_dir = NULL, *action;
-    int c, rc, err;
-    int64_t id;
+    const char *out_dir = NULL, *action, *call = NULL;
+    json_t *params, *res = NULL;
+    int c, rc;
     if ((rc = cli_take_action(&argc, &argv, usage, &action)) >= 0)
         return rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -65,80 +129,38 @@ int cmd_release(int argc, char **argv, const struct cli_global *g)
         }
     }
     const char *arg = optind < argc ? argv[optind] : NULL;
-    if ((rc = store_cli_open(g, "release", &s)) != 0)
+    if (!(params =
+              request(action, arg, agency, requester, purpose, hold, note, out_dir, &call, &rc)))
         return rc;
-    if ((rc = store_cli_session(s, g, "release", &sess)) != 0)
+    if ((rc = store_cli_connect(g, "release", 1, &s)) != 0)
         goto out;
-    if (strcmp(action, "request") == 0) {
-        int64_t hold_id;
-        if (!agency || !requester || !purpose ||
-            (rc = store_cli_id("release", "--hold", hold, &hold_id)) != 0) {
-            cli_error("release", "request needs --agency, --requester, --purpose, --hold ID");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if ((err = store_release_request(s, &sess, agency, requester, purpose, hold_id, &id)))
-            rc = store_cli_fail("release", "request", err);
-        else
-            printf("%lld\n", (long long)id);
-    } else if (strcmp(action, "approve") == 0 || strcmp(action, "deny") == 0) {
-        if ((rc = store_cli_id("release", action, arg, &id)) != 0)
-            goto out;
-        if (!note) {
-            cli_error("release", "%s needs --note", action);
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if ((err = store_release_review(s, &sess, id, action[0] == 'a', note)) != 0)
-            rc = store_cli_fail("release", action, err);
-        else if (!g->quiet)
-            printf("request %lld %s\n", (long long)id, action[0] == 'a' ? "approved" : "denied");
-    } else if (strcmp(action, "fulfil") == 0 || strcmp(action, "fulfill") == 0) {
-        struct store_export_result res;
-        if ((rc = store_cli_id("release", action, arg, &id)) != 0)
-            goto out;
-        if (!out_dir) {
-            cli_error("release", "fulfil needs --out DIR");
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        if ((err = store_release_fulfil(s, &sess, id, out_dir, &res)) != 0)
-            rc = store_cli_fail("release", "fulfil", err);
-        else if (!g->quiet)
+    if (strcmp(call, "release.fulfil") == 0) {
+        if ((rc = store_cli_export(s, g, "release", call, params, out_dir, &res)) == 0 && !g->quiet)
             printf("request %lld fulfilled: export %lld, %lld reads in %s\nmanifest sha256 %s\n",
-                   (long long)id, (long long)res.export_id, (long long)res.reads, out_dir,
-                   res.manifest_sha256);
-    } else if (strcmp(action, "list") == 0) {
+                   (long long)json_integer_value(json_object_get(params, "id")),
+                   (long long)json_integer_value(json_object_get(res, "export")),
+                   (long long)json_integer_value(json_object_get(res, "reads")), out_dir,
+                   json_string_value(json_object_get(res, "manifest_sha256")));
+        goto out;
+    }
+    if ((rc = store_cli_call(s, g, "release", action, call, params, &res)) != 0)
+        goto out;
+    if (strcmp(call, "release.request") == 0) {
+        printf("%lld\n", (long long)json_integer_value(json_object_get(res, "id")));
+    } else if (strcmp(call, "release.review") == 0) {
+        if (!g->quiet)
+            printf("request %lld %s\n",
+                   (long long)json_integer_value(json_object_get(params, "id")),
+                   action[0] == 'a' ? "approved" : "denied");
+    } else {
         static const char *const cols[] = {"id",          "agency",      "requester",  "purpose",
                                            "hold",        "status",      "entered_by", "entered",
                                            "reviewed_by", "review_note", "export"};
-        struct store_release_list *l = NULL;
-        struct store_cli_table tab;
-        if ((err = store_release_list(s, &sess, &l)) != 0) {
-            rc = store_cli_fail("release", "list", err);
-            goto out;
-        }
-        store_cli_table_begin(&tab, g->format, stdout, cols, "nsssnsssssn");
-        for (size_t i = 0; i < l->n; i++) {
-            const struct store_release *r = &l->items[i];
-            char idb[24], h[24], t[32], ex[24] = "";
-            snprintf(idb, sizeof idb, "%lld", (long long)r->id);
-            snprintf(h, sizeof h, "%lld", (long long)r->hold_id);
-            store_time_format(r->submitted_at, t, sizeof t);
-            if (r->export_id)
-                snprintf(ex, sizeof ex, "%lld", (long long)r->export_id);
-            const char *vals[] = {
-                idb, r->agency,      r->requester,   r->purpose, h, r->status, r->submitted_by,
-                t,   r->reviewed_by, r->review_note, ex};
-            store_cli_table_row(&tab, vals);
-        }
-        store_cli_table_end(&tab);
-        store_release_list_free(l);
-    } else {
-        cli_error("release", "unknown action '%s'", action);
-        rc = CLI_EXIT_USAGE;
+        store_cli_print_rows(g, res, cols, "nsssnsssssn");
     }
 out:
-    store_close(s);
+    json_decref(params);
+    json_decref(res);
+    store_client_close(s);
     return rc;
 }

@@ -3,12 +3,15 @@
 #include "store_part.h"
 #include "store_priv.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * Forward migrations: migrations[i] takes a file from user_version i to i + 1. Never edit a
@@ -183,7 +186,8 @@ int store_open(const char *path, struct store **out)
     return store_open_at_version(path, STORE_SCHEMA_VERSION, out);
 }
 
-int store_open_at_version(const char *path, int version, struct store **out)
+/* Takes db over (closed on failure too): settings, pragmas and migrations up to version. */
+static int adopt(sqlite3 *db, int version, struct store **out)
 {
     static const char *const pragmas[] = {
         "PRAGMA journal_mode = WAL",         "PRAGMA foreign_keys = ON",
@@ -193,29 +197,15 @@ int store_open_at_version(const char *path, int version, struct store **out)
     };
     struct store *s;
     int rc;
-    if (!path || !*path || version < 0 || version > STORE_SCHEMA_VERSION)
-        return STORE_ERR_INVALID;
-    if (sodium_init() < 0)
-        return STORE_ERR_IO;
-    s = calloc(1, sizeof *s);
-    if (!s)
+    if (sodium_init() < 0 || !(s = calloc(1, sizeof *s))) {
+        sqlite3_close(db);
         return STORE_ERR_NOMEM;
+    }
+    s->db = db;
     s->clock = default_clock;
     s->part_day = -1;
     s->peer_uid = STORE_PEER_NONE;
     snprintf(s->system_name, sizeof s->system_name, "alprd");
-    struct stat st;
-    int is_new = stat(path, &st) != 0;
-    rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    /* Protected records: owner only. The WAL and shared-memory files inherit this mode. */
-    if (is_new && chmod(path, 0600) != 0) {
-        rc = STORE_ERR_IO;
-        goto fail;
-    }
     sqlite3_busy_timeout(s->db, 5000);
     /* Plans must not depend on bound values: otherwise each new GLOB pattern re-prepares the
      * statement, and a search over every day partition costs milliseconds to prepare. */
@@ -231,6 +221,32 @@ int store_open_at_version(const char *path, int version, struct store **out)
 fail:
     store_close(s);
     return rc;
+}
+
+int store_open_at_version(const char *path, int version, struct store **out)
+{
+    sqlite3 *db = NULL;
+    int fd, rc;
+    if (!path || !*path || version < 0 || version > STORE_SCHEMA_VERSION)
+        return STORE_ERR_INVALID;
+    /* Protected records: a new file is owner-only from its first instant (SQLite gives the WAL
+     * the database's mode); an existing one is taken as it is. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != EEXIST)
+        return STORE_ERR_IO;
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return store_priv_err(rc);
+    }
+    return adopt(db, version, out);
+}
+
+int store_open_db(sqlite3 *db, struct store **out)
+{
+    return adopt(db, STORE_SCHEMA_VERSION, out);
 }
 
 void store_close(struct store *s)

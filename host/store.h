@@ -87,6 +87,13 @@ int store_open(const char *path, struct store **out) __attribute__((warn_unused_
 int store_open_at_version(const char *path, int version, struct store **out)
     __attribute__((warn_unused_result));
 
+/*
+ * As store_open, on a connection the caller opened (e.g. through the page-encrypting VFS of
+ * store_crypt.h): the store takes it over, and closes it on failure too.
+ */
+typedef struct sqlite3 sqlite3;
+int store_open_db(sqlite3 *db, struct store **out) __attribute__((warn_unused_result));
+
 /* Closes the store (checkpointing the WAL). Accepts NULL. */
 void store_close(struct store *s);
 

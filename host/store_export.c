@@ -1,47 +1,60 @@
 /* store_export: evidence export, custody, release requests (see store_export.h). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "store_export.h"
 #include "store_part.h"
 #include "store_priv.h"
 
-#include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define PATH_MAX_LEN 4096
+/* A text file of the bundle, built in memory. */
+struct mfile {
+    char *data;
+    size_t len, cap;
+};
 
-/* A file being written with its running SHA-256. */
-struct hfile {
-    FILE *fp;
-    crypto_hash_sha256_state h;
+/* The bundle being handed to the sink: its size so far, the manifest, the first error. */
+struct bundle {
+    const struct store_export_sink *sink;
+    size_t max, used;
+    struct mfile manifest;
     int err;
 };
 
-static int hopen(struct hfile *f, const char *path)
+/* Counts n more bytes against the bundle's limit. Returns 0 or STORE_ERR_FULL (sticky). */
+static int bundle_take(struct bundle *b, size_t n)
 {
-    f->fp = fopen(path, "wbx");
-    f->err = f->fp == NULL;
-    crypto_hash_sha256_init(&f->h);
-    return f->err ? STORE_ERR_IO : 0;
+    if (b->err == 0 && n > b->max - b->used)
+        b->err = STORE_ERR_FULL;
+    if (b->err == 0)
+        b->used += n;
+    return b->err;
 }
 
-static void hwrite(struct hfile *f, const void *p, size_t n)
+static void mwrite(struct bundle *b, struct mfile *f, const void *p, size_t n)
 {
-    if (f->err)
+    if (bundle_take(b, n) != 0)
         return;
-    if (fwrite(p, 1, n, f->fp) != n)
-        f->err = 1;
-    crypto_hash_sha256_update(&f->h, p, n);
+    if (f->len + n > f->cap) {
+        size_t cap = f->cap ? f->cap : 4096;
+        while (cap < f->len + n)
+            cap *= 2;
+        char *grown = realloc(f->data, cap);
+        if (!grown) {
+            b->err = STORE_ERR_NOMEM;
+            return;
+        }
+        f->data = grown;
+        f->cap = cap;
+    }
+    memcpy(f->data + f->len, p, n);
+    f->len += n;
 }
 
-static void hprintf(struct hfile *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hprintf(struct hfile *f, const char *fmt, ...)
+static void mprintf(struct bundle *b, struct mfile *f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void mprintf(struct bundle *b, struct mfile *f, const char *fmt, ...)
 {
     char buf[2048];
     va_list ap;
@@ -50,57 +63,44 @@ static void hprintf(struct hfile *f, const char *fmt, ...)
     n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof buf) {
-        f->err = 1;
+        b->err = b->err ? b->err : STORE_ERR_INVALID;
         return;
     }
-    hwrite(f, buf, (size_t)n);
+    mwrite(b, f, buf, (size_t)n);
 }
 
-static void hcsv(struct hfile *f, const char *s, int last)
+static void mcsv(struct bundle *b, struct mfile *f, const char *s, int last)
 {
+    if (!s)
+        s = "";
     if (strpbrk(s, ",\"\r\n")) {
-        hwrite(f, "\"", 1);
+        mwrite(b, f, "\"", 1);
         for (; *s; s++) {
             if (*s == '"')
-                hwrite(f, "\"", 1);
-            hwrite(f, s, 1);
+                mwrite(b, f, "\"", 1);
+            mwrite(b, f, s, 1);
         }
-        hwrite(f, "\"", 1);
+        mwrite(b, f, "\"", 1);
     } else {
-        hwrite(f, s, strlen(s));
+        mwrite(b, f, s, strlen(s));
     }
-    hwrite(f, last ? "\n" : ",", 1);
+    mwrite(b, f, last ? "\n" : ",", 1);
 }
 
-/* Closes (fsync'd) and writes the hex digest. Returns 0 or STORE_ERR_IO. */
-static int hclose(struct hfile *f, char hex[65])
+/*
+ * Hands one file to the sink and lists it in the manifest. counted: its bytes were already
+ * taken from the limit (a text file built here). Returns 0 or the bundle's first error.
+ */
+static int bundle_put(struct bundle *b, const char *name, const void *data, size_t len, int counted)
 {
-    unsigned char d[crypto_hash_sha256_BYTES];
-    int err = f->err;
-    if (!f->fp)
-        return STORE_ERR_IO;
-    if (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0)
-        err = 1;
-    if (fclose(f->fp) != 0)
-        err = 1;
-    f->fp = NULL;
-    crypto_hash_sha256_final(&f->h, d);
-    sodium_bin2hex(hex, 65, d, sizeof d);
-    return err ? STORE_ERR_IO : 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-/* Removes a half-written export folder: no stray copy of plate data is left behind (R7). */
-static void remove_tree(const char *dir)
-{
-    (void)!nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    char hex[65];
+    if (!counted && bundle_take(b, len) != 0)
+        return b->err;
+    store_priv_sha256_hex(data, len, hex);
+    mprintf(b, &b->manifest, "%s  %s\n", hex, name);
+    if (b->err == 0)
+        b->err = b->sink->put(b->sink->ctx, name, data, len);
+    return b->err;
 }
 
 struct hold_info {
@@ -130,18 +130,151 @@ static int get_hold(struct store *s, int64_t id, struct hold_info *h)
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
 }
 
-/* Writes the bundle and records it; the caller holds the write transaction. */
-static int do_export(struct store *s, const struct store_session *sess, int64_t hold_id,
-                     int64_t release_id, const char *dir, const char *note,
-                     struct store_export_result *res)
+/* One row of reads.csv; its crop, if any, goes to the sink. Returns 0 or a STORE_ERR_*. */
+static int export_read(struct store *s, struct bundle *b, struct mfile *csv, sqlite3_stmt *st,
+                       struct store_export_result *res)
 {
-    char path[PATH_MAX_LEN], hex[65], tbuf[32], who[STORE_NAME_MAX + 8];
-    struct hfile csv = {0}, man = {0}, cust = {0};
+    char num[64], img[64] = "", tbuf[32];
+    int64_t id = sqlite3_column_int64(st, 0);
+    int rc;
+    snprintf(num, sizeof num, "%lld", (long long)id);
+    mcsv(b, csv, num, 0);
+    mcsv(b, csv, store_time_format(sqlite3_column_int64(st, 1), tbuf, sizeof tbuf), 0);
+    mcsv(b, csv, (const char *)sqlite3_column_text(st, 2), 0);
+    snprintf(num, sizeof num, "%.3f", sqlite3_column_double(st, 3));
+    mcsv(b, csv, num, 0);
+    mcsv(b, csv, (const char *)sqlite3_column_text(st, 4), 0);
+    mcsv(b, csv, (const char *)sqlite3_column_text(st, 5), 0);
+    mcsv(b, csv, (const char *)sqlite3_column_text(st, 6), 0);
+    if (sqlite3_column_type(st, 7) == SQLITE_NULL) {
+        mcsv(b, csv, "", 0);
+        mcsv(b, csv, "", 0);
+    } else {
+        snprintf(num, sizeof num, "%.6f", sqlite3_column_double(st, 7));
+        mcsv(b, csv, num, 0);
+        snprintf(num, sizeof num, "%.6f", sqlite3_column_double(st, 8));
+        mcsv(b, csv, num, 0);
+    }
+    mcsv(b, csv, (const char *)sqlite3_column_text(st, 9), 0);
+    mcsv(b, csv, sqlite3_column_int(st, 10) ? "1" : "0", 0);
+    snprintf(num, sizeof num, "%d", sqlite3_column_int(st, 11));
+    mcsv(b, csv, num, 0);
+    if (sqlite3_column_int(st, 12)) {
+        uint8_t *png = NULL;
+        size_t png_len = 0;
+        /* The crop lives in the read's day table (or reads_rest): see store_part.h. */
+        if ((rc = store_part_image(s, id, sqlite3_column_int64(st, 1), &png, &png_len)) != 0)
+            return rc;
+        snprintf(img, sizeof img, "images/read-%lld.png", (long long)id);
+        rc = bundle_put(b, img, png, png_len, 0);
+        free(png);
+        if (rc != 0)
+            return rc;
+        res->images++;
+    }
+    mcsv(b, csv, img, 1);
+    res->reads++;
+    return b->err;
+}
+
+/* Builds reads.csv, handing the crops to the sink on the way. */
+static int export_reads(struct store *s, struct bundle *b, struct mfile *csv, int64_t hold_id,
+                        int ngo_ok, struct store_export_result *res)
+{
+    sqlite3_stmt *st;
+    int rc;
+    mprintf(b, csv,
+            "read_id,time,plate,confidence,candidates,unit,camera,lat,lon,source_agency,"
+            "non_governmental,frames_agreeing,image\n");
+    rc = sqlite3_prepare_v2(
+        s->db,
+        "SELECT r.id, r.ts, r.plate, r.confidence, r.candidates, r.unit, r.camera, r.lat, r.lon,"
+        " r.agency, r.ngo, r.frames, r.has_img FROM holds h JOIN reads r ON " STORE_HOLD_SCOPE_SQL(
+            "h", "r") " WHERE h.id = :id AND (r.ngo = 0 OR :ngo = 1) ORDER BY r.ts, r.id",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":id", hold_id);
+    store_priv_bind_named_int(st, ":ngo", ngo_ok);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = export_read(s, b, csv, st, res)) != 0)
+            break;
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return b->err;
+    return rc < 0 ? rc : store_priv_err(rc);
+}
+
+/* Steps a bound INSERT or UPDATE once and finalizes it. Returns 0 or a STORE_ERR_*. */
+static int step_once(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
+static int record_export(struct store *s, const char *who, int64_t hold_id, int64_t release_id,
+                         const char *destination, int64_t now, int64_t reads, int64_t *export_id)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO exports(hold_id, release_id, dir, member, at, n_reads,"
+                                " manifest_sha256) VALUES(?, ?, ?, ?, ?, ?, '')",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, hold_id);
+    if (release_id)
+        sqlite3_bind_int64(st, 2, release_id);
+    sqlite3_bind_text(st, 3, destination, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_int64(st, 6, reads);
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    *export_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+/* The manifest's hash on the export, and the first chain-of-custody entry. */
+static int record_manifest(struct store *s, const char *who, int64_t export_id, int64_t now,
+                           const char *manifest_sha256, const char *note)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "UPDATE exports SET manifest_sha256 = ? WHERE id = ?", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, manifest_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, export_id);
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO custody(export_id, at, member, action, note)"
+                            " VALUES(?, ?, ?, 'exported', ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, export_id);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_text(st, 3, who, -1, SQLITE_TRANSIENT);
+    store_priv_bind_text(st, 4, note);
+    return step_once(st);
+}
+
+/* Builds the bundle, hands it to the sink and records it; the caller holds the transaction. */
+static int do_export(struct store *s, const struct store_session *sess, int64_t hold_id,
+                     int64_t release_id, const char *destination, const char *note,
+                     const struct store_export_sink *sink, struct store_export_result *res)
+{
+    char tbuf[32], who[STORE_NAME_MAX + 8];
+    struct bundle b = {.sink = sink,
+                       .max = sink->max_bytes ? sink->max_bytes : STORE_EXPORT_MAX_BYTES};
+    struct mfile csv = {0}, cust = {0};
     struct hold_info hold;
     struct store_json j;
-    sqlite3_stmt *st = NULL;
-    int rc, ngo_ok;
-    int64_t now = store_now(s), export_id;
+    int rc;
+    int64_t now = store_now(s);
 
     memset(res, 0, sizeof *res);
     store_priv_who(s, sess, who, sizeof who);
@@ -152,209 +285,73 @@ static int do_export(struct store *s, const struct store_session *sess, int64_t 
         return rc;
     if (!hold.active)
         return STORE_ERR_STATE;
-    ngo_ok = strcmp(hold.kind, "preservation") != 0;
-    if (strlen(dir) + 64 > sizeof path)
-        return STORE_ERR_INVALID;
-    if (mkdir(dir, 0700) != 0)
-        return errno == EEXIST ? STORE_ERR_EXISTS : STORE_ERR_IO;
-    snprintf(path, sizeof path, "%s/images", dir);
-    if (mkdir(path, 0700) != 0) {
-        rc = STORE_ERR_IO;
+    if ((rc = export_reads(s, &b, &csv, hold_id, strcmp(hold.kind, "preservation") != 0, res)) ||
+        (rc = bundle_put(&b, "reads.csv", csv.data, csv.len, 1)) != 0)
         goto out;
-    }
-    snprintf(path, sizeof path, "%s/MANIFEST.sha256", dir);
-    if (hopen(&man, path) != 0) {
-        rc = STORE_ERR_IO;
-        goto out;
-    }
-    snprintf(path, sizeof path, "%s/reads.csv", dir);
-    if ((rc = hopen(&csv, path)) != 0)
-        goto out;
-    hprintf(&csv, "read_id,time,plate,confidence,candidates,unit,camera,lat,lon,source_agency,"
-                  "non_governmental,frames_agreeing,image\n");
-    rc = sqlite3_prepare_v2(
-        s->db,
-        "SELECT r.id, r.ts, r.plate, r.confidence, r.candidates, r.unit, r.camera, r.lat, r.lon,"
-        " r.agency, r.ngo, r.frames, r.has_img FROM holds h JOIN reads r ON " STORE_HOLD_SCOPE_SQL(
-            "h", "r") " WHERE h.id = :id AND (r.ngo = 0 OR :ngo = 1) ORDER BY r.ts, r.id",
-        -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = store_priv_err(rc);
-        goto out;
-    }
-    store_priv_bind_named_int(st, ":id", hold_id);
-    store_priv_bind_named_int(st, ":ngo", ngo_ok);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char num[64], img[64] = "";
-        int64_t id = sqlite3_column_int64(st, 0);
-        snprintf(num, sizeof num, "%lld", (long long)id);
-        hcsv(&csv, num, 0);
-        hcsv(&csv, store_time_format(sqlite3_column_int64(st, 1), tbuf, sizeof tbuf), 0);
-        hcsv(&csv, (const char *)sqlite3_column_text(st, 2), 0);
-        snprintf(num, sizeof num, "%.3f", sqlite3_column_double(st, 3));
-        hcsv(&csv, num, 0);
-        hcsv(&csv, (const char *)sqlite3_column_text(st, 4), 0);
-        hcsv(&csv, (const char *)sqlite3_column_text(st, 5), 0);
-        hcsv(&csv, (const char *)sqlite3_column_text(st, 6), 0);
-        if (sqlite3_column_type(st, 7) == SQLITE_NULL) {
-            hcsv(&csv, "", 0);
-            hcsv(&csv, "", 0);
-        } else {
-            snprintf(num, sizeof num, "%.6f", sqlite3_column_double(st, 7));
-            hcsv(&csv, num, 0);
-            snprintf(num, sizeof num, "%.6f", sqlite3_column_double(st, 8));
-            hcsv(&csv, num, 0);
-        }
-        hcsv(&csv, (const char *)sqlite3_column_text(st, 9), 0);
-        hcsv(&csv, sqlite3_column_int(st, 10) ? "1" : "0", 0);
-        snprintf(num, sizeof num, "%d", sqlite3_column_int(st, 11));
-        hcsv(&csv, num, 0);
-        if (sqlite3_column_int(st, 12)) {
-            struct hfile im = {0};
-            uint8_t *png = NULL;
-            size_t png_len = 0;
-            /* The crop lives in the read's day table (or reads_rest): see store_part.h. */
-            if ((rc = store_part_image(s, id, sqlite3_column_int64(st, 1), &png, &png_len)) != 0)
-                goto out;
-            snprintf(img, sizeof img, "images/read-%lld.png", (long long)id);
-            snprintf(path, sizeof path, "%s/%s", dir, img);
-            if (hopen(&im, path) != 0) {
-                free(png);
-                rc = STORE_ERR_IO;
-                goto out;
-            }
-            hwrite(&im, png, png_len);
-            free(png);
-            if (hclose(&im, hex) != 0) {
-                rc = STORE_ERR_IO;
-                goto out;
-            }
-            hprintf(&man, "%s  %s\n", hex, img);
-            res->images++;
-        }
-        hcsv(&csv, img, 1);
-        res->reads++;
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if ((rc = hclose(&csv, hex)) != 0)
-        goto out;
-    hprintf(&man, "%s  reads.csv\n", hex);
-
     /* Record the export first so custody.txt can name its id. */
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO exports(hold_id, release_id, dir, member, at, n_reads,"
-                            " manifest_sha256) VALUES(?, ?, ?, ?, ?, ?, '')",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, hold_id);
-        if (release_id)
-            sqlite3_bind_int64(st, 2, release_id);
-        sqlite3_bind_text(st, 3, dir, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, who, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 5, now);
-        sqlite3_bind_int64(st, 6, res->reads);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
+    if ((rc = record_export(s, who, hold_id, release_id, destination, now, res->reads,
+                            &res->export_id)) != 0)
         goto out;
-    }
-    export_id = sqlite3_last_insert_rowid(s->db);
-    snprintf(path, sizeof path, "%s/custody.txt", dir);
-    if ((rc = hopen(&cust, path)) != 0)
-        goto out;
-    hprintf(&cust, "ALPR evidence export %lld\n", (long long)export_id);
-    hprintf(&cust, "Hold: %lld (%s) reference: %s\n", (long long)hold_id, hold.kind,
+    mprintf(&b, &cust, "ALPR evidence export %lld\n", (long long)res->export_id);
+    mprintf(&b, &cust, "Hold: %lld (%s) reference: %s\n", (long long)hold_id, hold.kind,
             hold.reference);
     if (release_id)
-        hprintf(&cust, "Release request: %lld\n", (long long)release_id);
-    hprintf(&cust, "Reads: %lld, images: %lld\n", (long long)res->reads, (long long)res->images);
-    hprintf(&cust, "Chain of custody:\n");
-    hprintf(&cust, "  %s  %s  exported  %s\n", store_time_format(now, tbuf, sizeof tbuf), who,
+        mprintf(&b, &cust, "Release request: %lld\n", (long long)release_id);
+    mprintf(&b, &cust, "Reads: %lld, images: %lld\n", (long long)res->reads,
+            (long long)res->images);
+    mprintf(&b, &cust, "Chain of custody:\n");
+    mprintf(&b, &cust, "  %s  %s  exported  %s\n", store_time_format(now, tbuf, sizeof tbuf), who,
             note ? note : "");
-    if ((rc = hclose(&cust, hex)) != 0)
+    if ((rc = bundle_put(&b, "custody.txt", cust.data, cust.len, 1)) != 0)
         goto out;
-    hprintf(&man, "%s  custody.txt\n", hex);
-    if ((rc = hclose(&man, res->manifest_sha256)) != 0)
+    store_priv_sha256_hex(b.manifest.data, b.manifest.len, res->manifest_sha256);
+    if ((rc = b.sink->put(b.sink->ctx, "MANIFEST.sha256", b.manifest.data, b.manifest.len)) ||
+        (rc = record_manifest(s, who, res->export_id, now, res->manifest_sha256, note)) != 0)
         goto out;
-
-    rc = sqlite3_prepare_v2(s->db, "UPDATE exports SET manifest_sha256 = ? WHERE id = ?", -1, &st,
-                            NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, res->manifest_sha256, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, export_id);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    if (rc == SQLITE_DONE &&
-        (rc = sqlite3_prepare_v2(s->db,
-                                 "INSERT INTO custody(export_id, at, member, action, note)"
-                                 " VALUES(?, ?, ?, 'exported', ?)",
-                                 -1, &st, NULL)) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, export_id);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_text(st, 3, who, -1, SQLITE_TRANSIENT);
-        store_priv_bind_text(st, 4, note);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto out;
-    }
     store_json_init(&j);
-    store_json_int(&j, "export", export_id);
+    store_json_int(&j, "export", res->export_id);
     store_json_int(&j, "hold", hold_id);
     store_json_int(&j, "release", release_id);
-    store_json_str(&j, "dir", dir);
+    store_json_str(&j, "dir", destination);
     store_json_int(&j, "reads", res->reads);
     store_json_int(&j, "images", res->images);
     store_json_str(&j, "manifest_sha256", res->manifest_sha256);
-    if ((rc = store_priv_audit(s, who, release_id ? "release.fulfil" : "export", store_json_end(&j),
-                               "ok")) != 0)
-        goto out;
-    res->export_id = export_id;
-    rc = 0;
+    rc = store_priv_audit(s, who, release_id ? "release.fulfil" : "export", store_json_end(&j),
+                          "ok");
+    res->hold_id = hold_id;
 out:
-    sqlite3_finalize(st);
-    if (csv.fp)
-        fclose(csv.fp);
-    if (man.fp)
-        fclose(man.fp);
-    if (cust.fp)
-        fclose(cust.fp);
-    if (rc != 0)
-        remove_tree(dir);
+    free(csv.data);
+    free(cust.data);
+    free(b.manifest.data);
     return rc;
 }
 
+static int destination_ok(const char *destination)
+{
+    return destination && *destination &&
+           strnlen(destination, STORE_EXPORT_DESTINATION_MAX + 1) <= STORE_EXPORT_DESTINATION_MAX;
+}
+
 int store_export_hold(struct store *s, const struct store_session *sess, int64_t hold_id,
-                      const char *dir, const char *note, struct store_export_result *res)
+                      const char *destination, const char *note,
+                      const struct store_export_sink *sink, struct store_export_result *res)
 {
     struct store_export_result r;
     struct store_json j;
     int rc;
     store_json_init(&j);
     store_json_int(&j, "hold", hold_id);
-    store_json_str(&j, "dir", dir);
+    store_json_str(&j, "dir", destination);
     store_json_end(&j);
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "export", j.buf)) != 0)
         return rc;
-    if (!dir || !*dir || (note && strlen(note) > STORE_TEXT_MAX))
+    if (!destination_ok(destination) || (note && strlen(note) > STORE_TEXT_MAX) || !sink ||
+        !sink->put)
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    if ((rc = do_export(s, sess, hold_id, 0, dir, note, &r)) != 0) {
+    if ((rc = do_export(s, sess, hold_id, 0, destination, note, sink, &r)) != 0) {
         store_priv_rollback(s);
         (void)!store_priv_audit_now(s, sess->member, "export", j.buf, store_strerror(rc));
         return rc;
@@ -536,7 +533,8 @@ fail:
 }
 
 int store_release_fulfil(struct store *s, const struct store_session *sess, int64_t request_id,
-                         const char *dir, struct store_export_result *res)
+                         const char *destination, const struct store_export_sink *sink,
+                         struct store_export_result *res)
 {
     struct store_export_result r;
     struct store_json j;
@@ -546,12 +544,12 @@ int store_release_fulfil(struct store *s, const struct store_session *sess, int6
     int rc;
     store_json_init(&j);
     store_json_int(&j, "request", request_id);
-    store_json_str(&j, "dir", dir);
+    store_json_str(&j, "dir", destination);
     store_json_end(&j);
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "release.fulfil", j.buf)) !=
         0)
         return rc;
-    if (!dir || !*dir)
+    if (!destination_ok(destination) || !sink || !sink->put)
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
@@ -563,8 +561,11 @@ int store_release_fulfil(struct store *s, const struct store_session *sess, int6
         rc = store_priv_audit_now(s, sess->member, "release.fulfil", j.buf, outcome);
         return rc != 0 ? rc : STORE_ERR_STATE;
     }
-    if ((rc = do_export(s, sess, hold_id, request_id, dir, "release", &r)) != 0)
-        goto fail;
+    if ((rc = do_export(s, sess, hold_id, request_id, destination, "release", sink, &r)) != 0) {
+        store_priv_rollback(s);
+        (void)!store_priv_audit_now(s, sess->member, "release.fulfil", j.buf, store_strerror(rc));
+        return rc;
+    }
     rc = sqlite3_prepare_v2(s->db,
                             "UPDATE releases SET status = 'fulfilled', export_id = ? WHERE id = ?",
                             -1, &st, NULL);

@@ -2,13 +2,17 @@
  * store_export: evidence export of held reads, chain of custody, and release requests
  * (R8, R12).
  *
- * An export writes the reads in an active hold's scope to a new folder (portable media):
+ * An export is a bundle of files for portable media:
+ *   images/read-N.png   each plate crop
  *   reads.csv           one row per read (id, time, plate, candidates, unit, camera, GPS,
  *                       source, frames agreeing, image file)
- *   images/read-N.png   each plate crop
  *   custody.txt         what was exported, from which hold (and release), by whom, when
  *   MANIFEST.sha256     SHA-256 of every file above, in `sha256sum -c` format
- * and records the export and its first chain-of-custody entry in the store, with an audit entry.
+ * The store builds the bundle in memory and hands each file, in that order (the manifest last),
+ * to the caller's sink; it never writes a file itself. Whoever receives the bundle (the `alpr`
+ * client, in the member's own folder) writes it. The store records the export, the SHA-256 of
+ * the manifest and the first chain-of-custody entry, with an audit entry, in the transaction
+ * that built the bundle: a sink that fails aborts it and only the failed attempt is recorded.
  * Non-governmental reads (R9) are exported only under a warrant or disclosure-order hold.
  *
  * Release to another agency (R12): a written request (agency, requesting person, intended
@@ -21,24 +25,47 @@
 
 #include "store.h"
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* The largest bundle (all files together) by default: an export answer must fit in memory. */
+#define STORE_EXPORT_MAX_BYTES (128u << 20)
+/* The longest destination label (a folder path, as text). */
+#define STORE_EXPORT_DESTINATION_MAX 4095
+
+/*
+ * Receives one file of a bundle: name is relative to the bundle's folder ("images/read-7.png",
+ * "reads.csv", "custody.txt", "MANIFEST.sha256"); data and len are valid during the call only.
+ * Returns 0, or a STORE_ERR_* that aborts the export.
+ */
+typedef int (*store_export_put_fn)(void *ctx, const char *name, const void *data, size_t len);
+
+struct store_export_sink {
+    store_export_put_fn put;
+    void *ctx;
+    size_t max_bytes; /* the bundle's largest total size; 0: STORE_EXPORT_MAX_BYTES */
+};
 
 struct store_export_result {
     int64_t export_id;
+    int64_t hold_id;
     int64_t reads;
     int64_t images;
     char manifest_sha256[65]; /* SHA-256 of MANIFEST.sha256 itself, also kept in the store */
 };
 
 /*
- * Investigator or administrator: exports the reads of active hold hold_id into dir, which must
- * not exist yet (created 0700). note goes into the custody record. Returns 0 and *res, or
- * STORE_ERR_NOTFOUND (no such hold), STORE_ERR_STATE (hold not active), STORE_ERR_EXISTS (dir
- * exists), STORE_ERR_IO (a file could not be written: the half-written folder is removed and
- * nothing recorded but the failed attempt), STORE_ERR_DENIED.
+ * Investigator or administrator: exports the reads of active hold hold_id to sink.
+ * destination says where the bundle is going (the folder the client writes, as text): it is
+ * recorded with the export and never opened. note goes into the custody record. Returns 0 and
+ * *res, or STORE_ERR_NOTFOUND (no such hold), STORE_ERR_STATE (hold not active),
+ * STORE_ERR_INVALID (no destination, or longer than STORE_EXPORT_DESTINATION_MAX; note longer
+ * than STORE_TEXT_MAX), STORE_ERR_FULL (the bundle would exceed sink->max_bytes), the sink's
+ * error, STORE_ERR_DENIED. On failure nothing is recorded but the failed attempt.
  */
 int store_export_hold(struct store *s, const struct store_session *sess, int64_t hold_id,
-                      const char *dir, const char *note, struct store_export_result *res)
+                      const char *destination, const char *note,
+                      const struct store_export_sink *sink, struct store_export_result *res)
     __attribute__((warn_unused_result));
 
 /* Investigator or administrator: adds a chain-of-custody entry (e.g. "booked into evidence"). */
@@ -58,13 +85,13 @@ int store_release_review(struct store *s, const struct store_session *sess, int6
                          int approve, const char *note) __attribute__((warn_unused_result));
 
 /*
- * Administrator: fulfils an approved request by exporting its hold into dir (as
- * store_export_hold). STORE_ERR_STATE unless approved (a denied, pending or already fulfilled
- * request is never exported).
+ * Administrator: fulfils an approved request by exporting its hold to sink (as
+ * store_export_hold, with the note "release"). STORE_ERR_STATE unless approved (a denied,
+ * pending or already fulfilled request is never exported).
  */
 int store_release_fulfil(struct store *s, const struct store_session *sess, int64_t request_id,
-                         const char *dir, struct store_export_result *res)
-    __attribute__((warn_unused_result));
+                         const char *destination, const struct store_export_sink *sink,
+                         struct store_export_result *res) __attribute__((warn_unused_result));
 
 struct store_release {
     int64_t id;

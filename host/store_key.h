@@ -16,6 +16,7 @@
  * crypto_kdf_derive_from_key (BLAKE2b) with an 8-byte context and a number; the ones in use:
  *     1 "alprpage"  page encryption of the database and its WAL   (store_crypt.h)
  *     2 "alprring"  sealing of the per-day keys in the keyring     (store_keyring.h)
+ *     3 "alprwalh"  masking of the WAL frame checksums              (store_crypt.h)
  *
  * Key file format: exactly 32 raw bytes, or 64 hex digits optionally followed by one newline
  * (`store_key_generate` writes the latter). Loading refuses a symbolic link, a file that is not

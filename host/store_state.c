@@ -1,14 +1,23 @@
 /* store_state: the service's state folder, master key and encrypted store (store_state.h). */
 #include "store_state.h"
+#include "store_crypt.h"
+#include "store_key.h"
+#include "store_keyring.h"
+#include "store_part.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+struct store_state {
+    struct store *s;
+    struct store_keyring *keyring;
+    struct store_crypt *crypt;
+};
 
 /* The folder as the service needs it, created 0700 when missing. */
 static int check_folder(const char *dir, char *err, size_t err_size)
@@ -55,11 +64,23 @@ static int key_outside(const char *dir, const char *key_file, char *err, size_t 
     return 0;
 }
 
-int store_state_open(const char *dir, const char *key_file, struct store **out, char *err,
+static int load_key(const char *dir, const char *key_file, struct store_key **key, char *err,
+                    size_t err_size)
+{
+    int rc;
+    if (!key_file)
+        return store_key_load_credential(STORE_STATE_CREDENTIAL, key, err, err_size);
+    if ((rc = key_outside(dir, key_file, err, err_size)) != 0)
+        return rc;
+    return store_key_load(key_file, key, err, err_size);
+}
+
+int store_state_open(const char *dir, const char *key_file, struct store_state **out, char *err,
                      size_t err_size)
 {
     char db[PATH_MAX], ring[PATH_MAX];
-    /* TEMP-UNENCRYPTED */
+    struct store_key *key = NULL;
+    struct store_state *st;
     int rc;
     if ((rc = check_folder(dir, err, err_size)) != 0)
         return rc;
@@ -68,23 +89,55 @@ int store_state_open(const char *dir, const char *key_file, struct store **out, 
         snprintf(err, err_size, "%s: path too long", dir);
         return STORE_ERR_INVALID;
     }
-    (void)key_outside;
-    (void)ring;
-    (void)key_file; /* TEMP-UNENCRYPTED until store_crypt lands */
-    rc = store_open(db, out);
-    if (rc != 0)
+    if ((rc = load_key(dir, key_file, &key, err, err_size)) != 0)
+        return rc;
+    if (!(st = calloc(1, sizeof *st))) {
+        store_key_free(key);
+        return STORE_ERR_NOMEM;
+    }
+    sqlite3 *conn = NULL;
+    if ((rc = store_keyring_open(ring, key, &st->keyring)) != 0) {
+        snprintf(err, err_size, "%s: %s", ring, store_strerror(rc));
+        goto fail;
+    }
+    if ((rc = store_crypt_open(key, &st->crypt)) != 0) {
         snprintf(err, err_size, "%s: %s", db, store_strerror(rc));
+        goto fail;
+    }
+    if ((rc = store_crypt_open_db(st->crypt, db, &conn, err, err_size)) != 0)
+        goto fail;
+    if ((rc = store_open_db(conn, &st->s)) != 0 ||
+        (rc = store_set_keyring(st->s, st->keyring)) != 0) {
+        snprintf(err, err_size, "%s: %s", db, store_strerror(rc));
+        goto fail;
+    }
+    store_key_free(key);
+    store_set_system_name(st->s, "alprd");
+    *out = st;
+    return 0;
+fail:
+    store_key_free(key);
+    store_state_close(st);
     return rc;
+}
+
+struct store *store_state_store(struct store_state *st)
+{
+    return st->s;
+}
+
+void store_state_close(struct store_state *st)
+{
+    if (!st)
+        return;
+    /* The connection first: the file layer must outlive it. */
+    store_close(st->s);
+    store_crypt_close(st->crypt);
+    store_keyring_close(st->keyring);
+    free(st);
 }
 
 int store_state_generate_key(const char *path, char *err, size_t err_size)
 {
-    /* TEMP-UNENCRYPTED */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0400);
-    if (fd < 0 || write(fd, "00\n", 3) != 3) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
-        return STORE_ERR_IO;
-    }
-    close(fd);
-    return 0;
+    return store_key_generate(path, err, err_size);
 }

@@ -20,14 +20,26 @@
 #define STORE_STATE_DEFAULT_DIR "/var/lib/alpr-store"
 #define STORE_STATE_CREDENTIAL  "store.key"
 
+/* The open store and what it needs for as long as it is open: the day-key ring and the
+ * page-encrypting file layer, both under the master key (which is not kept once they hold their
+ * derived keys). */
+struct store_state;
+
 /*
  * Opens the store in folder dir with the master key from key_file (NULL: the credential).
- * Returns 0 and *out (close with store_close), or a STORE_ERR_* with err naming the file and
- * the reason: STORE_ERR_DENIED (permissions, owner, key inside the folder, wrong key),
- * STORE_ERR_NOTFOUND (no key), STORE_ERR_INVALID, STORE_ERR_IO, STORE_ERR_VERSION.
+ * Returns 0 and *out, or a STORE_ERR_* with err naming the file and the reason:
+ * STORE_ERR_DENIED (permissions, owner, key inside the folder, wrong key), STORE_ERR_NOTFOUND
+ * (no key), STORE_ERR_INVALID, STORE_ERR_IO, STORE_ERR_VERSION, STORE_ERR_STATE (a file of an
+ * older version holding reads in the clear).
  */
-int store_state_open(const char *dir, const char *key_file, struct store **out, char *err,
+int store_state_open(const char *dir, const char *key_file, struct store_state **out, char *err,
                      size_t err_size) __attribute__((warn_unused_result));
+
+/* The store (owned by st). */
+struct store *store_state_store(struct store_state *st);
+
+/* Closes the store, then the key ring and the file layer, wiping their keys. Accepts NULL. */
+void store_state_close(struct store_state *st);
 
 /* Writes a new random master key to path (mode 0400, never overwriting). 0 or STORE_ERR_*. */
 int store_state_generate_key(const char *path, char *err, size_t err_size)

@@ -42,6 +42,7 @@
 static volatile sig_atomic_t stop_signal;
 
 struct service {
+    struct store_state *state;
     struct store *s;
     struct store_api_conf conf;
     pthread_mutex_t lock; /* one call at a time on the store */
@@ -486,18 +487,19 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    if ((rc = store_state_open(state, key_file, &sv.s, err, sizeof err)) != 0) {
+    if ((rc = store_state_open(state, key_file, &sv.state, err, sizeof err)) != 0) {
         fprintf(stderr, "alpr-stored: %s\n", err);
         return rc == STORE_ERR_DENIED || rc == STORE_ERR_INVALID ? 4 : 1;
     }
+    sv.s = store_state_store(sv.state);
     if (listen_sockets(&members, &ingest) != 0) {
-        store_close(sv.s);
+        store_state_close(sv.state);
         return 1;
     }
     fprintf(stderr, "alpr-stored %s: serving %s on %s and %s\n", ALPR_VERSION, state,
             members.path ? members.path : "systemd's sockets", ingest.path ? ingest.path : "");
     rc = serve(&sv, &members, &ingest);
-    store_close(sv.s);
+    store_state_close(sv.state);
     if (members.path)
         unlink(members.path);
     if (ingest.path)

@@ -26,7 +26,8 @@ static int started;
 static const struct {
     const char *name;
     unsigned uid;
-} accounts[] = {{"ada", 0}, {"ivan", 64001}, {"aude", 64002}, {"olga", 64003}, {"eve", 64004}};
+} accounts[] = {{"ada", 0},      {"ivan", 64001}, {"aude", 64002},
+                {"olga", 64003}, {"eve", 64004},  {"chief", 64005}};
 static unsigned as_uid; /* run() runs alpr as this account */
 
 static unsigned uid_of(const char *member)
@@ -357,6 +358,244 @@ static void test_admin_audit_report_purge(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit verify"), 0);
 }
 
+/*
+ * Calls the service directly as ada (root) with her session at 2026-11-01, as any client could:
+ * returns the STORE_ERR_* (0: ok) and the answer's message in msg; *result when asked.
+ */
+static int call_ada(const char *call, const char *params_json, json_t **result, char *msg,
+                    size_t size)
+{
+    struct store_client *c = NULL;
+    char path[700], token[80] = "";
+    json_t *params = json_loads(params_json, 0, NULL), *res = NULL;
+    FILE *fp;
+    int rc;
+    snprintf(path, sizeof path, "%s/session", dir);
+    msg[0] = '\0';
+    if (!params || !(fp = fopen(path, "r"))) {
+        json_decref(params);
+        return 99;
+    }
+    if (!fgets(token, sizeof token, fp))
+        token[0] = '\0';
+    fclose(fp);
+    token[strcspn(token, "\n")] = '\0';
+    if (store_client_open(service.socket, &c) != 0) {
+        json_decref(params);
+        return 99;
+    }
+    store_client_set_token(c, token);
+    store_client_set_test_now(c, "2026-11-01T00:00:00Z");
+    rc = store_client_call(c, call, params, &res, msg, size);
+    store_client_close(c);
+    json_decref(params);
+    if (result)
+        *result = res;
+    else
+        json_decref(res);
+    return rc;
+}
+
+#define STARTS_WITH(text, prefix) (strncmp((text), (prefix), strlen(prefix)) == 0)
+
+/* The call fails with STORE_ERR_INVALID and its message names the parameter. */
+#define CHECK_PARAM(call, params, name)                                                            \
+    do {                                                                                           \
+        char m_[512];                                                                              \
+        CHECK_EQ_INT(call_ada(call, params, NULL, m_, sizeof m_), STORE_ERR_INVALID);              \
+        if (!strstr(m_, "'" name "'"))                                                             \
+            test_fail(__FILE__, __LINE__, "%s %s: message '%s' names no '%s'", call, params, m_,   \
+                      name);                                                                       \
+    } while (0)
+
+static void test_admin_calls_errors(void)
+{
+    char path[1200], msg[512];
+    struct stat st;
+    json_t *res = NULL;
+    NEEDS_SERVICE();
+    as_uid = 0;
+    REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
+    /* Missing or bad parameters: refused, the parameter named. */
+    CHECK_PARAM("hold.add", "{}", "kind");
+    CHECK_PARAM("hold.add", "{\"kind\": \"subpoena\", \"reference\": \"R\"}", "kind");
+    CHECK_PARAM("hold.add", "{\"kind\": \"warrant\", \"plate\": \"7ABC123\"}", "reference");
+    CHECK_PARAM("hold.add", "{\"kind\": \"warrant\", \"reference\": \"R\", \"from\": \"soon\"}",
+                "from");
+    CHECK_PARAM("hold.add", "{\"kind\": \"warrant\", \"reference\": 7, \"plate\": \"X\"}",
+                "reference");
+    CHECK_PARAM("hold.list", "{\"all\": \"yes\"}", "all");
+    CHECK_PARAM("hold.release", "{\"id\": \"1\", \"reason\": \"x\"}", "id");
+    CHECK_PARAM("hold.release", "{\"id\": 1}", "reason");
+    CHECK_PARAM("retention.set", "{}", "days");
+    CHECK_PARAM("retention.set", "{\"days\": 300}", "days");
+    CHECK_PARAM("export", "{\"destination\": \"/x\"}", "hold");
+    CHECK_PARAM("export", "{\"hold\": 0, \"destination\": \"/x\"}", "hold");
+    CHECK_PARAM("export", "{\"hold\": 1}", "destination");
+    CHECK_PARAM("export", "{\"hold\": 1, \"destination\": \"\"}", "destination");
+    CHECK_PARAM("custody.add", "{\"export\": 1}", "action");
+    CHECK_PARAM("release.request", "{\"agency\": \"A\", \"requester\": \"R\", \"hold\": 1}",
+                "purpose");
+    CHECK_PARAM("release.review", "{\"id\": 1, \"decision\": \"maybe\", \"note\": \"n\"}",
+                "decision");
+    CHECK_PARAM("release.review", "{\"id\": 1, \"decision\": \"deny\"}", "note");
+    CHECK_PARAM("release.fulfil", "{\"id\": 1}", "destination");
+    CHECK_PARAM("audit.verify", "{\"expect_head\": \"abc\"}", "expect_head");
+    CHECK_PARAM("audit.list", "{\"limit\": 0}", "limit");
+    CHECK_PARAM("audit.list", "{\"from\": \"yesterday\"}", "from");
+    CHECK_PARAM("report.audit", "{\"to\": \"later\"}", "to");
+    /* The refused lengthening of the retention period is on record. */
+    CHECK_EQ_INT(call_ada("audit.list", "{\"event\": \"retention.set\"}", &res, msg, sizeof msg),
+                 0);
+    CHECK(json_array_size(res) >= 1 &&
+          strstr(json_string_value(json_object_get(json_array_get(res, 0), "outcome")),
+                 "nine months") != NULL);
+    json_decref(res);
+    res = NULL;
+
+    /* SQL metacharacters are data. The destination is a label: the service opens no path. */
+    snprintf(path, sizeof path, "%s/service-must-not-write", dir);
+    char params[2000];
+    snprintf(params, sizeof params,
+             "{\"hold\": 1, \"destination\": \"%s'; DROP TABLE exports;--\"}", path);
+    CHECK_EQ_INT(call_ada("export", params, &res, msg, sizeof msg), 0);
+    CHECK_EQ_INT(json_array_size(json_object_get(res, "files")), 6);
+    CHECK_EQ_INT(json_integer_value(json_object_get(res, "reads")), 3);
+    CHECK(stat(path, &st) != 0);
+    json_decref(res);
+    res = NULL;
+    CHECK_EQ_INT(call_ada("hold.add",
+                          "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
+                          " \"plate\": \"ZZZ999\"}",
+                          &res, msg, sizeof msg),
+                 0);
+    json_decref(res);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list"), 0);
+    CHECK(strstr(out_text, "id\tkind\treference\tplate\tunits\tfrom\tto\texpires\tentered\tby\t"
+                           "active\treads\n") != NULL);
+    CHECK(strstr(out_text, "\tSW-2'; DROP TABLE holds;--\tZZZ999\t") != NULL);
+    CHECK(strstr(out_text, "\tSW-1\t7ABC123\t\t\t\t\t2026-01-01T00:00:00Z\tivan\t1\t3\n") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z",
+                     "release request --agency \"O'Brien & Sons; DROP TABLE releases\""
+                     " --requester 'x\" OR 1=1' --purpose trial --hold 1"),
+                 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--csv release list"), 0);
+    CHECK(strstr(out_text, "id,agency,requester,purpose,hold,status,entered_by,entered,"
+                           "reviewed_by,review_note,export\n") != NULL);
+    CHECK(strstr(out_text, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,1,"
+                           "pending,ada,") != NULL);
+    CHECK_EQ_INT(call_ada("audit.list", "{\"member\": \"x' OR '1'='1\"}", &res, msg, sizeof msg),
+                 0);
+    CHECK_EQ_INT(json_array_size(res), 0);
+    json_decref(res);
+    res = NULL;
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "purge --show-retention"), 0);
+    CHECK(strstr(out_text, "retention: 273 days") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit list --event export --limit 50"), 0);
+    CHECK(strstr(out_text, "\tada\texport\t") != NULL && strstr(out_text, "\tivan\texport\t"));
+    /* The text and CSV renderings of the audit report; a report file is never overwritten. */
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "report audit"), 0);
+    CHECK(STARTS_WITH(out_text, "== searches_by_member\nmember\tkind\taccesses\tresults\n"));
+    CHECK(strstr(out_text, "\n\n== purges\ntime\tmember\tcutoff\treads\timages\talerts\theld\n") !=
+          NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--csv report audit --to 2026-01-02"), 0);
+    CHECK(STARTS_WITH(out_text, "section,c1,c2,c3,c4,c5,c6,c7,c8,c9\n"));
+    CHECK(strstr(out_text, "\nexports,1,2026-01-01T00:00:00Z,ivan,1,,3,") != NULL);
+    CHECK(strstr(out_text, "purges,") == NULL); /* the purge came after --to */
+    CHECK_EQ_INT(
+        run("ALPR_NOW=2026-11-01T00:00:00Z", "report audit --from 2026-06-01 --to 2026-06-02"), 0);
+    CHECK(strstr(out_text, "\n\n== exports\nid\ttime\tmember\thold_id\trelease_id\tn_reads\t"
+                           "manifest_sha256\n(none)\n\n== releases\n") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json report audit --to 2026-01-02"), 0);
+    CHECK(STARTS_WITH(out_text,
+                      "{\n  \"from\": 0, \"to\": 1767312000,\n  \"searches_by_member\": ["));
+    CHECK(strstr(out_text,
+                 ",\n  \"exports\": [\n    {\"id\": 1, \"time\": \"2026-01-01T00:00:00Z\", "
+                 "\"member\": \"ivan\", \"hold_id\": 1, \"release_id\": \"\", "
+                 "\"n_reads\": 3, \"manifest_sha256\": \"") != NULL);
+    CHECK(strstr(out_text, ",\n  \"purges\": []\n}\n") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "report public --out page.html"), 1);
+    CHECK(strstr(err_text, "exists") != NULL);
+    snprintf(path, sizeof path, "%s/page.html", dir);
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0600);
+    char *page = slurp(path);
+    REQUIRE(page != NULL);
+    CHECK(strstr(page, "Retention period: 273 days") != NULL);
+    CHECK(strstr(page, "<h2>Holds (warrants, preservation requests, disclosure orders)</h2>\n"
+                       "<table>\n<tr><th>kind</th><th>holds</th><th>open</th></tr>\n"
+                       "<tr><td>warrant</td><td>1</td><td>1</td></tr>\n</table>\n") != NULL);
+    free(page);
+
+    /* Roles: refused with exit 3, and an export refused leaves no folder behind. */
+    CHECK_EQ_INT(login("aude", "auditor password", "2026-11-01T00:00:00Z"), 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --ref W --plate X1"),
+                 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 1 --out aude-export"), 3);
+    snprintf(path, sizeof path, "%s/aude-export", dir);
+    CHECK(stat(path, &st) != 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "purge"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release deny 2 --note no"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit verify"), 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json hold list --all"), 0);
+    CHECK(strstr(out_text, "\"reference\": \"SW-1\"") != NULL);
+    CHECK_EQ_INT(login("ivan", "investigator pw", "2026-11-01T00:00:00Z"), 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit verify"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit list"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "report audit"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "report public"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold release 1 --reason done"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "purge --set-retention-days 200"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out ivan-rel"), 3);
+    snprintf(path, sizeof path, "%s/ivan-rel", dir);
+    CHECK(stat(path, &st) != 0);
+    /* The investigator's own export: written by the client as ivan, 0700/0600, never over an
+     * existing folder. */
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 1 --out evidence2"), 0);
+    CHECK(strstr(out_text, "\"reads\": 3, \"images\": 3, \"manifest_sha256\": \"") != NULL);
+    snprintf(path, sizeof path, "%s/evidence2", dir);
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0700);
+    CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
+    snprintf(path, sizeof path, "%s/evidence2/reads.csv", dir);
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0600);
+    CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
+    snprintf(path, sizeof path, "cd %s/evidence2 && sha256sum -c --quiet MANIFEST.sha256", dir);
+    CHECK_EQ_INT(system(path), 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 1 --out evidence2"), 1);
+    CHECK(strstr(err_text, "exists") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export custody 99 --action lost"), 1);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --plate X1"), 2);
+    CHECK(strstr(err_text, "--ref") != NULL);
+    /* The administrator who entered a request does not review it; another one does, and
+     * fulfils it into a folder of their own. */
+    as_uid = 0;
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release deny 2 --note no"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z ALPR_NEW_PASSWORD='chief password'",
+                     "user add chief --role administrator --training 2025-12-01 --os-user 64005"),
+                 0);
+    REQUIRE(login("chief", "chief password", "2026-11-01T00:00:00Z") == 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 1);
+    CHECK(strstr(err_text, "approved") != NULL || strstr(err_text, "state") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release approve 2 --note 'on file'"), 0);
+    CHECK(strstr(out_text, "request 2 approved") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 0);
+    CHECK(strstr(out_text, "request 2 fulfilled: export ") != NULL);
+    CHECK(strstr(out_text, ", 3 reads in rel2\nmanifest sha256 ") != NULL);
+    snprintf(path, sizeof path, "%s/rel2/custody.txt", dir);
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_INT(st.st_uid, uid_of("chief"));
+    char *custody = slurp(path);
+    REQUIRE(custody != NULL);
+    CHECK(strstr(custody, "Release request: 2\n") != NULL);
+    free(custody);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel3"), 1);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json release list"), 0);
+    CHECK(strstr(out_text, "\"status\": \"fulfilled\", \"entered_by\": \"ada\"") != NULL);
+    CHECK(strstr(out_text, "\"reviewed_by\": \"chief\", \"review_note\": \"on file\"") != NULL);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -377,6 +616,7 @@ int main(int argc, char **argv)
     RUN(test_bootstrap_login_roles);
     RUN(test_search_hotlist_hold_export);
     RUN(test_admin_audit_report_purge);
+    RUN(test_admin_calls_errors);
     if (started && service_stop(&service) != 0)
         printf("the service did not stop cleanly (see %s/service.log)\n", service.dir);
     free(out_text);

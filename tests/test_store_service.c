@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <jansson.h>
 #include <sys/wait.h>
 
@@ -87,8 +88,7 @@ static int call_as(unsigned uid, const struct call *c, json_t **result)
 }
 
 /* Logs member on from uid; returns the error, the token (65 bytes) on success. */
-static int login_as(unsigned uid, const char *member, const char *pw, const char *now,
-                    char *token)
+static int login_as(unsigned uid, const char *member, const char *pw, const char *now, char *token)
 {
     char params[256];
     json_t *res = NULL;
@@ -126,8 +126,8 @@ static int opens_as(unsigned uid, const char *path)
 /* A store with an administrator (ADMIN_UID), an investigator (INV_UID) and five reads. */
 static void setup(void)
 {
-    static const char *const extra[] = {"--socket-group", "64100", "--ingest-group", "64100",
-                                        "--ingest-user",  "64110", NULL};
+    static const char *const extra[] = {
+        "--socket-group", "64100", "--ingest-group", "64100", "--ingest-user", "64110", NULL};
     char dir[600], token[65];
     snprintf(dir, sizeof dir, "%s/svc", test_tmpdir());
     chmod(test_tmpdir(), 0711);
@@ -148,13 +148,13 @@ static void setup(void)
     if (call_as(ADMIN_UID, &add, NULL) != 0)
         return;
     char reads[4096];
-    snprintf(reads, sizeof reads,
-             "{\"reads\":[%s]}",
+    snprintf(reads, sizeof reads, "{\"reads\":[%s]}",
              "{\"plate\":\"QZX4821\",\"confidence\":0.9,\"time\":1767222000,\"unit\":\"U1\","
              "\"camera\":\"cam0\",\"agency\":\"Marker Agency\",\"lat\":40.5,\"lon\":-111.5,"
              "\"candidates\":[{\"plate\":\"QZX4821\",\"confidence\":0.9},"
              "{\"plate\":\"QZX482I\",\"confidence\":0.05}],"
-             "\"png\":\"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAAClRFWHRDb21tZW50AENST1BNQVJL\"}");
+             "\"png\":"
+             "\"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAAClRFWHRDb21tZW50AENST1BNQVJL\"}");
     struct call ingest = {sv.ingest_socket, NULL, "2026-01-01T00:00:00Z", "ingest", reads};
     if (call_as(READER_UID, &ingest, NULL) != 0)
         return;
@@ -164,7 +164,7 @@ static void setup(void)
 #define NEEDS_SERVICE()                                                                            \
     do {                                                                                           \
         if (!up)                                                                                   \
-            SKIP("needs root (to act as other OS accounts) and a running service");               \
+            SKIP("needs root (to act as other OS accounts) and a running service");                \
     } while (0)
 
 static void test_files_closed_to_other_accounts(void)
@@ -204,7 +204,7 @@ static long count_in_state(const void *needle, size_t n)
 static void test_raw_files_hold_nothing_readable(void)
 {
     static const char *const secrets[] = {"QZX4821", "QZX482I", "Marker Agency", "CROPMARK",
-                                          "\x89PNG", APW, "ivan"};
+                                          "\x89PNG", APW,       "ivan"};
     NEEDS_SERVICE();
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
         long n = count_in_state(secrets[i], strlen(secrets[i]));
@@ -238,8 +238,7 @@ static void test_logon_only_from_the_members_account(void)
     for (int i = 0; i < 6; i++)
         CHECK_EQ_INT(login_as(OTHER_UID, "ivan", "wrong password!", "2026-01-01T00:02:00Z", token),
                      STORE_ERR_DENIED);
-    CHECK_EQ_INT(login_as(OTHER_UID, "ivan", IPW, "2026-01-01T00:02:00Z", token),
-                 STORE_ERR_DENIED);
+    CHECK_EQ_INT(login_as(OTHER_UID, "ivan", IPW, "2026-01-01T00:02:00Z", token), STORE_ERR_DENIED);
     CHECK_EQ_INT(login_as(INV_UID, "ivan", IPW, "2026-01-01T00:02:00Z", token), 0);
 }
 
@@ -339,7 +338,8 @@ static void test_creation_race(void)
     }
     REQUIRE(service_start(&fresh, test_program, dir, NULL) == 0);
     struct call init = {fresh.socket, NULL, "2026-01-01T00:00:00Z", "user.init",
-                        "{\"member\":\"ada\",\"password\":\"" APW "\",\"training\":\"2025-12-01\"}"};
+                        "{\"member\":\"ada\",\"password\":\"" APW
+                        "\",\"training\":\"2025-12-01\"}"};
     CHECK_EQ_INT(call_as(0, &init, NULL), 0);
     CHECK_EQ_INT(service_stop(&fresh), 0);
     REQUIRE(waitpid(spinner, &st, 0) == spinner);
