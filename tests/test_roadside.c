@@ -17,34 +17,24 @@
 #include "store_auth.h"
 #include "store_hotlist.h"
 #include "store_reads.h"
+#include "test_store_util.h"
 #include "testlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define T0  1767225600 /* 2026-01-01T00:00:00Z */
-#define PW  "correct horse battery"
 #define FPS 30
 
-struct clock {
-    int64_t now;
-};
-
-static int64_t fake_now(void *ctx)
-{
-    return ((struct clock *)ctx)->now;
-}
-
 /*
- * The sink: the test's store, behind a switch that makes it fail as the store service can
- * (fail != 0: every call answers that error without reaching the store).
+ * The sink: the test's store (test_store_util.h's fixture: its day-key ring, its clock at T0,
+ * its administrator), behind a switch that makes it fail as the store service can (fail != 0:
+ * every call answers that error without reaching the store).
  */
 struct env {
-    struct store *s;
-    struct clock clock;
-    struct store_session admin;
-    char path[512];
+    struct fixture f;
+    struct store *s;            /* f.s */
+    struct store_session admin; /* f.admin */
     struct roadside_sink sink;
     int fail; /* 0, or the STORE_ERR_* every call answers */
     int ingest_calls, ping_calls;
@@ -73,19 +63,18 @@ static int sink_ping(void *ctx, char *err, size_t err_size)
 
 static int env_open(struct env *e, const char *name)
 {
-    char tok[STORE_TOKEN_HEX];
-    int64_t id;
     memset(e, 0, sizeof *e);
-    snprintf(e->path, sizeof e->path, "%s/%s.db", test_tmpdir(), name);
-    e->clock.now = T0;
-    if (store_open(e->path, &e->s) != 0)
+    if (fixture_open(&e->f, name) != 0)
         return -1;
-    store_set_clock(e->s, fake_now, &e->clock);
+    e->s = e->f.s;
+    e->admin = e->f.admin;
     e->sink = (struct roadside_sink){sink_ingest, store_alerts_free, NULL, e};
-    if (store_member_init(e->s, "ada", PW, T0 - 86400, &id) != 0 ||
-        store_login(e->s, "ada", PW, &e->admin, tok) != 0)
-        return -1;
     return 0;
+}
+
+static void env_close(struct env *e)
+{
+    fixture_close(&e->f);
 }
 
 static const struct store_access search_access = {"investigation", "robbery", "2026-000123", NULL};
@@ -187,7 +176,7 @@ static void quiet_config(struct roadside_config *cfg, const struct daemon_config
     roadside_config_default(cfg);
     roadside_config_from_daemon(cfg, dc);
     cfg->now = fake_now;
-    cfg->now_ctx = &e->clock;
+    cfg->now_ctx = &e->f.clock;
     cfg->events = NULL;
     cfg->log = NULL;
     cfg->use_syslog = 0;
@@ -216,7 +205,7 @@ static void test_drive_by_reads_and_alert(void)
     REQUIRE(env_open(&e, "driveby") == 0);
     if (seq_open(&gen, &seq, vehicles, 3.0, 11) != 0) {
         scene_gen_close(gen);
-        store_close(e.s);
+        env_close(&e);
         SKIP("no DejaVu font for the scene generator");
     }
     /* A cheap first look at the clip gives the plate to put on the hotlist. */
@@ -349,7 +338,7 @@ static void test_drive_by_reads_and_alert(void)
     roadside_sim_free(sim);
     scene_sequence_close(seq);
     scene_gen_close(gen);
-    store_close(e.s);
+    env_close(&e);
 }
 
 /* One vehicle cut short: its track is still open; the flush (SIGTERM) commits it. */
@@ -370,7 +359,7 @@ static void test_flush_commits_open_track(void)
     REQUIRE(env_open(&e, "flush") == 0);
     if (seq_open(&gen, &seq, 1, 1.0, 5) != 0) {
         scene_gen_close(gen);
-        store_close(e.s);
+        env_close(&e);
         SKIP("no DejaVu font for the scene generator");
     }
     /* Find the frames where the plate is whole. */
@@ -413,7 +402,7 @@ static void test_flush_commits_open_track(void)
     roadside_sim_free(sim);
     scene_sequence_close(seq);
     scene_gen_close(gen);
-    store_close(e.s);
+    env_close(&e);
 }
 
 struct first_reading {
@@ -520,7 +509,7 @@ static void test_store_full_read_held_and_retried(void)
     REQUIRE(env_open(&e, "retry") == 0);
     int orc = one_vehicle_open(&o, &dc);
     if (orc == 1) {
-        store_close(e.s);
+        env_close(&e);
         SKIP("no DejaVu font for the scene generator");
     }
     REQUIRE(orc == 0);
@@ -573,7 +562,7 @@ static void test_store_full_read_held_and_retried(void)
 
     roadside_free(run.r);
     one_vehicle_close(&o);
-    store_close(e.s);
+    env_close(&e);
 }
 
 /*
@@ -596,7 +585,7 @@ static void test_store_unreachable_then_back_and_invalid_dropped(void)
     REQUIRE(env_open(&e, "unreachable") == 0);
     int orc = one_vehicle_open(&o, &dc);
     if (orc == 1) {
-        store_close(e.s);
+        env_close(&e);
         SKIP("no DejaVu font for the scene generator");
     }
     REQUIRE(orc == 0);
@@ -689,7 +678,7 @@ static void test_store_unreachable_then_back_and_invalid_dropped(void)
     fclose(log);
     roadside_free(run.r);
     one_vehicle_close(&o);
-    store_close(e.s);
+    env_close(&e);
 }
 
 /* Gaps in the board's frame numbers count as dropped; a frame without pixels as failed. */
@@ -739,7 +728,7 @@ static void test_dropped_frames_and_health_line(void)
     CHECK(strstr(line, " rss_kb=7000 heap_kb=3000 last_error=") != NULL);
     CHECK(strstr(line, "last_error=\"usb: \\\"device\\\" gone\"") != NULL);
     roadside_free(r);
-    store_close(e.s);
+    env_close(&e);
 }
 
 struct got {
