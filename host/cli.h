@@ -26,7 +26,6 @@ enum cli_format { CLI_FORMAT_TEXT, CLI_FORMAT_JSON, CLI_FORMAT_CSV };
 
 struct cli_global {
     const char *socket;     /* --socket, else $ALPR_SOCKET, else the service's default */
-    const char *db_path;    /* TEMP-SHIM: until every command is a client */
     enum cli_format format; /* --format/--json/--csv; subcommands may accept their own too */
     int verbose;            /* -v, repeatable */
     int quiet;              /* -q: no progress on stderr */

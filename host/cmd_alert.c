@@ -1,12 +1,16 @@
-/* alpr alert: list hotlist alerts; record their verification (R4). */
+/*
+ * alpr alert: list hotlist alerts; record their verification (R4). A client of the store
+ * service: calls alert.list and alert.verify (docs/STORE-API.md).
+ */
 #include "commands.h"
 #include "store_cli.h"
-#include "store_hotlist.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+
+static const char CMD[] = "alert";
 
 static void usage(FILE *f)
 {
@@ -20,7 +24,14 @@ static void usage(FILE *f)
                "administrators.\n");
 }
 
-int cmd_alert(int argc, char **argv, const struct cli_global *g)
+struct opts {
+    const char *state, *note;
+    int64_t from, to;
+    long limit;
+};
+
+/* Parses the options into o. Returns -1 to go on, else an exit code (usage printed). */
+static int parse(int argc, char **argv, struct opts *o)
 {
     static const struct option lo[] = {{"state", required_argument, NULL, 's'},
                                        {"from", required_argument, NULL, 'f'},
@@ -29,35 +40,28 @@ int cmd_alert(int argc, char **argv, const struct cli_global *g)
                                        {"note", required_argument, NULL, 'n'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    struct store_session sess;
-    struct store *s = NULL;
-    const char *state = NULL, *note = NULL, *action;
-    int64_t from = 0, to = 0;
-    long limit = 0;
-    int c, rc, err;
-    if ((rc = cli_take_action(&argc, &argv, usage, &action)) >= 0)
-        return rc;
+    int c, rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 's':
-            state = optarg;
+            o->state = optarg;
             break;
         case 'f':
-            if ((rc = store_cli_time("alert", "--from", optarg, &from)) != 0)
+            if ((rc = store_cli_time(CMD, "--from", optarg, &o->from)) != 0)
                 return rc;
             break;
         case 't':
-            if ((rc = store_cli_time("alert", "--to", optarg, &to)) != 0)
+            if ((rc = store_cli_time(CMD, "--to", optarg, &o->to)) != 0)
                 return rc;
             break;
         case 'l':
-            if (cli_parse_long(optarg, 1, 100000, &limit) != 0) {
-                cli_error("alert", "--limit: 1..100000, not '%s'", optarg);
+            if (cli_parse_long(optarg, 1, 100000, &o->limit) != 0) {
+                cli_error(CMD, "--limit: 1..100000, not '%s'", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
         case 'n':
-            note = optarg;
+            o->note = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -67,58 +71,79 @@ int cmd_alert(int argc, char **argv, const struct cli_global *g)
             return CLI_EXIT_USAGE;
         }
     }
-    const char *arg = optind < argc ? argv[optind] : NULL;
-    if ((rc = store_cli_open(g, "alert", &s)) != 0)
-        return rc;
-    if ((rc = store_cli_session(s, g, "alert", &sess)) != 0)
-        goto out;
-    if (strcmp(action, "list") == 0) {
-        static const char *const cols[] = {"id",    "raised", "kind",   "hotlist_entry",
-                                           "plate", "unit",   "reason", "incident",
-                                           "state", "set_by", "set_at", "read_id"};
-        struct store_alert_list *l = NULL;
-        struct store_cli_table tab;
-        if ((err = store_alert_list(s, &sess, state, from, to, (size_t)limit, &l)) != 0) {
-            rc = store_cli_fail("alert", "list", err);
-            goto out;
-        }
-        store_cli_table_begin(&tab, g->format, stdout, cols, "nssssssssssn");
-        for (size_t i = 0; i < l->n; i++) {
-            const struct store_alert *a = &l->items[i];
-            char id[24], t[32], sa[32] = "", rid[24];
-            snprintf(id, sizeof id, "%lld", (long long)a->id);
-            store_time_format(a->created_at, t, sizeof t);
-            if (a->state_at)
-                store_time_format(a->state_at, sa, sizeof sa);
-            snprintf(rid, sizeof rid, "%lld", (long long)a->read_id);
-            const char *vals[] = {id,      t,         a->kind,     a->entry_plate, a->read_plate,
-                                  a->unit, a->reason, a->incident, a->state,       a->state_by,
-                                  sa,      rid};
-            store_cli_table_row(&tab, vals);
-        }
-        store_cli_table_end(&tab);
-        store_alert_list_free(l);
-    } else if (strcmp(action, "confirm") == 0 || strcmp(action, "reject") == 0) {
-        int64_t id;
-        if ((rc = store_cli_id("alert", action, arg, &id)) != 0)
-            goto out;
-        if (!note) {
-            cli_error("alert", "%s needs --note (what was checked, against what)", action);
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-        err =
-            store_alert_set_state(s, &sess, id, action[0] == 'c' ? "confirmed" : "rejected", note);
-        if (err)
-            rc = store_cli_fail("alert", action, err);
-        else if (!g->quiet)
-            printf("alert %lld %s by %s\n", (long long)id,
-                   action[0] == 'c' ? "confirmed" : "rejected", sess.member);
-    } else {
-        cli_error("alert", "unknown action '%s' (list, confirm, reject)", action);
-        rc = CLI_EXIT_USAGE;
+    return -1;
+}
+
+static int run_list(const struct cli_global *g, struct store_client *s, const struct opts *o)
+{
+    static const char *const cols[] = {"id",    "raised", "kind",   "hotlist_entry",
+                                       "plate", "unit",   "reason", "incident",
+                                       "state", "set_by", "set_at", "read_id"};
+    json_t *params = store_cli_params("{}"), *res = NULL;
+    int rc;
+    if ((o->state && json_object_set_new(params, "state", json_string(o->state)) != 0) ||
+        (o->from && json_object_set_new(params, "from", json_integer(o->from)) != 0) ||
+        (o->to && json_object_set_new(params, "to", json_integer(o->to)) != 0) ||
+        (o->limit && json_object_set_new(params, "limit", json_integer(o->limit)) != 0)) {
+        cli_error(CMD, "--state: not UTF-8 text");
+        json_decref(params);
+        return CLI_EXIT_USAGE;
     }
-out:
-    store_close(s);
+    rc = store_cli_call(s, g, CMD, "list", "alert.list", params, &res);
+    if (rc == CLI_EXIT_OK)
+        store_cli_print_rows(g, res, cols, "nssssssssssn");
+    json_decref(params);
+    json_decref(res);
+    return rc;
+}
+
+static int run_verify(const struct cli_global *g, struct store_client *s, const char *action,
+                      int64_t id, const char *note)
+{
+    const char *state = action[0] == 'c' ? "confirmed" : "rejected";
+    json_t *params =
+               json_pack("{s:I,s:s,s:s}", "alert_id", (json_int_t)id, "state", state, "note", note),
+           *res = NULL;
+    int rc;
+    if (!params) {
+        cli_error(CMD, "--note: not UTF-8 text");
+        return CLI_EXIT_USAGE;
+    }
+    rc = store_cli_call(s, g, CMD, action, "alert.verify", params, &res);
+    if (rc == CLI_EXIT_OK && !g->quiet)
+        printf("alert %lld %s by %s\n", (long long)id, state,
+               json_string_value(json_object_get(res, "by")));
+    json_decref(params);
+    json_decref(res);
+    return rc;
+}
+
+int cmd_alert(int argc, char **argv, const struct cli_global *g)
+{
+    struct store_client *s = NULL;
+    struct opts o = {0};
+    const char *action;
+    int64_t id = 0;
+    int rc, verify;
+    if ((rc = cli_take_action(&argc, &argv, usage, &action)) >= 0)
+        return rc;
+    if ((rc = parse(argc, argv, &o)) >= 0)
+        return rc;
+    const char *arg = optind < argc ? argv[optind] : NULL;
+    verify = strcmp(action, "confirm") == 0 || strcmp(action, "reject") == 0;
+    if (!verify && strcmp(action, "list") != 0) {
+        cli_error(CMD, "unknown action '%s' (list, confirm, reject)", action);
+        return CLI_EXIT_USAGE;
+    }
+    if (verify && (rc = store_cli_id(CMD, action, arg, &id)) != 0)
+        return rc;
+    if (verify && !o.note) {
+        cli_error(CMD, "%s needs --note (what was checked, against what)", action);
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = store_cli_connect(g, CMD, 1, &s)) != CLI_EXIT_OK)
+        return rc;
+    rc = verify ? run_verify(g, s, action, id, o.note) : run_list(g, s, &o);
+    store_client_close(s);
     return rc;
 }

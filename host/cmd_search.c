@@ -1,13 +1,21 @@
-/* alpr search: search stored reads, or view one read / its image, for a stated purpose. */
+/*
+ * alpr search: search stored reads, or view one read / its image, for a stated purpose. A client
+ * of the store service: calls search, read.show and read.image (docs/STORE-API.md).
+ */
 #include "commands.h"
 #include "store_cli.h"
-#include "store_reads.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static const char CMD[] = "search";
 
 static void usage(FILE *f)
 {
@@ -26,39 +34,20 @@ static void usage(FILE *f)
                "7AB*2; --fuzzy treats OCR-confusable characters (0/O/D/Q, 1/I/L, 2/Z, 5/S, 6/G,\n"
                "8/B, U/V) as equal, and --edits 1 allows one other different character.\n"
                "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z or @SECONDS (UTC); --to is exclusive.\n"
+               "--image writes the plate crop to a new file FILE.png (mode 0600; an existing\n"
+               "file is not overwritten).\n"
                "Investigators and administrators only. Output: --json / --csv / text.\n");
 }
 
-static void print_reads(const struct cli_global *g, const struct store_read_list *l)
-{
-    static const char *const cols[] = {
-        "id",     "time",   "plate",    "confidence", "unit",
-        "camera", "lat",    "lon",      "source",     "non_governmental",
-        "frames", "alerts", "distance", "candidates"};
-    struct store_cli_table tab;
-    store_cli_table_begin(&tab, g->format, stdout, cols, "nssnssnnsnnnns");
-    for (size_t i = 0; i < l->n; i++) {
-        const struct store_read_rec *x = &l->items[i];
-        char id[24], t[32], conf[16], lat[24] = "", lon[24] = "", ngo[4], fr[12], al[12], d[12];
-        snprintf(id, sizeof id, "%lld", (long long)x->id);
-        store_time_format(x->time, t, sizeof t);
-        snprintf(conf, sizeof conf, "%.3f", x->confidence);
-        if (x->has_gps) {
-            snprintf(lat, sizeof lat, "%.6f", x->lat);
-            snprintf(lon, sizeof lon, "%.6f", x->lon);
-        }
-        snprintf(ngo, sizeof ngo, "%d", x->non_governmental);
-        snprintf(fr, sizeof fr, "%d", x->frames_agreeing);
-        snprintf(al, sizeof al, "%d", x->n_alerts);
-        snprintf(d, sizeof d, "%d", x->distance);
-        const char *vals[] = {id,  t,         x->plate, conf, x->unit, x->camera, lat,
-                              lon, x->agency, ngo,      fr,   al,      d,         x->candidates};
-        store_cli_table_row(&tab, vals);
-    }
-    store_cli_table_end(&tab);
-}
+struct opts {
+    const char *plate, *purpose, *crime, *incident, *warrant, *unit, *show, *image;
+    int wildcard, fuzzy;
+    long edits, limit;
+    int64_t from, to, read_id;
+};
 
-int cmd_search(int argc, char **argv, const struct cli_global *g)
+/* Parses argv into o. Returns -1 to go on, else an exit code (usage printed). */
+static int parse(int argc, char **argv, struct opts *o)
 {
     static const struct option lo[] = {{"purpose", required_argument, NULL, 'p'},
                                        {"crime", required_argument, NULL, 'c'},
@@ -75,65 +64,55 @@ int cmd_search(int argc, char **argv, const struct cli_global *g)
                                        {"image", required_argument, NULL, 'I'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    struct store_access a = {0};
-    struct store_query q = {0};
-    struct store_session sess;
-    struct store *s = NULL;
-    const char *show = NULL, *image = NULL;
-    int c, rc, wildcard = 0, fuzzy = 0;
-    long v;
-    int64_t read_id = 0;
-
+    int c, rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'p':
-            a.purpose = optarg;
+            o->purpose = optarg;
             break;
         case 'c':
-            a.crime_type = optarg;
+            o->crime = optarg;
             break;
         case 'i':
-            a.incident = optarg;
+            o->incident = optarg;
             break;
         case 'w':
-            a.warrant_ref = optarg;
+            o->warrant = optarg;
             break;
         case 'W':
-            wildcard = 1;
+            o->wildcard = 1;
             break;
         case 'F':
-            fuzzy = 1;
+            o->fuzzy = 1;
             break;
         case 'e':
-            if (cli_parse_long(optarg, 0, 1, &v) != 0) {
-                cli_error("search", "--edits: 0 or 1, not '%s'", optarg);
+            if (cli_parse_long(optarg, 0, 1, &o->edits) != 0) {
+                cli_error(CMD, "--edits: 0 or 1, not '%s'", optarg);
                 return CLI_EXIT_USAGE;
             }
-            q.max_edits = (int)v;
             break;
         case 'f':
-            if ((rc = store_cli_time("search", "--from", optarg, &q.from)) != 0)
+            if ((rc = store_cli_time(CMD, "--from", optarg, &o->from)) != 0)
                 return rc;
             break;
         case 't':
-            if ((rc = store_cli_time("search", "--to", optarg, &q.to)) != 0)
+            if ((rc = store_cli_time(CMD, "--to", optarg, &o->to)) != 0)
                 return rc;
             break;
         case 'u':
-            q.unit = optarg;
+            o->unit = optarg;
             break;
         case 'l':
-            if (cli_parse_long(optarg, 1, 100000, &v) != 0) {
-                cli_error("search", "--limit: 1..100000, not '%s'", optarg);
+            if (cli_parse_long(optarg, 1, 100000, &o->limit) != 0) {
+                cli_error(CMD, "--limit: 1..100000, not '%s'", optarg);
                 return CLI_EXIT_USAGE;
             }
-            q.limit = (size_t)v;
             break;
         case 's':
-            show = optarg;
+            o->show = optarg;
             break;
         case 'I':
-            image = optarg;
+            o->image = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -144,77 +123,160 @@ int cmd_search(int argc, char **argv, const struct cli_global *g)
         }
     }
     if (optind < argc)
-        q.plate = argv[optind++];
-    if (optind < argc || (wildcard && fuzzy) || (image && !show)) {
+        o->plate = argv[optind++];
+    if (optind < argc || (o->wildcard && o->fuzzy) || (o->image && !o->show) ||
+        (o->show && o->plate)) {
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    if (show && (rc = store_cli_id("search", "--show", show, &read_id)) != 0)
+    if (o->show && (rc = store_cli_id(CMD, "--show", o->show, &o->read_id)) != 0)
         return rc;
-    q.match = fuzzy                                               ? STORE_MATCH_FUZZY
-              : (wildcard || (q.plate && strpbrk(q.plate, "?*"))) ? STORE_MATCH_WILDCARD
-                                                                  : STORE_MATCH_EXACT;
-    if ((rc = store_cli_open(g, "search", &s)) != 0)
-        return rc;
-    if ((rc = store_cli_session(s, g, "search", &sess)) != 0)
-        goto out;
+    return -1;
+}
 
-    if (show && image) {
-        uint8_t *png = NULL;
-        size_t len = 0;
-        int err = store_read_image(s, &sess, &a, read_id, &png, &len);
-        if (err) {
-            rc = store_cli_fail("search", "image", err);
-            goto out;
-        }
-        FILE *fp = fopen(image, "wbx");
-        if (!fp || fwrite(png, 1, len, fp) != len) {
-            cli_error("search", "%s: cannot write the image (does it exist already?)", image);
-            rc = CLI_EXIT_FAIL;
-        }
-        if (fp && fclose(fp) != 0)
-            rc = CLI_EXIT_FAIL;
-        free(png);
-        if (rc == 0 && !g->quiet)
-            printf("wrote %s (%zu bytes)\n", image, len);
-    } else if (show) {
-        struct store_read_rec r;
-        int err = store_read_get(s, &sess, &a, read_id, &r);
-        if (err) {
-            rc = store_cli_fail("search", "read", err);
-            goto out;
-        }
-        struct store_read_list one = {1, &r};
-        print_reads(g, &one);
-    } else {
-        struct store_read_list *l = NULL;
-        int err = store_search(s, &sess, &a, &q, &l);
-        if (err == STORE_ERR_DENIED && (!store_purpose_valid(a.purpose) || !a.crime_type ||
-                                        !*a.crime_type || !a.incident || !*a.incident)) {
-            cli_error("search", "refused (and recorded): a search needs --purpose"
-                                " (investigation, warrant, missing-person, stolen-vehicle),"
-                                " --crime and --incident");
-            rc = CLI_EXIT_DENIED;
-            goto out;
-        }
-        if (err == STORE_ERR_DENIED && a.warrant_ref) {
-            cli_error("search",
-                      "refused (and recorded): no active warrant or court-order hold"
-                      " with reference '%s'",
-                      a.warrant_ref);
-            rc = CLI_EXIT_DENIED;
-            goto out;
-        }
-        if (err) {
-            rc = store_cli_fail("search", "search", err);
-            goto out;
-        }
-        print_reads(g, l);
-        if (!g->quiet && g->format == CLI_FORMAT_TEXT)
-            fprintf(stderr, "%zu reads (search recorded)\n", l->n);
-        store_read_list_free(l);
+/* Sets key to the text v when v is given. 0, or -1 when v is not UTF-8 (or out of memory). */
+static int put_text(json_t *p, const char *key, const char *v)
+{
+    return v ? json_object_set_new(p, key, json_string(v)) : 0;
+}
+
+static int put_number(json_t *p, const char *key, int64_t v)
+{
+    return v ? json_object_set_new(p, key, json_integer(v)) : 0;
+}
+
+/* The call's parameters, or NULL (error printed). */
+static json_t *request(const struct opts *o)
+{
+    const char *match = o->fuzzy                                                 ? "fuzzy"
+                        : (o->wildcard || (o->plate && strpbrk(o->plate, "?*"))) ? "wildcard"
+                                                                                 : "exact";
+    json_t *p = store_cli_params("{}");
+    int bad = put_text(p, "purpose", o->purpose) || put_text(p, "crime_type", o->crime) ||
+              put_text(p, "incident", o->incident) || put_text(p, "warrant_ref", o->warrant);
+    if (o->show)
+        bad = bad || put_number(p, "read_id", o->read_id);
+    else
+        bad = bad || put_text(p, "plate", o->plate) || put_text(p, "match", match) ||
+              put_number(p, "max_edits", o->edits) || put_number(p, "from", o->from) ||
+              put_number(p, "to", o->to) || put_text(p, "unit", o->unit) ||
+              put_number(p, "limit", o->limit);
+    if (bad) {
+        cli_error(CMD, "arguments must be UTF-8 text");
+        json_decref(p);
+        return NULL;
     }
-out:
-    store_close(s);
+    return p;
+}
+
+static void print_reads(const struct cli_global *g, json_t *rows)
+{
+    static const char *const cols[] = {
+        "id",     "time",   "plate",    "confidence", "unit",
+        "camera", "lat",    "lon",      "source",     "non_governmental",
+        "frames", "alerts", "distance", "candidates"};
+    store_cli_print_rows(g, rows, cols, "nssfssggsnnnns");
+}
+
+/* Writes all of data to fd; 0 or -1 (errno set). */
+static int write_all(int fd, const unsigned char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Writes the base64 PNG of a read.image result into the new file fd (path for messages). */
+static int save_image(const struct cli_global *g, json_t *res, int fd, const char *path)
+{
+    const char *b64 = json_string_value(json_object_get(res, "png"));
+    size_t n = b64 ? strlen(b64) : 0, len = 0;
+    unsigned char *png = malloc(n / 4 * 3 + 3);
+    int rc = CLI_EXIT_OK;
+    if (!png) {
+        cli_error(CMD, "out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    if (!b64 || sodium_base642bin(png, n / 4 * 3 + 3, b64, n, NULL, &len, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) != 0) {
+        cli_error(CMD, "the service's answer holds no image");
+        rc = CLI_EXIT_FAIL;
+    } else if (write_all(fd, png, len) != 0 || fsync(fd) != 0) {
+        cli_error(CMD, "%s: cannot write the image: %s", path, strerror(errno));
+        rc = CLI_EXIT_FAIL;
+    } else if (!g->quiet) {
+        printf("wrote %s (%zu bytes)\n", path, len);
+    }
+    free(png);
+    return rc;
+}
+
+/*
+ * --show READ_ID --image FILE: the file is created first (new, 0600, never through a link), so
+ * that a name already taken fails before the recorded view; it goes again if the view fails.
+ */
+static int show_image(const struct cli_global *g, struct store_client *s, const struct opts *o,
+                      json_t *params)
+{
+    json_t *res = NULL;
+    int rc, fd = open(o->image, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        cli_error(CMD, "%s: cannot create the image file: %s", o->image, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    rc = store_cli_call(s, g, CMD, "image", "read.image", params, &res);
+    if (rc == CLI_EXIT_OK)
+        rc = save_image(g, res, fd, o->image);
+    if (close(fd) != 0 && rc == CLI_EXIT_OK) {
+        cli_error(CMD, "%s: cannot write the image: %s", o->image, strerror(errno));
+        rc = CLI_EXIT_FAIL;
+    }
+    if (rc != CLI_EXIT_OK)
+        unlink(o->image);
+    json_decref(res);
+    return rc;
+}
+
+int cmd_search(int argc, char **argv, const struct cli_global *g)
+{
+    struct opts o = {0};
+    struct store_client *s = NULL;
+    json_t *params, *res = NULL;
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (!(params = request(&o)))
+        return CLI_EXIT_USAGE;
+    if ((rc = store_cli_connect(g, CMD, 1, &s)) != CLI_EXIT_OK) {
+        json_decref(params);
+        return rc;
+    }
+    if (o.image) {
+        rc = show_image(g, s, &o, params);
+    } else if (o.show) {
+        rc = store_cli_call(s, g, CMD, "read", "read.show", params, &res);
+        if (rc == CLI_EXIT_OK) {
+            json_t *one = json_pack("[O]", res);
+            print_reads(g, one);
+            json_decref(one);
+        }
+    } else {
+        rc = store_cli_call(s, g, CMD, "search", "search", params, &res);
+        if (rc == CLI_EXIT_OK) {
+            print_reads(g, res);
+            if (!g->quiet && g->format == CLI_FORMAT_TEXT)
+                fprintf(stderr, "%zu reads (search recorded)\n", json_array_size(res));
+        }
+    }
+    json_decref(res);
+    json_decref(params);
+    store_client_close(s);
     return rc;
 }

@@ -34,32 +34,6 @@ static int make_parents(const char *path)
     return 0;
 }
 
-/* TEMP-SHIM start */
-int store_cli_open(const struct cli_global *g, const char *cmd, struct store **out)
-{
-    const char *db = getenv("ALPR_DB");
-    int rc = store_open(db ? db : "alpr.db", out);
-    (void)g;
-    if (rc != 0)
-        cli_error(cmd, "%s", store_strerror(rc));
-    return rc ? store_cli_exit(rc) : 0;
-}
-
-int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
-                      struct store_session *sess)
-{
-    char token[65];
-    int rc;
-    if (store_cli_token_load(g, token) != 0) {
-        cli_error(cmd, "not logged in");
-        return CLI_EXIT_DENIED;
-    }
-    rc = store_session_resume(s, token, sess);
-    if (rc != 0)
-        cli_error(cmd, "%s", store_strerror(rc));
-    return rc ? store_cli_exit(rc) : 0;
-}
-/* TEMP-SHIM end */
 
 int store_cli_connect(const struct cli_global *g, const char *cmd, int session,
                       struct store_client **out)

@@ -55,11 +55,6 @@ void store_cli_print_rows(const struct cli_global *g, json_t *rows, const char *
 /* Builds a parameter object with json_pack(fmt, ...); exits the program out of memory. */
 json_t *store_cli_params(const char *fmt, ...);
 
-/* TEMP-SHIM: the unconverted commands open the store in-process ($ALPR_DB). */
-int store_cli_open(const struct cli_global *g, const char *cmd, struct store **out);
-int store_cli_session(struct store *s, const struct cli_global *g, const char *cmd,
-                      struct store_session *sess);
-
 /* Frees params after wiping its string values in place (they may hold passwords). */
 void store_cli_params_wipe(json_t *params);
 

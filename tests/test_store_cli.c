@@ -596,6 +596,234 @@ static void test_admin_calls_errors(void)
     CHECK(strstr(out_text, "\"reviewed_by\": \"chief\", \"review_note\": \"on file\"") != NULL);
 }
 
+/* Ingests one read of plate at time t from the reader's account; returns its STORE_ERR_*. */
+static int ingest_one(const char *plate, int64_t t, const char *now)
+{
+    int st;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct store_client *c;
+        struct store_read r = make_read(plate, t, "U2");
+        uint8_t png[64];
+        char err[256];
+        if (setgid(MEMBERS_GID) != 0 || setuid(READER_UID) != 0 ||
+            store_client_open(service.ingest_socket, &c))
+            _exit(99);
+        store_client_set_test_now(c, now);
+        r.png = png;
+        r.png_len = make_png(png, sizeof png, "late");
+        int rc = store_client_ingest(c, &r, 1, NULL, NULL, NULL, err, sizeof err);
+        store_client_close(c);
+        _exit(-rc);
+    }
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        return 99;
+    return -WEXITSTATUS(st);
+}
+
+/* The first "id" of a JSON table printed by the CLI, or 0. */
+static long first_id(const char *text)
+{
+    const char *p = strstr(text, "\"id\": ");
+    return p ? strtol(p + 6, NULL, 10) : 0;
+}
+
+static void write_text(const char *name, const char *data, size_t len)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    REQUIRE(fp != NULL);
+    REQUIRE(fwrite(data, 1, len, fp) == len);
+    fclose(fp);
+    chmod(path, 0644);
+}
+
+#define WRITE_LITERAL(name, text) write_text(name, text, sizeof text - 1)
+
+/* Calls the service directly (as root: ada's account) and expects err naming what. */
+static void expect_invalid(struct store_client *c, const char *call, const char *params,
+                           const char *what)
+{
+    json_t *p = json_loads(params, 0, NULL), *res = NULL;
+    char err[512] = "";
+    REQUIRE(p != NULL);
+    CHECK_EQ_INT(store_client_call(c, call, p, &res, err, sizeof err), STORE_ERR_INVALID);
+    if (!strstr(err, what))
+        test_fail(__FILE__, __LINE__, "%s %s: '%s' does not name %s", call, params, err, what);
+    json_decref(p);
+    json_decref(res);
+}
+
+/* The calls' parameters as the service reads them: each bad one named. */
+static void check_api_parameters(const char *now)
+{
+    struct store_client *c;
+    json_t *p, *res = NULL;
+    char err[512];
+    REQUIRE(store_client_open(service.socket, &c) == 0);
+    store_client_set_test_now(c, now);
+    p = json_pack("{s:s,s:s}", "member", "ada", "password", "admin password 1");
+    REQUIRE(store_client_call(c, "login", p, &res, err, sizeof err) == 0);
+    store_client_set_token(c, json_string_value(json_object_get(res, "token")));
+    json_decref(p);
+    json_decref(res);
+    expect_invalid(c, "read.show", "{\"purpose\": \"investigation\"}", "'read_id' is required");
+    expect_invalid(c, "read.image", "{\"read_id\": 0}", "'read_id'");
+    expect_invalid(c, "search", "{\"plate\": \"7ABC123\", \"match\": \"soundex\"}", "'match'");
+    expect_invalid(c, "search", "{\"plate\": 7, \"purpose\": \"investigation\"}", "'plate'");
+    expect_invalid(c, "search", "{\"purpose\": [\"investigation\"]}", "'purpose'");
+    expect_invalid(c, "search", "{\"plate\": \"7ABC123\", \"max_edits\": 2}", "'max_edits'");
+    expect_invalid(c, "search", "{\"plate\": \"7ABC123\", \"from\": \"yesterday\"}", "'from'");
+    expect_invalid(c, "search", "{\"plate\": \"7ABC123\", \"limit\": 0}", "'limit'");
+    expect_invalid(c, "hotlist.import", "{\"name\": \"x\"}", "'csv' is required");
+    expect_invalid(c, "hotlist.import", "{\"csv\": \"plate\\n\"}", "'name' is required");
+    expect_invalid(c, "hotlist.import", "{\"name\": \"\", \"csv\": \"plate\\n\"}", "'name'");
+    expect_invalid(c, "hotlist.remove", "{\"hotlist_id\": \"1\"}", "'hotlist_id'");
+    expect_invalid(c, "alert.list", "{\"state\": \"pending\"}", "'state'");
+    expect_invalid(c, "alert.verify",
+                   "{\"alert_id\": 1, \"state\": \"unverified\", \"note\": \"x\"}", "'state'");
+    expect_invalid(c, "alert.verify", "{\"alert_id\": 1, \"state\": \"confirmed\"}",
+                   "'note' is required");
+    CHECK_EQ_INT(store_client_call(c, "logout", NULL, &res, err, sizeof err), 0);
+    json_decref(res);
+    store_client_close(c);
+}
+
+/* search, read.show, read.image, hotlist.* and alert.*: roles, bad parameters, SQL text. */
+static void test_reads_hotlist_alert_calls(void)
+{
+#define LATER "ALPR_NOW=2026-11-02T00:00:00Z"
+    static const char access_args[] = " --purpose investigation --crime robbery --incident 2026-9";
+    char path[1200], args[512], hot[512];
+    struct stat st;
+    long id;
+    NEEDS_SERVICE();
+    check_api_parameters("2026-11-02T00:00:00Z");
+    REQUIRE(login("ivan", "investigator pw", "2026-11-02T00:00:00Z") == 0);
+
+    /* A hotlist, then a read that hits it: one alert. Text with SQL in it is only text. */
+    snprintf(hot, sizeof hot,
+             "plate,state,reason,source,expiry\n"
+             "9XYZ789,UT,\"stolen'); DROP TABLE reads;--\",NCIC,2027-06-01\n");
+    write_text("late.csv", hot, strlen(hot));
+    CHECK_EQ_INT(
+        run(LATER, "hotlist import late.csv --name \"o'brien\\\"); DROP TABLE hotlists;--\""), 0);
+    CHECK(strstr(out_text, "1 entries imported") != NULL);
+    CHECK_EQ_INT(run(LATER, "--json hotlist list"), 0);
+    CHECK(strstr(out_text, "\"name\": \"o'brien\\\"); DROP TABLE hotlists;--\"") != NULL);
+    CHECK_EQ_INT(
+        ingest_one("9XYZ789", 1793574000 /* 2026-11-01T23:00:00Z */, "2026-11-02T00:00:00Z"), 0);
+
+    /* search: SQL metacharacters in the access text are recorded, not run. */
+    CHECK_EQ_INT(run(LATER, "--json search 9XYZ789 --purpose investigation"
+                            " --crime \"x'; DROP TABLE reads;--\" --incident \"1' OR '1'='1\""),
+                 0);
+    CHECK(strstr(out_text, "\"plate\": \"9XYZ789\"") != NULL);
+    CHECK(strstr(out_text, "\"alerts\": 1") != NULL);
+    id = first_id(out_text);
+    CHECK(id > 0);
+    snprintf(args, sizeof args, "--csv search 9XYZ789%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
+    CHECK(strstr(out_text, "id,time,plate,confidence,unit,camera,lat,lon,source,") == out_text);
+    CHECK(strstr(out_text, "9XYZ789") != NULL);
+    snprintf(args, sizeof args, "search \"9XYZ' OR 1=1--\"%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 2);
+    CHECK(strstr(err_text, "'plate'") != NULL);
+    snprintf(args, sizeof args, "search 9XYZ789 --unit \"U2' OR 1=1--\"%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 2);
+    CHECK(strstr(err_text, "'unit'") != NULL);
+    snprintf(args, sizeof args, "search%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 2);
+    CHECK(strstr(err_text, "plate, from, to or unit") != NULL);
+    CHECK_EQ_INT(run(LATER, "search 9XYZ789 --purpose investigation --incident 1"), 3);
+    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    snprintf(args, sizeof args, "search 9XYZ789 --warrant \"NO' OR 1=1\"%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 3);
+    CHECK(strstr(err_text, "no active warrant") != NULL);
+    CHECK_EQ_INT(run(LATER, "search 9XYZ789 --fuzzy --edits 2 --purpose investigation"), 2);
+
+    /* read.show and read.image; the image goes to a new 0600 file, never over one. */
+    snprintf(args, sizeof args, "--json search --show %ld%s", id, access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
+    CHECK(strstr(out_text, "\"plate\": \"9XYZ789\"") != NULL);
+    snprintf(args, sizeof args, "search --show 999999%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 1);
+    CHECK(strstr(err_text, "read 999999") != NULL);
+    snprintf(args, sizeof args, "search --show %ld --image late.png%s", id, access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
+    snprintf(path, sizeof path, "%s/late.png", dir);
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0600);
+    CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
+    char *png = slurp(path);
+    REQUIRE(png != NULL);
+    CHECK(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+    free(png);
+    CHECK_EQ_INT(run(LATER, args), 1); /* exists */
+    CHECK(strstr(err_text, "File exists") != NULL);
+    snprintf(args, sizeof args, "search --show 999999 --image none.png%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 1);
+    snprintf(path, sizeof path, "%s/none.png", dir);
+    CHECK(access(path, F_OK) != 0); /* not left behind */
+
+    /* hotlist import: rows in error name line and field; bytes JSON cannot carry, too. */
+    WRITE_LITERAL("nul.csv", "plate,state,reason,source,expiry\n9A\0B,UT,x,y,2027-06-01\n");
+    CHECK_EQ_INT(run(LATER, "hotlist import nul.csv --name nul"), 4);
+    CHECK(strstr(err_text, "nul.csv:2: NUL byte") != NULL);
+    WRITE_LITERAL("latin1.csv", "plate,state,reason,source,expiry\n9AB,UT,vol\xe9,y,2027-06-01\n");
+    CHECK_EQ_INT(run(LATER, "hotlist import latin1.csv --name latin1"), 4);
+    CHECK(strstr(err_text, "latin1.csv:2: not UTF-8") != NULL);
+    WRITE_LITERAL("bad.csv", "plate,state,reason,source,expiry\n9AB1,Utah,x,y,2027-06-01\n"
+                             "9AB2,UT,x,y,2020-01-01\n");
+    CHECK_EQ_INT(run(LATER, "hotlist import bad.csv --name bad"), 4);
+    CHECK(strstr(err_text, "bad.csv:2: state: ") != NULL);
+    CHECK(strstr(err_text, "bad.csv:3: expiry: expiry is in the past") != NULL);
+    CHECK(strstr(err_text, "nothing imported") != NULL);
+    CHECK_EQ_INT(run(LATER, "hotlist import missing.csv --name gone"), 1);
+    CHECK_EQ_INT(run(LATER, "hotlist remove 999999"), 1);
+    CHECK(strstr(err_text, "hotlist 999999") != NULL);
+
+    /* alert list and verification. */
+    CHECK_EQ_INT(run(LATER, "--json alert list --state unverified"), 0);
+    CHECK(strstr(out_text, "\"hotlist_entry\": \"9XYZ789\"") != NULL);
+    CHECK(strstr(out_text, "\"reason\": \"stolen'); DROP TABLE reads;--\"") != NULL);
+    id = first_id(out_text);
+    CHECK(id > 0);
+    snprintf(args, sizeof args, "alert confirm %ld", id);
+    CHECK_EQ_INT(run(LATER, args), 2); /* no --note */
+    snprintf(args, sizeof args, "alert confirm %ld --note \"NCIC hit; it's 'valid' -- ok\"", id);
+    CHECK_EQ_INT(run(LATER, args), 0);
+    CHECK(strstr(out_text, "confirmed by ivan") != NULL);
+    CHECK_EQ_INT(run(LATER, "--csv alert list --state confirmed"), 0);
+    CHECK(strstr(out_text, "9XYZ789") != NULL && strstr(out_text, ",ivan,") != NULL);
+    CHECK_EQ_INT(run(LATER, "alert list --state pending"), 2);
+    CHECK(strstr(err_text, "'state'") != NULL);
+    CHECK_EQ_INT(run(LATER, "alert reject 999999 --note x"), 1);
+    CHECK(strstr(err_text, "alert 999999") != NULL);
+
+    /* Removal: investigators; then the auditor may do none of these. */
+    CHECK_EQ_INT(run(LATER, "--json hotlist list"), 0);
+    const char *late = strstr(out_text, "o'brien");
+    REQUIRE(late != NULL);
+    while (late > out_text && strncmp(late, "\"id\": ", 6) != 0)
+        late--;
+    snprintf(args, sizeof args, "hotlist remove %ld", strtol(late + 6, NULL, 10));
+    CHECK_EQ_INT(run(LATER, args), 0);
+    CHECK_EQ_INT(run(LATER, args), 1); /* removed already */
+    CHECK_EQ_INT(run(LATER, "logout"), 0);
+    REQUIRE(login("aude", "auditor password", "2026-11-02T00:00:00Z") == 0);
+    snprintf(args, sizeof args, "search 9XYZ789%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 3);
+    CHECK_EQ_INT(run(LATER, "hotlist list"), 3);
+    CHECK_EQ_INT(run(LATER, "hotlist import late.csv --name audited"), 3);
+    CHECK_EQ_INT(run(LATER, "alert list"), 3);
+    snprintf(args, sizeof args, "alert reject %ld --note x", id);
+    CHECK_EQ_INT(run(LATER, args), 3);
+    CHECK_EQ_INT(run(LATER, "logout"), 0);
+#undef LATER
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -617,6 +845,7 @@ int main(int argc, char **argv)
     RUN(test_search_hotlist_hold_export);
     RUN(test_admin_audit_report_purge);
     RUN(test_admin_calls_errors);
+    RUN(test_reads_hotlist_alert_calls);
     if (started && service_stop(&service) != 0)
         printf("the service did not stop cleanly (see %s/service.log)\n", service.dir);
     free(out_text);
