@@ -75,13 +75,16 @@ show() {
   done
 }
 
+# alprd's log, filtered as it comes. Opened here, in this shell, so that its end can be waited
+# for alone (a bare `wait` would wait for the store service too).
+exec {log_fd}> >(tee "$DEMO/alprd.log" |
+  grep --line-buffered -E 'health|error|alprd [0-9]|board|stopping|store' | sed -u 's/^/   /' >&2)
+log_filter=$!
 "$SIMBOARD" --engine "$ENGINE" --fps 30 "${args[@]}" -- \
   "$ALPRD" --config "$DEMO/alprd.conf" --store-socket "$ALPR_INGEST_SOCKET" --idle-exit 3 \
-  --show-reads \
-  2> >(tee "$DEMO/alprd.log" | grep --line-buffered -E 'health|error|alprd [0-9]|board|stopping|store' |
-    sed -u 's/^/   /' >&2) |
-  show
-wait
+  --show-reads 2>&"$log_fd" | show
+exec {log_fd}>&-
+wait "$log_filter" || true
 
 echo "== 4. done. The store is the service's: $DEMO/state (encrypted; key $DEMO/key)"
 n=$(grep -o 'summary frames=[0-9]* reads=[0-9]*' "$DEMO/alprd.log" | grep -o '[0-9]*$')

@@ -69,6 +69,9 @@ _e2e_trap_services() {
   [[ -n $prev ]] && cmd=$(eval "_e2e_second ${prev#trap }")
   # shellcheck disable=SC2064 # the script's own command, expanded now on purpose
   trap "e2e_service_stop_all; $cmd" EXIT
+  # Interrupted (Ctrl-C, a test runner's timeout), the shell exits through its EXIT trap too.
+  [[ -n $(trap -p INT) ]] || trap 'exit 130' INT
+  [[ -n $(trap -p TERM) ]] || trap 'exit 143' TERM
 }
 
 # e2e_service DIR: starts a store service on DIR (made 0700): its master key DIR/key (made
