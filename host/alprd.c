@@ -970,10 +970,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    /* The worker. Its first tick asks the service whether it is there (the health line and the
-     * log say so when it is not). */
-    if (roadside_tick(r, mono_ms()) != 0)
-        fprintf(stderr, "alprd: cannot store reads yet (held and retried)\n");
+    /* The worker. Its first tick asks the service whether it is there: the log and the health
+     * line say so when it is not (nothing is held yet that the tick could fail to store). */
+    int first_tick = roadside_tick(r, mono_ms());
+    (void)first_tick;
     d.worker_cpu0 = thread_cpu_ms();
     /* Ready: the worker runs (the board and the store service may come later). The watchdog is
      * fed by the worker, so a worker that hangs gets the service restarted. */
@@ -1087,7 +1087,8 @@ int main(int argc, char **argv)
     }
     for (int64_t until = mono_ms() + ALPRD_STOP_RETRY_MS;
          frc == ROADSIDE_ERR_STORE && mono_ms() < until;) {
-        usleep(ROADSIDE_RETRY_MS * 1000);
+        struct timespec pause = {ROADSIDE_RETRY_MS / 1000, (ROADSIDE_RETRY_MS % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
         frc = roadside_flush(r, mono_ms() > pipe_ms ? mono_ms() : pipe_ms);
     }
     roadside_health(r, &ha);

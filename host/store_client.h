@@ -5,6 +5,9 @@
  *
  * The socket: the path given, else $ALPR_SOCKET, else STORE_CLIENT_DEFAULT_SOCKET. A client
  * holds one connection (kept alive between calls) and is used by one thread at a time.
+ *
+ * This module calls no store function (it uses the store's headers for types and STORE_ERR_*
+ * codes only): a program linking it, alprd, does not carry the store or SQLite.
  */
 #ifndef STORE_CLIENT_H
 #define STORE_CLIENT_H
