@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INGEST_MAX_READS 1000
+#define INGEST_MAX_READS 5000
 
 /* The read at index i of the request, into *out (strings borrowed from the request). */
 static int read_param(struct api_req *r, json_t *item, size_t i, struct store_read *out,

@@ -50,7 +50,7 @@ int store_client_call(struct store_client *c, const char *call, json_t *params, 
 struct store_read;
 
 /*
- * The reader's call: submits n reads (1..1000; one transaction, all or none) from an account the
+ * The reader's call: submits n reads (1..5000; one transaction, all or none) from an account the
  * service lists as an ingest account. Returns 0 with ids (may be NULL) holding the n read ids
  * and, when alerts is not NULL, *alerts a JSON list of the alerts raised (listed for a single
  * read; a batch reports only their number in *n_alerts, which may be NULL), or a STORE_ERR_*

@@ -41,8 +41,11 @@ __attribute__((unused)) static int service_program(const char *argv0, const char
 static int service_connectable(const char *path)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0), ok;
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    int fd, ok;
+    if (strlen(path) >= sizeof sa.sun_path)
+        return 0;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
     ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
     if (fd >= 0)
         close(fd);

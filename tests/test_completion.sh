@@ -114,8 +114,8 @@ same "'alpr ' offers the commands of alpr --help and nothing else" "$CMDS" "$(co
 GLOBAL_HELP=$(sed -n '/^Options/,/^Commands:/p' <<<"$MAIN_HELP")
 same "'alpr -' offers the global options of alpr --help" \
   "$(long_opts <<<"$GLOBAL_HELP") $(short_opts <<<"$GLOBAL_HELP")" "$(complete_line 'alpr -')"
-same "'alpr -q --db x ' offers the commands (global options and their values skipped)" \
-  "$CMDS" "$(complete_line 'alpr -q --db x ')"
+same "'alpr -q --socket x ' offers the commands (global options and their values skipped)" \
+  "$CMDS" "$(complete_line 'alpr -q --socket x ')"
 
 # ---- Each command's options and actions ---------------------------------------------------------
 
@@ -195,7 +195,7 @@ same "'alpr device --transfers 4 ' offers the actions" "$(actions_of device "$("
 mkdir -p "$WORK/p/frames"
 touch "$WORK/p/alpr.db" "$WORK/p/photo.png"
 files="$WORK/p/alpr.db $WORK/p/photo.png $WORK/p/frames"
-same "'alpr --db DIR/' offers its files" "$files" "$(complete_line "alpr --db $WORK/p/")"
+same "'alpr --socket DIR/' offers its files" "$files" "$(complete_line "alpr --socket $WORK/p/")"
 same "'alpr read DIR/' offers its files" "$files" "$(complete_line "alpr read --crop $WORK/p/")"
 same "'alpr search --show 1 --image DIR/' offers its files" "$files" \
   "$(complete_line "alpr search --show 1 --image $WORK/p/")"

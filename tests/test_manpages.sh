@@ -93,7 +93,7 @@ fi
 # ---- Rendering ----------------------------------------------------------------------------------
 
 declare -A TEXT
-for page in alpr.1 alpr-simboard.1 alprd.8 alprd.conf.5; do
+for page in alpr.1 alpr-simboard.1 alprd.8 alprd.conf.5 alpr-stored.8; do
   f=$MAN_DIR/$page
   if [[ ! -f $f ]]; then
     e2e_bad "$page: built" "$f missing (make $f)"
@@ -201,16 +201,16 @@ env_of() {
   { grep -ohE 'getenv\("[A-Z_]+"\)' "$@" | grep -oE '[A-Z_]{2,}'
     grep -ohE '"ALPR_[A-Z_]+"' "$@" | tr -d '"'; } | grep -vx ALPR_NOW | sort -u
 }
-ENV_DOCS=$(heads "$(section "$PAGE" ENVIRONMENT)")$'\n'$(heads "$(section "${TEXT[alprd.8]}" ENVIRONMENT)")
+ENV_DOCS=$(heads "$(section "$PAGE" ENVIRONMENT)")$'\n'$(heads "$(section "${TEXT[alprd.8]}" ENVIRONMENT)")$'\n'$(heads "$(section "${TEXT[alpr-stored.8]}" ENVIRONMENT)")
 mapfile -t vars < <(env_of "$ROOT"/host/*.c)
 missing=$(missing_words "$ENV_DOCS" "${vars[@]}")
 ((${#vars[@]})) || missing='(no getenv found in host/*.c)'
-none "alpr.1, alprd.8: ENVIRONMENT lists the ${#vars[@]} variables host/ reads" missing "$missing"
+none "alpr.1, alprd.8, alpr-stored.8: ENVIRONMENT lists the ${#vars[@]} variables host/ reads" missing "$missing"
 mapfile -t vars < <(env_of "$ROOT"/host/alprd*.c)
 missing=$(missing_words "$(heads "$(section "${TEXT[alprd.8]}" ENVIRONMENT)")" "${vars[@]}")
 none "alprd.8: ENVIRONMENT lists what alprd reads" missing "$missing"
 e2e_check "no page mentions ALPR_NOW (the tests' clock)" \
-  test -z "$(grep -l ALPR_NOW "$MAN_DIR"/alpr.1 "$MAN_DIR"/alprd.8 "$MAN_DIR"/alprd.conf.5)"
+  test -z "$(grep -l ALPR_NOW "$MAN_DIR"/alpr.1 "$MAN_DIR"/alprd.8 "$MAN_DIR"/alprd.conf.5 "$MAN_DIR"/alpr-stored.8)"
 
 # ---- alprd(8) -----------------------------------------------------------------------------------
 
