@@ -165,7 +165,9 @@ static int migrate(struct store *s, int target)
         return STORE_ERR_VERSION;
     while (version < target) {
         char sql[64];
-        if ((rc = store_priv_begin(s)) != 0)
+        /* A plain BEGIN: the clock check of store_priv_begin() needs the audit log, which
+         * the first step creates, and a migration acts for no one. */
+        if ((rc = store_priv_exec(s, "BEGIN IMMEDIATE")) != 0)
             return rc;
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
         if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
@@ -358,6 +360,8 @@ const char *store_strerror(int err)
         return "database busy";
     case STORE_ERR_STATE:
         return "record is not in a state that allows this";
+    case STORE_ERR_CLOCK:
+        return "the system clock is earlier than the last audit entry: refusing to act";
     default:
         return "unknown store error";
     }
@@ -402,11 +406,36 @@ char *store_time_format(int64_t t, char *buf, size_t size)
     return buf;
 }
 
+/* Reads 1..width ASCII digits at *p (no sign, no blank) into *out and moves *p past them. */
+static int parse_digits(const char **p, int width, int *out)
+{
+    int v = 0, n = 0;
+    while (n < width && (*p)[n] >= '0' && (*p)[n] <= '9') {
+        v = v * 10 + ((*p)[n] - '0');
+        n++;
+    }
+    if (n == 0)
+        return -1;
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+/* Reads the separator c at *p. */
+static int parse_char(const char **p, char c)
+{
+    if (**p != c)
+        return -1;
+    (*p)++;
+    return 0;
+}
+
 int store_time_parse(const char *text, int64_t *out)
 {
-    struct tm tm;
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    char z = 0;
+    struct tm tm, back;
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    const char *p = text;
+    time_t t;
     if (!text)
         return STORE_ERR_INVALID;
     if (text[0] == '@') {
@@ -417,24 +446,19 @@ int store_time_parse(const char *text, int64_t *out)
         *out = v;
         return 0;
     }
-    if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+    if (parse_digits(&p, 4, &y) || parse_char(&p, '-') || parse_digits(&p, 2, &mo) ||
+        parse_char(&p, '-') || parse_digits(&p, 2, &d))
         return STORE_ERR_INVALID;
-    if (text[n] == 'T' || text[n] == ' ') {
-        int m = 0;
-        if (sscanf(text + n + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (parse_digits(&p, 2, &h) || parse_char(&p, ':') || parse_digits(&p, 2, &mi))
             return STORE_ERR_INVALID;
-        n += 1 + m;
-        if (text[n] == ':') {
-            if (sscanf(text + n + 1, "%2d%n", &sec, &m) != 1)
-                return STORE_ERR_INVALID;
-            n += 1 + m;
-        }
-        if (text[n] == 'Z')
-            z = text[n++];
+        if (*p == ':' && (parse_char(&p, ':') || parse_digits(&p, 2, &sec)))
+            return STORE_ERR_INVALID;
+        if (*p == 'Z')
+            p++;
     }
-    (void)z;
-    if (text[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || h < 0 ||
-        mi < 0 || sec < 0 || y < 1970 || y > 9999)
+    if (*p || y < 1970 || y > 9999)
         return STORE_ERR_INVALID;
     memset(&tm, 0, sizeof tm);
     tm.tm_year = y - 1900;
@@ -443,6 +467,12 @@ int store_time_parse(const char *text, int64_t *out)
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = sec;
-    *out = (int64_t)timegm(&tm);
+    /* timegm carries out-of-range fields over (31 February is 2 or 3 March): a date is real
+     * when the time it names reads back as the same fields. */
+    t = timegm(&tm);
+    if (!gmtime_r(&t, &back) || back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
+        back.tm_mday != d || back.tm_hour != h || back.tm_min != mi || back.tm_sec != sec)
+        return STORE_ERR_INVALID;
+    *out = (int64_t)t;
     return 0;
 }

@@ -47,6 +47,7 @@ enum store_error {
     STORE_ERR_TAMPER = -14,  /* the audit chain does not verify */
     STORE_ERR_BUSY = -15,    /* another process holds the database too long */
     STORE_ERR_STATE = -16,   /* the record is not in a state that allows this */
+    STORE_ERR_CLOCK = -17,   /* the clock is earlier than the last audit entry (recorded) */
 };
 
 /* Roles (R5). A member has exactly one; STORE_ROLE_SYSTEM is the daemon's non-login account. */
@@ -100,7 +101,11 @@ void store_close(struct store *s);
 /* Replaces the clock (default: time(NULL)); fn NULL restores it. For tests and ALPR_NOW. */
 void store_set_clock(struct store *s, store_clock_fn fn, void *ctx);
 
-/* The store's current time. */
+/*
+ * The store's current time. The store refuses every call (STORE_ERR_CLOCK, itself an audit
+ * entry) while this is earlier than the time of the last audit entry: a clock set back must be
+ * set right, not worked around.
+ */
 int64_t store_now(const struct store *s);
 
 /*
@@ -146,7 +151,9 @@ int store_role_parse(const char *name, enum store_role *out) __attribute__((warn
 char *store_time_format(int64_t t, char *buf, size_t size);
 
 /*
- * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC) or "@SECONDS" into *out.
+ * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC, 'T' or a space; years 1970-9999) or
+ * "@SECONDS" into *out. A date or time that does not exist (2024-02-31, 2023-02-29, month 13,
+ * day 0, 24:00, 23:60, a leap second) is refused, not carried into the next day or month.
  * Returns 0 or STORE_ERR_INVALID (*out untouched).
  */
 int store_time_parse(const char *text, int64_t *out) __attribute__((warn_unused_result));

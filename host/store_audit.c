@@ -1,88 +1,11 @@
-/* store_audit: hash-chained append-only audit log (see store_audit.h). */
+/* store_audit: verifying and listing the audit log (see store_audit.h; store_policy.c appends). */
 #include "store_audit.h"
+#include "store_policy.h"
 #include "store_priv.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void hash_field(crypto_hash_sha256_state *h, const char *v)
-{
-    char len[24];
-    size_t n = strlen(v);
-    snprintf(len, sizeof len, "%zu:", n);
-    crypto_hash_sha256_update(h, (const unsigned char *)len, strlen(len));
-    crypto_hash_sha256_update(h, (const unsigned char *)v, n);
-}
-
-static void entry_hash(const char *prev, int64_t id, int64_t ts, const char *member,
-                       const char *event, const char *params, const char *outcome, char hex[65])
-{
-    crypto_hash_sha256_state h;
-    unsigned char out[crypto_hash_sha256_BYTES];
-    char num[32];
-    crypto_hash_sha256_init(&h);
-    hash_field(&h, prev);
-    snprintf(num, sizeof num, "%lld", (long long)id);
-    hash_field(&h, num);
-    snprintf(num, sizeof num, "%lld", (long long)ts);
-    hash_field(&h, num);
-    hash_field(&h, member);
-    hash_field(&h, event);
-    hash_field(&h, params);
-    hash_field(&h, outcome);
-    crypto_hash_sha256_final(&h, out);
-    sodium_bin2hex(hex, 65, out, sizeof out);
-}
-
-int store_priv_audit(struct store *s, const char *member, const char *event, const char *params,
-                     const char *outcome)
-{
-    sqlite3_stmt *st;
-    int64_t last_id, now = store_now(s);
-    char prev[65], hash[65];
-    int rc;
-
-    st = store_priv_stmt(s, STORE_STMT_AUDIT_HEAD, "SELECT last_id, hash FROM audit_head");
-    if (!st)
-        return STORE_ERR_IO;
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? STORE_ERR_TAMPER : store_priv_err(rc);
-    last_id = sqlite3_column_int64(st, 0);
-    store_priv_col_text(st, 1, prev, sizeof prev);
-    sqlite3_reset(st);
-
-    entry_hash(prev, last_id + 1, now, member, event, params, outcome, hash);
-    st = store_priv_stmt(s, STORE_STMT_AUDIT_INSERT,
-                         "INSERT INTO audit(id, ts, member, event, params, outcome, prev_hash,"
-                         " hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st)
-        return STORE_ERR_IO;
-    sqlite3_bind_int64(st, 1, last_id + 1);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_text(st, 3, member, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, event, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, params, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, outcome, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 7, prev, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 8, hash, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return store_priv_err(rc);
-
-    st = store_priv_stmt(s, STORE_STMT_AUDIT_SET_HEAD,
-                         "UPDATE audit_head SET last_id = ?, hash = ?");
-    if (!st)
-        return STORE_ERR_IO;
-    sqlite3_bind_int64(st, 1, last_id + 1);
-    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
-}
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -95,7 +18,7 @@ static int verify_chain(struct store *s, struct store_audit_verify_result *res)
 {
     sqlite3_stmt *st;
     char prev[65], hash[65];
-    int64_t expect = 1, head_id = -1;
+    int64_t expect = 1, head_id = -1, ts, prev_ts = 0;
     int rc;
 
     memset(res, 0, sizeof *res);
@@ -124,15 +47,26 @@ static int verify_chain(struct store *s, struct store_audit_verify_result *res)
                      (long long)id, (long long)(id - 1));
             break;
         }
-        entry_hash(prev, id, sqlite3_column_int64(st, 1), col(st, 2), col(st, 3), col(st, 4),
-                   col(st, 5), hash);
+        ts = sqlite3_column_int64(st, 1);
+        store_policy_entry_hash(prev, id, ts, col(st, 2), col(st, 3), col(st, 4), col(st, 5), hash);
         if (strcmp(hash, col(st, 7)) != 0) {
             res->bad_id = id;
             snprintf(res->problem, sizeof res->problem,
                      "entry %lld was altered (its hash does not match its content)", (long long)id);
             break;
         }
+        /* The store never writes an entry dated before the one it follows (store_policy.h):
+         * an intact chain that goes back in time was written with the clock set back. */
+        if (id > 1 && ts < prev_ts) {
+            res->bad_id = id;
+            snprintf(res->problem, sizeof res->problem,
+                     "entry %lld is dated %lld, before entry %lld (%lld): written with the clock"
+                     " set back",
+                     (long long)id, (long long)ts, (long long)(id - 1), (long long)prev_ts);
+            break;
+        }
         memcpy(prev, hash, sizeof prev);
+        prev_ts = ts;
         expect++;
     }
     sqlite3_finalize(st);

@@ -3,9 +3,11 @@
  *
  * Every access and change writes one entry: time, member, event, parameters (a JSON object),
  * outcome. Entry n carries hash_n = SHA-256(hash_{n-1}, n, time, member, event, params, outcome)
- * (each field length-prefixed), and the table audit_head holds the last id and hash. SQLite
- * triggers refuse UPDATE and DELETE on the log; store_audit_verify() detects what gets past
- * them (an edited, deleted, inserted or reordered entry, a truncated tail) and says where.
+ * (each field length-prefixed), and the table audit_head holds the last id and hash. Times never
+ * go down from one entry to the next: the store refuses to act while its clock is behind the
+ * last entry (store_policy.h, STORE_ERR_CLOCK). SQLite triggers refuse UPDATE and DELETE on the
+ * log; store_audit_verify() detects what gets past them (an edited, deleted, inserted or
+ * reordered entry, a truncated tail, an entry dated before the one it follows) and says where.
  *
  * Reading the log is itself an access: auditors and administrators only, and it is audited.
  * Lists returned here are owned by the caller (store_audit_list_free).
@@ -23,7 +25,8 @@ struct store_audit_verify_result {
 };
 
 /*
- * Walks the whole chain. Returns 0 when it verifies, STORE_ERR_TAMPER when it does not (*res
+ * Walks the whole chain, checking each entry's link, hash and time (not before its
+ * predecessor's). Returns 0 when it verifies, STORE_ERR_TAMPER when it does not (*res
  * says where and what; it is written in both cases), STORE_ERR_DENIED for a member who may not
  * read the log, or another STORE_ERR_*. The check itself is audited.
  */

@@ -346,8 +346,8 @@ int store_export_hold(struct store *s, const struct store_session *sess, int64_t
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "export", j.buf)) != 0)
         return rc;
-    if (!destination_ok(destination) || (note && strlen(note) > STORE_TEXT_MAX) || !sink ||
-        !sink->put)
+    if (!destination_ok(destination) ||
+        (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)) || !sink || !sink->put)
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
@@ -376,8 +376,8 @@ int store_custody_add(struct store *s, const struct store_session *sess, int64_t
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "custody.add", j.buf)) != 0)
         return rc;
-    if (!action || !*action || strlen(action) > STORE_TEXT_MAX ||
-        (note && strlen(note) > STORE_TEXT_MAX))
+    if (!store_priv_valid_text(action, STORE_TEXT_MAX) ||
+        (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)))
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
@@ -399,7 +399,7 @@ int store_custody_add(struct store *s, const struct store_session *sess, int64_t
 
 static int text_required(const char *t)
 {
-    return t && *t && strlen(t) <= STORE_TEXT_MAX;
+    return store_priv_valid_text(t, STORE_TEXT_MAX);
 }
 
 int store_release_request(struct store *s, const struct store_session *sess, const char *agency,

@@ -216,6 +216,9 @@ static int validate_row(const struct csv_row *row, const int *colmap, int64_t no
         add_error(res, row->line, "incident", "a partial plate must name its incident");
     if (v[COL_INCIDENT] && strlen(v[COL_INCIDENT]) > STORE_NAME_MAX)
         add_error(res, row->line, "incident", "incident longer than 63 bytes");
+    for (int c = COL_REASON; c < COL_COUNT; c++)
+        if (c != COL_EXPIRY && v[c] && v[c][0] && !store_priv_valid_text(v[c], CSV_FIELD_MAX))
+            add_error(res, row->line, col_names[c], "control character in a text field");
     for (int c = 0; c < COL_COUNT; c++)
         e->text[c] = v[c];
     return res->n_errors == before ? 0 : -1;
@@ -265,7 +268,7 @@ int store_hotlist_import_csv(struct store *s, const struct store_session *sess, 
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "hotlist.import", j.buf)) != 0)
         return rc;
-    if (!name || !*name || strlen(name) > STORE_TEXT_MAX || !data || len == 0 ||
+    if (!store_priv_valid_text(name, STORE_TEXT_MAX) || !data || len == 0 ||
         len > STORE_CSV_MAX_BYTES)
         return STORE_ERR_INVALID;
     row = malloc(sizeof *row);
@@ -760,7 +763,7 @@ int store_alert_set_state(struct store *s, const struct store_session *sess, int
              "alert.verify", j.buf)) != 0)
         return rc;
     if (!state || (strcmp(state, "confirmed") && strcmp(state, "rejected")) ||
-        (note && strlen(note) > STORE_TEXT_MAX))
+        (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)))
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;

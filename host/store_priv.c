@@ -12,46 +12,97 @@ void store_json_init(struct store_json *j)
     j->buf[1] = '\0';
     j->len = 1;
     j->n = 0;
+    j->closed = 0;
+    j->failed = 0;
 }
 
-static void json_putc(struct store_json *j, char c)
+/* Leaves the object as "": never a truncated object (see store_priv.h). */
+static void json_fail(struct store_json *j)
 {
-    if (j->len + 2 < sizeof j->buf) {
-        j->buf[j->len++] = c;
-        j->buf[j->len] = '\0';
+    j->failed = 1;
+    j->buf[0] = '\0';
+    j->len = 0;
+}
+
+/* Appends n bytes, keeping room for the closing brace and the NUL. */
+static void json_put(struct store_json *j, const char *p, size_t n)
+{
+    if (j->failed)
+        return;
+    if (j->closed || n > sizeof j->buf - 2 - j->len) {
+        json_fail(j);
+        return;
     }
+    memcpy(j->buf + j->len, p, n);
+    j->len += n;
+    j->buf[j->len] = '\0';
 }
 
-static void json_puts(struct store_json *j, const char *s)
+/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 (RFC 3629, table 3-7 of Unicode). */
+static size_t utf8_len(const unsigned char *p)
 {
-    for (; *s; s++)
-        json_putc(j, *s);
+    unsigned char c = p[0];
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    /* The second byte's range excludes overlong forms, surrogates and code points > U+10FFFF. */
+    if (c == 0xe0)
+        lo = 0xa0;
+    else if (c == 0xed)
+        hi = 0x9f;
+    else if (c == 0xf0)
+        lo = 0x90;
+    else if (c == 0xf4)
+        hi = 0x8f;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
 }
 
 static void json_quoted(struct store_json *j, const char *s)
 {
-    json_putc(j, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            json_putc(j, '\\');
-            json_putc(j, (char)*p);
-        } else if (*p < 0x20) {
+    const unsigned char *p = (const unsigned char *)s;
+    json_put(j, "\"", 1);
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            json_put(j, "\\ufffd", 6);
+            p++;
+        } else if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            json_put(j, esc, 2);
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
             char esc[8];
             snprintf(esc, sizeof esc, "\\u%04x", *p);
-            json_puts(j, esc);
+            json_put(j, esc, 6);
+            p++;
         } else {
-            json_putc(j, (char)*p);
+            json_put(j, (const char *)p, n);
+            p += n;
         }
     }
-    json_putc(j, '"');
+    json_put(j, "\"", 1);
 }
 
 static void json_key(struct store_json *j, const char *key)
 {
     if (j->n++)
-        json_putc(j, ',');
+        json_put(j, ",", 1);
     json_quoted(j, key);
-    json_putc(j, ':');
+    json_put(j, ":", 1);
 }
 
 void store_json_str(struct store_json *j, const char *key, const char *val)
@@ -60,23 +111,24 @@ void store_json_str(struct store_json *j, const char *key, const char *val)
     if (val)
         json_quoted(j, val);
     else
-        json_puts(j, "null");
+        json_put(j, "null", 4);
 }
 
 void store_json_int(struct store_json *j, const char *key, int64_t val)
 {
     char num[32];
+    int n = snprintf(num, sizeof num, "%lld", (long long)val);
     json_key(j, key);
-    snprintf(num, sizeof num, "%lld", (long long)val);
-    json_puts(j, num);
+    json_put(j, num, (size_t)n);
 }
 
 const char *store_json_end(struct store_json *j)
 {
-    /* Room for the closing brace is always kept by json_putc's bound. */
-    if (j->len + 1 < sizeof j->buf) {
+    /* json_put keeps a byte free for the brace. */
+    if (!j->failed && !j->closed) {
         j->buf[j->len++] = '}';
         j->buf[j->len] = '\0';
+        j->closed = 1;
     }
     return j->buf;
 }
@@ -151,30 +203,11 @@ int store_priv_exec(struct store *s, const char *sql)
     return store_priv_err(rc);
 }
 
-int store_priv_begin(struct store *s)
-{
-    return store_priv_exec(s, "BEGIN IMMEDIATE");
-}
-
 int store_priv_commit(struct store *s)
 {
     int rc = store_priv_exec(s, "COMMIT");
     if (rc != 0)
         store_priv_rollback(s);
-    return rc;
-}
-
-int store_priv_finish_change(struct store *s, int step_rc, const char *member, const char *event,
-                             const char *params)
-{
-    int rc;
-    if (step_rc != SQLITE_DONE)
-        rc = store_priv_err(step_rc);
-    else if (sqlite3_changes(s->db) == 0)
-        rc = STORE_ERR_NOTFOUND;
-    else if ((rc = store_priv_audit(s, member, event, params, "ok")) == 0)
-        return store_priv_commit(s);
-    store_priv_rollback(s);
     return rc;
 }
 
@@ -225,19 +258,6 @@ int64_t store_priv_setting(struct store *s, const char *key, int64_t def)
     return v;
 }
 
-int store_priv_audit_now(struct store *s, const char *member, const char *event, const char *params,
-                         const char *outcome)
-{
-    int rc = store_priv_begin(s);
-    if (rc != 0)
-        return rc;
-    if ((rc = store_priv_audit(s, member, event, params, outcome)) != 0) {
-        store_priv_rollback(s);
-        return rc;
-    }
-    return store_priv_commit(s);
-}
-
 const char *store_priv_who(const struct store *s, const struct store_session *sess, char *buf,
                            size_t size)
 {
@@ -246,94 +266,6 @@ const char *store_priv_who(const struct store *s, const struct store_session *se
     else
         snprintf(buf, size, "%s", sess->member);
     return buf;
-}
-
-static int deny(struct store *s, const struct store_session *sess, const char *event,
-                const char *params, const char *why, int err)
-{
-    char outcome[128];
-    snprintf(outcome, sizeof outcome, "denied: %s", why);
-    int rc = store_priv_audit_now(s, sess && sess->member[0] ? sess->member : "(none)", event,
-                                  params ? params : "{}", outcome);
-    return rc != 0 ? rc : err;
-}
-
-int store_priv_authorize(struct store *s, const struct store_session *sess, unsigned roles,
-                         const char *event, const char *params)
-{
-    sqlite3_stmt *st;
-    int rc, found;
-    int64_t now = store_now(s), last_seen = 0, training = 0, ended = 0, locked_until = 0;
-    int64_t peer_uid = STORE_PEER_NONE;
-    int disabled = 0, has_training = 0;
-    char role[32] = "";
-    enum store_role r;
-    if (!sess)
-        return deny(s, sess, event, params, "no session", STORE_ERR_DENIED);
-    rc = sqlite3_prepare_v2(s->db,
-                            "SELECT s.ended_at, s.last_seen, m.role, m.disabled, m.training_date,"
-                            " coalesce(s.peer_uid, -1), m.locked_until"
-                            " FROM sessions s JOIN members m ON m.id = s.member_id"
-                            " WHERE s.id = ? AND m.id = ?",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    sqlite3_bind_int64(st, 1, sess->session_id);
-    sqlite3_bind_int64(st, 2, sess->member_id);
-    rc = sqlite3_step(st);
-    found = rc == SQLITE_ROW;
-    if (found) {
-        ended = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
-        if (sqlite3_column_type(st, 0) != SQLITE_NULL && ended == 0)
-            ended = 1;
-        last_seen = sqlite3_column_int64(st, 1);
-        store_priv_col_text(st, 2, role, sizeof role);
-        disabled = sqlite3_column_int(st, 3);
-        has_training = sqlite3_column_type(st, 4) != SQLITE_NULL;
-        training = sqlite3_column_int64(st, 4);
-        peer_uid = sqlite3_column_int64(st, 5);
-        locked_until = sqlite3_column_int64(st, 6);
-    }
-    sqlite3_finalize(st);
-    if (!found)
-        return deny(s, sess, event, params, "unknown session", STORE_ERR_EXPIRED);
-    if (ended)
-        return deny(s, sess, event, params, "session ended", STORE_ERR_EXPIRED);
-    /* A token copied to another OS account is worth nothing there. */
-    if (s->peer_uid != STORE_PEER_NONE && peer_uid != s->peer_uid)
-        return deny(s, sess, event, params, "session of another OS account", STORE_ERR_DENIED);
-    if (locked_until > now)
-        return deny(s, sess, event, params, "account locked", STORE_ERR_LOCKED);
-    if (now - last_seen > store_priv_setting(s, "session_idle_seconds", 1800)) {
-        sqlite3_stmt *up;
-        if (sqlite3_prepare_v2(s->db,
-                               "UPDATE sessions SET ended_at = ?, end_reason = 'idle'"
-                               " WHERE id = ? AND ended_at IS NULL",
-                               -1, &up, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(up, 1, now);
-            sqlite3_bind_int64(up, 2, sess->session_id);
-            sqlite3_step(up);
-            sqlite3_finalize(up);
-        }
-        return deny(s, sess, event, params, "session idle too long", STORE_ERR_EXPIRED);
-    }
-    if (disabled)
-        return deny(s, sess, event, params, "account disabled", STORE_ERR_DENIED);
-    if (!has_training || training > now)
-        return deny(s, sess, event, params, "no training completion", STORE_ERR_TRAINING);
-    if (store_role_parse(role, &r) != 0 || !((unsigned)r & roles) || r != sess->role)
-        return deny(s, sess, event, params, "role not allowed", STORE_ERR_DENIED);
-    /* Refresh the idle timer at most once a minute: one write transaction less per call. */
-    if (now - last_seen < 60)
-        return 0;
-    rc = sqlite3_prepare_v2(s->db, "UPDATE sessions SET last_seen = ? WHERE id = ?", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, sess->session_id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
 }
 
 void store_priv_sha256_hex(const void *data, size_t len, char hex[65])
@@ -352,6 +284,19 @@ int store_priv_valid_name(const char *name)
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int store_priv_valid_text(const char *text, size_t max)
+{
+    size_t n = text ? strnlen(text, max + 1) : 0;
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
             return 0;
     }
     return 1;

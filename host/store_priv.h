@@ -1,14 +1,20 @@
 /*
  * store_priv: what the store_*.c modules share and nobody else should use: the handle's layout,
- * transactions, SQLite error mapping, a small JSON builder for audit parameters, authorisation
- * and audit appends. Not part of the public API.
+ * plain SQL helpers (statements, transactions' commit and rollback, error mapping, binding),
+ * the JSON writer for audit parameters and the input checks. It depends on SQLite, libsodium
+ * and store.h only; the steps that need the audit log (the clock check, BEGIN, authorisation,
+ * appending entries) are store_policy.h's. Not part of the public API.
  */
 #ifndef STORE_PRIV_H
 #define STORE_PRIV_H
 
 #include "store.h"
+/* The policy steps used to be declared here; the modules that call them still include only this
+ * header. Including it does not make store_priv.c depend on them. */
+#include "store_policy.h"
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Prepared statements kept for the ingest hot path (store_add_read). */
@@ -57,12 +63,33 @@ struct store {
     struct store_keyring *keyring;
 };
 
-/* Small growing JSON object for audit parameters; at most STORE_JSON_MAX bytes. */
-#define STORE_JSON_MAX 8192
+/*
+ * JSON object for audit parameters, written in place:
+ *
+ *     struct store_json j;
+ *     store_json_init(&j);
+ *     store_json_str(&j, "reason", reason);   (NULL writes null)
+ *     store_json_int(&j, "hold", id);
+ *     params = store_json_end(&j);            (also left in j.buf)
+ *
+ * Strings are escaped as JSON requires: quote, backslash, and every control character (below
+ * 0x20, and DEL) as \u00XX. A byte that does not start a well-formed UTF-8 sequence (stray
+ * continuation byte, overlong form, surrogate, beyond U+10FFFF, cut short) is written as
+ * \ufffd, one per byte: the log holds valid JSON text, and shows where the input was not text.
+ *
+ * Nothing is ever truncated: an object that would not fit in STORE_JSON_MAX bytes (or a key or
+ * value added after store_json_end) leaves the whole object as "" (empty text), which
+ * store_priv_authorize() and store_priv_audit() refuse with STORE_ERR_INVALID, so the call
+ * fails instead of writing a partial object into the hash-chained log.
+ * store_json_end() may be called again; it returns the same text.
+ */
+#define STORE_JSON_MAX 65536
 struct store_json {
     char buf[STORE_JSON_MAX];
     size_t len;
-    int n;
+    int n;      /* members written */
+    int closed; /* store_json_end() was called */
+    int failed; /* overflowed or misused: buf is "" */
 };
 void store_json_init(struct store_json *j);
 void store_json_str(struct store_json *j, const char *key, const char *val);
@@ -82,8 +109,11 @@ sqlite3_stmt *store_priv_stmt(struct store *s, enum store_stmt which, const char
  */
 sqlite3_stmt *store_priv_cached(struct store *s, const char *sql);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. begin and commit return 0 or a STORE_ERR_*. */
-int store_priv_begin(struct store *s) __attribute__((warn_unused_result));
+/*
+ * COMMIT (rolling back when it fails) / ROLLBACK of the transaction store_priv_begin()
+ * (store_policy.h) started. commit returns 0 or a STORE_ERR_*; rollback does nothing outside a
+ * transaction.
+ */
 int store_priv_commit(struct store *s) __attribute__((warn_unused_result));
 void store_priv_rollback(struct store *s);
 
@@ -106,42 +136,20 @@ void *store_priv_room(void *items, size_t n, size_t *cap, size_t elem);
 /* Reads an integer setting (settings table); def when absent. */
 int64_t store_priv_setting(struct store *s, const char *key, int64_t def);
 
-/*
- * Appends one audit entry (inside the caller's transaction): member, event, params (a JSON
- * object), outcome ("ok", "denied: ...", "failed: ..."). Returns 0 or a STORE_ERR_*.
- */
-int store_priv_audit(struct store *s, const char *member, const char *event, const char *params,
-                     const char *outcome) __attribute__((warn_unused_result));
-
-/*
- * Ends a transaction that changed one record: step_rc is the result of the UPDATE/INSERT's
- * sqlite3_step (or of its failed prepare). SQLITE_DONE with a row changed -> audit entry
- * (member, event, params, "ok") and COMMIT; no row changed -> STORE_ERR_NOTFOUND; anything else
- * -> its STORE_ERR_*. Rolls back on every failure. Returns 0 or a STORE_ERR_*.
- */
-int store_priv_finish_change(struct store *s, int step_rc, const char *member, const char *event,
-                             const char *params) __attribute__((warn_unused_result));
-
-/* Appends one audit entry in a transaction of its own. Returns 0 or a STORE_ERR_*. */
-int store_priv_audit_now(struct store *s, const char *member, const char *event, const char *params,
-                         const char *outcome) __attribute__((warn_unused_result));
-
-/*
- * Checks that sess is a live session (not ended, idle less than the limit, account active,
- * trained) whose role is in roles (a mask of enum store_role), and refreshes its idle timer
- * (at most once a minute, so the idle limit is exact to within a minute).
- * On refusal writes an audit entry for event/params with the reason and returns
- * STORE_ERR_EXPIRED, STORE_ERR_DENIED or STORE_ERR_TRAINING.
- */
-int store_priv_authorize(struct store *s, const struct store_session *sess, unsigned roles,
-                         const char *event, const char *params) __attribute__((warn_unused_result));
-
 /* Audit member name for a session ("name", or "system:NAME" for the system account). */
 const char *store_priv_who(const struct store *s, const struct store_session *sess, char *buf,
                            size_t size);
 
 /* 1 when name is 1..STORE_NAME_MAX of [A-Za-z0-9._-] (member names, unit and camera ids). */
 int store_priv_valid_name(const char *name);
+
+/*
+ * 1 when text is 1..max bytes and holds no control character (below 0x20, or DEL): the check for
+ * free-text fields (reasons, references, agencies, purposes, crime types, incident numbers,
+ * notes). A line break or escape sequence in such a field would forge lines in the reports and
+ * exports that print it, so it is refused rather than escaped.
+ */
+int store_priv_valid_text(const char *text, size_t max);
 
 /* Active hold h (binds :now) and "read r lies in the scope of hold h", as SQL fragments. */
 #define STORE_HOLD_ACTIVE_SQL(h)                                                                   \
@@ -158,7 +166,11 @@ void store_priv_bind_named_text(sqlite3_stmt *st, const char *name, const char *
 /* Hex SHA-256 of data into hex (65 bytes). */
 void store_priv_sha256_hex(const void *data, size_t len, char hex[65]);
 
-/* Matches a freshly inserted read against the active hotlists (store_hotlist.c). */
+/*
+ * Matches a freshly inserted read against the active hotlists. Defined in store_hotlist.c and
+ * called from store_reads.c; declared here only until those modules share a header for it
+ * (store_priv.c does not call it).
+ */
 struct store_alert;
 int store_priv_hotlist_match(struct store *s, int64_t read_id, const char *plate, const char *skel,
                              int64_t ts, struct store_alert **alerts, size_t *n_alerts)

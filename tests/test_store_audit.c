@@ -1,6 +1,7 @@
 /* Tests of store_audit.c: the chain verifies, and every kind of tampering is found and located. */
 #include "test_store_util.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 /* Builds a store with a few dozen audit entries; returns the number of entries. */
@@ -149,6 +150,220 @@ static void test_forged_entry_detected(void)
                   4);
 }
 
+/* The chain's hash, written from store_audit.h's description (an independent reference). */
+static void ref_field(crypto_hash_sha256_state *h, const char *v)
+{
+    char len[24];
+    snprintf(len, sizeof len, "%zu:", strlen(v));
+    crypto_hash_sha256_update(h, (const unsigned char *)len, strlen(len));
+    crypto_hash_sha256_update(h, (const unsigned char *)v, strlen(v));
+}
+
+static void ref_hash(const char *prev, int64_t id, int64_t ts, const char *member,
+                     const char *event, const char *params, const char *outcome, char hex[65])
+{
+    crypto_hash_sha256_state h;
+    unsigned char out[crypto_hash_sha256_BYTES];
+    char num[32];
+    crypto_hash_sha256_init(&h);
+    ref_field(&h, prev);
+    snprintf(num, sizeof num, "%lld", (long long)id);
+    ref_field(&h, num);
+    snprintf(num, sizeof num, "%lld", (long long)ts);
+    ref_field(&h, num);
+    ref_field(&h, member);
+    ref_field(&h, event);
+    ref_field(&h, params);
+    ref_field(&h, outcome);
+    crypto_hash_sha256_final(&h, out);
+    sodium_bin2hex(hex, 65, out, sizeof out);
+}
+
+/*
+ * Appends an entry dated last entry's time + delta behind the store's back, with a correct link
+ * and hash: what someone with the file (the chain has no key) or a store whose clock check
+ * failed could write. The triggers allow it (an insert, the head moving forward by one).
+ * Returns its id, or -1.
+ */
+static int64_t raw_append(const char *path, int64_t delta)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char prev[65] = "", hash[65], sql[512];
+    int64_t id = -1, ts = 0;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT h.last_id, h.hash, a.ts FROM audit_head h JOIN audit a"
+                           " ON a.id = h.last_id",
+                           -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            id = sqlite3_column_int64(st, 0) + 1;
+            snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(st, 1));
+            ts = sqlite3_column_int64(st, 2) + delta;
+        }
+        sqlite3_finalize(st);
+    }
+    if (id > 0) {
+        ref_hash(prev, id, ts, "mallory", "login", "{}", "ok", hash);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO audit VALUES(%lld, %lld, 'mallory', 'login', '{}', 'ok', '%s', '%s');"
+                 " UPDATE audit_head SET last_id = %lld, hash = '%s'",
+                 (long long)id, (long long)ts, prev, hash, (long long)id, hash);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            id = -1;
+    }
+    sqlite3_close(db);
+    return id;
+}
+
+static void test_backwards_time_detected(void)
+{
+    struct fixture f;
+    struct store_audit_verify_result r;
+    char tok[STORE_TOKEN_HEX];
+    int64_t id;
+    REQUIRE(build(&f, "time_order") > 0);
+    fixture_close(&f);
+    /* The control: an entry appended this way, in time order, verifies. */
+    REQUIRE(raw_append(f.path, 5) > 0);
+    f.clock.now += 60;
+    REQUIRE(store_open(f.path, &f.s) == 0);
+    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
+    CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), 0);
+    fixture_close(&f);
+    /* The same append dated one second before the entry it follows: its link and hash are
+     * right, and verify still names it. */
+    id = raw_append(f.path, -1);
+    REQUIRE(id > 0);
+    REQUIRE(store_open(f.path, &f.s) == 0);
+    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
+    memset(&r, 0, sizeof r);
+    CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), STORE_ERR_TAMPER);
+    CHECK_EQ_INT(r.bad_id, id);
+    CHECK(strstr(r.problem, "before entry") != NULL);
+    fixture_close(&f);
+}
+
+/* Counts audit entries whose params are not a JSON object (SQLite's json_valid/json_type). */
+static int64_t bad_params(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM audit WHERE NOT json_valid(params)"
+                           " OR json_type(params) <> 'object'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* json_extract(params, '$.key') of the last entry, as bytes into out (NUL-terminated); its
+ * length, or -1. */
+static long last_param(const char *path, const char *key, char *out, size_t size)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long n = -1;
+    char path_expr[64];
+    snprintf(path_expr, sizeof path_expr, "$.%s", key);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(db, "SELECT json_extract(params, ?) FROM audit ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, path_expr, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+            n = sqlite3_column_bytes(st, 0);
+            snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+static int64_t entry_count(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM audit", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_params_escaped_not_truncated(void)
+{
+    struct fixture f;
+    struct store_session s;
+    struct store_import_result res;
+    char tok[STORE_TOKEN_HEX], got[32768];
+    const char *odd = "quote\" back\\slash\nnew\rline\ttab \x01\x1f\x7f end";
+    /* 0xff, an overlong '/', a cut-short sequence: not UTF-8, each byte becomes U+FFFD. */
+    const char *not_utf8 = "a\xff"
+                           "b\xc0\xaf"
+                           "c\xe2\x82";
+    const char *utf8 = "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x93";
+    size_t big_len = 20 * 1024;
+    char *big = malloc(big_len + 1), *huge = malloc(70 * 1024 + 1);
+    int64_t n;
+    REQUIRE(big && huge);
+    REQUIRE(fixture_open(&f, "params") == 0);
+
+    /* A failed log-on records the name as typed, escaped. */
+    CHECK_EQ_INT(store_login(f.s, odd, PW, &s, tok), STORE_ERR_AUTH);
+    CHECK_EQ_INT(last_param(f.path, "member", got, sizeof got), (long)strlen(odd));
+    CHECK_EQ_STR(got, odd);
+    CHECK_EQ_INT(store_login(f.s, not_utf8, PW, &s, tok), STORE_ERR_AUTH);
+    CHECK(last_param(f.path, "member", got, sizeof got) > 0);
+    CHECK_EQ_STR(got, "a\xef\xbf\xbd"
+                      "b\xef\xbf\xbd\xef\xbf\xbd"
+                      "c\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK_EQ_INT(store_login(f.s, utf8, PW, &s, tok), STORE_ERR_AUTH);
+    CHECK(last_param(f.path, "member", got, sizeof got) > 0);
+    CHECK_EQ_STR(got, utf8);
+
+    /* 20 KB of quotes in a refused import's name: recorded whole. */
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = i % 64 == 63 ? '"' : (char)('a' + i % 26);
+    big[big_len] = '\0';
+    CHECK_EQ_INT(store_hotlist_import_csv(f.s, &f.op, big, "x", 1, &res), STORE_ERR_DENIED);
+    CHECK_EQ_INT(last_param(f.path, "name", got, sizeof got), (long)big_len);
+    CHECK(strcmp(got, big) == 0);
+
+    /* 70 KB: more than an entry's parameters may hold. Refused, and nothing written. */
+    memset(huge, 'h', 70 * 1024);
+    huge[70 * 1024] = '\0';
+    n = entry_count(f.path);
+    CHECK_EQ_INT(store_hotlist_import_csv(f.s, &f.op, huge, "x", 1, &res), STORE_ERR_INVALID);
+    CHECK_EQ_INT(store_hotlist_import_csv(f.s, &f.inv, huge, "x", 1, &res), STORE_ERR_INVALID);
+    /* 12 KB of control characters escapes to 72 KB: refused the same way. */
+    memset(huge, '\x01', 12 * 1024);
+    huge[12 * 1024] = '\0';
+    CHECK_EQ_INT(store_login(f.s, huge, PW, &s, tok), STORE_ERR_INVALID);
+    CHECK_EQ_INT(entry_count(f.path), n);
+
+    CHECK_EQ_INT(bad_params(f.path), 0);
+    fixture_close(&f);
+    free(big);
+    free(huge);
+}
+
 int main(void)
 {
     RUN(test_chain_verifies);
@@ -158,5 +373,7 @@ int main(void)
     RUN(test_reorder_detected);
     RUN(test_tail_truncation_detected);
     RUN(test_forged_entry_detected);
+    RUN(test_backwards_time_detected);
+    RUN(test_params_escaped_not_truncated);
     return test_finish();
 }

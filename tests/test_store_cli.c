@@ -85,6 +85,9 @@ static int run(const char *env, const char *args)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The tests share one store, whose clock may not go back: the first ends (its session idles out)
+ * before the next one begins. */
+#define NOW1     "ALPR_NOW=2025-12-31T23:00:00Z"
 #define NOW      "ALPR_NOW=2026-01-01T00:00:00Z"
 #define ADMIN_PW "ALPR_PASSWORD='admin password 1'"
 
@@ -150,12 +153,12 @@ static void test_bootstrap_login_roles(void)
     NEEDS_SERVICE();
     /* Only root or the service's account bootstraps. */
     as_uid = uid_of("eve");
-    CHECK_EQ_INT(run(NOW " " ADMIN_PW, "user init --name eve --training 2025-12-01"), 3);
+    CHECK_EQ_INT(run(NOW1 " " ADMIN_PW, "user init --name eve --training 2025-12-01"), 3);
     as_uid = 0;
-    CHECK_EQ_INT(run(NOW " " ADMIN_PW, "user init --name ada --training 2025-12-01"), 0);
+    CHECK_EQ_INT(run(NOW1 " " ADMIN_PW, "user init --name ada --training 2025-12-01"), 0);
     REQUIRE(stat(service.state, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0700);
-    CHECK_EQ_INT(run(NOW " " ADMIN_PW, "user init --name eve --training 2025-12-01"), 1);
+    CHECK_EQ_INT(run(NOW1 " " ADMIN_PW, "user init --name eve --training 2025-12-01"), 1);
     snprintf(path, sizeof path, "%s/alpr.db", service.state);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
@@ -168,47 +171,47 @@ static void test_bootstrap_login_roles(void)
     REQUIRE(fp != NULL);
     fputs("admin password 1\n", fp);
     fclose(fp);
-    CHECK_EQ_INT(run(NOW, "login --user ada --password-fd 3 3<pw"), 0);
+    CHECK_EQ_INT(run(NOW1, "login --user ada --password-fd 3 3<pw"), 0);
     CHECK(strstr(out_text, "logged in as ada (administrator)") != NULL);
     snprintf(path, sizeof path, "%s/session", dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
-    CHECK_EQ_INT(run(NOW " ALPR_NEW_PASSWORD='investigator pw'",
+    CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='investigator pw'",
                      "user add ivan --role investigator --training 2025-12-01 --os-user 64001"),
                  0);
-    CHECK_EQ_INT(run(NOW " ALPR_NEW_PASSWORD='auditor password'",
+    CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='auditor password'",
                      "user add aude --role auditor --training 2025-12-01 --os-user 64002"),
                  0);
-    CHECK_EQ_INT(run(NOW " ALPR_NEW_PASSWORD='operator password'",
+    CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='operator password'",
                      "user add olga --role operator --os-user 64003"),
                  0);
     CHECK_EQ_INT(
-        run(NOW " ALPR_NEW_PASSWORD='short'", "user add bob --role operator --os-user 64005"), 2);
-    CHECK_EQ_INT(run(NOW, "user add 'x;drop' --role operator --os-user 64006"), 2);
-    CHECK_EQ_INT(run(NOW, "--json user list"), 0);
+        run(NOW1 " ALPR_NEW_PASSWORD='short'", "user add bob --role operator --os-user 64005"), 2);
+    CHECK_EQ_INT(run(NOW1, "user add 'x;drop' --role operator --os-user 64006"), 2);
+    CHECK_EQ_INT(run(NOW1, "--json user list"), 0);
     CHECK(strstr(out_text, "\"name\": \"ivan\", \"role\": \"investigator\"") != NULL);
     /* One member per OS account. */
-    CHECK_EQ_INT(run(NOW " ALPR_NEW_PASSWORD='another password'",
+    CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='another password'",
                      "user add ivan2 --role operator --os-user 64001"),
                  1);
     /* Untrained operator cannot log on; wrong password: exit 3. */
-    CHECK_EQ_INT(login("olga", "operator password", "2026-01-01T00:00:00Z"), 3);
+    CHECK_EQ_INT(login("olga", "operator password", "2025-12-31T23:00:00Z"), 3);
     CHECK(strstr(err_text, "training") != NULL);
-    CHECK_EQ_INT(login("ivan", "wrong password!", "2026-01-01T00:00:00Z"), 3);
-    CHECK_EQ_INT(login("ivan", "investigator pw", "2026-01-01T00:00:00Z"), 0);
+    CHECK_EQ_INT(login("ivan", "wrong password!", "2025-12-31T23:00:00Z"), 3);
+    CHECK_EQ_INT(login("ivan", "investigator pw", "2025-12-31T23:00:00Z"), 0);
     /* Investigators do not manage members. */
-    CHECK_EQ_INT(run(NOW, "user unlock olga"), 3);
+    CHECK_EQ_INT(run(NOW1, "user unlock olga"), 3);
     /* A session file readable by others is refused. */
     snprintf(path, sizeof path, "%s/session-%u", dir, uid_of("ivan"));
     chmod(path, 0644);
-    CHECK_EQ_INT(run(NOW, "hotlist list"), 3);
+    CHECK_EQ_INT(run(NOW1, "hotlist list"), 3);
     CHECK(strstr(err_text, "readable by others") != NULL);
     chmod(path, 0600);
-    CHECK_EQ_INT(run(NOW, "hotlist list"), 0);
+    CHECK_EQ_INT(run(NOW1, "hotlist list"), 0);
     /* Idle for 31 minutes: the session is over. */
-    CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:31:01Z", "hotlist list"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2025-12-31T23:31:01Z", "hotlist list"), 3);
     CHECK(strstr(err_text, "expired") != NULL);
-    CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:31:01Z", "hotlist list"), 3);
+    CHECK_EQ_INT(run("ALPR_NOW=2025-12-31T23:31:01Z", "hotlist list"), 3);
     CHECK(strstr(err_text, "not logged in") != NULL);
 }
 

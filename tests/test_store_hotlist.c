@@ -81,8 +81,8 @@ static void test_import_bad_rows_rejected_whole(void)
         {"plate,state,reason,source,expiry\nAB\"C1,UT,x,y,2026-06-30\n", 2, ""},
         {"plate,state,reason,source\nABC123,UT,x,y\n", 1, "expiry"},
         {"plate,state,reason,source,expiry,colour\nABC123,UT,x,y,2026-06-30,red\n", 1, "colour"},
-        {"plate,state,reason,source,expiry\nM1,UT,\"multi\nline\",y,2026-06-30\nQ1,UT,x,y,x\n", 4,
-         "expiry"},
+        {"plate,state,reason,source,expiry\nM1,UT,\"multi\nline\",y,2026-06-30\nQ1,UT,x,y,x\n", 2,
+         "reason"},
         {"", 1, ""},
     };
     struct fixture f;
@@ -113,12 +113,20 @@ static void test_import_bad_rows_rejected_whole(void)
     CHECK_EQ_INT(res.n_errors, 2);
     CHECK_EQ_INT(res.errors[0].line, 2);
     CHECK_EQ_INT(res.errors[1].line, 4);
+    /* A line break inside a quoted reason is refused, and the lines after it still count. */
+    const char *broken = "plate,state,reason,source,expiry\nM1,UT,\"multi\nline\",y,2026-06-30\n"
+                         "Q1,UT,x,y,x\n";
+    CHECK_EQ_INT(store_hotlist_import_csv(f.s, &f.inv, "b", broken, strlen(broken), &res),
+                 STORE_ERR_DATA);
+    CHECK_EQ_INT(res.n_errors, 2);
+    CHECK_EQ_INT(res.errors[1].line, 4);
+    CHECK_EQ_STR(res.errors[1].field, "expiry");
     fixture_close(&f);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM hotlists"), 0);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM hotlist_entries"), 0);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM audit WHERE event = 'hotlist.import'"
                                    " AND outcome LIKE 'failed%'"),
-                 15);
+                 16);
 }
 
 static void test_matching_and_alerts(void)
