@@ -2,12 +2,16 @@
  * alprd: the roadside daemon. Frames come from the camera board through the USB driver (or, for
  * benchmarks and demos without a board, from image files run through the board's C model in
  * this process); a bounded queue hands them to the worker, which runs the roadside pipeline
- * (host/roadside.h: recognition, one read per vehicle, store with crop, hotlist alerts, purge).
+ * (host/roadside.h: recognition, one read per vehicle with its crop, alerts printed). The reads
+ * go to the store service (alpr-stored) on its reader's socket, which takes reads and nothing
+ * else (store_client_ingest_read): alprd never opens the store, and the service matches the
+ * hotlists and runs the retention purge. A service that is down or busy does not stop alprd:
+ * its reads are held and retried (roadside.h, "Durability").
  *
  * Threads: the source thread (driver event loop, or the file-fed model) only copies complete
- * frames into the queue; the main thread is the worker and the only user of the store. Signals
- * set flags that the worker checks at least every 100 ms: SIGTERM/SIGINT stop (stop streaming,
- * drain the queue, flush the tracker, commit, exit 0), SIGUSR1 prints the health line.
+ * frames into the queue; the main thread is the worker and the only user of the store client.
+ * Signals set flags that the worker checks at least every 100 ms: SIGTERM/SIGINT stop (stop
+ * streaming, drain the queue, flush the tracker, store, exit 0), SIGUSR1 prints the health line.
  *
  * docs/ALPRD.md describes the options, the configuration, the health line and the figures.
  */
@@ -16,7 +20,7 @@
 #include "daemon_config.h"
 #include "image.h"
 #include "roadside.h"
-#include "store.h"
+#include "store_client.h"
 #include "version.h"
 #include "wire.h"
 
@@ -32,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -40,6 +43,9 @@
 
 #define SIM_MAX_FILES   100000
 #define ALPRD_REOPEN_MS 5000 /* an unplugged board the driver has not reopened by then: reopen */
+/* At a stop, reads the store service did not take yet are retried this long (systemd gives
+ * TimeoutStopSec=30 before SIGKILL): a service restarting at that moment loses nothing. */
+#define ALPRD_STOP_RETRY_MS 10000
 /* Latency histogram: LAT_BINS bins of LAT_BIN_MS up to LAT_BINS * LAT_BIN_MS, then one overflow
  * bin. Fixed size: a daemon that runs for months must not keep a sample per frame. */
 #define LAT_BIN_MS 0.5
@@ -734,14 +740,16 @@ static void usage(FILE *f)
             "usage: alprd [OPTIONS]\n"
             "\n"
             "The roadside daemon: receives the camera board's frames over USB, reads the plates,\n"
-            "keeps one read per passing vehicle (with its plate crop) in the store, matches the\n"
-            "hotlists and prints each alert as a JSON line on stdout. An alert is UNVERIFIED:\n"
-            "confirm it against the official database before any enforcement action.\n"
+            "sends one read per passing vehicle (with its plate crop) to the store service,\n"
+            "which matches the hotlists, and prints each alert as a JSON line on stdout. An\n"
+            "alert is UNVERIFIED: confirm it against the official database before any\n"
+            "enforcement action.\n"
             "\n"
             "Options:\n"
             "  --config FILE       key = value settings (alprd.conf(5))\n"
-            "  --db PATH           the store (overrides the config's db; else $ALPR_DB, else\n"
-            "                      $XDG_DATA_HOME/alpr/alpr.db, else ~/.local/share/alpr/alpr.db)\n"
+            "  --store-socket PATH the store service's reader's socket (overrides the config's\n"
+            "                      store_socket; else $ALPR_INGEST_SOCKET, else\n"
+            "                      " STORE_CLIENT_DEFAULT_INGEST_SOCKET ")\n"
             "  --idle-exit S       exit (cleanly) when no frame came for S seconds\n"
             "  --once              the same as --idle-exit 5\n"
             "  --show-reads        print every read as a JSON line too (demo; see ALPRD.md)\n"
@@ -764,54 +772,56 @@ static void usage(FILE *f)
             "the board refused the configuration.\n");
 }
 
-static int make_parent_dir(const char *path)
+/* ---- The store service, as the pipeline's sink ------------------------------------------- */
+
+static int sink_ingest(void *ctx, const struct store_read *read, int64_t *read_id,
+                       struct store_alert **alerts, size_t *n_alerts, char *err, size_t err_size)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
+    return store_client_ingest_read(ctx, read, read_id, alerts, n_alerts, err, err_size);
+}
+
+/* "status" is the one other call of the reader's socket: whether the service is there. */
+static int sink_ping(void *ctx, char *err, size_t err_size)
+{
+    json_t *res = NULL;
+    int rc = store_client_call(ctx, "status", NULL, &res, err, err_size);
+    json_decref(res);
+    return rc;
+}
+
+/* The reader's socket: --store-socket, else the configuration's, else $ALPR_INGEST_SOCKET,
+ * else the default. */
+static const char *ingest_socket(const char *opt, const struct daemon_config *cfg)
+{
+    const char *env = getenv("ALPR_INGEST_SOCKET");
+    if (opt && *opt)
+        return opt;
+    if (cfg->store_socket[0])
+        return cfg->store_socket;
+    return env && *env ? env : STORE_CLIENT_DEFAULT_INGEST_SOCKET;
 }
 
 int main(int argc, char **argv)
 {
     static struct daemon d;
-    const char *config_path = NULL, *db_opt = NULL;
+    const char *config_path = NULL, *socket_opt = NULL, *socket_path;
     long idle_exit = 0, health_opt = -1;
     int show_reads = 0, exit_code = CLI_EXIT_OK;
-    char db_path[DAEMON_CONFIG_STR_MAX + 64];
-    struct store *store = NULL;
+    struct store_client *client = NULL;
+    struct roadside_sink sink;
     struct roadside *r = NULL;
     struct roadside_config rc_cfg;
     pthread_t source;
     int source_started = 0;
     struct sim_args sa = {0};
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'd'},
-        {"idle-exit", required_argument, NULL, 'i'},
-        {"once", no_argument, NULL, 'o'},
-        {"show-reads", no_argument, NULL, 'r'},
-        {"health", required_argument, NULL, 'H'},
-        {"sim-frames", required_argument, NULL, 's'},
-        {"sim-fps", required_argument, NULL, 'f'},
-        {"sim-loop", required_argument, NULL, 'L'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},  {"store-socket", required_argument, NULL, 'S'},
+        {"db", required_argument, NULL, 'd'},      {"idle-exit", required_argument, NULL, 'i'},
+        {"once", no_argument, NULL, 'o'},          {"show-reads", no_argument, NULL, 'r'},
+        {"health", required_argument, NULL, 'H'},  {"sim-frames", required_argument, NULL, 's'},
+        {"sim-fps", required_argument, NULL, 'f'}, {"sim-loop", required_argument, NULL, 'L'},
+        {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -824,9 +834,15 @@ int main(int argc, char **argv)
         case 'c':
             config_path = optarg;
             break;
-        case 'd':
-            db_opt = optarg;
+        case 'S':
+            socket_opt = optarg;
             break;
+        case 'd':
+            /* Refused, not ignored: whoever types it expects the reads in that file. */
+            fprintf(stderr, "alprd: --db is gone: the store service (alpr-stored) owns the store "
+                            "and alprd sends its reads to the service's reader's socket "
+                            "(--store-socket PATH)\n");
+            return CLI_EXIT_USAGE;
         case 'i':
             if (cli_parse_long(optarg, 1, 86400 * 365, &idle_exit) != 0) {
                 fprintf(stderr, "alprd: --idle-exit: '%s' is not 1..31536000 seconds\n", optarg);
@@ -888,47 +904,33 @@ int main(int argc, char **argv)
             fprintf(stderr, "alprd: %s (%s)\n", err, daemon_config_strerror(rc));
             return rc == DAEMON_CONFIG_ERR_IO ? CLI_EXIT_FAIL : CLI_EXIT_DATA;
         }
+        for (size_t i = 0; i < d.cfg.n_ignored; i++)
+            fprintf(stderr, "alprd: %s:%d: warning: '%s' is obsolete and ignored: %s\n",
+                    config_path, d.cfg.ignored[i].line, d.cfg.ignored[i].key,
+                    d.cfg.ignored[i].reason);
     }
     if (health_opt >= 0)
         d.cfg.health_interval_s = (int)health_opt;
-    if (db_opt)
-        snprintf(db_path, sizeof db_path, "%s", db_opt);
-    else if (d.cfg.db[0])
-        snprintf(db_path, sizeof db_path, "%s", d.cfg.db);
-    else if (cli_default_db_path(db_path, sizeof db_path) != 0) {
-        fprintf(stderr, "alprd: no database path (set db in the config or $ALPR_DB)\n");
-        return CLI_EXIT_USAGE;
-    }
+    socket_path = ingest_socket(socket_opt, &d.cfg);
     if (d.cfg.use_syslog)
         openlog("alprd", LOG_PID, LOG_DAEMON);
-    if (make_parent_dir(db_path) != 0) {
-        fprintf(stderr, "alprd: cannot create the folder of %s: %s\n", db_path, strerror(errno));
+    /* Only memory can fail here: the service is not asked until the worker runs, and may come
+     * later. */
+    if (store_client_open(socket_path, &client) != 0) {
+        fprintf(stderr, "alprd: out of memory\n");
         return CLI_EXIT_FAIL;
     }
-    int src = store_open(db_path, &store);
-    if (src) {
-        fprintf(stderr, "alprd: %s: %s\n", db_path, store_strerror(src));
-        return CLI_EXIT_FAIL;
-    }
-    store_set_system_name(store, "alprd");
-    /* SQLite keeps every page it touches up to the cache's bound, so a daemon that only appends
-     * grows by each read's pages until then: the store's default (sized for searching millions
-     * of reads) is far more than ingest needs. */
-    if ((src = store_set_cache_kib(store, d.cfg.store_cache_kib)) != 0) {
-        fprintf(stderr, "alprd: %s: %s\n", db_path, store_strerror(src));
-        store_close(store);
-        return CLI_EXIT_FAIL;
-    }
+    sink = (struct roadside_sink){sink_ingest, store_client_alerts_free, sink_ping, client};
 
     roadside_config_default(&rc_cfg);
     roadside_config_from_daemon(&rc_cfg, &d.cfg);
     rc_cfg.show_reads = show_reads;
     rc_cfg.on_commit = on_commit;
     rc_cfg.on_commit_ctx = &d;
-    if (roadside_new(&rc_cfg, store, &r) != 0 ||
+    if (roadside_new(&rc_cfg, &sink, &r) != 0 ||
         queue_init(&d.q, (size_t)d.cfg.queue_frames) != 0) {
         fprintf(stderr, "alprd: cannot start the pipeline (bad unit/camera/agency, or memory)\n");
-        store_close(store);
+        store_client_close(client);
         roadside_free(r);
         return CLI_EXIT_FAIL;
     }
@@ -942,8 +944,8 @@ int main(int argc, char **argv)
     sigaction(SIGUSR1, &sact, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    fprintf(stderr, "alprd %s: unit %s camera %s, store %s, %s\n", ALPR_VERSION, d.cfg.unit,
-            d.cfg.camera, db_path,
+    fprintf(stderr, "alprd %s: unit %s camera %s, store service at %s, %s\n", ALPR_VERSION,
+            d.cfg.unit, d.cfg.camera, socket_path,
             d.sim_dir ? "frames from files through the in-process board model"
                       : "waiting for the board");
     if (d.sim_dir) {
@@ -968,18 +970,24 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    /* The worker. The first retention purge runs now, then on its schedule. */
-    if (roadside_tick(r, mono_ms()) != 0)
-        fprintf(stderr, "alprd: the start-up purge failed (retried on schedule)\n");
+    /* The worker. Its first tick asks the service whether it is there: the log and the health
+     * line say so when it is not (nothing is held yet that the tick could fail to store). */
+    int first_tick = roadside_tick(r, mono_ms());
+    (void)first_tick;
     d.worker_cpu0 = thread_cpu_ms();
-    /* Ready: the store is open and the worker runs (the board may come later). The watchdog is
+    /* Ready: the worker runs (the board and the store service may come later). The watchdog is
      * fed by the worker, so a worker that hangs gets the service restarted. */
     uint64_t watchdog_us = 0;
     if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
         watchdog_us = 0;
     int64_t watchdog_ms = (int64_t)(watchdog_us / 2000), last_watchdog = mono_ms();
-    sd_notifyf(0, "READY=1\nSTATUS=running: unit %s, store %s, %s", d.cfg.unit, db_path,
-               d.sim_dir ? "frames from files" : "waiting for the board");
+    {
+        struct roadside_health h0;
+        roadside_health(r, &h0);
+        sd_notifyf(0, "READY=1\nSTATUS=running: unit %s, store service %s (%s), %s", d.cfg.unit,
+                   socket_path, roadside_store_state_name(h0.store),
+                   d.sim_dir ? "frames from files" : "waiting for the board");
+    }
     double start_ms = mono_msf(), first_ms = 0, last_done_ms = 0;
     int64_t last_activity = mono_ms(), last_health = mono_ms(), last_housekeeping = 0;
     int64_t pipe_ms = 0; /* the pipeline's clock (monotonic ms), never decreasing */
@@ -1034,7 +1042,7 @@ int main(int argc, char **argv)
         if (tick_ms > pipe_ms)
             pipe_ms = tick_ms;
         int rc = roadside_tick(r, pipe_ms);
-        (void)rc; /* store failures are retried and reported in the health line */
+        (void)rc; /* the service's failures are retried and reported in the health line */
         if (g_usr1) {
             g_usr1 = 0;
             health_line(&d, r, stderr, d.cfg.use_syslog);
@@ -1060,7 +1068,9 @@ int main(int argc, char **argv)
         while (queue_pop(&d.q, 0, &s)) {
             if ((int64_t)s.arrived_ms > pipe_ms)
                 pipe_ms = (int64_t)s.arrived_ms;
-            if (roadside_frame(r, &s.f, pipe_ms) != 0)
+            /* Reads the service did not take yet are held: the flush below retries them. */
+            int fr = roadside_frame(r, &s.f, pipe_ms);
+            if (fr != 0 && fr != ROADSIDE_ERR_STORE)
                 exit_code = CLI_EXIT_FAIL;
             wire_frame_free(&s.f);
         }
@@ -1069,12 +1079,25 @@ int main(int argc, char **argv)
     struct roadside_health hb, ha;
     roadside_health(r, &hb);
     int frc = roadside_flush(r, mono_ms() > pipe_ms ? mono_ms() : pipe_ms);
+    if (frc == ROADSIDE_ERR_STORE) {
+        sd_notifyf(0, "STATUS=stopping: %zu reads wait for the store service", roadside_pending(r));
+        fprintf(stderr,
+                "alprd: stopping: %zu reads wait for the store service; retrying for %d s\n",
+                roadside_pending(r), ALPRD_STOP_RETRY_MS / 1000);
+    }
+    for (int64_t until = mono_ms() + ALPRD_STOP_RETRY_MS;
+         frc == ROADSIDE_ERR_STORE && mono_ms() < until;) {
+        struct timespec pause = {ROADSIDE_RETRY_MS / 1000, (ROADSIDE_RETRY_MS % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+        frc = roadside_flush(r, mono_ms() > pipe_ms ? mono_ms() : pipe_ms);
+    }
     roadside_health(r, &ha);
     fprintf(stderr, "alprd: stopping: reads committed at shutdown: %llu\n",
             (unsigned long long)(ha.reads - hb.reads));
     if (frc != 0) {
-        fprintf(stderr, "alprd: %zu reads could not be committed: %s\n", roadside_pending(r),
-                "the store keeps failing");
+        fprintf(stderr, "alprd: %zu reads could not be stored: %s\n", roadside_pending(r),
+                frc == ROADSIDE_ERR_STORE ? "the store service keeps failing"
+                                          : roadside_strerror(frc));
         exit_code = CLI_EXIT_FAIL;
     }
     health_line(&d, r, stderr, d.cfg.use_syslog);
@@ -1101,7 +1124,7 @@ out:
         image_free(&sa.imgs[i]);
     free(sa.imgs);
     roadside_free(r);
-    store_close(store);
+    store_client_close(client);
     queue_destroy(&d.q);
     if (d.cfg.use_syslog)
         closelog();

@@ -77,12 +77,14 @@ out:
     return rc;
 }
 
+/* What the reader prints of an alert its read raised (store_client_ingest_read reads it). */
 static json_t *alert_json(const struct store_alert *a)
 {
-    return json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "read_id", (json_int_t)a->read_id,
-                     "entry_id", (json_int_t)a->entry_id, "hotlist_id", (json_int_t)a->hotlist_id,
-                     "kind", a->kind, "entry_plate", a->entry_plate, "read_plate", a->read_plate,
-                     "reason", a->reason, "incident", a->incident);
+    return json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)a->id,
+                     "read_id", (json_int_t)a->read_id, "entry_id", (json_int_t)a->entry_id,
+                     "hotlist_id", (json_int_t)a->hotlist_id, "kind", a->kind, "entry_plate",
+                     a->entry_plate, "read_plate", a->read_plate, "reason", a->reason, "incident",
+                     a->incident, "state", a->state, "read_time", api_time_json(a->read_time));
 }
 
 /* One read: its own transaction, and the alerts it raised. */

@@ -42,21 +42,6 @@ int cli_parse_long(const char *text, long min, long max, long *out)
     return 0;
 }
 
-int cli_default_db_path(char *buf, size_t size)
-{
-    const char *env = getenv("ALPR_DB");
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (env && *env)
-        n = snprintf(buf, size, "%s", env);
-    else if (xdg && *xdg)
-        n = snprintf(buf, size, "%s/alpr/alpr.db", xdg);
-    else
-        n = snprintf(buf, size, "%s/.local/share/alpr/alpr.db", home && *home ? home : ".");
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 void cli_json_string(FILE *f, const char *s)
 {
     fputc('"', f);

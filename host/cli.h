@@ -47,12 +47,6 @@ int cli_parse_format(const char *word, enum cli_format *out) __attribute__((warn
 int cli_parse_long(const char *text, long min, long max, long *out)
     __attribute__((warn_unused_result));
 
-/*
- * Writes the default database path into buf: $ALPR_DB, else $XDG_DATA_HOME/alpr/alpr.db, else
- * $HOME/.local/share/alpr/alpr.db. Returns 0, or -1 if it does not fit in size bytes.
- */
-int cli_default_db_path(char *buf, size_t size) __attribute__((warn_unused_result));
-
 /* Writes s to f as a JSON string literal, quotes included. */
 void cli_json_string(FILE *f, const char *s);
 

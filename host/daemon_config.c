@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,8 @@ void daemon_config_default(struct daemon_config *cfg)
     cfg->min_confidence = 50;
     cfg->track_gap_ms = 600;
     cfg->min_frames = 2;
-    cfg->purge_interval_s = 86400;
     cfg->health_interval_s = 60;
     cfg->queue_frames = 8;
-    cfg->store_cache_kib = 4096;
     cfg->use_syslog = 1;
 }
 
@@ -53,37 +52,44 @@ enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL };
 struct key {
     const char *name;
     enum kind kind;
-    size_t offset;
+    size_t offset; /* OBSOLETE for the keys whose value is checked, then ignored */
     double min, max;
+    const char *obsolete; /* why an obsolete key is ignored; NULL for the others */
 };
 
-#define F(field) offsetof(struct daemon_config, field)
+#define F(field)   offsetof(struct daemon_config, field)
+#define OBSOLETE   SIZE_MAX
+#define STORE_OWNS "the store service (alpr-stored) owns the store"
 static const struct key keys[] = {
-    {"db", K_STR, F(db), 0, 0},
-    {"unit", K_STR, F(unit), 0, 0},
-    {"camera", K_STR, F(camera), 0, 0},
-    {"serial", K_STR, F(serial), 0, 0},
-    {"agency", K_STR, F(agency), 0, 0},
-    {"non_governmental", K_BOOL, F(non_governmental), 0, 1},
-    {"latitude", K_DOUBLE, F(latitude), -90, 90},
-    {"longitude", K_DOUBLE, F(longitude), -180, 180},
-    {"frame_width", K_INT, F(frame_width), 1, 2048},
-    {"frame_height", K_INT, F(frame_height), 1, 2048},
-    {"window_log2", K_INT, F(window_log2), 2, 7},
-    {"thresh_offset", K_INT, F(thresh_offset), 0, 255},
-    {"thresh_contrast", K_INT, F(thresh_contrast), 0, 255},
-    {"roi_y", K_INT, F(roi_y), 0, 2047},
-    {"roi_h", K_INT, F(roi_h), 0, 2048},
-    {"min_confidence", K_DOUBLE, F(min_confidence), 0, 100},
-    {"track_gap_ms", K_INT, F(track_gap_ms), 1, 60000},
-    {"min_frames", K_INT, F(min_frames), 1, 1000},
-    {"purge_interval_s", K_INT, F(purge_interval_s), 60, 7 * 86400},
-    {"health_interval_s", K_INT, F(health_interval_s), 0, 86400},
-    {"queue_frames", K_INT, F(queue_frames), 1, 256},
-    {"store_cache_kib", K_INT, F(store_cache_kib), 64, 1048576},
-    {"syslog", K_BOOL, F(use_syslog), 0, 1},
+    {"store_socket", K_STR, F(store_socket), 0, 0, NULL},
+    {"unit", K_STR, F(unit), 0, 0, NULL},
+    {"camera", K_STR, F(camera), 0, 0, NULL},
+    {"serial", K_STR, F(serial), 0, 0, NULL},
+    {"agency", K_STR, F(agency), 0, 0, NULL},
+    {"non_governmental", K_BOOL, F(non_governmental), 0, 1, NULL},
+    {"latitude", K_DOUBLE, F(latitude), -90, 90, NULL},
+    {"longitude", K_DOUBLE, F(longitude), -180, 180, NULL},
+    {"frame_width", K_INT, F(frame_width), 1, 2048, NULL},
+    {"frame_height", K_INT, F(frame_height), 1, 2048, NULL},
+    {"window_log2", K_INT, F(window_log2), 2, 7, NULL},
+    {"thresh_offset", K_INT, F(thresh_offset), 0, 255, NULL},
+    {"thresh_contrast", K_INT, F(thresh_contrast), 0, 255, NULL},
+    {"roi_y", K_INT, F(roi_y), 0, 2047, NULL},
+    {"roi_h", K_INT, F(roi_h), 0, 2048, NULL},
+    {"min_confidence", K_DOUBLE, F(min_confidence), 0, 100, NULL},
+    {"track_gap_ms", K_INT, F(track_gap_ms), 1, 60000, NULL},
+    {"min_frames", K_INT, F(min_frames), 1, 1000, NULL},
+    {"health_interval_s", K_INT, F(health_interval_s), 0, 86400, NULL},
+    {"queue_frames", K_INT, F(queue_frames), 1, 256, NULL},
+    {"syslog", K_BOOL, F(use_syslog), 0, 1, NULL},
+    /* The previous release's store keys, with their old ranges. */
+    {"db", K_STR, OBSOLETE, 0, 0, STORE_OWNS " and alprd sends its reads to store_socket"},
+    {"purge_interval_s", K_INT, OBSOLETE, 60, 7 * 86400, "the store service runs the purge"},
+    {"store_cache_kib", K_INT, OBSOLETE, 64, 1048576, STORE_OWNS " and its cache"},
 };
 #undef F
+#undef OBSOLETE
+#undef STORE_OWNS
 
 static char *trim(char *s)
 {
@@ -98,7 +104,13 @@ static char *trim(char *s)
 
 static int set_value(struct daemon_config *cfg, const struct key *k, const char *v)
 {
-    char *base = (char *)cfg + k->offset;
+    /* An obsolete key's value is checked into scratch space, as its type and range say. */
+    union {
+        char s[DAEMON_CONFIG_STR_MAX];
+        int i;
+        double d;
+    } scratch;
+    char *base = k->obsolete ? (char *)&scratch : (char *)cfg + k->offset;
     char *end;
     switch (k->kind) {
     case K_STR:
@@ -120,8 +132,8 @@ static int set_value(struct daemon_config *cfg, const struct key *k, const char 
         if (!*v || *end || errno || !(d >= k->min && d <= k->max))
             return -1;
         *(double *)base = d;
-        if (k->offset == offsetof(struct daemon_config, latitude) ||
-            k->offset == offsetof(struct daemon_config, longitude))
+        if (!k->obsolete && (k->offset == offsetof(struct daemon_config, latitude) ||
+                             k->offset == offsetof(struct daemon_config, longitude)))
             cfg->has_position = 1;
         return 0;
     }
@@ -197,6 +209,9 @@ int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, s
             rc = fail(err, errlen, DAEMON_CONFIG_ERR_VALUE, path, line, "bad value for", key);
             break;
         }
+        if (k->obsolete && cfg->n_ignored < DAEMON_CONFIG_MAX_IGNORED)
+            cfg->ignored[cfg->n_ignored++] =
+                (struct daemon_config_ignored){line, k->name, k->obsolete};
     }
     if (!rc && ferror(f)) {
         if (err && errlen)

@@ -3,9 +3,9 @@
 #include "image.h"
 #include "model.h"
 #include "plate_match.h"
+#include "store.h"
 #include "store_hotlist.h"
 #include "store_reads.h"
-#include "store_retention.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,19 +17,26 @@
 static const char ALERT_NOTICE[] = "UNVERIFIED hotlist match: confirm it against the official "
                                    "database before any enforcement action";
 
+/*
+ * This file links no store function: alprd is a client of the store service and must not pull
+ * the store (SQLite) in through the pipeline. The sink does the storing; the store's headers
+ * are here for its types and error codes only.
+ */
+
 struct roadside {
     struct roadside_config cfg;
-    struct store *store;
+    struct roadside_sink sink;
     struct tracker *tracker;
-    /* Finished reads not yet committed (store busy / failing), oldest first. */
+    /* Finished reads not yet stored (the sink failed), oldest first. */
     size_t npending;
     struct track_read pending[ROADSIDE_RETRY_MAX];
+    /* The sink's schedule: held reads are retried, an idle store pinged, not before these. */
+    int64_t next_retry_ms, next_ping_ms;
+    int sink_called; /* next_*_ms are set */
+    int last_sink_err;
     /* Frame numbering of the board, for the dropped count. */
     int have_last;
     uint32_t last_frame;
-    /* Purge schedule. */
-    int purge_scheduled;
-    int64_t next_purge_ms;
     /* Counters. */
     struct roadside_health h;
     double recog_ms_sum;
@@ -62,7 +69,6 @@ void roadside_config_default(struct roadside_config *cfg)
     track_config_default(&cfg->track);
     recog_config_default(&cfg->recog);
     cfg->keep_crops = 1;
-    cfg->purge_interval_ms = 86400 * 1000LL;
     cfg->events = stdout;
     cfg->log = stderr;
 }
@@ -79,7 +85,6 @@ void roadside_config_from_daemon(struct roadside_config *cfg, const struct daemo
     cfg->track.gap_ms = dc->track_gap_ms;
     cfg->track.min_confidence = (float)dc->min_confidence;
     cfg->track.min_frames = dc->min_frames;
-    cfg->purge_interval_ms = (int64_t)dc->purge_interval_s * 1000;
     cfg->use_syslog = dc->use_syslog;
 }
 
@@ -136,20 +141,31 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A time as store_time_format writes it (YYYY-MM-DDTHH:MM:SSZ), without linking the store. */
+static char *utc_time(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "@%lld", (long long)t);
+    return buf;
+}
+
 /* ---- Life cycle --------------------------------------------------------------------------- */
 
-int roadside_new(const struct roadside_config *cfg, struct store *s, struct roadside **out)
+int roadside_new(const struct roadside_config *cfg, const struct roadside_sink *sink,
+                 struct roadside **out)
 {
     struct roadside *r;
     int rc;
-    if (!cfg || !s || !out || !cfg->unit || !*cfg->unit || !cfg->camera || !*cfg->camera ||
-        !cfg->agency || !*cfg->agency || cfg->purge_interval_ms < 0)
+    if (!cfg || !sink || !sink->ingest || !sink->free_alerts || !out || !cfg->unit || !*cfg->unit ||
+        !cfg->camera || !*cfg->camera || !cfg->agency || !*cfg->agency)
         return ROADSIDE_ERR_INVALID;
     r = calloc(1, sizeof *r);
     if (!r)
         return ROADSIDE_ERR_NOMEM;
     r->cfg = *cfg;
-    r->store = s;
+    r->sink = *sink;
     rc = track_new(&r->cfg.track, &r->tracker);
     if (rc) {
         free(r);
@@ -185,7 +201,7 @@ static void print_alert(struct roadside *r, const struct store_alert *a, int64_t
                         const struct track_read *tr)
 {
     char t[32];
-    store_time_format(a->read_time, t, sizeof t);
+    utc_time(a->read_time, t, sizeof t);
     if (r->cfg.events) {
         FILE *f = r->cfg.events;
         fprintf(f, "{\"event\":\"alert\",\"alert_id\":%lld,\"read_id\":%lld,\"time\":",
@@ -228,7 +244,7 @@ static void print_read(struct roadside *r, int64_t read_id, const char *plate, i
     FILE *f = r->cfg.events;
     if (!r->cfg.show_reads || !f)
         return;
-    store_time_format(when, t, sizeof t);
+    utc_time(when, t, sizeof t);
     fprintf(f, "{\"event\":\"read\",\"read_id\":%lld,\"time\":", (long long)read_id);
     json_str(f, t);
     fputs(",\"plate\":", f);
@@ -248,8 +264,58 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* ---- The store's state -------------------------------------------------------------------- */
+
+const char *roadside_store_state_name(enum roadside_store_state state)
+{
+    static const char *const names[] = {"unknown", "ok",     "unreachable", "busy",
+                                        "full",    "denied", "failing"};
+    return (size_t)state < sizeof names / sizeof names[0] ? names[state] : "failing";
+}
+
+static enum roadside_store_state store_state_of(int err)
+{
+    switch (err) {
+    case 0:
+        return ROADSIDE_STORE_OK;
+    case STORE_ERR_IO:
+        return ROADSIDE_STORE_UNREACHABLE;
+    case STORE_ERR_BUSY:
+        return ROADSIDE_STORE_BUSY;
+    case STORE_ERR_FULL:
+        return ROADSIDE_STORE_FULL;
+    case STORE_ERR_DENIED:
+        return ROADSIDE_STORE_DENIED;
+    default:
+        return ROADSIDE_STORE_FAILING;
+    }
+}
+
 /*
- * Commits one finished read. Returns 0 (committed), 1 (refused as invalid: drop it) or
+ * Records the sink's answer (0 or a STORE_ERR_*; what, its message) and schedules its next
+ * call. A failing store is logged when it starts failing or fails differently, and when it is
+ * back; not at every retry (a service that is down for an hour would fill the log).
+ */
+static void sink_answered(struct roadside *r, int err, const char *what, int64_t now_ms)
+{
+    enum roadside_store_state was = r->h.store, now = store_state_of(err);
+    r->h.store = now;
+    r->sink_called = 1;
+    r->next_retry_ms = err ? now_ms + ROADSIDE_RETRY_MS : now_ms;
+    r->next_ping_ms = now_ms + (err ? ROADSIDE_RETRY_MS : ROADSIDE_PING_MS);
+    if (err && (now != was || err != r->last_sink_err))
+        note(r, LOG_ERR, "store %s: %s; reads are held and retried every %d s",
+             roadside_store_state_name(now), what[0] ? what : "no detail",
+             ROADSIDE_RETRY_MS / 1000);
+    else if (!err && was != ROADSIDE_STORE_OK && was != ROADSIDE_STORE_UNKNOWN)
+        note(r, LOG_NOTICE, "store ok again (was %s)", roadside_store_state_name(was));
+    r->last_sink_err = err;
+}
+
+/* ---- Storing reads ------------------------------------------------------------------------ */
+
+/*
+ * Sends one finished read to the sink. Returns 0 (stored), 1 (refused as invalid: drop it) or
  * ROADSIDE_ERR_STORE (keep it for a retry) / ROADSIDE_ERR_NOMEM.
  */
 static int commit_read(struct roadside *r, const struct track_read *tr, int64_t now_ms)
@@ -257,6 +323,7 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
     struct store_read sr;
     char cand_text[STORE_MAX_CANDIDATES][PLATE_MAX_LEN + 1];
     char plate[PLATE_MAX_LEN + 1];
+    char err[ROADSIDE_ERROR_MAX];
     uint8_t *png = NULL;
     size_t png_len = 0;
     struct store_alert *alerts = NULL;
@@ -279,8 +346,9 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
         sr.candidates[sr.n_candidates].confidence = clamp01(tr->best.cands[i].confidence / 100.0);
         sr.n_candidates++;
     }
-    /* The capture time: the store's clock minus the age of the best frame. */
-    when = store_now(r->store) - (now_ms - tr->best_ms) / 1000;
+    /* The capture time: the wall clock minus the age of the best frame. */
+    when = (r->cfg.now ? r->cfg.now(r->cfg.now_ctx) : (int64_t)time(NULL)) -
+           (now_ms - tr->best_ms) / 1000;
     sr.time = when > 0 ? when : 1;
     sr.unit_id = r->cfg.unit;
     sr.camera_id = r->cfg.camera;
@@ -306,19 +374,24 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
     sr.png = png;
     sr.png_len = png_len;
 
-    rc = store_add_read(r->store, &sr, &read_id, &alerts, &nalerts);
+    err[0] = '\0';
+    rc = r->sink.ingest(r->sink.ctx, &sr, &read_id, &alerts, &nalerts, err, sizeof err);
     free(png);
     if (rc == STORE_ERR_INVALID) {
+        /* The store is there and said no: its state is fine, this read is not. */
         r->h.store_errors++;
-        note(r, LOG_ERR, "read %s refused by the store: %s", plate, store_strerror(rc));
+        sink_answered(r, 0, "", now_ms);
+        note(r, LOG_ERR, "read %s refused by the store: %s", plate, err);
         return 1;
     }
+    sink_answered(r, rc, err, now_ms);
     if (rc != 0) {
         r->h.store_errors++;
-        note(r, LOG_ERR, "read %s not committed yet (will retry): %s", plate, store_strerror(rc));
-        return rc == STORE_ERR_NOMEM ? ROADSIDE_ERR_NOMEM : ROADSIDE_ERR_STORE;
+        return ROADSIDE_ERR_STORE;
     }
     r->h.reads++;
+    if (err[0])
+        note(r, LOG_ERR, "read %s stored, but: %s", plate, err);
     if (r->cfg.on_commit)
         r->cfg.on_commit(r->cfg.on_commit_ctx, read_id, tr, now_ms);
     print_read(r, read_id, plate, sr.time, tr, png_len);
@@ -326,19 +399,22 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
         r->h.alerts++;
         print_alert(r, &alerts[i], read_id, tr);
     }
-    store_alerts_free(alerts);
+    r->sink.free_alerts(alerts);
     return 0;
 }
 
-/* Moves finished tracks into the pending list and commits the pending reads in order. */
-static int commit_ready(struct roadside *r, int64_t now_ms, int flush)
+/*
+ * Moves finished tracks into the pending list and stores the pending reads in order: when the
+ * retry is due, or at once with force (shutdown).
+ */
+static int commit_ready(struct roadside *r, int64_t now_ms, int flush, int force)
 {
     struct track_read tr;
     int rc = 0;
     while (track_pop(r->tracker, now_ms, flush, &tr) == 1) {
         if (r->npending == ROADSIDE_RETRY_MAX) {
             /* The store has failed for a long time: the oldest held read cannot be kept. */
-            note(r, LOG_ERR, "read %s lost: the store has refused %d reads in a row",
+            note(r, LOG_ERR, "read %s lost: %d newer reads are held for the store already",
                  r->pending[0].best.text, ROADSIDE_RETRY_MAX);
             r->h.reads_refused++;
             track_read_free(&r->pending[0]);
@@ -347,6 +423,8 @@ static int commit_ready(struct roadside *r, int64_t now_ms, int flush)
         }
         r->pending[r->npending++] = tr;
     }
+    if (r->npending > 0 && !force && r->sink_called && now_ms < r->next_retry_ms)
+        return ROADSIDE_ERR_STORE; /* still held: the store failed a moment ago */
     while (r->npending > 0) {
         int c = commit_read(r, &r->pending[0], now_ms);
         if (c < 0) {
@@ -362,43 +440,14 @@ static int commit_ready(struct roadside *r, int64_t now_ms, int flush)
     return rc;
 }
 
-/* ---- Purge -------------------------------------------------------------------------------- */
-
-int roadside_purge(struct roadside *r)
+/* Asks an idle sink whether the store is there, when due (see struct roadside_sink). */
+static void ping_if_due(struct roadside *r, int64_t now_ms)
 {
-    struct store_purge_report rep;
-    char cut[32], a[32], b[32];
-    int rc = store_purge_expired(r->store, store_now(r->store), &rep);
-    if (rc) {
-        r->h.store_errors++;
-        note(r, LOG_ERR, "purge failed: %s", store_strerror(rc));
-        return ROADSIDE_ERR_STORE;
-    }
-    r->h.purges++;
-    store_time_format(rep.cutoff, cut, sizeof cut);
-    note(r, LOG_NOTICE,
-         "purge: reads before %s: %lld reads, %lld images, %lld alerts removed, %lld kept under "
-         "holds%s%s%s%s, WAL %s",
-         cut, (long long)rep.reads, (long long)rep.images, (long long)rep.alerts,
-         (long long)rep.held, rep.reads ? "; purged reads from " : "",
-         rep.reads ? store_time_format(rep.oldest, a, sizeof a) : "", rep.reads ? " to " : "",
-         rep.reads ? store_time_format(rep.newest, b, sizeof b) : "",
-         rep.wal_truncated ? "truncated" : "not truncated yet (retried at the next purge)");
-    return 0;
-}
-
-static int purge_if_due(struct roadside *r, int64_t now_ms)
-{
-    if (!r->cfg.purge_interval_ms)
-        return 0;
-    if (!r->purge_scheduled) {
-        r->purge_scheduled = 1;
-        r->next_purge_ms = now_ms;
-    }
-    if (now_ms < r->next_purge_ms)
-        return 0;
-    r->next_purge_ms = now_ms + r->cfg.purge_interval_ms;
-    return roadside_purge(r);
+    char err[ROADSIDE_ERROR_MAX] = "";
+    if (!r->sink.ping || r->npending > 0 || (r->sink_called && now_ms < r->next_ping_ms))
+        return;
+    int rc = r->sink.ping(r->sink.ctx, err, sizeof err);
+    sink_answered(r, rc, err, now_ms);
 }
 
 /* ---- Frames ------------------------------------------------------------------------------- */
@@ -451,23 +500,19 @@ int roadside_frame(struct roadside *r, const struct wire_frame *f, int64_t now_m
         return ROADSIDE_ERR_NOMEM;
     if (rc)
         note(r, LOG_WARNING, "frame %u not tracked: %s", h->frame, track_strerror(rc));
-    rc = commit_ready(r, now_ms, 0);
-    if (rc)
-        return rc;
-    return purge_if_due(r, now_ms);
+    return commit_ready(r, now_ms, 0, 0);
 }
 
 int roadside_tick(struct roadside *r, int64_t now_ms)
 {
-    int rc = commit_ready(r, now_ms, 0);
-    if (rc)
-        return rc;
-    return purge_if_due(r, now_ms);
+    int rc = commit_ready(r, now_ms, 0, 0);
+    ping_if_due(r, now_ms);
+    return rc;
 }
 
 int roadside_flush(struct roadside *r, int64_t now_ms)
 {
-    return commit_ready(r, now_ms, 1);
+    return commit_ready(r, now_ms, 1, 1);
 }
 
 /* ---- Health ------------------------------------------------------------------------------- */
@@ -494,11 +539,12 @@ char *roadside_health_format(const struct roadside_health *h, const struct roads
     err[j] = '\0';
     n = snprintf(buf, size,
                  "health frames=%llu dropped=%llu reads=%llu alerts=%llu queue=%zu/%zu tracks=%zu "
-                 "retry=%zu failed=%llu recog_ms=%.1f",
+                 "retry=%zu store=%s failed=%llu recog_ms=%.1f",
                  (unsigned long long)h->frames, (unsigned long long)h->frames_dropped,
                  (unsigned long long)h->reads, (unsigned long long)h->alerts,
                  link ? link->queue_depth : 0, link ? link->queue_max : 0, h->open_tracks, h->retry,
-                 (unsigned long long)h->frames_failed, h->recog_ms);
+                 roadside_store_state_name(h->store), (unsigned long long)h->frames_failed,
+                 h->recog_ms);
     if (n < 0 || (size_t)n >= size)
         return buf;
     if (link) {

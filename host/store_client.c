@@ -1,7 +1,12 @@
-/* store_client: HTTP/JSON calls to the store service over its Unix socket (store_client.h). */
+/*
+ * store_client: HTTP/JSON calls to the store service over its Unix socket (store_client.h).
+ *
+ * It calls no store function, only uses the store's headers (types, STORE_ERR_* codes): alprd
+ * links it without linking the store (SQLite), which the service alone opens.
+ */
 #include "store_client.h"
 #include "store.h"
-#include "store_api.h"
+#include "store_hotlist.h"
 #include "store_reads.h"
 
 #include <curl/curl.h>
@@ -9,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct store_client {
     CURL *curl;
@@ -102,12 +108,21 @@ static int parse_answer(struct store_client *c, long status, json_t **result, ch
         json_decref(doc);
         return 0;
     }
+    /* The error's status is its STORE_ERR_* (store_api.h); read without store_api_error_parse,
+     * which would link the service's dispatcher (and the store) into every client. */
     v = json_object_get(doc, "error");
-    rc = store_api_error_parse(json_string_value(json_object_get(v, "code")));
-    snprintf(err, err_size, "%s",
-             json_string_value(json_object_get(v, "message"))
-                 ? json_string_value(json_object_get(v, "message"))
-                 : store_strerror(rc));
+    rc = json_is_integer(json_object_get(v, "status"))
+             ? (int)json_integer_value(json_object_get(v, "status"))
+             : STORE_ERR_IO;
+    if (rc >= 0)
+        rc = STORE_ERR_IO;
+    if (json_string_value(json_object_get(v, "message")))
+        snprintf(err, err_size, "%s", json_string_value(json_object_get(v, "message")));
+    else
+        snprintf(err, err_size, "%s: HTTP %ld, error %s", c->socket, status,
+                 json_string_value(json_object_get(v, "code"))
+                     ? json_string_value(json_object_get(v, "code"))
+                     : "without a code");
     json_decref(doc);
     return rc;
 }
@@ -211,7 +226,8 @@ int store_client_ingest(struct store_client *c, const struct store_read *reads, 
             rc = o ? STORE_ERR_NOMEM : STORE_ERR_INVALID;
     }
     if (rc != 0) {
-        snprintf(err, err_size, "cannot encode read: %s", store_strerror(rc));
+        snprintf(err, err_size, "cannot encode read: %s",
+                 rc == STORE_ERR_NOMEM ? "out of memory" : "no plate, unit, camera or agency");
         json_decref(params);
         return rc;
     }
@@ -234,4 +250,92 @@ int store_client_ingest(struct store_client *c, const struct store_read *reads, 
         *alerts = json_incref(json_object_get(res, "alerts"));
     json_decref(res);
     return 0;
+}
+
+/* A time of the service's answers ("YYYY-MM-DDTHH:MM:SSZ", api_time_json) or seconds. */
+static int answer_time(json_t *v, int64_t *out)
+{
+    struct tm tm;
+    int n = 0;
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return 0;
+    }
+    memset(&tm, 0, sizeof tm);
+    if (!json_is_string(v) ||
+        sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
+               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+        json_string_value(v)[n] != '\0')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+static void answer_text(json_t *alert, const char *key, char *out, size_t size)
+{
+    const char *v = json_string_value(json_object_get(alert, key));
+    snprintf(out, size, "%s", v ? v : "");
+}
+
+/*
+ * One alert object of the ingest answer into *a. A field the answer lacks (a service of
+ * another version) stays zero or empty, but the read's id and time, which the alert shares: an
+ * alert is never dropped nor the read sent again for its sake.
+ */
+static void alert_from_json(json_t *o, const struct store_read *read, int64_t read_id,
+                            struct store_alert *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = json_integer_value(json_object_get(o, "id"));
+    a->read_id = json_is_integer(json_object_get(o, "read_id"))
+                     ? json_integer_value(json_object_get(o, "read_id"))
+                     : read_id;
+    a->entry_id = json_integer_value(json_object_get(o, "entry_id"));
+    a->hotlist_id = json_integer_value(json_object_get(o, "hotlist_id"));
+    if (answer_time(json_object_get(o, "read_time"), &a->read_time) != 0)
+        a->read_time = read->time;
+    answer_text(o, "kind", a->kind, sizeof a->kind);
+    answer_text(o, "entry_plate", a->entry_plate, sizeof a->entry_plate);
+    answer_text(o, "read_plate", a->read_plate, sizeof a->read_plate);
+    answer_text(o, "reason", a->reason, sizeof a->reason);
+    answer_text(o, "incident", a->incident, sizeof a->incident);
+    answer_text(o, "state", a->state, sizeof a->state);
+}
+
+int store_client_ingest_read(struct store_client *c, const struct store_read *read,
+                             int64_t *read_id, struct store_alert **alerts, size_t *n_alerts,
+                             char *err, size_t err_size)
+{
+    json_t *list = NULL;
+    struct store_alert *out = NULL;
+    int64_t id = 0;
+    size_t n;
+    int rc = store_client_ingest(c, read, 1, &id, &list, NULL, err, err_size);
+    if (rc != 0)
+        return rc;
+    n = json_array_size(list);
+    err[0] = '\0';
+    if (n > 0 && !(out = calloc(n, sizeof *out))) {
+        /* The read is stored (sending it again would store it twice): say so, and say what
+         * could not be listed. */
+        snprintf(err, err_size,
+                 "out of memory: the %zu alerts of read %lld are not listed here "
+                 "(they are in the store)",
+                 n, (long long)id);
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        alert_from_json(json_array_get(list, i), read, id, &out[i]);
+    json_decref(list);
+    *read_id = id;
+    *alerts = out;
+    *n_alerts = n;
+    return 0;
+}
+
+void store_client_alerts_free(struct store_alert *alerts)
+{
+    free(alerts);
 }

@@ -5,6 +5,9 @@
  *
  * The socket: the path given, else $ALPR_SOCKET, else STORE_CLIENT_DEFAULT_SOCKET. A client
  * holds one connection (kept alive between calls) and is used by one thread at a time.
+ *
+ * This module calls no store function (it uses the store's headers for types and STORE_ERR_*
+ * codes only): a program linking it, alprd, does not carry the store or SQLite.
  */
 #ifndef STORE_CLIENT_H
 #define STORE_CLIENT_H
@@ -57,5 +60,26 @@ struct store_read;
 int store_client_ingest(struct store_client *c, const struct store_read *reads, size_t n,
                         int64_t *ids, json_t **alerts, size_t *n_alerts, char *err, size_t err_size)
     __attribute__((warn_unused_result));
+
+struct store_alert;
+
+/*
+ * The reader's call for one read, as alprd's pipeline wants it (roadside.h, struct
+ * roadside_sink): returns 0 with *read_id and *alerts, the n_alerts alerts the read raised
+ * (NULL when none; malloc'ed: free with store_client_alerts_free or store_alerts_free), filled
+ * from the service's answer: id, read_id, entry_id, hotlist_id, kind, entry_plate, read_plate,
+ * reason, incident, state and read_time (the other fields zero; a field the answer lacks stays
+ * zero or empty, but read_id and read_time, the read's own). err is "" then, or a warning when
+ * the alerts could not be listed (out of memory: *n_alerts is 0; they are in the store). Or
+ * returns a STORE_ERR_* with err filled as store_client_ingest does (STORE_ERR_IO: the service
+ * cannot be reached, or its answer was lost or unreadable: the read may or may not be stored).
+ */
+int store_client_ingest_read(struct store_client *c, const struct store_read *read,
+                             int64_t *read_id, struct store_alert **alerts, size_t *n_alerts,
+                             char *err, size_t err_size) __attribute__((warn_unused_result));
+
+/* Frees the alerts of store_client_ingest_read (as store_alerts_free does, without linking the
+ * store into a client). Accepts NULL. */
+void store_client_alerts_free(struct store_alert *alerts);
 
 #endif

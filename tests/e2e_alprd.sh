@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end: alprd through the real libusb path against the simulated USB board running the
-# Verilated RTL (and the C model, quicker): drive-by scenes in; the expected plates in the
-# store, one read per vehicle, the hotlist alert raised (store + JSON line with the reminder),
-# the audit log verified; then unplug/replug survival is exercised by the driver's own tests.
+# Verilated RTL (and the C model, quicker), its reads going to a store service (alpr-stored, on
+# its reader's socket): drive-by scenes in; the expected plates in the store, one read per
+# vehicle, the hotlist alert raised (store + JSON line with the reminder), the audit log
+# verified; an unplug/replug in mid-stream; and the command line (help, bad options and
+# configuration, the previous release's store keys, no board, no store service).
 # Ends with "N passed, N failed, N skipped".
 set -u
 . "$(dirname "$0")/e2e_common.sh"
@@ -31,7 +33,7 @@ run_case() {
   for f in "${FRAMES[@]}"; do args+=(--image "$f"); done
   local t0=$SECONDS
   timeout 600 "$SIMBOARD" --engine "$engine" --fps "$fps" "${args[@]}" -- \
-    "$ALPRD" --config "$dir/alprd.conf" --db "$DB" --idle-exit 3 --show-reads \
+    "$ALPRD" --config "$dir/alprd.conf" --idle-exit 3 --show-reads \
     >"$dir/events.jsonl" 2>"$dir/alprd.log"
   local rc=$?
   echo "   $name: ${#FRAMES[@]} frames ${size} via $engine in $((SECONDS - t0)) s; plates: ${PLATES[*]}"
@@ -62,9 +64,9 @@ run_case() {
   e2e_check "$name: alert JSON line with the reminder" \
     grep -q "\"event\":\"alert\".*\"plate\":\"$hot\".*UNVERIFIED.*before any enforcement" "$dir/events.jsonl"
   local alerts
-  alerts=$("$ALPR" --db "$DB" --csv alert list --state unverified | awk -F, 'NR > 1' | wc -l)
+  alerts=$("$ALPR" --csv alert list --state unverified | awk -F, 'NR > 1' | wc -l)
   e2e_check "$name: one unverified alert in the store ($alerts)" test "$alerts" -eq 1
-  audit_ok() { "$ALPR" --db "$DB" audit verify >/dev/null; }
+  audit_ok() { "$ALPR" audit verify >/dev/null; }
   e2e_check "$name: alpr audit verify" audit_ok
 }
 
@@ -81,7 +83,7 @@ replug_case() {
   e2e_store "$dir" || { e2e_bad "$name: store" "user init / login failed"; return; }
   e2e_config "$dir/alprd.conf" 1280x720 E2E-REPLUG
   timeout 600 "$B/tests/e2e_replug" "$dir/frames" 15 20 1500 -- \
-    "$ALPRD" --config "$dir/alprd.conf" --db "$DB" --idle-exit 10 --health 1 \
+    "$ALPRD" --config "$dir/alprd.conf" --idle-exit 10 --health 1 \
     >"$dir/events.jsonl" 2>"$dir/alprd.log"
   local rc=$?
   grep -E 'e2e_replug|unplugged|reconnected|anew|summary' "$dir/alprd.log" | sed 's/^/   /'
@@ -98,7 +100,7 @@ replug_case() {
   mapfile -t stored < <(e2e_stored_plates E2E-REPLUG)
   echo "   $name: reads ${stored[*]}"
   e2e_check "$name: reads stored" test "${#stored[@]}" -ge 1
-  audit_ok() { "$ALPR" --db "$DB" audit verify >/dev/null; }
+  audit_ok() { "$ALPR" audit verify >/dev/null; }
   e2e_check "$name: alpr audit verify" audit_ok
 }
 
@@ -114,19 +116,37 @@ cli_checks() {
   "$ALPRD" --bogus >/dev/null 2>&1
   e2e_check "cli: unknown option exits 2" test $? -eq 2
   printf 'unit = U1\nframe_width = 99999\n' >"$dir/bad.conf"
-  "$ALPRD" --config "$dir/bad.conf" --db "$dir/x.db" 2>"$dir/bad.err"
+  "$ALPRD" --config "$dir/bad.conf" 2>"$dir/bad.err"
   local rc=$?
   e2e_check "cli: bad config exits 4" test "$rc" -eq 4
   e2e_check "cli: the error names file, line and key" grep -q "bad.conf:2: bad value for 'frame_width'" "$dir/bad.err"
+  # The store is the service's now: --db is refused, the old keys are ignored with a warning.
+  "$ALPRD" --db "$dir/x.db" >/dev/null 2>"$dir/db.err"
+  rc=$?
+  e2e_check "cli: --db is refused (exit 2)" test "$rc" -eq 2
+  e2e_check "cli: ... pointing to --store-socket" grep -q "store service.*--store-socket" "$dir/db.err"
+  e2e_check "cli: alprd links no store (no sqlite3 symbol in it)" \
+    bash -c "! nm '$ALPRD' 2>/dev/null | grep -q sqlite3_ && nm '$ALPRD' >/dev/null 2>&1"
+  # Nothing listens at the socket given: alprd runs all the same (reads would be held).
+  local nowhere="$dir/no-service.sock"
+  printf 'unit = U1\ndb = /var/lib/alpr/alpr.db\nstore_cache_kib = 4096\npurge_interval_s = 3600\n' >"$dir/old.conf"
   if lsusb -d 1209:0001 >/dev/null 2>&1; then
     e2e_skipped "cli: no board" "a real board (1209:0001) is plugged in"
   else
-    # No board on the bus: alprd waits, then gives up after --idle-exit with exit 5.
-    "$ALPRD" --db "$dir/x.db" --idle-exit 1 >/dev/null 2>"$dir/noboard.err"
+    # No board on the bus (and no store service): alprd waits, then gives up after
+    # --idle-exit with exit 5.
+    "$ALPRD" --config "$dir/old.conf" --store-socket "$nowhere" --idle-exit 1 --health 1 \
+      >/dev/null 2>"$dir/noboard.err"
     rc=$?
     e2e_check "cli: no board: exit 5 after --idle-exit" test "$rc" -eq 5
+    e2e_check "cli: the old store keys: one warning each, naming the line" \
+      test "$(grep -c "old.conf:[2-4]: warning: '[a-z_]*' is obsolete and ignored" "$dir/noboard.err")" -eq 3
+    e2e_check "cli: no store service: the log says so" \
+      grep -q "store unreachable: cannot reach the store service at $nowhere" "$dir/noboard.err"
+    e2e_check "cli: no store service: the health line says so" \
+      grep -q "health .* store=unreachable " "$dir/noboard.err"
     # Stopped while waiting for a board (systemctl stop): a clean stop, exit 0.
-    "$ALPRD" --db "$dir/x.db" >/dev/null 2>"$dir/noboard-term.err" &
+    "$ALPRD" --store-socket "$nowhere" >/dev/null 2>"$dir/noboard-term.err" &
     local pid=$!
     sleep 1
     kill -TERM "$pid"
@@ -141,6 +161,7 @@ if [[ ! -x $ALPRD ]]; then
 elif [[ ! -x $SIMBOARD ]]; then
   e2e_skipped "alprd end-to-end" "$SIMBOARD (the simulated USB board) not built"
 else
+  cli_checks
   # The camera at 15 frames/s (5 under the sanitizers): this machine may be shared; the test
   # is about the path, the rate is the benchmark's business (tests/bench_alprd.sh).
   cam_fps=15

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # alprd under systemd's Type=notify protocol (sd_notify): a datagram socket stands in for
 # systemd's ($NOTIFY_SOCKET, $WATCHDOG_USEC, $WATCHDOG_PID as systemd sets them). alprd must say
-# READY=1 once the store is open, STATUS= with the health line, WATCHDOG=1 at least every half
-# watchdog period from the worker, and STOPPING=1 when it stops; without the watchdog variables
-# meant for it, it must not ping.
+# READY=1 once its worker runs (naming the store service and whether it answered), STATUS= with
+# the health line, WATCHDOG=1 at least every half watchdog period from the worker, and
+# STOPPING=1 when it stops; without the watchdog variables meant for it, it must not ping; and
+# with the store service down it is ready all the same, its STATUS saying the store is
+# unreachable.
 set -u
 cd "$(dirname "$0")/.."
 . tests/e2e_common.sh
@@ -26,7 +28,7 @@ listen() {
 
 e2e_sequence "$work/frames" 2 3 640x360 11 || { e2e_bad "clip" "alpr scene failed"; e2e_finish; exit 1; }
 e2e_config "$work/alprd.conf" 640x360 NOTIFY-01
-e2e_store "$work" >/dev/null
+e2e_store "$work/service" >/dev/null || { e2e_bad "store service" "did not start"; e2e_finish; exit 1; }
 
 # run_alprd WATCHDOG_PID_MODE: alprd on the clip (3 s at 30 frames/s) under the fake systemd.
 run_alprd() {
@@ -34,8 +36,8 @@ run_alprd() {
   NOTIFY_SOCKET=$work/notify.sock WATCHDOG_USEC=400000 MODE=$1 \
     bash -c 'if [[ $MODE = self ]]; then export WATCHDOG_PID=$$; else export WATCHDOG_PID=1; fi
              exec "$0" "$@"' \
-    "$ALPRD" --config "$work/alprd.conf" --db "$DB" --sim-frames "$work/frames" --sim-fps 30 \
-    --idle-exit 1 --health 1 >"$work/out" 2>"$work/err"
+    "$ALPRD" --config "$work/alprd.conf" --sim-frames "$work/frames" --sim-fps 30 \
+    --idle-exit 1 --health 1 "${@:2}" >"$work/out" 2>"$work/err"
 }
 
 if ! listen "$work/notify.sock" "$work/notify.log"; then
@@ -51,6 +53,8 @@ e2e_check "alprd exits 0 under the notify protocol" test $rc = 0
 head -1 "$work/notify.log" | cut -c1-100 | sed 's/^/     first: /'
 e2e_check "the first message is READY=1" bash -c "head -1 '$work/notify.log' | grep -q '^READY=1'"
 e2e_check "READY=1 comes once" test "$(grep -c 'READY=1' "$work/notify.log")" = 1
+e2e_check "READY's STATUS names the store service, which answered" \
+  grep -q "^READY=1|STATUS=running: unit NOTIFY-01, store service $ALPR_INGEST_SOCKET (ok)" "$work/notify.log"
 e2e_check "STATUS carries the health line" grep -q '^STATUS=health frames=[0-9]* .* rss_kb=[0-9]' "$work/notify.log"
 pings=$(grep -c '^WATCHDOG=1$' "$work/notify.log")
 e2e_check "WATCHDOG=1 at least every 200 ms over the run ($pings pings)" test "$pings" -ge 10
@@ -64,5 +68,17 @@ sleep 0.3
 e2e_check "READY=1 without the watchdog too" grep -q '^READY=1' "$work/notify.log"
 e2e_check "no WATCHDOG=1 when the watchdog is another process's" \
   bash -c "! grep -q '^WATCHDOG=1' '$work/notify.log'"
+
+# No store service: ready all the same; the status says the store is unreachable. (It ends
+# failing: reads it could not store.)
+run_alprd self --store-socket "$work/no-service.sock"
+rc=$?
+sleep 0.3
+e2e_check "no store service: READY=1 all the same, STATUS says unreachable" \
+  grep -q '^READY=1|STATUS=running: .*no-service.sock (unreachable)' "$work/notify.log"
+e2e_check "no store service: STATUS health lines say store=unreachable" \
+  grep -q '^STATUS=health .* store=unreachable ' "$work/notify.log"
+e2e_check "no store service: it still pings the watchdog" grep -q '^WATCHDOG=1$' "$work/notify.log"
+e2e_check "no store service: the reads it holds make it exit 1 in the end" test "$rc" = 1
 
 e2e_finish

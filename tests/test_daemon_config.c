@@ -1,4 +1,4 @@
-/* Tests of host/daemon_config: alprd's configuration file. */
+/* Tests of host/daemon_config: alprd's configuration file, its obsolete keys included. */
 #include "daemon_config.h"
 #include "recog.h"
 #include "testlib.h"
@@ -33,10 +33,11 @@ static void test_defaults_and_values(void)
                                             "roi_y = 300\nroi_h = 540\n"
                                             "syslog = no\n"
                                             "agency = Metro PD\n"
-                                            "non_governmental = yes\n");
+                                            "non_governmental = yes\n"
+                                            "store_socket = /run/x/ingest.sock\n");
     REQUIRE(p);
     daemon_config_default(&c);
-    CHECK_EQ_INT(c.purge_interval_s, 86400);
+    CHECK_EQ_STR(c.store_socket, "");
     CHECK_EQ_INT(c.has_position, 0);
     CHECK_EQ_STR(c.agency, "local police");
     CHECK_EQ_INT(c.non_governmental, 0);
@@ -52,6 +53,56 @@ static void test_defaults_and_values(void)
     CHECK_EQ_INT(c.thresh_contrast, 8);
     CHECK_EQ_STR(c.agency, "Metro PD");
     CHECK_EQ_INT(c.non_governmental, 1);
+    CHECK_EQ_STR(c.store_socket, "/run/x/ingest.sock");
+    CHECK_EQ_INT(c.n_ignored, 0);
+}
+
+/* The previous release's store keys: checked as before, then ignored and listed for a warning. */
+static void test_obsolete_store_keys(void)
+{
+    struct daemon_config c;
+    char err[256] = "";
+    const char *p = write_file("old.conf", "unit = U-9\n"
+                                           "db = /var/lib/alpr/alpr.db\n"
+                                           "# the old schedules\n"
+                                           "purge_interval_s = 3600\n"
+                                           "store_cache_kib = 2048\n"
+                                           "latitude = 40.5\n");
+    REQUIRE(p);
+    daemon_config_default(&c);
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
+    CHECK_EQ_STR(c.unit, "U-9");
+    CHECK_EQ_STR(c.store_socket, ""); /* db does not become the socket */
+    CHECK_EQ_INT(c.has_position, 1);
+    REQUIRE(c.n_ignored == 3);
+    CHECK_EQ_STR(c.ignored[0].key, "db");
+    CHECK_EQ_INT(c.ignored[0].line, 2);
+    CHECK(strstr(c.ignored[0].reason, "store service") != NULL);
+    CHECK_EQ_STR(c.ignored[1].key, "purge_interval_s");
+    CHECK_EQ_INT(c.ignored[1].line, 4);
+    CHECK(strstr(c.ignored[1].reason, "purge") != NULL);
+    CHECK_EQ_STR(c.ignored[2].key, "store_cache_kib");
+    CHECK_EQ_INT(c.ignored[2].line, 5);
+
+    /* Their values are still checked: a wrong one is the error it always was. */
+    daemon_config_default(&c);
+    p = write_file("old-bad.conf", "purge_interval_s = 5\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+    CHECK(strstr(err, ":1:") && strstr(err, "purge_interval_s"));
+    CHECK_EQ_INT(c.n_ignored, 0);
+    daemon_config_default(&c);
+    p = write_file("old-cache.conf", "store_cache_kib = lots\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+
+    /* However often they come, the list stays bounded. */
+    char many[2048] = "";
+    for (int i = 0; i < DAEMON_CONFIG_MAX_IGNORED + 4; i++)
+        strcat(many, "store_cache_kib = 4096\n");
+    daemon_config_default(&c);
+    p = write_file("many.conf", many);
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.n_ignored, DAEMON_CONFIG_MAX_IGNORED);
+    CHECK_EQ_INT(c.ignored[DAEMON_CONFIG_MAX_IGNORED - 1].line, DAEMON_CONFIG_MAX_IGNORED);
 }
 
 static void test_errors_name_line_and_key(void)
@@ -109,12 +160,14 @@ static void test_example_config_parses(void)
     CHECK_EQ_INT(daemon_config_load("docs/alprd.conf.example", &c, err, sizeof err), 0);
     if (err[0])
         printf("  %s\n", err);
+    CHECK_EQ_INT(c.n_ignored, 0); /* the example names no obsolete key */
 }
 
 int main(void)
 {
     RUN(test_defaults_and_values);
     RUN(test_errors_name_line_and_key);
+    RUN(test_obsolete_store_keys);
     RUN(test_example_config_parses);
     return test_finish();
 }

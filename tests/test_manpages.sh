@@ -206,7 +206,7 @@ mapfile -t vars < <(env_of "$ROOT"/host/*.c)
 missing=$(missing_words "$ENV_DOCS" "${vars[@]}")
 ((${#vars[@]})) || missing='(no getenv found in host/*.c)'
 none "alpr.1, alprd.8, alpr-stored.8: ENVIRONMENT lists the ${#vars[@]} variables host/ reads" missing "$missing"
-mapfile -t vars < <(env_of "$ROOT"/host/alprd*.c; echo ALPR_DB)
+mapfile -t vars < <(env_of "$ROOT"/host/alprd*.c)
 missing=$(missing_words "$(heads "$(section "${TEXT[alprd.8]}" ENVIRONMENT)")" "${vars[@]}")
 none "alprd.8: ENVIRONMENT lists what alprd reads" missing "$missing"
 e2e_check "no page mentions ALPR_NOW (the tests' clock)" \
@@ -235,7 +235,7 @@ none "alprd.8: EXIT STATUS documents the codes of alprd --help (${codes[*]})" mi
 
 # Which keys alprd accepts is asked of alprd itself: a key with a value too long for any kind
 # (text values are at most 255 bytes) is refused as "bad value for 'KEY'" when alprd knows the
-# key and as "unknown key 'KEY'" when it does not, before alprd opens a store or looks for a
+# key and as "unknown key 'KEY'" when it does not, before alprd calls the store or looks for a
 # board. The candidates are the union of the parser's key table (host/daemon_config.c, the
 # source of the binary: a new key shows up there), docs/alprd.conf.example and the page itself,
 # so a key added to the parser but not documented, or documented but no longer accepted, fails.
@@ -243,7 +243,7 @@ LONG_VALUE=$(printf 'x%.0s' {1..300})
 key_known() {
   printf '%s = %s\n' "$1" "$LONG_VALUE" >"$WORK/probe.conf"
   local err
-  err=$(timeout 20 "$ALPRD" --config "$WORK/probe.conf" --db "$WORK/probe.db" \
+  err=$(timeout 20 "$ALPRD" --config "$WORK/probe.conf" --store-socket "$WORK/probe.sock" \
     --sim-frames "$WORK/no-frames" 2>&1 >/dev/null)
   [[ $err == *"bad value for '$1'"* ]] && return 0
   [[ $err == *"unknown key '$1'"* ]] && return 1

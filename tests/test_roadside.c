@@ -1,9 +1,12 @@
 /*
  * test_roadside: the roadside pipeline (host/roadside.h) on frames from the synthetic drive-by
- * generator (sim/scene.h) sent through the board's C model (no USB): the expected plates land in
- * the store, one read per vehicle, the hotlist alert is raised and printed with its reminder, the
- * audit log verifies; plus flush on shutdown, retry after a store failure, the purge schedule,
- * dropped-frame counting and the board register set-up.
+ * generator (sim/scene.h) sent through the board's C model (no USB), its reads going to a sink
+ * that stores them in a store this test opens (store_add_read: the store's own checks run): the
+ * expected plates land in the store, one read per vehicle, the hotlist alert is raised and
+ * printed with its reminder, the audit log verifies; plus flush on shutdown, reads held and
+ * retried while the store is full or unreachable, refused reads dropped, the store's state in
+ * the health line, dropped-frame counting and the board register set-up. (The same pipeline
+ * over the store service: tests/test_roadside_service.c.)
  */
 #include "roadside.h"
 
@@ -14,47 +17,64 @@
 #include "store_auth.h"
 #include "store_hotlist.h"
 #include "store_reads.h"
-#include "store_retention.h"
+#include "test_store_util.h"
 #include "testlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define T0  1767225600 /* 2026-01-01T00:00:00Z */
-#define PW  "correct horse battery"
 #define FPS 30
 
-struct clock {
-    int64_t now;
+/*
+ * The sink: the test's store (test_store_util.h's fixture: its day-key ring, its clock at T0,
+ * its administrator), behind a switch that makes it fail as the store service can (fail != 0:
+ * every call answers that error without reaching the store).
+ */
+struct env {
+    struct fixture f;
+    struct store *s;            /* f.s */
+    struct store_session admin; /* f.admin */
+    struct roadside_sink sink;
+    int fail; /* 0, or the STORE_ERR_* every call answers */
+    int ingest_calls, ping_calls;
 };
 
-static int64_t fake_now(void *ctx)
+static int sink_ingest(void *ctx, const struct store_read *read, int64_t *read_id,
+                       struct store_alert **alerts, size_t *n_alerts, char *err, size_t err_size)
 {
-    return ((struct clock *)ctx)->now;
+    struct env *e = ctx;
+    int rc;
+    e->ingest_calls++;
+    rc = e->fail ? e->fail : store_add_read(e->s, read, read_id, alerts, n_alerts);
+    if (rc != 0)
+        snprintf(err, err_size, "test sink: %s", store_strerror(rc));
+    return rc;
 }
 
-struct env {
-    struct store *s;
-    struct clock clock;
-    struct store_session admin;
-    char path[512];
-};
+static int sink_ping(void *ctx, char *err, size_t err_size)
+{
+    struct env *e = ctx;
+    e->ping_calls++;
+    if (e->fail)
+        snprintf(err, err_size, "test sink: %s", store_strerror(e->fail));
+    return e->fail;
+}
 
 static int env_open(struct env *e, const char *name)
 {
-    char tok[STORE_TOKEN_HEX];
-    int64_t id;
     memset(e, 0, sizeof *e);
-    snprintf(e->path, sizeof e->path, "%s/%s.db", test_tmpdir(), name);
-    e->clock.now = T0;
-    if (store_open(e->path, &e->s) != 0)
+    if (fixture_open(&e->f, name) != 0)
         return -1;
-    store_set_clock(e->s, fake_now, &e->clock);
-    if (store_member_init(e->s, "ada", PW, T0 - 86400, &id) != 0 ||
-        store_login(e->s, "ada", PW, &e->admin, tok) != 0)
-        return -1;
+    e->s = e->f.s;
+    e->admin = e->f.admin;
+    e->sink = (struct roadside_sink){sink_ingest, store_alerts_free, NULL, e};
     return 0;
+}
+
+static void env_close(struct env *e)
+{
+    fixture_close(&e->f);
 }
 
 static const struct store_access search_access = {"investigation", "robbery", "2026-000123", NULL};
@@ -150,6 +170,18 @@ static void default_daemon(struct daemon_config *dc, int w, int h)
     dc->frame_height = h;
 }
 
+/* The pipeline's configuration for e: quiet, capture times from e's clock. */
+static void quiet_config(struct roadside_config *cfg, const struct daemon_config *dc, struct env *e)
+{
+    roadside_config_default(cfg);
+    roadside_config_from_daemon(cfg, dc);
+    cfg->now = fake_now;
+    cfg->now_ctx = &e->f.clock;
+    cfg->events = NULL;
+    cfg->log = NULL;
+    cfg->use_syslog = 0;
+}
+
 /* ---- Tests -------------------------------------------------------------------------------- */
 
 static void test_drive_by_reads_and_alert(void)
@@ -173,7 +205,7 @@ static void test_drive_by_reads_and_alert(void)
     REQUIRE(env_open(&e, "driveby") == 0);
     if (seq_open(&gen, &seq, vehicles, 3.0, 11) != 0) {
         scene_gen_close(gen);
-        store_close(e.s);
+        env_close(&e);
         SKIP("no DejaVu font for the scene generator");
     }
     /* A cheap first look at the clip gives the plate to put on the hotlist. */
@@ -199,14 +231,11 @@ static void test_drive_by_reads_and_alert(void)
     default_daemon(&dc, 1280, 720);
     REQUIRE(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &nregs) == 0);
     REQUIRE(roadside_sim_new(regs, nregs, &sim) == 0);
-    roadside_config_default(&cfg);
-    roadside_config_from_daemon(&cfg, &dc);
+    quiet_config(&cfg, &dc, &e);
     cfg.unit = "UNIT-T";
     cfg.events = events;
-    cfg.log = NULL;
-    cfg.use_syslog = 0;
     cfg.show_reads = 1;
-    REQUIRE(roadside_new(&cfg, e.s, &run.r) == 0);
+    REQUIRE(roadside_new(&cfg, &e.sink, &run.r) == 0);
 
     int n = scene_sequence_frames(seq);
     CHECK(feed(sim, seq, 0, n, &run, &truth) == 0);
@@ -273,9 +302,12 @@ static void test_drive_by_reads_and_alert(void)
     struct store_alert_list *al = NULL;
     REQUIRE(store_alert_list(e.s, &e.admin, NULL, 0, 0, 0, &al) == 0);
     CHECK_EQ_INT(al->n, 1);
+    char want_ids[80] = "(no alert)";
     if (al->n == 1) {
         CHECK_EQ_STR(al->items[0].read_plate, hot_plate);
         CHECK_EQ_STR(al->items[0].state, "unverified");
+        snprintf(want_ids, sizeof want_ids, "\"alert_id\":%lld,\"read_id\":%lld,",
+                 (long long)al->items[0].id, (long long)al->items[0].read_id);
     }
     store_alert_list_free(al);
     char line[2048];
@@ -288,6 +320,8 @@ static void test_drive_by_reads_and_alert(void)
             CHECK(strstr(line, "UNVERIFIED") != NULL);
             CHECK(strstr(line, "before any enforcement") != NULL);
             CHECK(strstr(line, "\"incident\":\"2026-000777\"") != NULL);
+            CHECK(strstr(line, "\"state\":\"unverified\"") != NULL);
+            CHECK(strstr(line, want_ids) != NULL);
         } else if (strstr(line, "\"event\":\"read\"")) {
             read_lines++;
         }
@@ -304,7 +338,7 @@ static void test_drive_by_reads_and_alert(void)
     roadside_sim_free(sim);
     scene_sequence_close(seq);
     scene_gen_close(gen);
-    store_close(e.s);
+    env_close(&e);
 }
 
 /* One vehicle cut short: its track is still open; the flush (SIGTERM) commits it. */
@@ -325,7 +359,7 @@ static void test_flush_commits_open_track(void)
     REQUIRE(env_open(&e, "flush") == 0);
     if (seq_open(&gen, &seq, 1, 1.0, 5) != 0) {
         scene_gen_close(gen);
-        store_close(e.s);
+        env_close(&e);
         SKIP("no DejaVu font for the scene generator");
     }
     /* Find the frames where the plate is whole. */
@@ -343,12 +377,8 @@ static void test_flush_commits_open_track(void)
     default_daemon(&dc, 1280, 720);
     REQUIRE(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &nregs) == 0);
     REQUIRE(roadside_sim_new(regs, nregs, &sim) == 0);
-    roadside_config_default(&cfg);
-    roadside_config_from_daemon(&cfg, &dc);
-    cfg.events = NULL;
-    cfg.log = NULL;
-    cfg.use_syslog = 0;
-    REQUIRE(roadside_new(&cfg, e.s, &run.r) == 0);
+    quiet_config(&cfg, &dc, &e);
+    REQUIRE(roadside_new(&cfg, &e.sink, &run.r) == 0);
     /* Half the vehicle's frames, then no more: the track stays open. */
     int mid = first + (last - first) / 2 + 1;
     CHECK(feed(sim, seq, first, mid, &run, &truth) == 0);
@@ -372,7 +402,7 @@ static void test_flush_commits_open_track(void)
     roadside_sim_free(sim);
     scene_sequence_close(seq);
     scene_gen_close(gen);
-    store_close(e.s);
+    env_close(&e);
 }
 
 struct first_reading {
@@ -389,27 +419,33 @@ static int first_reading_cb(void *ctx, const struct wire_frame *f)
     return 0;
 }
 
-/* A full store refuses the read; it is held, retried, and committed once there is room. Then
- * the purge schedule removes it when it is older than the retention period. */
-static void test_store_failure_retry_and_purge(void)
-{
-    struct env e;
-    struct scene_gen *gen = NULL;
-    struct scene_params sp;
+/* One vehicle standing in front of the camera: one frame shown several times. */
+struct one_vehicle {
+    struct scene_gen *gen;
     struct scene sc;
-    struct daemon_config dc;
+    struct roadside_sim *sim;
+    char text[RECOG_MAX_CHARS + 1]; /* what the recognizer makes of it */
+};
+
+/* REQUIRE for the helpers that return an int: -1 on failure. */
+#define NEED(cond)                                                                                 \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            test_fail(__FILE__, __LINE__, "required: %s", #cond);                                  \
+            return -1;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* Returns 0, 1 when the scene generator has no font (skip), or -1 (a failure recorded). */
+static int one_vehicle_open(struct one_vehicle *o, struct daemon_config *dc)
+{
+    struct scene_params sp;
     struct roadside_reg regs[ROADSIDE_MAX_REGS];
     size_t nregs;
-    struct roadside_sim *sim = NULL;
-    struct roadside_config cfg;
-    struct run run = {0};
-    struct roadside_health h;
-
-    REQUIRE(env_open(&e, "retry") == 0);
-    if (scene_gen_open(NULL, &gen) != 0) {
-        store_close(e.s);
-        SKIP("no DejaVu font for the scene generator");
-    }
+    struct recog_config rc;
+    memset(o, 0, sizeof *o);
+    if (scene_gen_open(NULL, &o->gen) != 0)
+        return 1;
     scene_params_default(&sp);
     sp.width = 640;
     sp.height = 360;
@@ -417,40 +453,75 @@ static void test_store_failure_retry_and_purge(void)
     sp.max_plate_width = 220;
     sp.inverse_percent = 0;
     sp.seed = 3;
-    REQUIRE(scene_render(gen, &sp, &sc) == 0);
-    REQUIRE(sc.nplates == 1);
-    default_daemon(&dc, 640, 360);
-    REQUIRE(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &nregs) == 0);
-    REQUIRE(roadside_sim_new(regs, nregs, &sim) == 0);
-    roadside_config_default(&cfg);
-    roadside_config_from_daemon(&cfg, &dc);
-    cfg.events = NULL;
-    cfg.log = NULL;
-    cfg.use_syslog = 0;
-    cfg.purge_interval_ms = 10000;
-    REQUIRE(roadside_new(&cfg, e.s, &run.r) == 0);
-
-    struct recog_config rc;
+    NEED(scene_render(o->gen, &sp, &o->sc) == 0);
+    NEED(o->sc.nplates == 1);
+    default_daemon(dc, 640, 360);
+    NEED(roadside_board_registers(dc, regs, ROADSIDE_MAX_REGS, &nregs) == 0);
+    NEED(roadside_sim_new(regs, nregs, &o->sim) == 0);
     recog_config_default(&rc);
     struct first_reading fr = {&rc, ""};
-    REQUIRE(roadside_sim_frame(sim, sc.pixels, sc.width, sc.height, sc.width, first_reading_cb,
-                               &fr) == 0);
-    char first_text[RECOG_MAX_CHARS + 1];
-    memcpy(first_text, fr.text, sizeof first_text);
-    REQUIRE(first_text[0]);
-    if (strcmp(first_text, sc.plates[0].text) != 0)
-        fprintf(stderr, "  note: the recognizer reads %s as %s\n", sc.plates[0].text, first_text);
+    NEED(roadside_sim_frame(o->sim, o->sc.pixels, o->sc.width, o->sc.height, o->sc.width,
+                            first_reading_cb, &fr) == 0);
+    memcpy(o->text, fr.text, sizeof o->text);
+    NEED(o->text[0]);
+    if (strcmp(o->text, o->sc.plates[0].text) != 0)
+        fprintf(stderr, "  note: the recognizer reads %s as %s\n", o->sc.plates[0].text, o->text);
+    return 0;
+}
+
+/* Shows the vehicle in 4 frames from t0 on (33 ms apart): its track is open after it. */
+static void one_vehicle_pass(struct one_vehicle *o, struct run *run, int64_t t0)
+{
     for (int i = 0; i < 4; i++) {
-        run.now_ms = i * 33;
-        CHECK(roadside_sim_frame(sim, sc.pixels, sc.width, sc.height, sc.width, on_frame, &run) ==
-              0);
+        run->now_ms = t0 + i * 33;
+        CHECK(roadside_sim_frame(o->sim, o->sc.pixels, o->sc.width, o->sc.height, o->sc.width,
+                                 on_frame, run) == 0);
     }
+}
+
+static void one_vehicle_close(struct one_vehicle *o)
+{
+    roadside_sim_free(o->sim);
+    scene_free(&o->sc);
+    scene_gen_close(o->gen);
+}
+
+/* The health line of r, into line. */
+static const char *health_line(struct roadside *r, char *line, size_t size)
+{
+    struct roadside_health h;
+    roadside_health(r, &h);
+    return roadside_health_format(&h, NULL, line, size);
+}
+
+/* A full store refuses the read; it is held, retried no sooner than ROADSIDE_RETRY_MS later, and
+ * stored once there is room. */
+static void test_store_full_read_held_and_retried(void)
+{
+    struct env e;
+    struct one_vehicle o;
+    struct daemon_config dc;
+    struct roadside_config cfg;
+    struct run run = {0};
+    struct roadside_health h;
+    char line[512];
+
+    REQUIRE(env_open(&e, "retry") == 0);
+    int orc = one_vehicle_open(&o, &dc);
+    if (orc == 1) {
+        env_close(&e);
+        SKIP("no DejaVu font for the scene generator");
+    }
+    REQUIRE(orc == 0);
+    quiet_config(&cfg, &dc, &e);
+    REQUIRE(roadside_new(&cfg, &e.sink, &run.r) == 0);
+    one_vehicle_pass(&o, &run, 0);
     CHECK_EQ_INT(run.frame_errors, 0);
     roadside_health(run.r, &h);
-    CHECK_EQ_INT(h.purges, 1); /* the first purge runs at once */
     CHECK_EQ_INT(h.open_tracks, 1);
+    CHECK_EQ_INT(h.store, ROADSIDE_STORE_UNKNOWN); /* no ping in this sink, no read yet */
 
-    /* The disk is full: the vehicle's read cannot be committed and is held. */
+    /* The disk is full: the vehicle's read cannot be stored and is held. */
     REQUIRE(store_set_max_pages(e.s, 1) == 0);
     CHECK_EQ_INT(roadside_tick(run.r, 2000), ROADSIDE_ERR_STORE);
     CHECK_EQ_INT(roadside_pending(run.r), 1);
@@ -458,46 +529,156 @@ static void test_store_failure_retry_and_purge(void)
     CHECK_EQ_INT(h.retry, 1);
     CHECK_EQ_INT(h.reads, 0);
     CHECK(h.store_errors >= 1);
-    CHECK(h.last_error[0] != '\0');
+    CHECK_EQ_INT(h.store, ROADSIDE_STORE_FULL);
+    CHECK(strstr(h.last_error, "store full") != NULL);
+    CHECK(strstr(health_line(run.r, line, sizeof line), " retry=1 store=full ") != NULL);
 
-    /* Room again: the next tick commits it. */
+    /* Room again, but the retry is not due yet: the store is not asked. */
     REQUIRE(store_set_max_pages(e.s, 1000000) == 0);
-    CHECK_EQ_INT(roadside_tick(run.r, 3000), 0);
+    int calls = e.ingest_calls;
+    CHECK_EQ_INT(roadside_tick(run.r, 2000 + ROADSIDE_RETRY_MS - 1), ROADSIDE_ERR_STORE);
+    CHECK_EQ_INT(e.ingest_calls, calls);
+    CHECK_EQ_INT(roadside_pending(run.r), 1);
+    /* Due: the next tick stores it. */
+    CHECK_EQ_INT(roadside_tick(run.r, 2000 + ROADSIDE_RETRY_MS), 0);
+    CHECK_EQ_INT(e.ingest_calls, calls + 1);
     CHECK_EQ_INT(roadside_pending(run.r), 0);
     roadside_health(run.r, &h);
     CHECK_EQ_INT(h.reads, 1);
+    CHECK_EQ_INT(h.store, ROADSIDE_STORE_OK);
     struct store_read_list *l = stored_reads(&e, "UNIT-01");
     REQUIRE(l);
     CHECK_EQ_INT(l->n, 1);
     if (l->n == 1) {
         /* What the recognizer made of this frame is what must be stored (the accuracy of the
          * recognizer itself is the drive-by test's and bench-accuracy's business). */
-        CHECK_EQ_STR(l->items[0].plate, first_text);
+        CHECK_EQ_STR(l->items[0].plate, o.text);
         CHECK_EQ_INT(l->items[0].frames_agreeing, 4);
         CHECK_EQ_INT(l->items[0].has_image, 1);
+        /* The capture time: the pipeline's wall clock, less the best frame's age (3 s). */
+        CHECK(l->items[0].time >= T0 - 3 && l->items[0].time <= T0 - 2);
     }
     store_read_list_free(l);
 
-    /* Ten months later the next scheduled purge removes it. */
-    e.clock.now = T0 + 300 * 86400LL;
-    CHECK_EQ_INT(roadside_tick(run.r, 9000), 0); /* not due yet */
+    roadside_free(run.r);
+    one_vehicle_close(&o);
+    env_close(&e);
+}
+
+/*
+ * The store unreachable (the service down): the pipeline's pings say so before any read, reads
+ * are held and retried every ROADSIDE_RETRY_MS, said once in the log however long it lasts, and
+ * stored once it is back; a flush tries at once. A read the store refuses as invalid is dropped
+ * and counted.
+ */
+static void test_store_unreachable_then_back_and_invalid_dropped(void)
+{
+    struct env e;
+    struct one_vehicle o;
+    struct daemon_config dc;
+    struct roadside_config cfg;
+    struct run run = {0};
+    struct roadside_health h;
+    char log_path[600], line[512];
+    FILE *log;
+
+    REQUIRE(env_open(&e, "unreachable") == 0);
+    int orc = one_vehicle_open(&o, &dc);
+    if (orc == 1) {
+        env_close(&e);
+        SKIP("no DejaVu font for the scene generator");
+    }
+    REQUIRE(orc == 0);
+    snprintf(log_path, sizeof log_path, "%s/unreachable.log", test_tmpdir());
+    log = fopen(log_path, "w+");
+    REQUIRE(log);
+    quiet_config(&cfg, &dc, &e);
+    cfg.log = log;
+    e.sink.ping = sink_ping;
+    e.fail = STORE_ERR_IO;
+    REQUIRE(roadside_new(&cfg, &e.sink, &run.r) == 0);
+
+    /* Idle, the first tick asks at once: unreachable. */
+    CHECK_EQ_INT(roadside_tick(run.r, 0), 0);
+    CHECK_EQ_INT(e.ping_calls, 1);
+    CHECK(strstr(health_line(run.r, line, sizeof line), " store=unreachable ") != NULL);
+    CHECK_EQ_INT(roadside_tick(run.r, ROADSIDE_RETRY_MS - 1), 0);
+    CHECK_EQ_INT(e.ping_calls, 1); /* not due */
+
+    /* A vehicle passes; its read is held, retried every second, never lost. */
+    one_vehicle_pass(&o, &run, 100);
+    CHECK_EQ_INT(run.frame_errors, 0);
+    int64_t t = 2000;
+    CHECK_EQ_INT(roadside_tick(run.r, t), ROADSIDE_ERR_STORE);
+    int calls = e.ingest_calls, pings = e.ping_calls;
+    CHECK_EQ_INT(calls, 1);
+    for (int i = 1; i <= 5; i++)
+        CHECK_EQ_INT(roadside_tick(run.r, t + i * ROADSIDE_RETRY_MS), ROADSIDE_ERR_STORE);
+    CHECK_EQ_INT(e.ingest_calls, calls + 5);
+    CHECK_EQ_INT(e.ping_calls, pings); /* a held read is the question itself */
+    CHECK_EQ_INT(roadside_pending(run.r), 1);
+    /* A flush (shutdown) tries at once, whatever the schedule. */
+    CHECK_EQ_INT(roadside_flush(run.r, t + 5 * ROADSIDE_RETRY_MS + 1), ROADSIDE_ERR_STORE);
+    CHECK_EQ_INT(e.ingest_calls, calls + 6);
     roadside_health(run.r, &h);
-    CHECK_EQ_INT(h.purges, 1);
-    CHECK_EQ_INT(roadside_tick(run.r, 12000), 0);
+    CHECK_EQ_INT(h.reads, 0);
+    CHECK_EQ_INT(h.reads_refused, 0);
+    CHECK_EQ_INT(h.store_errors, 7);
+    CHECK(strstr(h.last_error, "store unreachable: test sink:") != NULL);
+
+    /* Back: the next due tick stores it; the log said "unreachable" once, and "ok again". */
+    e.fail = 0;
+    t += 7 * ROADSIDE_RETRY_MS;
+    CHECK_EQ_INT(roadside_tick(run.r, t), 0);
     roadside_health(run.r, &h);
-    CHECK_EQ_INT(h.purges, 2);
-    char tok[STORE_TOKEN_HEX];
-    REQUIRE(store_login(e.s, "ada", PW, &e.admin, tok) == 0);
-    l = stored_reads(&e, "UNIT-01");
+    CHECK_EQ_INT(h.reads, 1);
+    CHECK_EQ_INT(roadside_pending(run.r), 0);
+    CHECK(strstr(health_line(run.r, line, sizeof line), " retry=0 store=ok ") != NULL);
+    int unreachable_lines = 0, ok_lines = 0;
+    rewind(log);
+    while (fgets(line, sizeof line, log)) {
+        unreachable_lines += strstr(line, "store unreachable") != NULL;
+        ok_lines += strstr(line, "store ok again (was unreachable)") != NULL;
+    }
+    CHECK_EQ_INT(unreachable_lines, 1);
+    CHECK_EQ_INT(ok_lines, 1);
+
+    /* Idle and well: asked every ROADSIDE_PING_MS. */
+    pings = e.ping_calls;
+    CHECK_EQ_INT(roadside_tick(run.r, t + ROADSIDE_PING_MS - 1), 0);
+    CHECK_EQ_INT(e.ping_calls, pings);
+    CHECK_EQ_INT(roadside_tick(run.r, t + ROADSIDE_PING_MS), 0);
+    CHECK_EQ_INT(e.ping_calls, pings + 1);
+
+    /* Refused as invalid: dropped and counted, not held; the store itself is fine. */
+    e.fail = STORE_ERR_INVALID;
+    t += 2 * ROADSIDE_PING_MS;
+    one_vehicle_pass(&o, &run, t);
+    CHECK_EQ_INT(roadside_tick(run.r, t + 2000), 0);
+    roadside_health(run.r, &h);
+    CHECK_EQ_INT(h.reads, 1);
+    CHECK_EQ_INT(h.reads_refused, 1);
+    CHECK_EQ_INT(roadside_pending(run.r), 0);
+    CHECK_EQ_INT(h.store, ROADSIDE_STORE_OK);
+    CHECK(strstr(h.last_error, "refused by the store") != NULL);
+    e.fail = 0;
+    struct store_read_list *l = stored_reads(&e, "UNIT-01");
     REQUIRE(l);
-    CHECK_EQ_INT(l->n, 0);
+    CHECK_EQ_INT(l->n, 1);
     store_read_list_free(l);
 
+    /* A sink without ingest or free_alerts is refused. */
+    struct roadside *bad = NULL;
+    struct roadside_sink no_free = e.sink;
+    no_free.free_alerts = NULL;
+    CHECK_EQ_INT(roadside_new(&cfg, &no_free, &bad), ROADSIDE_ERR_INVALID);
+    CHECK_EQ_INT(roadside_new(&cfg, NULL, &bad), ROADSIDE_ERR_INVALID);
+    CHECK(bad == NULL);
+
+    fclose(log);
     roadside_free(run.r);
-    roadside_sim_free(sim);
-    scene_free(&sc);
-    scene_gen_close(gen);
-    store_close(e.s);
+    one_vehicle_close(&o);
+    env_close(&e);
 }
 
 /* Gaps in the board's frame numbers count as dropped; a frame without pixels as failed. */
@@ -515,8 +696,7 @@ static void test_dropped_frames_and_health_line(void)
     roadside_config_default(&cfg);
     cfg.events = NULL;
     cfg.log = NULL;
-    cfg.purge_interval_ms = 0;
-    REQUIRE(roadside_new(&cfg, e.s, &r) == 0);
+    REQUIRE(roadside_new(&cfg, &e.sink, &r) == 0);
     memset(&f, 0, sizeof f);
     f.head.version = 1;
     f.head.pixel_mode = WIRE_PIXELS_NONE;
@@ -538,7 +718,8 @@ static void test_dropped_frames_and_health_line(void)
     roadside_health(r, &h);
     roadside_health_format(&h, &link, line, sizeof line);
     fprintf(stderr, "  %s\n", line);
-    const char *want = "health frames=6 dropped=3 reads=0 alerts=0 queue=3/8 tracks=0 ";
+    const char *want = "health frames=6 dropped=3 reads=0 alerts=0 queue=3/8 tracks=0 retry=0 "
+                       "store=unknown failed=6 ";
     CHECK(strncmp(line, want, strlen(want)) == 0);
     CHECK(strstr(line, " link=up reconnects=2 queue_dropped=4 link_lost=5 board_dropped=6 "
                        "rss_kb=7000 last_error=") != NULL);
@@ -547,7 +728,7 @@ static void test_dropped_frames_and_health_line(void)
     CHECK(strstr(line, " rss_kb=7000 heap_kb=3000 last_error=") != NULL);
     CHECK(strstr(line, "last_error=\"usb: \\\"device\\\" gone\"") != NULL);
     roadside_free(r);
-    store_close(e.s);
+    env_close(&e);
 }
 
 struct got {
@@ -619,7 +800,8 @@ int main(void)
 {
     RUN(test_board_registers);
     RUN(test_dropped_frames_and_health_line);
-    RUN(test_store_failure_retry_and_purge);
+    RUN(test_store_full_read_held_and_retried);
+    RUN(test_store_unreachable_then_back_and_invalid_dropped);
     RUN(test_flush_commits_open_track);
     RUN(test_drive_by_reads_and_alert);
     return test_finish();
