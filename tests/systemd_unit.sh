@@ -95,8 +95,19 @@ ct systemctl start alprd
 e2e_check "no board: systemctl start returns with the service active (READY=1)" \
   test "$(prop ActiveState)" = active
 e2e_check "no board: STATUS says it waits for the board" bash -c "[[ '$(prop StatusText)' == *'waiting for the board'* ]]"
-e2e_check "the store is 0600, owned by alpr" \
-  test "$(ct stat -c '%a %U' /var/lib/alpr/alpr.db)" = "600 alpr"
+# The store service: its key sealed at installation, started by systemd, its files its own.
+e2e_check "installed: the store's master key is a sealed credential, not a clear key" \
+  bash -c "[[ \$(nsenter -t $pid1 -a stat -c %a /etc/alpr/store.key.cred) == 600 ]] &&
+    ! nsenter -t $pid1 -a grep -Eq '^[0-9a-f]{64}$' /etc/alpr/store.key.cred"
+ct systemctl start alpr-stored.socket alpr-stored-ingest.socket alpr-stored.service
+e2e_check "the store service runs (READY=1) as alpr-store" \
+  test "$(ct systemctl show alpr-stored -p ActiveState --value)/$(ct systemctl show alpr-stored -p User --value)" = "active/alpr-store"
+e2e_check "the store is 0600 alpr-store in a 0700 folder" \
+  test "$(ct stat -c '%a %U' /var/lib/alpr-store/alpr.db /var/lib/alpr-store)" = "600 alpr-store
+700 alpr-store"
+e2e_check "the members' socket is 0660 group alpr-users; the reader's 0660 group alpr" \
+  test "$(ct stat -c '%a %G' /run/alpr-store/store.sock /run/alpr-store/ingest.sock)" = "660 alpr-users
+660 alpr"
 ct systemctl stop alprd
 e2e_check "no board: systemctl stop is a clean stop (exit 0)" \
   test "$(prop Result)/$(prop ExecMainStatus)" = "success/0"
