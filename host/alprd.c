@@ -41,6 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How long one ingest call may take (half the watchdog period, WatchdogSec=120). */
+#define ALPRD_STORE_TIMEOUT_S 30
+
 #define SIM_MAX_FILES   100000
 #define ALPRD_REOPEN_MS 5000 /* an unplugged board the driver has not reopened by then: reopen */
 /* At a stop, reads the store service did not take yet are retried this long (systemd gives
@@ -920,6 +923,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "alprd: out of memory\n");
         return CLI_EXIT_FAIL;
     }
+    /* A stuck service must not stall the worker until the watchdog kills it (and the held reads
+     * with it): a call that takes this long is retried like an unreachable service. */
+    store_client_set_timeout(client, ALPRD_STORE_TIMEOUT_S);
     sink = (struct roadside_sink){sink_ingest, store_client_alerts_free, sink_ping, client};
 
     roadside_config_default(&rc_cfg);

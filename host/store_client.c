@@ -21,6 +21,7 @@ struct store_client {
     char *socket;
     char token[65];
     char test_now[40];
+    long timeout_s;
     char *body;
     size_t len, cap;
 };
@@ -59,6 +60,11 @@ void store_client_close(struct store_client *c)
     free(c->socket);
     free(c->body);
     free(c);
+}
+
+void store_client_set_timeout(struct store_client *c, long seconds)
+{
+    c->timeout_s = seconds > 0 ? seconds : 0;
 }
 
 void store_client_set_token(struct store_client *c, const char *token)
@@ -160,6 +166,7 @@ int store_client_call(struct store_client *c, const char *call, json_t *params, 
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, c->timeout_s);
     cc = curl_easy_perform(c->curl);
     curl_slist_free_all(headers);
     /* The body may hold a password; the token is in c alone. */

@@ -29,6 +29,13 @@ int store_client_open(const char *socket, struct store_client **out)
     __attribute__((warn_unused_result));
 void store_client_close(struct store_client *c);
 
+/*
+ * Gives up on a call after seconds (0: never, the default: a purge or an export may take
+ * minutes). A caller that must not hang on a stuck service (alprd's worker) sets one; a call that
+ * timed out is STORE_ERR_IO, and whether the service acted on it is unknown.
+ */
+void store_client_set_timeout(struct store_client *c, long seconds);
+
 /* The session token sent with every later call (64 hex digits; NULL: none). Copied. */
 void store_client_set_token(struct store_client *c, const char *token);
 

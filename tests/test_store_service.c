@@ -386,6 +386,29 @@ static void test_loose_permissions_stop_the_service(void)
     CHECK_EQ_INT(start_refused(dir, path), 4);
 }
 
+/* A service that accepts the connection and never answers: a client with a timeout gives up
+ * (STORE_ERR_IO) instead of hanging alprd's worker. */
+static void test_client_gives_up_on_a_stuck_service(void)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char path[600], err[512];
+    struct store_client *c;
+    json_t *res = NULL;
+    snprintf(path, sizeof path, "%s/stuck.sock", test_tmpdir());
+    REQUIRE(strlen(path) < sizeof sa.sun_path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 4) == 0);
+    REQUIRE(store_client_open(path, &c) == 0);
+    store_client_set_timeout(c, 1);
+    time_t t0 = time(NULL);
+    CHECK_EQ_INT(store_client_call(c, "status", NULL, &res, err, sizeof err), STORE_ERR_IO);
+    CHECK(time(NULL) - t0 < 10);
+    CHECK(strstr(err, path) != NULL);
+    store_client_close(c);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -406,6 +429,7 @@ int main(int argc, char **argv)
     RUN(test_clock_moved_back_is_refused);
     RUN(test_creation_race);
     RUN(test_loose_permissions_stop_the_service);
+    RUN(test_client_gives_up_on_a_stuck_service);
     if (up && service_stop(&sv) != 0)
         printf("the service did not stop cleanly (see %s/service.log)\n", sv.dir);
     return test_finish();
