@@ -28,7 +28,7 @@ static int text_ok(const char *t, size_t max, int required)
 {
     if (!t || !*t)
         return !required;
-    return strnlen(t, max + 1) <= max;
+    return store_priv_valid_text(t, max);
 }
 
 /* ---------------------------------------------------------------------------------------- */

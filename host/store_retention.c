@@ -425,7 +425,7 @@ int store_hold_add(struct store *s, const struct store_session *sess,
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "hold.add", j.buf)) != 0)
         return rc;
-    if (!spec->reference || !*spec->reference || strlen(spec->reference) > STORE_TEXT_MAX ||
+    if (!store_priv_valid_text(spec->reference, STORE_TEXT_MAX) ||
         strcmp(store_hold_kind_name(spec->kind), "unknown") == 0)
         return STORE_ERR_INVALID;
     if (spec->plate && *spec->plate && plate_normalize(spec->plate, 0, plate) != 0)
@@ -508,7 +508,7 @@ int store_hold_release(struct store *s, const struct store_session *sess, int64_
     store_json_end(&j);
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "hold.release", j.buf)) != 0)
         return rc;
-    if (!reason || !*reason || strlen(reason) > STORE_TEXT_MAX)
+    if (!store_priv_valid_text(reason, STORE_TEXT_MAX))
         return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
