@@ -242,7 +242,7 @@ static int reads_arm(char **buf, size_t *len, size_t *cap, const char *suffix, i
              " store_meta(%lld, r.id, r.meta, %d) AS agency,"
              " r.ngo, r.frames,"
              " EXISTS(SELECT 1 FROM images_%s i WHERE i.read_id = r.id) AS has_img,"
-             " %lld AS part"
+             " %lld AS part, r.meta"
              " FROM reads_%s r"
              " WHERE store_live(%lld)",
              p, p, META_CANDIDATES, p, META_UNIT, p, META_CAMERA, p, META_LAT, p, META_LON, p,
@@ -752,17 +752,58 @@ static int meta_parse(const unsigned char *m, size_t n, struct meta_fields *out)
     return 0;
 }
 
+/* Copies n bytes of text into dst (size bytes), NUL-terminated; -1 when too long. */
+static int copy_text(char *dst, size_t size, const unsigned char *text, size_t n)
+{
+    if (n >= size)
+        return -1;
+    memcpy(dst, text, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+int store_part_open_meta(struct store *s, int64_t part, int64_t id, const void *sealed, size_t len,
+                         struct store_read_rec *rec)
+{
+    unsigned char buf[META_MAX];
+    const unsigned char *key;
+    struct meta_fields m;
+    int rc = store_part_key(s, part, 0, &key);
+    if (rc != 0)
+        return rc == STORE_ERR_STATE ? rc : STORE_ERR_NOTFOUND;
+    if (!sealed || len < STORE_KEYRING_OVERHEAD || len - STORE_KEYRING_OVERHEAD > sizeof buf)
+        return STORE_ERR_DATA;
+    rc = store_part_open(key, "meta", id, sealed, len, buf);
+    if (rc == 0 &&
+        (meta_parse(buf, len - STORE_KEYRING_OVERHEAD, &m) != 0 ||
+         copy_text(rec->candidates, sizeof rec->candidates, m.text[META_CANDIDATES],
+                   m.len[META_CANDIDATES]) != 0 ||
+         copy_text(rec->unit, sizeof rec->unit, m.text[META_UNIT], m.len[META_UNIT]) != 0 ||
+         copy_text(rec->camera, sizeof rec->camera, m.text[META_CAMERA], m.len[META_CAMERA]) != 0 ||
+         copy_text(rec->agency, sizeof rec->agency, m.text[META_AGENCY], m.len[META_AGENCY]) != 0))
+        rc = STORE_ERR_DATA;
+    if (rc == 0) {
+        rec->has_gps = m.has_gps;
+        rec->lat = m.has_gps ? m.ll[0] : 0.0;
+        rec->lon = m.has_gps ? m.ll[1] : 0.0;
+    }
+    sodium_memzero(buf, sizeof buf);
+    return rc;
+}
+
 /* ---- the views' SQL functions ---- */
 
 /* Direct-mapped by partition: a window of consecutive days never collides. */
-#define TOK_SLOTS 512
+#define PART_SLOTS 512
 
 /*
- * What the functions keep between calls (guarded memory, wiped when freed). Every entry holds
- * a copy of the key it was made with, and is used only while the keyring still has that key
- * for its partition.
+ * What the functions keep between calls (guarded memory, wiped when freed): per partition a
+ * copy of its key and the token subkeys derived from it, and the last plate and meta record
+ * opened with the key that opened them. A cached value is used only while the keyring has that
+ * same key for its partition. (Keys are compared with memcmp: both sides are keys this process
+ * holds, and the time taken tells only whether a day's key was replaced.)
  */
-struct tok_entry {
+struct part_entry {
     int used;
     int64_t part;
     unsigned char key[STORE_KEYRING_KEY_BYTES];
@@ -779,8 +820,9 @@ struct open_entry {
 };
 
 struct fn_cache {
-    struct tok_entry tok[TOK_SLOTS];
-    /* The last value opened per slot (0: plate, 1: meta): the views ask for each column. */
+    struct part_entry parts[PART_SLOTS];
+    /* The last value opened per slot (0: plate, 1: meta): a view asks for the plate in its
+     * WHERE clause and again in its columns. */
     struct open_entry open[2];
 };
 
@@ -800,20 +842,43 @@ static void fn_ctx_unref(void *p)
     free(fc);
 }
 
-/* The key of partition part, or NULL (key gone). */
-static const unsigned char *fn_key(struct fn_ctx *fc, int64_t part)
+/*
+ * The cache entry of the partition in argument 0, checked against the keyring, or NULL when
+ * its key is gone. With per_row set (functions called once per row: the decrypting ones) a
+ * call site checks once per statement run: the checked entry is marked as SQLite auxiliary
+ * data of argument 0 (a literal in every arm of the views), which SQLite drops when the run
+ * ends, so a scan does not search the keyring for every row. No key is destroyed while a
+ * statement runs (a purge destroys keys after its commit, store_part_sweep_keys), so a mark
+ * holds for its run; the next run checks again. Functions called once per run (store_live,
+ * the tokens) do not mark: SQLite keeps a statement's marks in one list, and a mark per arm
+ * of a large view would make every first call walk it.
+ */
+static const struct part_entry *fn_part(sqlite3_context *ctx, sqlite3_value *part_v, int per_row)
 {
+    struct fn_ctx *fc = sqlite3_user_data(ctx);
+    int64_t part = sqlite3_value_int64(part_v);
+    struct part_entry *e = &fc->cache->parts[(uint64_t)part % PART_SLOTS];
     const unsigned char *key;
+    if (per_row && sqlite3_get_auxdata(ctx, 0) == e && e->used && e->part == part)
+        return e;
     if (store_part_key(fc->s, part, 0, &key) != 0)
         return NULL;
-    return key;
+    if (!e->used || e->part != part || memcmp(e->key, key, STORE_KEYRING_KEY_BYTES) != 0) {
+        e->used = 1;
+        e->part = part;
+        memcpy(e->key, key, STORE_KEYRING_KEY_BYTES);
+        store_part_tokkeys(key, &e->tk);
+    }
+    if (per_row)
+        sqlite3_set_auxdata(ctx, 0, e, NULL); /* a mark, not owned: no destructor */
+    return e;
 }
 
 /* store_live(part): 1 while part's key exists. */
 static void fn_live(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
-    sqlite3_result_int(ctx, fn_key(sqlite3_user_data(ctx), sqlite3_value_int64(argv[0])) != NULL);
+    sqlite3_result_int(ctx, fn_part(ctx, argv[0], 0) != NULL);
 }
 
 /*
@@ -826,27 +891,27 @@ static const unsigned char *open_cached(sqlite3_context *ctx, int slot, sqlite3_
                                         size_t *len)
 {
     struct fn_ctx *fc = sqlite3_user_data(ctx);
-    int64_t part = sqlite3_value_int64(part_v), id = sqlite3_value_int64(id_v);
-    const unsigned char *key = fn_key(fc, part);
+    const struct part_entry *e = fn_part(ctx, part_v, 1);
+    int64_t id = sqlite3_value_int64(id_v);
     const void *in = sqlite3_value_blob(value);
-    size_t n = (size_t)sqlite3_value_bytes(value);
+    size_t n = (size_t)sqlite3_value_bytes(value), nc = col ? strlen(col) : 0;
     struct open_entry *o = &fc->cache->open[slot];
-    if (!key || !col || !in || n < STORE_KEYRING_OVERHEAD || n > OPEN_MAX ||
-        strlen(col) >= sizeof o->col)
+    if (!e || !col || !in || n < STORE_KEYRING_OVERHEAD || n > OPEN_MAX || nc >= sizeof o->col)
         return NULL;
-    if (o->used && o->part == part && o->id == id && o->ct_len == n && strcmp(o->col, col) == 0 &&
-        memcmp(o->ct, in, n) == 0 && sodium_memcmp(o->key, key, STORE_KEYRING_KEY_BYTES) == 0) {
+    if (o->used && o->part == e->part && o->id == id && o->ct_len == n &&
+        strcmp(o->col, col) == 0 && memcmp(o->ct, in, n) == 0 &&
+        memcmp(o->key, e->key, STORE_KEYRING_KEY_BYTES) == 0) {
         *len = o->pt_len;
         return o->pt;
     }
     o->used = 0;
-    if (store_part_open(key, col, id, in, n, o->pt) != 0)
+    if (store_part_open(e->key, col, id, in, n, o->pt) != 0)
         return NULL;
     o->used = 1;
-    o->part = part;
+    o->part = e->part;
     o->id = id;
-    snprintf(o->col, sizeof o->col, "%s", col);
-    memcpy(o->key, key, STORE_KEYRING_KEY_BYTES);
+    memcpy(o->col, col, nc + 1);
+    memcpy(o->key, e->key, STORE_KEYRING_KEY_BYTES);
     memcpy(o->ct, in, n);
     o->ct_len = n;
     o->pt_len = n - STORE_KEYRING_OVERHEAD;
@@ -887,38 +952,22 @@ static void fn_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* store_unseal_blob(part, column, id, value): the bytes in the clear (a crop), or NULL. */
 static void fn_unseal_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    const unsigned char *key = fn_key(sqlite3_user_data(ctx), sqlite3_value_int64(argv[0]));
+    const struct part_entry *e = fn_part(ctx, argv[0], 1);
     const char *col = (const char *)sqlite3_value_text(argv[1]);
     size_t n = (size_t)sqlite3_value_bytes(argv[3]);
     const void *in = sqlite3_value_blob(argv[3]);
     unsigned char *buf;
     (void)argc;
-    if (!key || !col || !in || n <= STORE_KEYRING_OVERHEAD)
+    if (!e || !col || !in || n <= STORE_KEYRING_OVERHEAD)
         return;
     if (!(buf = malloc(n - STORE_KEYRING_OVERHEAD))) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    if (store_part_open(key, col, sqlite3_value_int64(argv[2]), in, n, buf) == 0)
+    if (store_part_open(e->key, col, sqlite3_value_int64(argv[2]), in, n, buf) == 0)
         sqlite3_result_blob(ctx, buf, (int)(n - STORE_KEYRING_OVERHEAD), free);
     else
         free(buf);
-}
-
-/* The token subkeys of part's key (cached), or NULL when the key is gone. */
-static const struct store_part_tokkeys *fn_tokkeys(struct fn_ctx *fc, int64_t part)
-{
-    const unsigned char *key = fn_key(fc, part);
-    struct tok_entry *t = &fc->cache->tok[(uint64_t)part % TOK_SLOTS];
-    if (!key)
-        return NULL;
-    if (!t->used || t->part != part || sodium_memcmp(t->key, key, STORE_KEYRING_KEY_BYTES) != 0) {
-        t->used = 1;
-        t->part = part;
-        memcpy(t->key, key, STORE_KEYRING_KEY_BYTES);
-        store_part_tokkeys(key, &t->tk);
-    }
-    return &t->tk;
 }
 
 /* store_tok(part, skeleton, reversed): the token under part's key, or NULL. store_tok_end: an
@@ -926,15 +975,14 @@ static const struct store_part_tokkeys *fn_tokkeys(struct fn_ctx *fc, int64_t pa
  * longest token). */
 static void tok(sqlite3_context *ctx, sqlite3_value **argv, int end)
 {
-    const struct store_part_tokkeys *tk =
-        fn_tokkeys(sqlite3_user_data(ctx), sqlite3_value_int64(argv[0]));
+    const struct part_entry *e = fn_part(ctx, argv[0], 0);
     const char *skel = (const char *)sqlite3_value_text(argv[1]);
     unsigned char out[2 * STORE_PART_TOKEN_MAX + 1];
     size_t n;
-    if (!tk || !skel)
+    if (!e || !skel)
         return;
     n = STORE_PART_TOKEN_BYTES * strnlen(skel, PLATE_MAX_LEN);
-    store_part_token(tk, sqlite3_value_int(argv[2]), skel, out);
+    store_part_token(&e->tk, sqlite3_value_int(argv[2]), skel, out);
     if (end) {
         memset(out + n, 0xff, STORE_PART_TOKEN_MAX + 1);
         n += STORE_PART_TOKEN_MAX + 1;
@@ -954,6 +1002,16 @@ static void fn_tok_end(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     tok(ctx, argv, 1);
 }
 
+/* store_skel_distance(a, b): plate_skeleton_distance of two canonical plates, or NULL. */
+static void fn_skel_distance(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *a = (const char *)sqlite3_value_text(argv[0]);
+    const char *b = (const char *)sqlite3_value_text(argv[1]);
+    (void)argc;
+    if (a && b)
+        sqlite3_result_int(ctx, plate_skeleton_distance(a, b));
+}
+
 int store_set_keyring(struct store *s, struct store_keyring *kr)
 {
     static const struct {
@@ -967,6 +1025,7 @@ int store_set_keyring(struct store *s, struct store_keyring *kr)
         {"store_meta", 4, fn_meta},
         {"store_tok", 3, fn_tok},
         {"store_tok_end", 3, fn_tok_end},
+        {"store_skel_distance", 2, fn_skel_distance},
     };
     struct fn_ctx *fc = NULL;
     int rc = 0;

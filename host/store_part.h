@@ -7,12 +7,12 @@
  * held reads of days already purged. The views `reads` (every column plus has_img) and
  * `read_images` are the UNION ALL of all of them, so queries see one table; the views of a
  * day's group are rebuilt whenever a day table is created or dropped (see "Views" below).
- * Searches go through the group views reads_gN
- * (the day tables of N * STORE_PART_GROUP_DAYS.., same columns) and reads_grest, one query each:
- * a statement over a few dozen tables runs several times faster than one over hundreds
- * (SQLite keeps every cursor of a statement in one list). The purge drops a whole day (DROP TABLE
- * under secure_delete zeroes every page it frees, so no stale cell copy survives) instead of
- * deleting rows, and rebuilds reads_rest by copy when it deleted rows there.
+ * Searches go through the group views reads_gN (the day tables of N * STORE_PART_GROUP_DAYS..,
+ * same columns) and reads_grest, one query each: a statement over a few dozen tables runs
+ * several times faster than one over hundreds (SQLite keeps every cursor of a statement in one
+ * list). The purge drops a whole day (DROP TABLE under secure_delete zeroes every page it
+ * frees, so no stale cell copy survives) instead of deleting rows, and rebuilds reads_rest by
+ * copy when it deleted rows there.
  *
  * Day keys (schema 5): the data of day D is sealed under D's own key in the keyring (a file
  * outside the database, store_keyring.h), with store_field_seal and the column name + read id
@@ -33,17 +33,22 @@
  *
  * The views decrypt: store_set_keyring registers the SQL functions store_unseal(part, column,
  * id, value), store_unseal_blob(...), store_meta(part, id, value, field), store_tok(part, text,
- * reversed), store_tok_end(...) and store_live(part) on the connection, and every arm of the
- * views reads `reads_dD` through them with D as a literal, exposes `D AS part`, and is empty
- * when D's key is missing (a purged day read from an old copy: its rows are skipped). A search
+ * reversed), store_tok_end(...), store_live(part) and store_skel_distance(plate, plate) (so
+ * that a fuzzy search drops a candidate before its record is opened) on the connection, and
+ * every arm of the views reads `reads_dD` through them with D as a literal, exposes `D AS
+ * part`, and is empty when D's key is missing (a purged day read from an old copy: its rows
+ * are skipped). The sealed record is a column too, `meta`: searches open it once per row in C
+ * (store_part_open_meta) rather than through one store_meta call per column. A search
  * condition such as `r.skel_tok = store_tok(r.part, :skel, 0)` is pushed into each arm as a
- * constant of that arm, so one cached statement per group computes each day's token once
- * per run and probes each day's index. The functions keep, in guarded memory owned by the
- * connection, each day's token subkeys and the last plate and record they opened (the view
- * asks for one record once per column), each with a copy of the key it came from: a hit needs
- * the same key in the keyring now, so a destroyed key opens nothing from the cache either.
- * Without a keyring every use of the views fails; the public entry points return
- * STORE_ERR_STATE first. Decrypted values never reach the database.
+ * constant of that arm, so one cached statement per group computes each day's token once per
+ * run and probes each day's index. The functions keep, in guarded memory owned by the
+ * connection, each day's token subkeys and the last plate and record they opened (a view asks
+ * for the plate in its WHERE clause and again in its columns), each with a copy of the key it
+ * came from: a hit needs the same key in the keyring, so a destroyed key opens nothing from
+ * the cache either. The keyring is asked once per call site and statement run (SQLite
+ * auxiliary data marks the check; no key is destroyed while a statement runs). Without a
+ * keyring every use of the views fails; the public entry points return STORE_ERR_STATE first.
+ * Decrypted values never reach the database.
  *
  * Views: `reads` and `read_images` are the UNION ALL of the group views reads_gN / images_gN
  * and reads_grest / images_grest, so a new or dropped day rebuilds only its group's views
@@ -55,6 +60,7 @@
 #define STORE_PART_H
 
 #include "store.h"
+#include "store_reads.h"
 
 struct store_keyring;
 
@@ -183,6 +189,15 @@ struct store_part_row {
  */
 int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const unsigned char *key,
                       const struct store_part_row *row) __attribute__((warn_unused_result));
+
+/*
+ * Opens the sealed meta record of read id (column `meta` of the views, sealed under part's key)
+ * into rec's candidates, unit, camera, GPS and agency: one decryption where the views' columns
+ * take one function call each. Returns 0, STORE_ERR_NOTFOUND (part's key is gone: a purged
+ * day) or STORE_ERR_DATA (does not open: forged, moved, or not a meta record).
+ */
+int store_part_open_meta(struct store *s, int64_t part, int64_t id, const void *sealed, size_t len,
+                         struct store_read_rec *rec) __attribute__((warn_unused_result));
 
 /*
  * Copies read id (and its crop) from reads_FROM / images_FROM, sealed under from_part, into
