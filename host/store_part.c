@@ -11,14 +11,17 @@
 #include <string.h>
 
 /* The sealed layout (schema 5): plate, meta and png are store_field_seal output (meta: the
- * record of meta_encode), skel_tok and skel_rev_tok tokens (see store_part.h). */
+ * record of meta_encode), skel_tok and skel_rev_tok tokens (see store_part.h). img says
+ * whether images_X has the read's crop (which the images table's ids say anyway): a search
+ * result need not look into the images b-tree. */
 #define READS_COLS_SQL                                                                             \
     "(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, plate BLOB NOT NULL,"                           \
     " skel_tok BLOB NOT NULL, skel_rev_tok BLOB NOT NULL, confidence REAL NOT NULL,"               \
-    " meta BLOB NOT NULL, ngo INTEGER NOT NULL CHECK(ngo IN (0, 1)), frames INTEGER NOT NULL)"
+    " meta BLOB NOT NULL, ngo INTEGER NOT NULL CHECK(ngo IN (0, 1)), frames INTEGER NOT NULL,"     \
+    " img INTEGER NOT NULL CHECK(img IN (0, 1)))"
 #define READS_INSERT_COLS                                                                          \
-    "(ts, plate, skel_tok, skel_rev_tok, confidence, meta, ngo, frames, id)"                       \
-    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "(ts, plate, skel_tok, skel_rev_tok, confidence, meta, ngo, frames, id, img)"                  \
+    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define TABLES_SQL(X)                                                                              \
     "CREATE TABLE reads_" X READS_COLS_SQL ";"                                                     \
     "CREATE TABLE images_" X "(read_id INTEGER PRIMARY KEY, png BLOB NOT NULL);"
@@ -241,12 +244,11 @@ static int reads_arm(char **buf, size_t *len, size_t *cap, const char *suffix, i
              " store_meta(%lld, r.id, r.meta, %d) AS lon,"
              " store_meta(%lld, r.id, r.meta, %d) AS agency,"
              " r.ngo, r.frames,"
-             " EXISTS(SELECT 1 FROM images_%s i WHERE i.read_id = r.id) AS has_img,"
-             " %lld AS part, r.meta"
+             " r.img AS has_img, %lld AS part, r.meta"
              " FROM reads_%s r"
              " WHERE store_live(%lld)",
              p, p, META_CANDIDATES, p, META_UNIT, p, META_CAMERA, p, META_LAT, p, META_LON, p,
-             META_AGENCY, suffix, p, suffix, p);
+             META_AGENCY, p, suffix, p);
     /* clang-format on */
     return sb_add(buf, len, cap, arm);
 }
@@ -1139,6 +1141,7 @@ static int insert_sealed(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const 
     sqlite3_bind_int(ins_read, 7, r->ngo ? 1 : 0);
     sqlite3_bind_int(ins_read, 8, r->frames);
     sqlite3_bind_int64(ins_read, 9, r->id);
+    sqlite3_bind_int(ins_read, 10, r->png_len > 0);
     if ((rc = bind_sealed(ins_read, 2, key, "plate", r->id, r->plate, np, plate)) != 0 ||
         (rc = bind_sealed(ins_read, 6, key, "meta", r->id, r->meta, r->meta_len, meta)) != 0)
         return rc;

@@ -192,6 +192,33 @@ static void test_sealed_values_bound_to_row(void)
     fixture_close(&f);
 }
 
+/* A read without a crop or a position says so; one with them gives them back. */
+static void test_without_crop_or_position(void)
+{
+    struct fixture f;
+    struct store_read_rec rec;
+    uint8_t *png = NULL;
+    size_t len = 0;
+    int64_t bare, full;
+    REQUIRE(fixture_open(&f, "dk_bare") == 0);
+    struct store_read r = make_read("BAR0001", T0 + 100, "U1");
+    r.has_gps = 0;
+    r.n_candidates = 0;
+    REQUIRE(store_add_read(f.s, &r, &bare, NULL, NULL) == 0);
+    REQUIRE(add(&f, "BAR0002", "BAR0008", T0 + 200, 12, &full) == 0);
+    REQUIRE(store_read_get(f.s, &f.inv, access_ok(), bare, &rec) == 0);
+    CHECK_EQ_STR(rec.plate, "BAR0001");
+    CHECK_EQ_STR(rec.candidates, "");
+    CHECK_EQ_INT(rec.has_gps, 0);
+    CHECK_EQ_INT(rec.has_image, 0);
+    CHECK_EQ_INT(store_read_image(f.s, &f.inv, access_ok(), bare, &png, &len), STORE_ERR_NOTFOUND);
+    REQUIRE(store_read_get(f.s, &f.inv, access_ok(), full, &rec) == 0);
+    CHECK_EQ_INT(rec.has_gps, 1);
+    CHECK_EQ_INT(rec.has_image, 1);
+    CHECK_EQ_STR(rec.unit, "UNITX9");
+    fixture_close(&f);
+}
+
 /* The token of column col of read id in day's table into out (hex); 0 or -1. */
 static int raw_token(const char *path, int64_t day, const char *col, int64_t id, char *out,
                      size_t size)
@@ -348,6 +375,20 @@ static void test_purge_erases_old_copies(void)
     CHECK_EQ_INT(store_keyring_get(f.kr, DAY_A, 0, &key), STORE_ERR_NOTFOUND);
     CHECK_EQ_INT(found(&f, "ERA1001", STORE_MATCH_EXACT, 0), 0);
     CHECK_EQ_INT(found(&f, "HLD2002", STORE_MATCH_EXACT, 0), 1);
+    {
+        /* The held read, re-sealed under the held-reads key, keeps its record and crop. */
+        struct store_read_rec held;
+        uint8_t *png = NULL;
+        size_t len = 0;
+        REQUIRE(store_read_get(f.s, &f.inv, access_ok(), id_held, &held) == 0);
+        CHECK_EQ_STR(held.candidates, "HLD2002:0.930;HLD2008:0.040");
+        CHECK_EQ_STR(held.agency, "Zebra County Sheriff");
+        CHECK(held.has_gps && held.lat == 40.7608);
+        CHECK_EQ_INT(held.has_image, 1);
+        CHECK_EQ_INT(store_read_image(f.s, &f.inv, access_ok(), id_held, &png, &len), 0);
+        CHECK(len > 40 && png[len - 1] == 5);
+        free(png);
+    }
     CHECK_EQ_INT(found(&f, "BBB3003", STORE_MATCH_EXACT, 0), 1);
 
     /* The old copy, with the same master key and the current keyring. */
@@ -443,6 +484,7 @@ int main(void)
     RUN(test_no_keyring_no_access);
     RUN(test_sealed_values_bound_to_row);
     RUN(test_tokens_keyed_per_day);
+    RUN(test_without_crop_or_position);
     RUN(test_cache_needs_the_key);
     RUN(test_purge_erases_old_copies);
     return test_finish();
