@@ -322,8 +322,11 @@ static int group_views(struct store *s, int64_t g, const int64_t *days, size_t n
         if (days[k] / STORE_PART_GROUP_DAYS != g)
             continue;
         snprintf(suffix, sizeof suffix, "d%lld", (long long)days[k]);
-        if (arms++ && (rc = sb_add(&r, &rl, &rcap, " UNION ALL ")) == 0)
-            rc = sb_add(&i, &il, &icap, " UNION ALL ");
+        if (arms++ > 0) {
+            rc = sb_add(&r, &rl, &rcap, " UNION ALL ");
+            if (rc == 0)
+                rc = sb_add(&i, &il, &icap, " UNION ALL ");
+        }
         if (rc == 0)
             rc = reads_arm(&r, &rl, &rcap, suffix, days[k]);
         if (rc == 0)
@@ -754,14 +757,19 @@ static int meta_parse(const unsigned char *m, size_t n, struct meta_fields *out)
     return 0;
 }
 
-/* Copies n bytes of text into dst (size bytes), NUL-terminated; -1 when too long. */
-static int copy_text(char *dst, size_t size, const unsigned char *text, size_t n)
+/* Copies field f of m into dst, NUL-terminated (its length checked by meta_fits). */
+static void copy_text(char *dst, const struct meta_fields *m, int f)
 {
-    if (n >= size)
-        return -1;
-    memcpy(dst, text, n);
-    dst[n] = '\0';
-    return 0;
+    memcpy(dst, m->text[f], m->len[f]);
+    dst[m->len[f]] = '\0';
+}
+
+/* Whether the text fields of m fit a store_read_rec. */
+static int meta_fits(const struct meta_fields *m)
+{
+    const struct store_read_rec *r = NULL;
+    return m->len[META_CANDIDATES] < sizeof r->candidates && m->len[META_UNIT] < sizeof r->unit &&
+           m->len[META_CAMERA] < sizeof r->camera && m->len[META_AGENCY] < sizeof r->agency;
 }
 
 int store_part_open_meta(struct store *s, int64_t part, int64_t id, const void *sealed, size_t len,
@@ -776,15 +784,13 @@ int store_part_open_meta(struct store *s, int64_t part, int64_t id, const void *
     if (!sealed || len < STORE_KEYRING_OVERHEAD || len - STORE_KEYRING_OVERHEAD > sizeof buf)
         return STORE_ERR_DATA;
     rc = store_part_open(key, "meta", id, sealed, len, buf);
-    if (rc == 0 &&
-        (meta_parse(buf, len - STORE_KEYRING_OVERHEAD, &m) != 0 ||
-         copy_text(rec->candidates, sizeof rec->candidates, m.text[META_CANDIDATES],
-                   m.len[META_CANDIDATES]) != 0 ||
-         copy_text(rec->unit, sizeof rec->unit, m.text[META_UNIT], m.len[META_UNIT]) != 0 ||
-         copy_text(rec->camera, sizeof rec->camera, m.text[META_CAMERA], m.len[META_CAMERA]) != 0 ||
-         copy_text(rec->agency, sizeof rec->agency, m.text[META_AGENCY], m.len[META_AGENCY]) != 0))
+    if (rc == 0 && (meta_parse(buf, len - STORE_KEYRING_OVERHEAD, &m) != 0 || !meta_fits(&m)))
         rc = STORE_ERR_DATA;
     if (rc == 0) {
+        copy_text(rec->candidates, &m, META_CANDIDATES);
+        copy_text(rec->unit, &m, META_UNIT);
+        copy_text(rec->camera, &m, META_CAMERA);
+        copy_text(rec->agency, &m, META_AGENCY);
         rec->has_gps = m.has_gps;
         rec->lat = m.has_gps ? m.ll[0] : 0.0;
         rec->lon = m.has_gps ? m.ll[1] : 0.0;

@@ -192,9 +192,10 @@ int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const uns
 
 /*
  * Opens the sealed meta record of read id (column `meta` of the views, sealed under part's key)
- * into rec's candidates, unit, camera, GPS and agency: one decryption where the views' columns
- * take one function call each. Returns 0, STORE_ERR_NOTFOUND (part's key is gone: a purged
- * day) or STORE_ERR_DATA (does not open: forged, moved, or not a meta record).
+ * into rec's candidates, unit, camera, GPS and agency (written only on success): one
+ * decryption where the views' columns take one function call each. Returns 0, STORE_ERR_NOTFOUND
+ * (part's key is gone: a purged day) or STORE_ERR_DATA (does not open: forged, moved, or not a meta
+ * record).
  */
 int store_part_open_meta(struct store *s, int64_t part, int64_t id, const void *sealed, size_t len,
                          struct store_read_rec *rec) __attribute__((warn_unused_result));
