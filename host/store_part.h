@@ -132,7 +132,7 @@ int store_part_image(struct store *s, int64_t id, int64_t ts, uint8_t **png, siz
  * Gives the store the keyring of its day keys (kr is not owned: it must outlive the store or
  * be replaced first; NULL detaches it) and registers the views' SQL functions on the
  * connection. Until a keyring is set, ingest, searches, views, exports and the purge fail with
- * STORE_ERR_STATE: there is no plaintext path. Returns 0, STORE_ERR_IO.
+ * STORE_ERR_STATE: there is no plaintext path. Returns 0, STORE_ERR_NOMEM, STORE_ERR_IO.
  */
 int store_set_keyring(struct store *s, struct store_keyring *kr)
     __attribute__((warn_unused_result));
@@ -184,8 +184,8 @@ struct store_part_row {
 
 /*
  * Seals row under key and inserts it with the prepared inserts of a reads table (ts, plate,
- * skel_tok, skel_rev_tok, confidence, meta, ngo, frames, id) and its images table (read_id,
- * png). STORE_ERR_INVALID when a field is too long.
+ * skel_tok, skel_rev_tok, confidence, meta, ngo, frames, id, img) and its images table
+ * (read_id, png). STORE_ERR_INVALID when a field is too long.
  */
 int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const unsigned char *key,
                       const struct store_part_row *row) __attribute__((warn_unused_result));
