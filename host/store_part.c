@@ -10,17 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The sealed layout (schema 5): BLOB columns are store_field_seal output, skel_tok and
- * skel_rev_tok tokens (see store_part.h). */
+/* The sealed layout (schema 5): plate, meta and png are store_field_seal output (meta: the
+ * record of meta_encode), skel_tok and skel_rev_tok tokens (see store_part.h). img says
+ * whether images_X has the read's crop (which the images table's ids say anyway): a search
+ * result need not look into the images b-tree. */
 #define READS_COLS_SQL                                                                             \
     "(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, plate BLOB NOT NULL,"                           \
     " skel_tok BLOB NOT NULL, skel_rev_tok BLOB NOT NULL, confidence REAL NOT NULL,"               \
-    " candidates BLOB NOT NULL, unit BLOB NOT NULL, camera BLOB NOT NULL, gps BLOB,"               \
-    " agency BLOB NOT NULL, ngo INTEGER NOT NULL CHECK(ngo IN (0, 1)),"                            \
-    " frames INTEGER NOT NULL)"
+    " meta BLOB NOT NULL, ngo INTEGER NOT NULL CHECK(ngo IN (0, 1)), frames INTEGER NOT NULL,"     \
+    " img INTEGER NOT NULL CHECK(img IN (0, 1)))"
 #define READS_INSERT_COLS                                                                          \
-    "(ts, plate, skel_tok, skel_rev_tok, confidence, candidates, unit, camera, gps, agency, ngo,"  \
-    " frames, id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "(ts, plate, skel_tok, skel_rev_tok, confidence, meta, ngo, frames, id, img)"                  \
+    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define TABLES_SQL(X)                                                                              \
     "CREATE TABLE reads_" X READS_COLS_SQL ";"                                                     \
     "CREATE TABLE images_" X "(read_id INTEGER PRIMARY KEY, png BLOB NOT NULL);"
@@ -28,6 +29,18 @@
     "CREATE INDEX reads_" X "_skel ON reads_" X "(skel_tok);"                                      \
     "CREATE INDEX reads_" X "_skel_rev ON reads_" X "(skel_rev_tok);"                              \
     "CREATE INDEX reads_" X "_ts ON reads_" X "(ts);"
+
+/*
+ * The meta record: candidates, unit, camera and agency, each as a 2-byte little-endian length
+ * and its bytes, then 0 (no position) or 1 followed by latitude and longitude (IEEE 754
+ * binary64 bits, little-endian). Field numbers are store_meta's.
+ */
+enum { META_CANDIDATES, META_UNIT, META_CAMERA, META_AGENCY, META_LAT, META_LON };
+#define META_TEXTS 4
+#define META_MAX                                                                                   \
+    (2 * META_TEXTS + STORE_CANDIDATES_TEXT_MAX + 2 * STORE_NAME_MAX + STORE_TEXT_MAX + 1 + 2 * 8)
+/* The largest sealed value the views' functions open into their cache (plate or meta). */
+#define OPEN_MAX (META_MAX + STORE_KEYRING_OVERHEAD)
 
 int64_t store_part_day(int64_t t)
 {
@@ -204,6 +217,8 @@ static int drop_all_views(struct store *s)
 {
     int rc = drop_views(s, "reads_g*");
     if (rc == 0)
+        rc = drop_views(s, "images_g*");
+    if (rc == 0)
         rc = store_priv_exec(s, "DROP VIEW IF EXISTS reads");
     if (rc == 0)
         rc = store_priv_exec(s, "DROP VIEW IF EXISTS read_images");
@@ -222,18 +237,18 @@ static int reads_arm(char **buf, size_t *len, size_t *cap, const char *suffix, i
     snprintf(arm, sizeof arm,
              "SELECT r.id, r.ts, store_unseal(%lld, 'plate', r.id, r.plate) AS plate,"
              " r.skel_tok, r.skel_rev_tok, r.confidence,"
-             " store_unseal(%lld, 'candidates', r.id, r.candidates) AS candidates,"
-             " store_unseal(%lld, 'unit', r.id, r.unit) AS unit,"
-             " store_unseal(%lld, 'camera', r.id, r.camera) AS camera,"
-             " store_gps(%lld, r.id, r.gps, 0) AS lat,"
-             " store_gps(%lld, r.id, r.gps, 1) AS lon,"
-             " store_unseal(%lld, 'agency', r.id, r.agency) AS agency,"
+             " store_meta(%lld, r.id, r.meta, %d) AS candidates,"
+             " store_meta(%lld, r.id, r.meta, %d) AS unit,"
+             " store_meta(%lld, r.id, r.meta, %d) AS camera,"
+             " store_meta(%lld, r.id, r.meta, %d) AS lat,"
+             " store_meta(%lld, r.id, r.meta, %d) AS lon,"
+             " store_meta(%lld, r.id, r.meta, %d) AS agency,"
              " r.ngo, r.frames,"
-             " EXISTS(SELECT 1 FROM images_%s i WHERE i.read_id = r.id) AS has_img,"
-             " %lld AS part"
+             " r.img AS has_img, %lld AS part, r.meta"
              " FROM reads_%s r"
              " WHERE store_live(%lld)",
-             p, p, p, p, p, p, p, suffix, p, suffix, p);
+             p, p, META_CANDIDATES, p, META_UNIT, p, META_CAMERA, p, META_LAT, p, META_LON, p,
+             META_AGENCY, p, suffix, p);
     /* clang-format on */
     return sb_add(buf, len, cap, arm);
 }
@@ -248,66 +263,157 @@ static int images_arm(char **buf, size_t *len, size_t *cap, const char *suffix, 
     return sb_add(buf, len, cap, arm);
 }
 
-/* Creates the group views over the sorted days. */
-static int group_views(struct store *s, const int64_t *days, size_t n)
+/* Runs "CREATE VIEW name AS " + body. */
+static int create_view(struct store *s, const char *name, const char *body)
 {
-    char head[64], suffix[32];
-    char *sql = NULL;
+    char *sql = NULL, head[64];
     size_t len = 0, cap = 0;
-    int rc = sb_add(&sql, &len, &cap, "CREATE VIEW reads_grest AS ");
-    if (rc == 0)
-        rc = reads_arm(&sql, &len, &cap, "rest", store_part_held_key(s));
-    if (rc == 0)
+    int rc;
+    snprintf(head, sizeof head, "CREATE VIEW %s AS ", name);
+    if ((rc = sb_add(&sql, &len, &cap, head)) == 0 && (rc = sb_add(&sql, &len, &cap, body)) == 0)
         rc = store_priv_exec(s, sql);
     free(sql);
-    for (size_t i = 0; rc == 0 && i < n;) {
-        int64_t g = days[i] / STORE_PART_GROUP_DAYS;
-        sql = NULL;
-        len = cap = 0;
-        snprintf(head, sizeof head, "CREATE VIEW reads_g%lld AS ", (long long)g);
-        rc = sb_add(&sql, &len, &cap, head);
-        for (int first = 1; rc == 0 && i < n && days[i] / STORE_PART_GROUP_DAYS == g; i++) {
-            snprintf(suffix, sizeof suffix, "d%lld", (long long)days[i]);
-            if (!first)
-                rc = sb_add(&sql, &len, &cap, " UNION ALL ");
+    return rc;
+}
+
+/* Drops the views reads_gNAME and images_gNAME if they exist. */
+static int drop_group_views(struct store *s, const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP VIEW IF EXISTS reads_g%s; DROP VIEW IF EXISTS images_g%s;",
+             name, name);
+    return store_priv_exec(s, sql);
+}
+
+/* (Re)creates reads_grest and images_grest over reads_rest under the held-reads key. */
+static int rest_views(struct store *s)
+{
+    char *r = NULL, *i = NULL;
+    size_t rl = 0, rcap = 0, il = 0, icap = 0;
+    int64_t held = store_part_held_key(s);
+    int rc = drop_group_views(s, "rest");
+    if (rc == 0)
+        rc = reads_arm(&r, &rl, &rcap, "rest", held);
+    if (rc == 0)
+        rc = images_arm(&i, &il, &icap, "rest", held);
+    if (rc == 0)
+        rc = create_view(s, "reads_grest", r);
+    if (rc == 0)
+        rc = create_view(s, "images_grest", i);
+    free(r);
+    free(i);
+    return rc;
+}
+
+/*
+ * (Re)creates reads_gG and images_gG over the days of group g among days[0..n) (sorted), or
+ * only drops them when the group has no day. *has (may be NULL): whether it has one.
+ */
+static int group_views(struct store *s, int64_t g, const int64_t *days, size_t n, int *has)
+{
+    char name[24], view[48], suffix[32];
+    char *r = NULL, *i = NULL;
+    size_t rl = 0, rcap = 0, il = 0, icap = 0, arms = 0;
+    int rc;
+    snprintf(name, sizeof name, "%lld", (long long)g);
+    if ((rc = drop_group_views(s, name)) != 0)
+        return rc;
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        if (days[k] / STORE_PART_GROUP_DAYS != g)
+            continue;
+        snprintf(suffix, sizeof suffix, "d%lld", (long long)days[k]);
+        if (arms++ > 0) {
+            rc = sb_add(&r, &rl, &rcap, " UNION ALL ");
             if (rc == 0)
-                rc = reads_arm(&sql, &len, &cap, suffix, days[i]);
-            first = 0;
+                rc = sb_add(&i, &il, &icap, " UNION ALL ");
         }
         if (rc == 0)
-            rc = store_priv_exec(s, sql);
-        free(sql);
+            rc = reads_arm(&r, &rl, &rcap, suffix, days[k]);
+        if (rc == 0)
+            rc = images_arm(&i, &il, &icap, suffix, days[k]);
     }
+    if (rc == 0 && arms) {
+        snprintf(view, sizeof view, "reads_g%s", name);
+        rc = create_view(s, view, r);
+        snprintf(view, sizeof view, "images_g%s", name);
+        if (rc == 0)
+            rc = create_view(s, view, i);
+    }
+    free(r);
+    free(i);
+    if (rc == 0 && has)
+        *has = arms > 0;
     return rc;
+}
+
+/* (Re)creates `reads` and `read_images` over the group views of days[0..n) and the rest. */
+static int top_views(struct store *s, const int64_t *days, size_t n)
+{
+    char arm[96];
+    char *r = NULL, *i = NULL;
+    size_t rl = 0, rcap = 0, il = 0, icap = 0;
+    int rc = store_priv_exec(s, "DROP VIEW IF EXISTS reads; DROP VIEW IF EXISTS read_images;");
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        int64_t g = days[k] / STORE_PART_GROUP_DAYS;
+        if (k > 0 && days[k - 1] / STORE_PART_GROUP_DAYS == g)
+            continue;
+        snprintf(arm, sizeof arm, "SELECT * FROM reads_g%lld UNION ALL ", (long long)g);
+        rc = sb_add(&r, &rl, &rcap, arm);
+        snprintf(arm, sizeof arm, "SELECT * FROM images_g%lld UNION ALL ", (long long)g);
+        if (rc == 0)
+            rc = sb_add(&i, &il, &icap, arm);
+    }
+    if (rc == 0 && (rc = sb_add(&r, &rl, &rcap, "SELECT * FROM reads_grest")) == 0)
+        rc = sb_add(&i, &il, &icap, "SELECT * FROM images_grest");
+    if (rc == 0)
+        rc = create_view(s, "reads", r);
+    if (rc == 0)
+        rc = create_view(s, "read_images", i);
+    free(r);
+    free(i);
+    return rc;
+}
+
+/*
+ * Brings the views up to date after day's tables were created or dropped: its group's views,
+ * and the top views when the group appeared or disappeared (had: it had days before).
+ */
+static int day_views(struct store *s, int64_t day, int had)
+{
+    int64_t *days = NULL;
+    size_t n = 0;
+    int has = 0, rc = store_part_days(s, &days, &n);
+    if (rc == 0)
+        rc = group_views(s, day / STORE_PART_GROUP_DAYS, days, n, &has);
+    if (rc == 0 && has != had)
+        rc = top_views(s, days, n);
+    free(days);
+    return rc;
+}
+
+/* Whether a day of day's group other than day has tables, among days[0..n). */
+static int group_has_other(int64_t day, const int64_t *days, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (days[k] != day && days[k] / STORE_PART_GROUP_DAYS == day / STORE_PART_GROUP_DAYS)
+            return 1;
+    return 0;
 }
 
 int store_part_rebuild_views(struct store *s)
 {
     int64_t *days = NULL;
-    size_t n = 0, len = 0, cap = 0, ilen = 0, icap = 0;
-    char *sql = NULL, *isql = NULL, suffix[32];
+    size_t n = 0;
     int rc;
     if ((rc = drop_all_views(s)) != 0 || (rc = store_part_days(s, &days, &n)) != 0)
         return rc;
-    rc = sb_add(&sql, &len, &cap, "CREATE VIEW reads AS ");
+    rc = rest_views(s);
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        if (k == 0 || days[k - 1] / STORE_PART_GROUP_DAYS != days[k] / STORE_PART_GROUP_DAYS)
+            rc = group_views(s, days[k] / STORE_PART_GROUP_DAYS, days, n, NULL);
     if (rc == 0)
-        rc = sb_add(&isql, &ilen, &icap, "CREATE VIEW read_images AS ");
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        snprintf(suffix, sizeof suffix, "d%lld", (long long)days[i]);
-        if ((rc = reads_arm(&sql, &len, &cap, suffix, days[i])) == 0 &&
-            (rc = sb_add(&sql, &len, &cap, " UNION ALL ")) == 0 &&
-            (rc = images_arm(&isql, &ilen, &icap, suffix, days[i])) == 0)
-            rc = sb_add(&isql, &ilen, &icap, " UNION ALL ");
-    }
-    if (rc == 0)
-        rc = reads_arm(&sql, &len, &cap, "rest", store_part_held_key(s));
-    if (rc == 0)
-        rc = images_arm(&isql, &ilen, &icap, "rest", store_part_held_key(s));
-    if (rc == 0 && (rc = store_priv_exec(s, sql)) == 0 && (rc = store_priv_exec(s, isql)) == 0)
-        rc = group_views(s, days, n);
+        rc = top_views(s, days, n);
     free(days);
-    free(sql);
-    free(isql);
     return rc;
 }
 
@@ -342,14 +448,16 @@ int store_part_use_day(struct store *s, int64_t day)
     if (!exists) {
         int64_t *days = NULL;
         size_t n = 0;
+        int had;
         if ((rc = store_part_days(s, &days, &n)) != 0)
             return rc;
+        had = group_has_other(day, days, n);
         free(days);
         if (n >= STORE_PART_MAX_DAYS)
             return STORE_ERR_FULL;
         snprintf(name, sizeof name, "d%lld", (long long)day);
         snprintf(sql, sizeof sql, TABLES_SQL("%1$s") INDEXES_SQL("%1$s"), name);
-        if ((rc = store_priv_exec(s, sql)) != 0 || (rc = store_part_rebuild_views(s)) != 0)
+        if ((rc = store_priv_exec(s, sql)) != 0 || (rc = day_views(s, day, had)) != 0)
             return rc;
         if ((rc = schema_version(s, &ver)) != 0)
             return rc;
@@ -374,7 +482,7 @@ int store_part_use_day(struct store *s, int64_t day)
 
 int store_part_drop_day(struct store *s, int64_t day)
 {
-    char sql[256];
+    char sql[256], group[24];
     int rc;
     if (day == s->part_day) {
         sqlite3_finalize(s->stmt[STORE_STMT_INSERT_READ]);
@@ -383,14 +491,16 @@ int store_part_drop_day(struct store *s, int64_t day)
         s->stmt[STORE_STMT_INSERT_IMAGE] = NULL;
         s->part_day = -1;
     }
-    /* The views name the tables: drop them first, rebuild them after. */
-    if ((rc = drop_all_views(s)) != 0)
+    /* The group's views name the tables: dropped first, rebuilt after (with the top views
+     * when the group goes). */
+    snprintf(group, sizeof group, "%lld", (long long)(day / STORE_PART_GROUP_DAYS));
+    if ((rc = drop_group_views(s, group)) != 0)
         return rc;
     snprintf(sql, sizeof sql, "DROP TABLE reads_d%lld; DROP TABLE images_d%lld;", (long long)day,
              (long long)day);
     if ((rc = store_priv_exec(s, sql)) != 0)
         return rc;
-    return store_part_rebuild_views(s);
+    return day_views(s, day, 1);
 }
 
 int store_part_rebuild_rest(struct store *s)
@@ -540,89 +650,332 @@ int store_part_open(const unsigned char *key, const char *col, int64_t id, const
     return store_field_open(key, ad, n, in, len, out) == 0 ? 0 : STORE_ERR_DATA;
 }
 
-void store_part_token(const unsigned char *key, int reversed, const char *skel, unsigned char *out)
+void store_part_tokkeys(const unsigned char *key, struct store_part_tokkeys *out)
 {
-    static const char ctx[2][16] = {"alpr skel fwd", "alpr skel rev"};
-    unsigned char sub[crypto_shorthash_KEYBYTES], h[crypto_shorthash_BYTES];
-    size_t n = strnlen(skel, PLATE_MAX_LEN);
-    /* A subkey per direction: a plate's reversed token never equals another plate's token. */
-    crypto_generichash(sub, sizeof sub, (const unsigned char *)ctx[reversed != 0], sizeof ctx[0],
-                       key, 32);
-    for (size_t i = 0; i < n; i++) {
-        crypto_shorthash(h, (const unsigned char *)skel, i + 1, sub);
-        memcpy(out + STORE_PART_TOKEN_BYTES * i, h, STORE_PART_TOKEN_BYTES);
-    }
+    static const char ctx[16] = "alpr skel tokens";
+    unsigned char sub[sizeof out->fwd + sizeof out->rev];
+    _Static_assert(sizeof out->fwd == crypto_shorthash_KEYBYTES, "SipHash key size");
+    /* One PRF output, two subkeys: a plate's reversed token never equals another plate's
+     * token, and a token says nothing about the day key. */
+    crypto_generichash(sub, sizeof sub, (const unsigned char *)ctx, sizeof ctx, key,
+                       STORE_KEYRING_KEY_BYTES);
+    memcpy(out->fwd, sub, sizeof out->fwd);
+    memcpy(out->rev, sub + sizeof out->fwd, sizeof out->rev);
     sodium_memzero(sub, sizeof sub);
 }
 
-/* ---- the views' SQL functions (user data: the struct store) ---- */
-
-/* The key of argument 0's partition, or NULL (no keyring, key gone). */
-static const unsigned char *fn_key(sqlite3_context *ctx, sqlite3_value **argv)
+void store_part_token(const struct store_part_tokkeys *tk, int reversed, const char *skel,
+                      unsigned char *out)
 {
-    struct store *s = sqlite3_user_data(ctx);
+    unsigned char h[crypto_shorthash_BYTES];
+    size_t n = strnlen(skel, PLATE_MAX_LEN);
+    for (size_t i = 0; i < n; i++) {
+        crypto_shorthash(h, (const unsigned char *)skel, i + 1, reversed ? tk->rev : tk->fwd);
+        memcpy(out + STORE_PART_TOKEN_BYTES * i, h, STORE_PART_TOKEN_BYTES);
+    }
+}
+
+/* ---- the meta record ---- */
+
+/* A parsed meta record: pointers into it. */
+struct meta_fields {
+    const unsigned char *text[META_TEXTS];
+    size_t len[META_TEXTS];
+    int has_gps;
+    double ll[2];
+};
+
+static void put_double(unsigned char *p, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(bits >> (8 * i));
+}
+
+static double get_double(const unsigned char *p)
+{
+    uint64_t bits = 0;
+    double v;
+    for (int i = 7; i >= 0; i--)
+        bits = bits << 8 | p[i];
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* Encodes the meta record of r into out (META_MAX bytes); its length, or 0 when a field is
+ * too long. */
+static size_t meta_encode(const struct store_part_row *r, unsigned char *out)
+{
+    const char *text[META_TEXTS] = {r->candidates, r->unit, r->camera, r->agency};
+    const size_t max[META_TEXTS] = {STORE_CANDIDATES_TEXT_MAX - 1, STORE_NAME_MAX, STORE_NAME_MAX,
+                                    STORE_TEXT_MAX};
+    size_t n = 0;
+    for (int f = 0; f < META_TEXTS; f++) {
+        size_t len = strnlen(text[f], max[f] + 1);
+        if (len > max[f])
+            return 0;
+        out[n++] = (unsigned char)(len & 0xff);
+        out[n++] = (unsigned char)(len >> 8);
+        memcpy(out + n, text[f], len);
+        n += len;
+    }
+    out[n++] = r->has_gps ? 1 : 0;
+    if (r->has_gps) {
+        put_double(out + n, r->lat);
+        put_double(out + n + 8, r->lon);
+        n += 16;
+    }
+    return n;
+}
+
+/* Parses a meta record of n bytes: 0, or -1 when malformed. */
+static int meta_parse(const unsigned char *m, size_t n, struct meta_fields *out)
+{
+    size_t off = 0;
+    for (int f = 0; f < META_TEXTS; f++) {
+        size_t len;
+        if (n - off < 2)
+            return -1;
+        len = (size_t)m[off] | (size_t)m[off + 1] << 8;
+        off += 2;
+        if (n - off < len)
+            return -1;
+        out->text[f] = m + off;
+        out->len[f] = len;
+        off += len;
+    }
+    if (n - off == 1 && m[off] == 0) {
+        out->has_gps = 0;
+        return 0;
+    }
+    if (n - off != 17 || m[off] != 1)
+        return -1;
+    out->has_gps = 1;
+    out->ll[0] = get_double(m + off + 1);
+    out->ll[1] = get_double(m + off + 9);
+    return 0;
+}
+
+/* Copies field f of m into dst, NUL-terminated (its length checked by meta_fits). */
+static void copy_text(char *dst, const struct meta_fields *m, int f)
+{
+    memcpy(dst, m->text[f], m->len[f]);
+    dst[m->len[f]] = '\0';
+}
+
+/* Whether the text fields of m fit a store_read_rec. */
+static int meta_fits(const struct meta_fields *m)
+{
+    const struct store_read_rec *r = NULL;
+    return m->len[META_CANDIDATES] < sizeof r->candidates && m->len[META_UNIT] < sizeof r->unit &&
+           m->len[META_CAMERA] < sizeof r->camera && m->len[META_AGENCY] < sizeof r->agency;
+}
+
+int store_part_open_meta(struct store *s, int64_t part, int64_t id, const void *sealed, size_t len,
+                         struct store_read_rec *rec)
+{
+    unsigned char buf[META_MAX];
     const unsigned char *key;
-    if (store_part_key(s, sqlite3_value_int64(argv[0]), 0, &key) != 0)
+    struct meta_fields m;
+    int rc = store_part_key(s, part, 0, &key);
+    if (rc != 0)
+        return rc == STORE_ERR_STATE ? rc : STORE_ERR_NOTFOUND;
+    if (!sealed || len < STORE_KEYRING_OVERHEAD || len - STORE_KEYRING_OVERHEAD > sizeof buf)
+        return STORE_ERR_DATA;
+    rc = store_part_open(key, "meta", id, sealed, len, buf);
+    if (rc == 0 && (meta_parse(buf, len - STORE_KEYRING_OVERHEAD, &m) != 0 || !meta_fits(&m)))
+        rc = STORE_ERR_DATA;
+    if (rc == 0) {
+        copy_text(rec->candidates, &m, META_CANDIDATES);
+        copy_text(rec->unit, &m, META_UNIT);
+        copy_text(rec->camera, &m, META_CAMERA);
+        copy_text(rec->agency, &m, META_AGENCY);
+        rec->has_gps = m.has_gps;
+        rec->lat = m.has_gps ? m.ll[0] : 0.0;
+        rec->lon = m.has_gps ? m.ll[1] : 0.0;
+    }
+    sodium_memzero(buf, sizeof buf);
+    return rc;
+}
+
+/* ---- the views' SQL functions ---- */
+
+/* Direct-mapped by partition: a window of consecutive days never collides. */
+#define PART_SLOTS 512
+
+/*
+ * What the functions keep between calls (guarded memory, wiped when freed): per partition a
+ * copy of its key and the token subkeys derived from it, and the last plate and meta record
+ * opened with the key that opened them. A cached value is used only while the keyring has that
+ * same key for its partition. (Keys are compared with memcmp: both sides are keys this process
+ * holds, and the time taken tells only whether a day's key was replaced.)
+ */
+struct part_entry {
+    int used;
+    int64_t part;
+    unsigned char key[STORE_KEYRING_KEY_BYTES];
+    struct store_part_tokkeys tk;
+};
+
+struct open_entry {
+    int used;
+    int64_t part, id;
+    char col[16];
+    unsigned char key[STORE_KEYRING_KEY_BYTES];
+    size_t ct_len, pt_len;
+    unsigned char ct[OPEN_MAX], pt[OPEN_MAX];
+};
+
+struct fn_cache {
+    struct part_entry parts[PART_SLOTS];
+    /* The last value opened per slot (0: plate, 1: meta): a view asks for the plate in its
+     * WHERE clause and again in its columns. */
+    struct open_entry open[2];
+};
+
+/* The functions' user data: shared by all of them, freed when the last one goes. */
+struct fn_ctx {
+    struct store *s;
+    int refs;
+    struct fn_cache *cache;
+};
+
+static void fn_ctx_unref(void *p)
+{
+    struct fn_ctx *fc = p;
+    if (--fc->refs > 0)
+        return;
+    sodium_free(fc->cache);
+    free(fc);
+}
+
+/*
+ * The cache entry of the partition in argument 0, checked against the keyring, or NULL when
+ * its key is gone. With per_row set (functions called once per row: the decrypting ones) a
+ * call site checks once per statement run: the checked entry is marked as SQLite auxiliary
+ * data of argument 0 (a literal in every arm of the views), which SQLite drops when the run
+ * ends, so a scan does not search the keyring for every row. No key is destroyed while a
+ * statement runs (a purge destroys keys after its commit, store_part_sweep_keys), so a mark
+ * holds for its run; the next run checks again. Functions called once per run (store_live,
+ * the tokens) do not mark: SQLite keeps a statement's marks in one list, and a mark per arm
+ * of a large view would make every first call walk it.
+ */
+static const struct part_entry *fn_part(sqlite3_context *ctx, sqlite3_value *part_v, int per_row)
+{
+    struct fn_ctx *fc = sqlite3_user_data(ctx);
+    int64_t part = sqlite3_value_int64(part_v);
+    struct part_entry *e = &fc->cache->parts[(uint64_t)part % PART_SLOTS];
+    const unsigned char *key;
+    if (per_row && sqlite3_get_auxdata(ctx, 0) == e && e->used && e->part == part)
+        return e;
+    if (store_part_key(fc->s, part, 0, &key) != 0)
         return NULL;
-    return key;
+    if (!e->used || e->part != part || memcmp(e->key, key, STORE_KEYRING_KEY_BYTES) != 0) {
+        e->used = 1;
+        e->part = part;
+        memcpy(e->key, key, STORE_KEYRING_KEY_BYTES);
+        store_part_tokkeys(key, &e->tk);
+    }
+    if (per_row)
+        sqlite3_set_auxdata(ctx, 0, e, NULL); /* a mark, not owned: no destructor */
+    return e;
 }
 
 /* store_live(part): 1 while part's key exists. */
 static void fn_live(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
-    sqlite3_result_int(ctx, fn_key(ctx, argv) != NULL);
+    sqlite3_result_int(ctx, fn_part(ctx, argv[0], 0) != NULL);
 }
 
-/* Opens argument 3 (a sealed value of column argument 1, read argument 2) into buf; its
- * length, or -1 (NULL, wrong key, forged: the caller returns NULL). */
-static long fn_open(sqlite3_context *ctx, sqlite3_value **argv, unsigned char *buf, size_t size)
+/*
+ * Opens argument `value` (sealed for column col of read `id` under part's key) through cache
+ * slot: the plaintext (valid until the slot's next use) and *len, or NULL (no key, NULL,
+ * forged, too long).
+ */
+static const unsigned char *open_cached(sqlite3_context *ctx, int slot, sqlite3_value *part_v,
+                                        const char *col, sqlite3_value *id_v, sqlite3_value *value,
+                                        size_t *len)
 {
-    const unsigned char *key = fn_key(ctx, argv);
-    const char *col = (const char *)sqlite3_value_text(argv[1]);
-    size_t n = (size_t)sqlite3_value_bytes(argv[3]);
-    const void *in = sqlite3_value_blob(argv[3]);
-    if (!key || !col || !in || n < STORE_KEYRING_OVERHEAD || n - STORE_KEYRING_OVERHEAD > size ||
-        store_part_open(key, col, sqlite3_value_int64(argv[2]), in, n, buf) != 0)
-        return -1;
-    return (long)(n - STORE_KEYRING_OVERHEAD);
+    struct fn_ctx *fc = sqlite3_user_data(ctx);
+    const struct part_entry *e = fn_part(ctx, part_v, 1);
+    int64_t id = sqlite3_value_int64(id_v);
+    const void *in = sqlite3_value_blob(value);
+    size_t n = (size_t)sqlite3_value_bytes(value), nc = col ? strlen(col) : 0;
+    struct open_entry *o = &fc->cache->open[slot];
+    if (!e || !col || !in || n < STORE_KEYRING_OVERHEAD || n > OPEN_MAX || nc >= sizeof o->col)
+        return NULL;
+    if (o->used && o->part == e->part && o->id == id && o->ct_len == n &&
+        strcmp(o->col, col) == 0 && memcmp(o->ct, in, n) == 0 &&
+        memcmp(o->key, e->key, STORE_KEYRING_KEY_BYTES) == 0) {
+        *len = o->pt_len;
+        return o->pt;
+    }
+    o->used = 0;
+    if (store_part_open(e->key, col, id, in, n, o->pt) != 0)
+        return NULL;
+    o->used = 1;
+    o->part = e->part;
+    o->id = id;
+    memcpy(o->col, col, nc + 1);
+    memcpy(o->key, e->key, STORE_KEYRING_KEY_BYTES);
+    memcpy(o->ct, in, n);
+    o->ct_len = n;
+    o->pt_len = n - STORE_KEYRING_OVERHEAD;
+    *len = o->pt_len;
+    return o->pt;
 }
 
-/* store_unseal(part, column, id, value): the text in the clear, or NULL. */
+/* store_unseal(part, column, id, value): the text in the clear (a plate), or NULL. */
 static void fn_unseal(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    unsigned char buf[STORE_CANDIDATES_TEXT_MAX + STORE_TEXT_MAX];
-    long n = fn_open(ctx, argv, buf, sizeof buf);
+    size_t n;
+    const unsigned char *p = open_cached(ctx, 0, argv[0], (const char *)sqlite3_value_text(argv[1]),
+                                         argv[2], argv[3], &n);
     (void)argc;
-    if (n >= 0)
-        sqlite3_result_text(ctx, (const char *)buf, (int)n, SQLITE_TRANSIENT);
-    sodium_memzero(buf, n > 0 ? (size_t)n : 0);
+    if (p)
+        sqlite3_result_text(ctx, (const char *)p, (int)n, SQLITE_TRANSIENT);
+}
+
+/*
+ * store_meta(part, id, value, field): field (META_*) of the meta record value, text or a
+ * coordinate, or NULL (no position, or the record does not open).
+ */
+static void fn_meta(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct meta_fields m;
+    size_t n;
+    const unsigned char *p = open_cached(ctx, 1, argv[0], "meta", argv[1], argv[2], &n);
+    int f = sqlite3_value_int(argv[3]);
+    (void)argc;
+    if (!p || meta_parse(p, n, &m) != 0)
+        return;
+    if (f >= 0 && f < META_TEXTS)
+        sqlite3_result_text(ctx, (const char *)m.text[f], (int)m.len[f], SQLITE_TRANSIENT);
+    else if ((f == META_LAT || f == META_LON) && m.has_gps)
+        sqlite3_result_double(ctx, m.ll[f - META_LAT]);
 }
 
 /* store_unseal_blob(part, column, id, value): the bytes in the clear (a crop), or NULL. */
 static void fn_unseal_blob(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+    const struct part_entry *e = fn_part(ctx, argv[0], 1);
+    const char *col = (const char *)sqlite3_value_text(argv[1]);
     size_t n = (size_t)sqlite3_value_bytes(argv[3]);
-    unsigned char *buf = n > STORE_KEYRING_OVERHEAD ? malloc(n) : NULL;
-    long m = buf ? fn_open(ctx, argv, buf, n) : -1;
+    const void *in = sqlite3_value_blob(argv[3]);
+    unsigned char *buf;
     (void)argc;
-    if (m >= 0)
-        sqlite3_result_blob(ctx, buf, (int)m, free);
+    if (!e || !col || !in || n <= STORE_KEYRING_OVERHEAD)
+        return;
+    if (!(buf = malloc(n - STORE_KEYRING_OVERHEAD))) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (store_part_open(e->key, col, sqlite3_value_int64(argv[2]), in, n, buf) == 0)
+        sqlite3_result_blob(ctx, buf, (int)(n - STORE_KEYRING_OVERHEAD), free);
     else
         free(buf);
-}
-
-/* store_gps(part, id, value, 0 | 1): latitude or longitude, or NULL (no position). */
-static void fn_gps(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    const unsigned char *key = fn_key(ctx, argv);
-    size_t n = (size_t)sqlite3_value_bytes(argv[2]);
-    const void *in = sqlite3_value_blob(argv[2]);
-    double ll[2];
-    (void)argc;
-    if (key && in && n == sizeof ll + STORE_KEYRING_OVERHEAD &&
-        store_part_open(key, "gps", sqlite3_value_int64(argv[1]), in, n, ll) == 0)
-        sqlite3_result_double(ctx, ll[sqlite3_value_int(argv[3]) != 0]);
 }
 
 /* store_tok(part, skeleton, reversed): the token under part's key, or NULL. store_tok_end: an
@@ -630,14 +983,14 @@ static void fn_gps(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * longest token). */
 static void tok(sqlite3_context *ctx, sqlite3_value **argv, int end)
 {
-    const unsigned char *key = fn_key(ctx, argv);
+    const struct part_entry *e = fn_part(ctx, argv[0], 0);
     const char *skel = (const char *)sqlite3_value_text(argv[1]);
     unsigned char out[2 * STORE_PART_TOKEN_MAX + 1];
     size_t n;
-    if (!key || !skel)
+    if (!e || !skel)
         return;
     n = STORE_PART_TOKEN_BYTES * strnlen(skel, PLATE_MAX_LEN);
-    store_part_token(key, sqlite3_value_int(argv[2]), skel, out);
+    store_part_token(&e->tk, sqlite3_value_int(argv[2]), skel, out);
     if (end) {
         memset(out + n, 0xff, STORE_PART_TOKEN_MAX + 1);
         n += STORE_PART_TOKEN_MAX + 1;
@@ -657,6 +1010,16 @@ static void fn_tok_end(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     tok(ctx, argv, 1);
 }
 
+/* store_skel_distance(a, b): plate_skeleton_distance of two canonical plates, or NULL. */
+static void fn_skel_distance(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *a = (const char *)sqlite3_value_text(argv[0]);
+    const char *b = (const char *)sqlite3_value_text(argv[1]);
+    (void)argc;
+    if (a && b)
+        sqlite3_result_int(ctx, plate_skeleton_distance(a, b));
+}
+
 int store_set_keyring(struct store *s, struct store_keyring *kr)
 {
     static const struct {
@@ -667,24 +1030,61 @@ int store_set_keyring(struct store *s, struct store_keyring *kr)
         {"store_live", 1, fn_live},
         {"store_unseal", 4, fn_unseal},
         {"store_unseal_blob", 4, fn_unseal_blob},
-        {"store_gps", 4, fn_gps},
+        {"store_meta", 4, fn_meta},
         {"store_tok", 3, fn_tok},
         {"store_tok_end", 3, fn_tok_end},
+        {"store_skel_distance", 2, fn_skel_distance},
     };
+    struct fn_ctx *fc = NULL;
+    int rc = 0;
+    if (kr) {
+        fc = calloc(1, sizeof *fc);
+        if (!fc)
+            return STORE_ERR_NOMEM;
+        fc->s = s;
+        fc->refs = 1; /* this function's, until the loop is done */
+        fc->cache = sodium_malloc(sizeof *fc->cache);
+        if (!fc->cache) {
+            free(fc);
+            return STORE_ERR_NOMEM;
+        }
+        memset(fc->cache, 0, sizeof *fc->cache);
+    }
     /* Deterministic within a statement: a constant argument list (a day's token, its key
-     * check) is evaluated once per run, not per row. No side effects. */
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        if (sqlite3_create_function(s->db, fns[i].name, fns[i].argc,
-                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, s, kr ? fns[i].fn : NULL,
-                                    NULL, NULL) != SQLITE_OK)
-            return STORE_ERR_IO;
-    s->keyring = kr;
-    return 0;
+     * check) is evaluated once per run, not per row. No side effects. Each registration
+     * holds a reference to fc; SQLite drops it (fn_ctx_unref) when the function is replaced
+     * or the connection closes, and on a failed registration. Without a keyring the
+     * functions are removed. */
+    for (size_t i = 0; rc == 0 && i < sizeof fns / sizeof fns[0]; i++) {
+        if (fc)
+            fc->refs++;
+        if (sqlite3_create_function_v2(
+                s->db, fns[i].name, fns[i].argc, SQLITE_UTF8 | SQLITE_DETERMINISTIC, fc,
+                fc ? fns[i].fn : NULL, NULL, NULL, fc ? fn_ctx_unref : NULL) != SQLITE_OK)
+            rc = STORE_ERR_IO;
+    }
+    if (fc)
+        fn_ctx_unref(fc);
+    if (rc == 0)
+        s->keyring = kr;
+    return rc;
 }
 
 /* ---- sealed rows ---- */
 
-/* Seals text (NUL excluded) into buf (size bytes) and binds it to parameter idx. */
+/* One read as stored: the columns in the clear, and the plate, meta record and crop to seal. */
+struct sealed_row {
+    int64_t id, ts;
+    const char *plate;
+    const unsigned char *meta;
+    size_t meta_len;
+    double confidence;
+    int ngo, frames;
+    const uint8_t *png; /* NULL: no crop */
+    size_t png_len;
+};
+
+/* Seals len bytes into buf (len + overhead bytes) and binds them to parameter idx. */
 static int bind_sealed(sqlite3_stmt *st, int idx, const unsigned char *key, const char *col,
                        int64_t id, const void *in, size_t len, unsigned char *buf)
 {
@@ -694,25 +1094,48 @@ static int bind_sealed(sqlite3_stmt *st, int idx, const unsigned char *key, cons
     return rc;
 }
 
-int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const unsigned char *key,
-                      const struct store_part_row *r)
+/* Inserts the crop of r (if any) sealed under key. */
+static int insert_image(sqlite3_stmt *ins_image, const unsigned char *key,
+                        const struct sealed_row *r)
+{
+    unsigned char *img;
+    int rc;
+    if (!r->png_len)
+        return 0;
+    if (!(img = malloc(r->png_len + STORE_KEYRING_OVERHEAD)))
+        return STORE_ERR_NOMEM;
+    sqlite3_reset(ins_image);
+    sqlite3_bind_int64(ins_image, 1, r->id);
+    rc = bind_sealed(ins_image, 2, key, "png", r->id, r->png, r->png_len, img);
+    if (rc == 0) {
+        rc = sqlite3_step(ins_image);
+        rc = rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+    }
+    sqlite3_reset(ins_image);
+    sqlite3_clear_bindings(ins_image);
+    free(img);
+    return rc;
+}
+
+/* Seals r under key (three AEAD calls: plate, meta, crop) and inserts it. */
+static int insert_sealed(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const unsigned char *key,
+                         const struct sealed_row *r)
 {
     enum { OV = STORE_KEYRING_OVERHEAD };
-    unsigned char plate[PLATE_MAX_LEN + OV], cands[STORE_CANDIDATES_TEXT_MAX + OV];
-    unsigned char unit[STORE_NAME_MAX + OV], camera[STORE_NAME_MAX + OV];
-    unsigned char agency[STORE_TEXT_MAX + OV], gps[2 * sizeof(double) + OV];
+    unsigned char plate[PLATE_MAX_LEN + OV], meta[META_MAX + OV];
     unsigned char tok[STORE_PART_TOKEN_MAX], rtok[STORE_PART_TOKEN_MAX];
     char skel[PLATE_MAX_LEN + 1], rev[PLATE_MAX_LEN + 1];
-    size_t np = strlen(r->plate), nc = strlen(r->candidates), nu = strlen(r->unit);
-    size_t nk = strlen(r->camera), na = strlen(r->agency);
+    struct store_part_tokkeys tk;
+    size_t np = strlen(r->plate);
     int rc;
-    if (np > PLATE_MAX_LEN || nc >= STORE_CANDIDATES_TEXT_MAX || nu > STORE_NAME_MAX ||
-        nk > STORE_NAME_MAX || na > STORE_TEXT_MAX)
+    if (np > PLATE_MAX_LEN || r->meta_len > META_MAX)
         return STORE_ERR_INVALID;
     plate_skeleton(r->plate, skel);
     plate_reverse(skel, rev);
-    store_part_token(key, 0, skel, tok);
-    store_part_token(key, 1, rev, rtok);
+    store_part_tokkeys(key, &tk);
+    store_part_token(&tk, 0, skel, tok);
+    store_part_token(&tk, 1, rev, rtok);
+    sodium_memzero(&tk, sizeof tk);
     sqlite3_reset(ins_read);
     sqlite3_clear_bindings(ins_read);
     sqlite3_bind_int64(ins_read, 1, r->ts);
@@ -721,82 +1144,73 @@ int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const uns
     sqlite3_bind_blob(ins_read, 4, rtok, (int)(STORE_PART_TOKEN_BYTES * strlen(rev)),
                       SQLITE_STATIC);
     sqlite3_bind_double(ins_read, 5, r->confidence);
-    sqlite3_bind_int(ins_read, 11, r->ngo ? 1 : 0);
-    sqlite3_bind_int(ins_read, 12, r->frames);
-    sqlite3_bind_int64(ins_read, 13, r->id);
+    sqlite3_bind_int(ins_read, 7, r->ngo ? 1 : 0);
+    sqlite3_bind_int(ins_read, 8, r->frames);
+    sqlite3_bind_int64(ins_read, 9, r->id);
+    sqlite3_bind_int(ins_read, 10, r->png_len > 0);
     if ((rc = bind_sealed(ins_read, 2, key, "plate", r->id, r->plate, np, plate)) != 0 ||
-        (rc = bind_sealed(ins_read, 6, key, "candidates", r->id, r->candidates, nc, cands)) != 0 ||
-        (rc = bind_sealed(ins_read, 7, key, "unit", r->id, r->unit, nu, unit)) != 0 ||
-        (rc = bind_sealed(ins_read, 8, key, "camera", r->id, r->camera, nk, camera)) != 0 ||
-        (rc = bind_sealed(ins_read, 10, key, "agency", r->id, r->agency, na, agency)) != 0)
+        (rc = bind_sealed(ins_read, 6, key, "meta", r->id, r->meta, r->meta_len, meta)) != 0)
         return rc;
-    if (r->has_gps) {
-        double ll[2] = {r->lat, r->lon};
-        if ((rc = bind_sealed(ins_read, 9, key, "gps", r->id, ll, sizeof ll, gps)) != 0)
-            return rc;
-    }
     rc = sqlite3_step(ins_read);
     sqlite3_reset(ins_read);
     sqlite3_clear_bindings(ins_read);
     if (rc != SQLITE_DONE)
         return store_priv_err(rc);
-    rc = 0;
-    if (r->png_len) {
-        unsigned char *img = malloc(r->png_len + OV);
-        if (!img)
-            return STORE_ERR_NOMEM;
-        sqlite3_reset(ins_image);
-        sqlite3_bind_int64(ins_image, 1, r->id);
-        rc = bind_sealed(ins_image, 2, key, "png", r->id, r->png, r->png_len, img);
-        if (rc == 0) {
-            rc = sqlite3_step(ins_image);
-            rc = rc == SQLITE_DONE ? 0 : store_priv_err(rc);
-        }
-        sqlite3_reset(ins_image);
-        sqlite3_clear_bindings(ins_image);
-        free(img);
-    }
+    return insert_image(ins_image, key, r);
+}
+
+int store_part_insert(sqlite3_stmt *ins_read, sqlite3_stmt *ins_image, const unsigned char *key,
+                      const struct store_part_row *r)
+{
+    unsigned char meta[META_MAX];
+    size_t n = meta_encode(r, meta);
+    struct sealed_row row = {.id = r->id,
+                             .ts = r->ts,
+                             .plate = r->plate,
+                             .meta = meta,
+                             .meta_len = n,
+                             .confidence = r->confidence,
+                             .ngo = r->ngo,
+                             .frames = r->frames,
+                             .png = r->png,
+                             .png_len = r->png_len};
+    int rc = n ? insert_sealed(ins_read, ins_image, key, &row) : STORE_ERR_INVALID;
+    sodium_memzero(meta, sizeof meta);
     return rc;
 }
 
-/* Opens sealed column col of the current row into dst (size bytes, NUL-terminated). */
-static int open_text(sqlite3_stmt *st, int col_idx, const unsigned char *key, const char *col,
-                     int64_t id, char *dst, size_t size)
+/* Opens sealed column col of the current row into dst (size bytes); *len: its length. */
+static int open_col(sqlite3_stmt *st, int col_idx, const unsigned char *key, const char *col,
+                    int64_t id, unsigned char *dst, size_t size, size_t *len)
 {
     size_t n = (size_t)sqlite3_column_bytes(st, col_idx);
     const void *in = sqlite3_column_blob(st, col_idx);
     int rc;
-    if (!in || n < STORE_KEYRING_OVERHEAD || n - STORE_KEYRING_OVERHEAD >= size)
+    if (!in || n < STORE_KEYRING_OVERHEAD || n - STORE_KEYRING_OVERHEAD > size)
         return STORE_ERR_DATA;
     if ((rc = store_part_open(key, col, id, in, n, dst)) != 0)
         return rc;
-    dst[n - STORE_KEYRING_OVERHEAD] = '\0';
+    *len = n - STORE_KEYRING_OVERHEAD;
     return 0;
 }
 
 int store_part_reseal(struct store *s, const char *from, int64_t from_part, const char *to,
                       int64_t to_part, int64_t id)
 {
-    char sql[256], plate[PLATE_MAX_LEN + 1], cands[STORE_CANDIDATES_TEXT_MAX];
-    char unit[STORE_NAME_MAX + 1], camera[STORE_NAME_MAX + 1], agency[STORE_TEXT_MAX + 1];
-    struct store_part_row row = {.id = id,
-                                 .plate = plate,
-                                 .candidates = cands,
-                                 .unit = unit,
-                                 .camera = camera,
-                                 .agency = agency};
+    char sql[256], plate[PLATE_MAX_LEN + 1];
+    unsigned char meta[META_MAX];
+    struct sealed_row row = {.id = id, .plate = plate, .meta = meta};
     const unsigned char *src, *dst;
     sqlite3_stmt *st, *ins_read, *ins_image;
     uint8_t *png = NULL;
+    size_t np = 0;
     int rc;
     /* A get that creates may move the keys already returned: the creating one first. */
     if ((rc = store_part_key(s, to_part, 1, &dst)) != 0 ||
         (rc = store_part_key(s, from_part, 0, &src)) != 0)
         return rc;
     snprintf(sql, sizeof sql,
-             "SELECT ts, plate, confidence, candidates, unit, camera, gps, agency, ngo, frames"
-             " FROM reads_%s WHERE id = ?",
-             from);
+             "SELECT ts, plate, confidence, meta, ngo, frames FROM reads_%s WHERE id = ?", from);
     if (!(st = store_priv_cached(s, sql)))
         return store_priv_err(sqlite3_errcode(s->db));
     sqlite3_bind_int64(st, 1, id);
@@ -806,28 +1220,16 @@ int store_part_reseal(struct store *s, const char *from, int64_t from_part, cons
     }
     row.ts = sqlite3_column_int64(st, 0);
     row.confidence = sqlite3_column_double(st, 2);
-    row.ngo = sqlite3_column_int(st, 8);
-    row.frames = sqlite3_column_int(st, 9);
-    if ((rc = open_text(st, 1, src, "plate", id, plate, sizeof plate)) == 0 &&
-        (rc = open_text(st, 3, src, "candidates", id, cands, sizeof cands)) == 0 &&
-        (rc = open_text(st, 4, src, "unit", id, unit, sizeof unit)) == 0 &&
-        (rc = open_text(st, 5, src, "camera", id, camera, sizeof camera)) == 0 &&
-        (rc = open_text(st, 7, src, "agency", id, agency, sizeof agency)) == 0 &&
-        sqlite3_column_type(st, 6) != SQLITE_NULL) {
-        double ll[2];
-        size_t n = (size_t)sqlite3_column_bytes(st, 6);
-        rc = n == sizeof ll + STORE_KEYRING_OVERHEAD
-                 ? store_part_open(src, "gps", id, sqlite3_column_blob(st, 6), n, ll)
-                 : STORE_ERR_DATA;
-        row.has_gps = 1;
-        row.lat = ll[0];
-        row.lon = ll[1];
-    }
+    row.ngo = sqlite3_column_int(st, 4);
+    row.frames = sqlite3_column_int(st, 5);
+    /* The meta record moves as it is: opened under one key, sealed under the other. */
+    rc = open_col(st, 1, src, "plate", id, (unsigned char *)plate, PLATE_MAX_LEN, &np);
+    if (rc == 0)
+        rc = open_col(st, 3, src, "meta", id, meta, sizeof meta, &row.meta_len);
+    plate[rc == 0 ? np : 0] = '\0';
     sqlite3_reset(st);
     if (rc == 0) {
-        char isuffix[40];
-        snprintf(isuffix, sizeof isuffix, "%s", from);
-        rc = image_from(s, isuffix, from_part, id, &png, &row.png_len);
+        rc = image_from(s, from, from_part, id, &png, &row.png_len);
         row.png = png;
         if (rc == STORE_ERR_NOTFOUND) {
             row.png_len = 0;
@@ -839,11 +1241,11 @@ int store_part_reseal(struct store *s, const char *from, int64_t from_part, cons
         ins_read = store_priv_cached(s, sql);
         snprintf(sql, sizeof sql, "INSERT INTO images_%s(read_id, png) VALUES(?, ?)", to);
         ins_image = ins_read ? store_priv_cached(s, sql) : NULL;
-        rc = ins_image ? store_part_insert(ins_read, ins_image, dst, &row)
+        rc = ins_image ? insert_sealed(ins_read, ins_image, dst, &row)
                        : store_priv_err(sqlite3_errcode(s->db));
     }
     sodium_memzero(plate, sizeof plate);
-    sodium_memzero(cands, sizeof cands);
+    sodium_memzero(meta, sizeof meta);
     if (png) {
         sodium_memzero(png, row.png_len);
         free(png);

@@ -196,9 +196,10 @@ int store_add_reads(struct store *s, const struct store_read *reads, size_t n, i
 /* ---------------------------------------------------------------------------------------- */
 /* Access checks and the search register                                                    */
 
+/* The meta record comes sealed, with its partition: fill_rec opens it once in C instead of
+ * calling the views' store_meta once per column (store_part.h). */
 #define READ_COLS                                                                                  \
-    "r.id, r.ts, r.plate, r.confidence, r.candidates, r.unit, r.camera, r.lat, r.lon,"             \
-    " r.agency, r.ngo, r.frames, r.has_img,"                                                       \
+    "r.id, r.ts, r.plate, r.confidence, r.part, r.meta, r.ngo, r.frames, r.has_img,"               \
     " (SELECT count(*) FROM alerts a WHERE a.read_id = r.id)"
 
 /* Non-governmental reads only within the scope of the named active warrant/order (R9). */
@@ -207,24 +208,29 @@ int store_add_reads(struct store *s, const struct store_read *reads, size_t n, i
     " h.reference = :ref AND h.kind IN ('warrant', 'disclosure') AND " STORE_HOLD_ACTIVE_SQL(      \
         "h") " AND " STORE_HOLD_SCOPE_SQL("h", "r") ")))"
 
-static void fill_rec(sqlite3_stmt *st, struct store_read_rec *rec)
+/*
+ * Fills rec from a row of READ_COLS: 0, or STORE_ERR_NOTFOUND / STORE_ERR_DATA when the row
+ * does not open (sealed under a key that is not its day's any more: as good as purged).
+ */
+static int fill_rec(struct store *s, sqlite3_stmt *st, struct store_read_rec *rec)
 {
+    int rc;
     memset(rec, 0, sizeof *rec);
+    if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+        return STORE_ERR_NOTFOUND;
     rec->id = sqlite3_column_int64(st, 0);
     rec->time = sqlite3_column_int64(st, 1);
     store_priv_col_text(st, 2, rec->plate, sizeof rec->plate);
     rec->confidence = sqlite3_column_double(st, 3);
-    store_priv_col_text(st, 4, rec->candidates, sizeof rec->candidates);
-    store_priv_col_text(st, 5, rec->unit, sizeof rec->unit);
-    store_priv_col_text(st, 6, rec->camera, sizeof rec->camera);
-    rec->has_gps = sqlite3_column_type(st, 7) != SQLITE_NULL;
-    rec->lat = sqlite3_column_double(st, 7);
-    rec->lon = sqlite3_column_double(st, 8);
-    store_priv_col_text(st, 9, rec->agency, sizeof rec->agency);
-    rec->non_governmental = sqlite3_column_int(st, 10);
-    rec->frames_agreeing = sqlite3_column_int(st, 11);
-    rec->has_image = sqlite3_column_int(st, 12);
-    rec->n_alerts = sqlite3_column_int(st, 13);
+    rc = store_part_open_meta(s, sqlite3_column_int64(st, 4), rec->id, sqlite3_column_blob(st, 5),
+                              (size_t)sqlite3_column_bytes(st, 5), rec);
+    if (rc != 0)
+        return rc;
+    rec->non_governmental = sqlite3_column_int(st, 6);
+    rec->frames_agreeing = sqlite3_column_int(st, 7);
+    rec->has_image = sqlite3_column_int(st, 8);
+    rec->n_alerts = sqlite3_column_int(st, 9);
+    return 0;
 }
 
 /* Writes the access to the search register and the audit log, in one transaction. */
@@ -239,13 +245,12 @@ static int record_access(struct store *s, const struct store_session *sess, cons
     store_priv_who(s, sess, who, sizeof who);
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO searches(ts, member, kind, purpose, crime_type,"
-                            " incident, warrant_ref, query, result_count, outcome)"
-                            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = store_priv_err(rc);
+    /* Prepared once per handle: every search writes one. */
+    st = store_priv_cached(s, "INSERT INTO searches(ts, member, kind, purpose, crime_type,"
+                              " incident, warrant_ref, query, result_count, outcome)"
+                              " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) {
+        rc = store_priv_err(sqlite3_errcode(s->db));
         goto fail;
     }
     sqlite3_bind_int64(st, 1, store_now(s));
@@ -259,7 +264,8 @@ static int record_access(struct store *s, const struct store_session *sess, cons
     sqlite3_bind_int64(st, 9, count);
     sqlite3_bind_text(st, 10, outcome, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
         rc = store_priv_err(rc);
         goto fail;
@@ -363,7 +369,7 @@ static int run_query(struct store *s, const struct store_access *a, const struct
     struct store_read_list *list;
     size_t cap = 0, limit = q->limit ? q->limit : 1000;
     sqlite3_stmt *st;
-    int rc, fuzzy = 0;
+    int rc, err = 0, fuzzy = 0;
 
     if (!s->keyring)
         return STORE_ERR_STATE; /* no plaintext path: the views decrypt with the day keys */
@@ -390,6 +396,11 @@ static int run_query(struct store *s, const struct store_access *a, const struct
                 plate_skeleton(tmp, lo);
                 cond = "r.skel_rev_tok >= store_tok(r.part, :lo, 1) AND"
                        " r.skel_rev_tok < store_tok_end(r.part, :lo, 1) AND r.plate GLOB :plate";
+            } else if (!strchr(plate, '*')) {
+                /* A scan: the length is known, and a token's length gives it away without
+                 * decrypting the plate. */
+                cond =
+                    "length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL " AND r.plate GLOB :plate";
             } else {
                 cond = "r.plate GLOB :plate";
             }
@@ -397,15 +408,19 @@ static int run_query(struct store *s, const struct store_access *a, const struct
         }
         case STORE_MATCH_FUZZY:
             fuzzy = 1;
+            /* The distance is checked in SQL too: a candidate that fails it costs one
+             * decrypted plate, not a decrypted record (store_part.h). */
             if (q->max_edits == 0) {
-                cond = "r.skel_tok = store_tok(r.part, :skel, 0)";
+                cond = "r.skel_tok = store_tok(r.part, :skel, 0) AND"
+                       " store_skel_distance(:plate, r.plate) = 0";
             } else {
                 size_t n = strlen(skel), h = n / 2;
                 /* One differing position is either in the second half (the first half is
                  * intact: a prefix range) or in the first half (the rest is intact: a range
                  * on the reversed skeleton). */
                 if (h == 0) {
-                    cond = "length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL;
+                    cond = "length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL
+                           " AND store_skel_distance(:plate, r.plate) BETWEEN 0 AND 1";
                 } else {
                     memcpy(lo, skel, h);
                     lo[h] = '\0';
@@ -414,7 +429,8 @@ static int run_query(struct store *s, const struct store_access *a, const struct
                            " r.skel_tok < store_tok_end(r.part, :lo, 0)) OR"
                            " (r.skel_rev_tok >= store_tok(r.part, :lo2, 1) AND"
                            " r.skel_rev_tok < store_tok_end(r.part, :lo2, 1))) AND"
-                           " length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL;
+                           " length(r.skel_tok) = :len * " STORE_TOKEN_BYTES_SQL
+                           " AND store_skel_distance(:plate, r.plate) BETWEEN 0 AND 1";
                 }
             }
             break;
@@ -450,21 +466,21 @@ static int run_query(struct store *s, const struct store_access *a, const struct
         store_priv_bind_named_int(st, ":now", store_now(s));
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             struct store_read_rec rec;
-            /* A row that does not open (sealed under a key that is not its day's any more)
-             * is as good as purged. */
-            if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+            /* A row that does not open is as good as purged. */
+            if ((err = fill_rec(s, st, &rec)) == STORE_ERR_NOTFOUND || err == STORE_ERR_DATA) {
+                err = 0;
                 continue;
-            fill_rec(st, &rec);
+            }
+            if (err != 0)
+                break;
             if (fuzzy) {
                 int d = plate_skeleton_distance(plate, rec.plate);
                 if (d < 0 || d > q->max_edits)
                     continue;
                 rec.distance = plate_fuzzy_distance(plate, rec.plate);
             }
-            if (list_push(list, &cap, &rec) != 0) {
-                rc = SQLITE_NOMEM;
+            if ((err = list_push(list, &cap, &rec)) != 0)
                 break;
-            }
             /* Sorted here, not by SQL: an ORDER BY over a UNION ALL of partitions costs
              * several times the search itself. At most 2 * limit rows are kept in memory. */
             if (list->n >= 2 * limit && limit <= SIZE_MAX / 2) {
@@ -473,9 +489,9 @@ static int run_query(struct store *s, const struct store_access *a, const struct
             }
         }
         sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
+        if (err != 0 || rc != SQLITE_DONE) {
             store_read_list_free(list);
-            return store_priv_err(rc);
+            return err != 0 ? err : store_priv_err(rc);
         }
     }
     if (list->n)
@@ -556,10 +572,13 @@ static int fetch_read(struct store *s, const struct store_access *a, int64_t id,
     store_priv_bind_named_text(st, ":ref", a->warrant_ref);
     store_priv_bind_named_int(st, ":now", store_now(s));
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        fill_rec(st, out);
+    if (rc == SQLITE_ROW) {
+        rc = fill_rec(s, st, out);
+        sqlite3_reset(st);
+        return rc == STORE_ERR_DATA ? STORE_ERR_NOTFOUND : rc;
+    }
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
+    return rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
 }
 
 int store_read_get(struct store *s, const struct store_session *sess,

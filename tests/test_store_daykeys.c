@@ -131,28 +131,204 @@ static void test_no_keyring_no_access(void)
     fixture_close(&f);
 }
 
-/* A sealed value moved to another row (or column) does not open: that row is skipped. */
+/* Runs sql on the database file through a connection of its own. */
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int rc;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Reads in day A's time range, as the investigator (-1 on error). */
+static long found_day_a(struct fixture *f)
+{
+    struct store_query q = {.from = T0, .to = T0 + DAY};
+    struct store_read_list *l = NULL;
+    long n;
+    if (store_search(f->s, &f->inv, access_ok(), &q, &l) != 0)
+        return -1;
+    n = (long)l->n;
+    store_read_list_free(l);
+    return n;
+}
+
+/*
+ * A sealed value moved to another row does not open: that row is skipped. The plate and the
+ * meta record (candidates, unit, camera, agency, GPS) are each bound to their read.
+ */
 static void test_sealed_values_bound_to_row(void)
 {
     struct fixture f;
-    sqlite3 *db;
-    int64_t a, b;
+    struct store_read_rec rec;
+    int64_t a, b, c;
+    char sql[512];
     REQUIRE(fixture_open(&f, "dk_bind") == 0);
     REQUIRE(add(&f, "BND1111", "BND1117", T0 + 100, 2, &a) == 0);
     REQUIRE(add(&f, "BND2222", "BND2227", T0 + 200, 3, &b) == 0);
-    CHECK_EQ_INT(found(&f, "BND*", STORE_MATCH_WILDCARD, 0), 2);
+    REQUIRE(add(&f, "BND3333", "BND3337", T0 + 300, 4, &c) == 0);
+    CHECK_EQ_INT(found(&f, "BND*", STORE_MATCH_WILDCARD, 0), 3);
     fixture_close(&f);
-    REQUIRE(sqlite3_open(f.path, &db) == SQLITE_OK);
-    char sql[256];
     snprintf(sql, sizeof sql,
-             "UPDATE reads_d%lld SET plate = (SELECT plate FROM reads_d%lld WHERE id = %lld)"
-             " WHERE id = %lld",
-             (long long)DAY_A, (long long)DAY_A, (long long)a, (long long)b);
-    CHECK_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+             "UPDATE reads_d%1$lld SET plate = (SELECT plate FROM reads_d%1$lld WHERE id = %2$lld)"
+             " WHERE id = %3$lld;"
+             "UPDATE reads_d%1$lld SET meta = (SELECT meta FROM reads_d%1$lld WHERE id = %2$lld)"
+             " WHERE id = %4$lld;",
+             (long long)DAY_A, (long long)a, (long long)b, (long long)c);
+    CHECK_EQ_INT(raw_exec(f.path, sql), 0);
     REQUIRE(fixture_reopen(&f) == 0);
     CHECK_EQ_INT(found(&f, "BND*", STORE_MATCH_WILDCARD, 0), 1);
     CHECK_EQ_INT(found(&f, "BND1111", STORE_MATCH_EXACT, 0), 1);
+    CHECK_EQ_INT(found(&f, "BND3333", STORE_MATCH_EXACT, 0), 0);
+    CHECK_EQ_INT(found(&f, "BND3333", STORE_MATCH_FUZZY, 1), 0);
+    CHECK_EQ_INT(found_day_a(&f), 1);
+    CHECK_EQ_INT(store_read_get(f.s, &f.inv, access_ok(), c, &rec), STORE_ERR_NOTFOUND);
+    CHECK_EQ_INT(store_read_get(f.s, &f.inv, access_ok(), a, &rec), 0);
+    CHECK_EQ_STR(rec.candidates, "BND1111:0.930;BND1117:0.040");
+    CHECK_EQ_STR(rec.camera, "cam0");
+    fixture_close(&f);
+}
+
+/* A read without a crop or a position says so; one with them gives them back. */
+static void test_without_crop_or_position(void)
+{
+    struct fixture f;
+    struct store_read_rec rec;
+    uint8_t *png = NULL;
+    size_t len = 0;
+    int64_t bare, full;
+    REQUIRE(fixture_open(&f, "dk_bare") == 0);
+    struct store_read r = make_read("BAR0001", T0 + 100, "U1");
+    r.has_gps = 0;
+    r.n_candidates = 0;
+    REQUIRE(store_add_read(f.s, &r, &bare, NULL, NULL) == 0);
+    REQUIRE(add(&f, "BAR0002", "BAR0008", T0 + 200, 12, &full) == 0);
+    REQUIRE(store_read_get(f.s, &f.inv, access_ok(), bare, &rec) == 0);
+    CHECK_EQ_STR(rec.plate, "BAR0001");
+    CHECK_EQ_STR(rec.candidates, "");
+    CHECK_EQ_INT(rec.has_gps, 0);
+    CHECK_EQ_INT(rec.has_image, 0);
+    CHECK_EQ_INT(store_read_image(f.s, &f.inv, access_ok(), bare, &png, &len), STORE_ERR_NOTFOUND);
+    REQUIRE(store_read_get(f.s, &f.inv, access_ok(), full, &rec) == 0);
+    CHECK_EQ_INT(rec.has_gps, 1);
+    CHECK_EQ_INT(rec.has_image, 1);
+    CHECK_EQ_STR(rec.unit, "UNITX9");
+    fixture_close(&f);
+}
+
+/* The token of column col of read id in day's table into out (hex); 0 or -1. */
+static int raw_token(const char *path, int64_t day, const char *col, int64_t id, char *out,
+                     size_t size)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char sql[160];
+    int rc = -1;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    snprintf(sql, sizeof sql, "SELECT hex(%s) FROM reads_d%lld WHERE id = %lld", col,
+             (long long)day, (long long)id);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+            snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+            rc = 0;
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return rc;
+}
+
+/*
+ * Tokens are keyed per day: one plate gives one token within a day (the index finds it) and
+ * another on the next day; a token is two bytes per character and says nothing in the clear.
+ */
+static void test_tokens_keyed_per_day(void)
+{
+    struct fixture f;
+    int64_t a1, a2, b1;
+    char ta1[128], ta2[128], tb1[128], ra1[128];
+    REQUIRE(fixture_open(&f, "dk_tok") == 0);
+    REQUIRE(add(&f, "TOK4455", "TOK4456", T0 + 100, 7, &a1) == 0);
+    REQUIRE(add(&f, "TOK4455", "TOK4456", T0 + 900, 8, &a2) == 0);
+    REQUIRE(add(&f, "TOK4455", "TOK4456", T0 + DAY + 100, 9, &b1) == 0);
+    fixture_close(&f);
+    REQUIRE(raw_token(f.path, DAY_A, "skel_tok", a1, ta1, sizeof ta1) == 0);
+    REQUIRE(raw_token(f.path, DAY_A, "skel_tok", a2, ta2, sizeof ta2) == 0);
+    REQUIRE(raw_token(f.path, DAY_A + 1, "skel_tok", b1, tb1, sizeof tb1) == 0);
+    REQUIRE(raw_token(f.path, DAY_A, "skel_rev_tok", a1, ra1, sizeof ra1) == 0);
+    CHECK_EQ_INT(strlen(ta1), 2 * STORE_PART_TOKEN_BYTES * 7);
+    CHECK_EQ_STR(ta1, ta2);
+    CHECK(strcmp(ta1, tb1) != 0);
+    /* The reversed token has a subkey of its own. */
+    CHECK(strcmp(ta1, ra1) != 0);
+    REQUIRE(fixture_reopen(&f) == 0);
+    CHECK_EQ_INT(found(&f, "TOK4455", STORE_MATCH_EXACT, 0), 3);
+    CHECK_EQ_INT(found(&f, "TOK44*", STORE_MATCH_WILDCARD, 0), 3);
+    CHECK_EQ_INT(found(&f, "*4455", STORE_MATCH_WILDCARD, 0), 3);
+    CHECK_EQ_INT(found(&f, "?OK445?", STORE_MATCH_WILDCARD, 0), 3);
+    CHECK_EQ_INT(found(&f, "T0K4455", STORE_MATCH_FUZZY, 0), 3);
+    CHECK_EQ_INT(found(&f, "TOK4457", STORE_MATCH_FUZZY, 1), 3);
+    fixture_close(&f);
+}
+
+/* The reads in scope of hold id, as store_hold_list counts them (-1 on error). */
+static long hold_reads(struct fixture *f, int64_t id)
+{
+    struct store_hold_list *l = NULL;
+    long n = -1;
+    if (store_hold_list(f->s, &f->admin, 0, &l) != 0)
+        return -1;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->items[i].id == id)
+            n = (long)l->items[i].reads;
+    store_hold_list_free(l);
+    return n;
+}
+
+/*
+ * The connection keeps the last plate it opened; a copy of its row that comes back after its
+ * day's key was replaced (the day purged, then a late read of that day) does not open, neither
+ * through that cache nor otherwise.
+ */
+static void test_cache_needs_the_key(void)
+{
+    struct fixture f;
+    struct store_purge_report rep;
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-77", "CCH5150", NULL, 0, 0, 0};
+    int64_t x, y, hold;
+    char sql[1024];
+    REQUIRE(fixture_open(&f, "dk_cache") == 0);
+    REQUIRE(add(&f, "CCH5150", "CCH5158", T0 + 100, 10, &x) == 0);
+    /* A hold on X's plate, released: it counts X's plate but keeps nothing from the purge. */
+    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    REQUIRE(store_hold_release(f.s, &f.admin, hold, "case closed") == 0);
+    CHECK_EQ_INT(hold_reads(&f, hold), 1);
+    /* Opens X's plate (it stays in the connection's cache), and keeps X's row aside. */
+    CHECK_EQ_INT(found_day_a(&f), 1);
+    snprintf(sql, sizeof sql, "CREATE TABLE aside AS SELECT * FROM reads_d%lld WHERE id = %lld",
+             (long long)DAY_A, (long long)x);
+    CHECK_EQ_INT(raw_exec(f.path, sql), 0);
+    /* Day A is purged (its key destroyed), then a late read of day A makes a new key. */
+    f.clock.now = T0 + 5 * DAY + 3600;
+    REQUIRE(store_login(f.s, "ada", PW, &f.admin, (char[STORE_TOKEN_HEX]){0}) == 0);
+    REQUIRE(store_set_retention_days(f.s, &f.admin, 3) == 0);
+    REQUIRE(store_purge_expired(f.s, f.clock.now, &rep) == 0);
+    CHECK_EQ_INT(rep.reads, 1);
+    REQUIRE(add(&f, "CCH7272", "CCH7278", T0 + 200, 11, &y) == 0);
+    /* X's row comes back, as an old copy would bring it: its plate is not X's any more. */
+    snprintf(sql, sizeof sql, "INSERT INTO reads_d%lld SELECT * FROM aside; DROP TABLE aside;",
+             (long long)DAY_A);
+    CHECK_EQ_INT(raw_exec(f.path, sql), 0);
+    CHECK_EQ_INT(hold_reads(&f, hold), 0);
+    REQUIRE(store_login(f.s, "ivan", PW, &f.inv, (char[STORE_TOKEN_HEX]){0}) == 0);
+    CHECK_EQ_INT(found_day_a(&f), 1);
+    CHECK_EQ_INT(found(&f, "CCH7272", STORE_MATCH_EXACT, 0), 1);
+    CHECK_EQ_INT(found(&f, "CCH5150", STORE_MATCH_EXACT, 0), 0);
+    CHECK_EQ_INT(found(&f, "?CH515?", STORE_MATCH_WILDCARD, 0), 0);
     fixture_close(&f);
 }
 
@@ -199,6 +375,20 @@ static void test_purge_erases_old_copies(void)
     CHECK_EQ_INT(store_keyring_get(f.kr, DAY_A, 0, &key), STORE_ERR_NOTFOUND);
     CHECK_EQ_INT(found(&f, "ERA1001", STORE_MATCH_EXACT, 0), 0);
     CHECK_EQ_INT(found(&f, "HLD2002", STORE_MATCH_EXACT, 0), 1);
+    {
+        /* The held read, re-sealed under the held-reads key, keeps its record and crop. */
+        struct store_read_rec held;
+        uint8_t *png = NULL;
+        size_t len = 0;
+        REQUIRE(store_read_get(f.s, &f.inv, access_ok(), id_held, &held) == 0);
+        CHECK_EQ_STR(held.candidates, "HLD2002:0.930;HLD2008:0.040");
+        CHECK_EQ_STR(held.agency, "Zebra County Sheriff");
+        CHECK(held.has_gps && held.lat == 40.7608);
+        CHECK_EQ_INT(held.has_image, 1);
+        CHECK_EQ_INT(store_read_image(f.s, &f.inv, access_ok(), id_held, &png, &len), 0);
+        CHECK(len > 40 && png[len - 1] == 5);
+        free(png);
+    }
     CHECK_EQ_INT(found(&f, "BBB3003", STORE_MATCH_EXACT, 0), 1);
 
     /* The old copy, with the same master key and the current keyring. */
@@ -293,6 +483,9 @@ int main(void)
     RUN(test_no_plaintext_in_files);
     RUN(test_no_keyring_no_access);
     RUN(test_sealed_values_bound_to_row);
+    RUN(test_tokens_keyed_per_day);
+    RUN(test_without_crop_or_position);
+    RUN(test_cache_needs_the_key);
     RUN(test_purge_erases_old_copies);
     return test_finish();
 }
