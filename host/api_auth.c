@@ -180,11 +180,18 @@ static int call_list(struct api_req *r, json_t **result)
 }
 
 const struct api_call api_auth_calls[] = {
-    {"status", call_status, API_ANY},           {"login", call_login, API_OPEN},
-    {"logout", call_logout, API_SESSION},        {"whoami", call_whoami, API_SESSION},
-    {"user.init", call_init, API_BOOTSTRAP},     {"user.add", call_add, API_SESSION},
-    {"user.role", call_role, API_SESSION},       {"user.training", call_training, API_SESSION},
-    {"user.disable", call_disable, API_SESSION}, {"user.unlock", call_unlock, API_SESSION},
-    {"user.bind", call_bind, API_SESSION},       {"user.passwd", call_passwd, API_SESSION},
-    {"user.list", call_list, API_SESSION},       {NULL, NULL, 0},
+    {"status", call_status, API_ANY},
+    {"login", call_login, API_OPEN},
+    {"logout", call_logout, API_SESSION},
+    {"whoami", call_whoami, API_SESSION},
+    {"user.init", call_init, API_BOOTSTRAP},
+    {"user.add", call_add, API_SESSION},
+    {"user.role", call_role, API_SESSION},
+    {"user.training", call_training, API_SESSION},
+    {"user.disable", call_disable, API_SESSION},
+    {"user.unlock", call_unlock, API_SESSION},
+    {"user.bind", call_bind, API_SESSION},
+    {"user.passwd", call_passwd, API_SESSION},
+    {"user.list", call_list, API_SESSION},
+    {NULL, NULL, 0},
 };

@@ -53,9 +53,8 @@ enum store_api_channel { STORE_API_MEMBERS, STORE_API_INGEST };
  */
 int store_api_handle(struct store *s, const struct store_api_conf *conf,
                      const struct store_api_peer *peer, enum store_api_channel channel,
-                     const char *call, const char *token,
-                     const char *body, size_t body_len, int *http_status, char **response)
-    __attribute__((warn_unused_result));
+                     const char *call, const char *token, const char *body, size_t body_len,
+                     int *http_status, char **response) __attribute__((warn_unused_result));
 
 /* The stable name of a STORE_ERR_* ("denied", "expired", ...) and back (STORE_ERR_IO if unknown).
  */

@@ -30,9 +30,8 @@ int store_member_init(struct store *s, const char *name, const char *password, i
 
 /* As store_member_init, binding the administrator to OS account os_uid (>= 0; see
  * store_set_peer_uid). STORE_ERR_EXISTS also when another member holds that uid. */
-int store_member_init_uid(struct store *s, const char *name, const char *password,
-                          int64_t training, int64_t os_uid, int64_t *member_id)
-    __attribute__((warn_unused_result));
+int store_member_init_uid(struct store *s, const char *name, const char *password, int64_t training,
+                          int64_t os_uid, int64_t *member_id) __attribute__((warn_unused_result));
 
 /* Administrator: adds a member (training 0 = not yet trained: the member cannot log on). */
 int store_member_add(struct store *s, const struct store_session *sess, const char *name,

@@ -34,7 +34,6 @@ static int make_parents(const char *path)
     return 0;
 }
 
-
 int store_cli_connect(const struct cli_global *g, const char *cmd, int session,
                       struct store_client **out)
 {
