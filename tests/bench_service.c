@@ -18,6 +18,7 @@
 #include "store.h"
 #include "store_client.h"
 #include "store_reads.h"
+#include "bench_util.h"
 #include "testlib.h"
 
 #include <jansson.h>
@@ -35,47 +36,6 @@
 #define MONTH   (30L * 86400)
 #define BATCH   5000
 #define PW      "benchmark password"
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-static void random_plate(char *p)
-{
-    static const char L[] = "ABCDEFGHJKLMNPRSTUVWXYZ";
-    p[0] = (char)('0' + next() % 10);
-    for (int i = 1; i < 4; i++)
-        p[i] = L[next() % (sizeof L - 1)];
-    for (int i = 4; i < 7; i++)
-        p[i] = (char)('0' + next() % 10);
-    p[7] = '\0';
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void pct(const char *what, double *v, int n, double target_p99_ms)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    double p50 = v[n / 2] * 1e3, p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] * 1e3;
-    printf("  %-34s n=%4d  p50 %8.3f ms  p99 %8.3f ms  (target p99 < %.0f ms: %s)\n", what, n, p50,
-           p99, target_p99_ms, p99 < target_p99_ms ? "met" : "TARGET MISSED");
-}
 
 static long env_long(const char *name, long def)
 {
