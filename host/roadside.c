@@ -1,4 +1,5 @@
 #include "roadside.h"
+#include "cli.h"
 
 #include "image.h"
 #include "model.h"
@@ -125,22 +126,6 @@ void roadside_note_error(struct roadside *r, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Writes s as a JSON string (quotes included) into f. */
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* A time as store_time_format writes it (YYYY-MM-DDTHH:MM:SSZ), without linking the store. */
 static char *utc_time(int64_t t, char *buf, size_t size)
 {
@@ -206,26 +191,26 @@ static void print_alert(struct roadside *r, const struct store_alert *a, int64_t
         FILE *f = r->cfg.events;
         fprintf(f, "{\"event\":\"alert\",\"alert_id\":%lld,\"read_id\":%lld,\"time\":",
                 (long long)a->id, (long long)read_id);
-        json_str(f, t);
+        cli_json_string(f, t);
         fputs(",\"plate\":", f);
-        json_str(f, a->read_plate);
+        cli_json_string(f, a->read_plate);
         fputs(",\"hotlist_plate\":", f);
-        json_str(f, a->entry_plate);
+        cli_json_string(f, a->entry_plate);
         fputs(",\"match\":", f);
-        json_str(f, a->kind);
+        cli_json_string(f, a->kind);
         fputs(",\"reason\":", f);
-        json_str(f, a->reason);
+        cli_json_string(f, a->reason);
         fputs(",\"incident\":", f);
-        json_str(f, a->incident);
+        cli_json_string(f, a->incident);
         fputs(",\"unit\":", f);
-        json_str(f, r->cfg.unit);
+        cli_json_string(f, r->cfg.unit);
         fputs(",\"camera\":", f);
-        json_str(f, r->cfg.camera);
+        cli_json_string(f, r->cfg.camera);
         fprintf(f, ",\"confidence\":%.3f,\"frames\":%d,\"state\":", tr->best.confidence / 100.0,
                 tr->frames_agree);
-        json_str(f, a->state);
+        cli_json_string(f, a->state);
         fputs(",\"notice\":", f);
-        json_str(f, ALERT_NOTICE);
+        cli_json_string(f, ALERT_NOTICE);
         fputs("}\n", f);
         fflush(f);
     }
@@ -246,15 +231,15 @@ static void print_read(struct roadside *r, int64_t read_id, const char *plate, i
         return;
     utc_time(when, t, sizeof t);
     fprintf(f, "{\"event\":\"read\",\"read_id\":%lld,\"time\":", (long long)read_id);
-    json_str(f, t);
+    cli_json_string(f, t);
     fputs(",\"plate\":", f);
-    json_str(f, plate);
+    cli_json_string(f, plate);
     fprintf(f,
             ",\"confidence\":%.3f,\"frames_seen\":%d,\"frames_agree\":%d,\"best_frame\":%u,"
             "\"crop_png_bytes\":%zu,\"unit\":",
             tr->best.confidence / 100.0, tr->frames_seen, tr->frames_agree, tr->best_frame,
             png_len);
-    json_str(f, r->cfg.unit);
+    cli_json_string(f, r->cfg.unit);
     fputs("}\n", f);
     fflush(f);
 }
