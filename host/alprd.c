@@ -777,21 +777,6 @@ static void usage(FILE *f)
 
 /* ---- The store service, as the pipeline's sink ------------------------------------------- */
 
-static int sink_ingest(void *ctx, const struct store_read *read, int64_t *read_id,
-                       struct store_alert **alerts, size_t *n_alerts, char *err, size_t err_size)
-{
-    return store_client_ingest_read(ctx, read, read_id, alerts, n_alerts, err, err_size);
-}
-
-/* "status" is the one other call of the reader's socket: whether the service is there. */
-static int sink_ping(void *ctx, char *err, size_t err_size)
-{
-    json_t *res = NULL;
-    int rc = store_client_call(ctx, "status", NULL, &res, err, err_size);
-    json_decref(res);
-    return rc;
-}
-
 /* The reader's socket: --store-socket, else the configuration's, else $ALPR_INGEST_SOCKET,
  * else the default. */
 static const char *ingest_socket(const char *opt, const struct daemon_config *cfg)
@@ -926,7 +911,7 @@ int main(int argc, char **argv)
     /* A stuck service must not stall the worker until the watchdog kills it (and the held reads
      * with it): a call that takes this long is retried like an unreachable service. */
     store_client_set_timeout(client, ALPRD_STORE_TIMEOUT_S);
-    sink = (struct roadside_sink){sink_ingest, store_client_alerts_free, sink_ping, client};
+    sink = roadside_service_sink(client);
 
     roadside_config_default(&rc_cfg);
     roadside_config_from_daemon(&rc_cfg, &d.cfg);

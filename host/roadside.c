@@ -1,5 +1,6 @@
 #include "roadside.h"
 #include "cli.h"
+#include "store_client.h"
 
 #include "image.h"
 #include "model.h"
@@ -673,4 +674,26 @@ int roadside_sim_frame(struct roadside_sim *sim, const uint8_t *gray, int w, int
 void roadside_sim_stats(const struct roadside_sim *sim, struct wire_stats *out)
 {
     wire_parser_stats(sim->parser, out);
+}
+
+/* ---- The service's sink ------------------------------------------------------------------- */
+
+static int service_ingest(void *ctx, const struct store_read *read, int64_t *read_id,
+                          struct store_alert **alerts, size_t *n_alerts, char *err, size_t err_size)
+{
+    return store_client_ingest_read(ctx, read, read_id, alerts, n_alerts, err, err_size);
+}
+
+/* "status" is the one other call of the reader's socket: whether the service is there. */
+static int service_ping(void *ctx, char *err, size_t err_size)
+{
+    json_t *res = NULL;
+    int rc = store_client_call(ctx, "status", NULL, &res, err, err_size);
+    json_decref(res);
+    return rc;
+}
+
+struct roadside_sink roadside_service_sink(struct store_client *c)
+{
+    return (struct roadside_sink){service_ingest, store_client_alerts_free, service_ping, c};
 }

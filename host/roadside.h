@@ -65,6 +65,8 @@ const char *roadside_strerror(int err);
 struct store_alert;
 struct store_read;
 
+struct store_client;
+
 struct roadside_sink {
     /*
      * Stores one read (everything in it borrowed for the call). Returns 0 with *read_id and
@@ -82,6 +84,9 @@ struct roadside_sink {
     int (*ping)(void *ctx, char *err, size_t err_size);
     void *ctx;
 };
+
+/* The sink of a roadside unit: the store service's reader's socket through client c (borrowed). */
+struct roadside_sink roadside_service_sink(struct store_client *c);
 
 /* ---- Configuration ------------------------------------------------------------------------ */
 

@@ -115,17 +115,8 @@ static int key_load(const char *path, unsigned flags, struct store_key **out, ch
     /* O_NONBLOCK: a FIFO planted in place of the key must not hang start-up before fstat. */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     int rc;
-    if (fd < 0) {
-        int e = errno;
-        if (e == ELOOP) {
-            store_privfile_error(err, err_size, "%s: is a symbolic link (refused)", path);
-            return STORE_ERR_DENIED;
-        }
-        store_privfile_error(err, err_size, "%s: %s", path, strerror(e));
-        if (e == ENOENT)
-            return STORE_ERR_NOTFOUND;
-        return e == EACCES || e == EPERM ? STORE_ERR_DENIED : STORE_ERR_IO;
-    }
+    if (fd < 0)
+        return store_privfile_open_error(path, err, err_size);
     rc = store_privfile_check_fd(fd, path, flags, err, err_size);
     if (rc == 0)
         rc = key_read_fd(fd, path, out, err, err_size);

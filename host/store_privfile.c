@@ -131,7 +131,7 @@ int store_privfile_check_fd(int fd, const char *path, unsigned flags, char *err,
     return 0;
 }
 
-static int open_errno(const char *path, char *err, size_t err_size)
+int store_privfile_open_error(const char *path, char *err, size_t err_size)
 {
     int e = errno;
     if (e == ELOOP) {
@@ -157,12 +157,12 @@ int store_privfile_open(const char *path, int read_only, int create, int *fd, in
         f = open(path, mode | base | O_CREAT | O_EXCL, 0600);
         made = f >= 0;
         if (f < 0 && errno != EEXIST)
-            return open_errno(path, err, err_size);
+            return store_privfile_open_error(path, err, err_size);
     }
     if (f < 0)
         f = open(path, mode | base);
     if (f < 0)
-        return open_errno(path, err, err_size);
+        return store_privfile_open_error(path, err, err_size);
     rc = store_privfile_check_fd(f, path, 0, err, err_size);
     if (rc != 0) {
         close(f);

@@ -47,6 +47,10 @@ int store_privfile_open(const char *path, int read_only, int create, int *fd, in
 /* fsyncs the folder that holds path, so that a file just created there survives a crash. */
 int store_privfile_sync_parent(const char *path) __attribute__((warn_unused_result));
 
+/* After open(path) failed: writes the reason to err (a symbolic link named as such) and returns
+ * STORE_ERR_DENIED (link, permission), STORE_ERR_NOTFOUND or STORE_ERR_IO, from errno. */
+int store_privfile_open_error(const char *path, char *err, size_t err_size);
+
 /* Writes "path: reason" (printf format) to err; a no-op when err is NULL or err_size is 0. */
 void store_privfile_error(char *err, size_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

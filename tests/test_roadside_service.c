@@ -268,20 +268,6 @@ static void test_ingest_read_over_the_readers_socket(void)
 
 /* ---- The pipeline over the service ------------------------------------------------------- */
 
-static int sink_ingest(void *ctx, const struct store_read *read, int64_t *read_id,
-                       struct store_alert **alerts, size_t *n_alerts, char *err, size_t err_size)
-{
-    return store_client_ingest_read(ctx, read, read_id, alerts, n_alerts, err, err_size);
-}
-
-static int sink_ping(void *ctx, char *err, size_t err_size)
-{
-    json_t *res = NULL;
-    int rc = store_client_call(ctx, "status", NULL, &res, err, err_size);
-    json_decref(res);
-    return rc;
-}
-
 struct run {
     struct roadside *r;
     int64_t now_ms;
@@ -347,7 +333,7 @@ static void test_pipeline_survives_a_service_crash(void)
     REQUIRE(roadside_board_registers(&dc, regs, ROADSIDE_MAX_REGS, &nregs) == 0);
     REQUIRE(roadside_sim_new(regs, nregs, &sim) == 0);
     REQUIRE(store_client_open(sv.ingest_socket, &c) == 0);
-    sink = (struct roadside_sink){sink_ingest, store_client_alerts_free, sink_ping, c};
+    sink = roadside_service_sink(c);
     roadside_config_default(&cfg);
     roadside_config_from_daemon(&cfg, &dc);
     cfg.unit = "SVC-PIPE";
