@@ -127,16 +127,6 @@ void roadside_note_error(struct roadside *r, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A time as store_time_format writes it (YYYY-MM-DDTHH:MM:SSZ), without linking the store. */
-static char *utc_time(int64_t t, char *buf, size_t size)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, size, "@%lld", (long long)t);
-    return buf;
-}
-
 /* ---- Life cycle --------------------------------------------------------------------------- */
 
 int roadside_new(const struct roadside_config *cfg, const struct roadside_sink *sink,
@@ -187,7 +177,7 @@ static void print_alert(struct roadside *r, const struct store_alert *a, int64_t
                         const struct track_read *tr)
 {
     char t[32];
-    utc_time(a->read_time, t, sizeof t);
+    store_time_format(a->read_time, t, sizeof t);
     if (r->cfg.events) {
         FILE *f = r->cfg.events;
         fprintf(f, "{\"event\":\"alert\",\"alert_id\":%lld,\"read_id\":%lld,\"time\":",
@@ -230,7 +220,7 @@ static void print_read(struct roadside *r, int64_t read_id, const char *plate, i
     FILE *f = r->cfg.events;
     if (!r->cfg.show_reads || !f)
         return;
-    utc_time(when, t, sizeof t);
+    store_time_format(when, t, sizeof t);
     fprintf(f, "{\"event\":\"read\",\"read_id\":%lld,\"time\":", (long long)read_id);
     cli_json_string(f, t);
     fputs(",\"plate\":", f);
@@ -695,5 +685,5 @@ static int service_ping(void *ctx, char *err, size_t err_size)
 
 struct roadside_sink roadside_service_sink(struct store_client *c)
 {
-    return (struct roadside_sink){service_ingest, store_client_alerts_free, service_ping, c};
+    return (struct roadside_sink){service_ingest, store_alerts_free, service_ping, c};
 }

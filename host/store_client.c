@@ -259,27 +259,6 @@ int store_client_ingest(struct store_client *c, const struct store_read *reads, 
     return 0;
 }
 
-/* A time of the service's answers ("YYYY-MM-DDTHH:MM:SSZ", api_time_json) or seconds. */
-static int answer_time(json_t *v, int64_t *out)
-{
-    struct tm tm;
-    int n = 0;
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
-        return 0;
-    }
-    memset(&tm, 0, sizeof tm);
-    if (!json_is_string(v) ||
-        sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,
-               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-        json_string_value(v)[n] != '\0')
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *out = (int64_t)timegm(&tm);
-    return 0;
-}
-
 static void answer_text(json_t *alert, const char *key, char *out, size_t size)
 {
     const char *v = json_string_value(json_object_get(alert, key));
@@ -301,7 +280,8 @@ static void alert_from_json(json_t *o, const struct store_read *read, int64_t re
                      : read_id;
     a->entry_id = json_integer_value(json_object_get(o, "entry_id"));
     a->hotlist_id = json_integer_value(json_object_get(o, "hotlist_id"));
-    if (answer_time(json_object_get(o, "read_time"), &a->read_time) != 0)
+    if (!json_is_string(json_object_get(o, "read_time")) ||
+        store_time_parse(json_string_value(json_object_get(o, "read_time")), &a->read_time) != 0)
         a->read_time = read->time;
     answer_text(o, "kind", a->kind, sizeof a->kind);
     answer_text(o, "entry_plate", a->entry_plate, sizeof a->entry_plate);
@@ -340,9 +320,4 @@ int store_client_ingest_read(struct store_client *c, const struct store_read *re
     *alerts = out;
     *n_alerts = n;
     return 0;
-}
-
-void store_client_alerts_free(struct store_alert *alerts)
-{
-    free(alerts);
 }

@@ -73,7 +73,7 @@ struct store_alert;
 /*
  * The reader's call for one read, as alprd's pipeline wants it (roadside.h, struct
  * roadside_sink): returns 0 with *read_id and *alerts, the n_alerts alerts the read raised
- * (NULL when none; malloc'ed: free with store_client_alerts_free or store_alerts_free), filled
+ * (NULL when none; malloc'ed: free with store_alerts_free), filled
  * from the service's answer: id, read_id, entry_id, hotlist_id, kind, entry_plate, read_plate,
  * reason, incident, state and read_time (the other fields zero; a field the answer lacks stays
  * zero or empty, but read_id and read_time, the read's own). err is "" then, or a warning when
@@ -84,9 +84,5 @@ struct store_alert;
 int store_client_ingest_read(struct store_client *c, const struct store_read *read,
                              int64_t *read_id, struct store_alert **alerts, size_t *n_alerts,
                              char *err, size_t err_size) __attribute__((warn_unused_result));
-
-/* Frees the alerts of store_client_ingest_read (as store_alerts_free does, without linking the
- * store into a client). Accepts NULL. */
-void store_client_alerts_free(struct store_alert *alerts);
 
 #endif

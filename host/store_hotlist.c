@@ -6,11 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void store_alerts_free(struct store_alert *alerts)
-{
-    free(alerts);
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* CSV                                                                                        */
 

@@ -220,7 +220,7 @@ static void test_ingest_read_over_the_readers_socket(void)
         CHECK_EQ_STR(a->state, "unverified");
         CHECK_EQ_INT(a->read_time, t);
     }
-    store_client_alerts_free(alerts);
+    store_alerts_free(alerts);
 
     /* Another plate: stored, no alert. */
     int64_t id2 = 0;
