@@ -190,6 +190,25 @@ fail:
     return rc;
 }
 
+/* Ends every open session of member name (in the caller's transaction, or after its commit). */
+static int end_sessions(struct store *s, const char *name, const char *reason)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE sessions SET ended_at = ?, end_reason = ?"
+                                " WHERE ended_at IS NULL AND member_id ="
+                                " (SELECT id FROM members WHERE name = ?)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, store_now(s));
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
 int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
                           enum store_role role)
 {
@@ -227,21 +246,8 @@ int store_member_set_role(struct store *s, const struct store_session *sess, con
         goto fail;
     }
     /* A role change ends the member's sessions: the new role applies from the next log-on. */
-    rc = sqlite3_prepare_v2(s->db,
-                            "UPDATE sessions SET ended_at = ?, end_reason = 'role change'"
-                            " WHERE ended_at IS NULL AND member_id ="
-                            " (SELECT id FROM members WHERE name = ?)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, store_now(s));
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
+    if ((rc = end_sessions(s, name, "role change")) != 0)
         goto fail;
-    }
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.role", j.buf,
                                "ok")) != 0)
         goto fail;
@@ -261,25 +267,6 @@ int store_member_set_training(struct store *s, const struct store_session *sess,
     return update_member(s, sess, "member.training",
                          "UPDATE members SET training_date = ? WHERE name = ? AND role <> 'system'",
                          name, training > 0, training, store_json_end(&j));
-}
-
-/* Ends every open session of member name (the change that calls it has been committed). */
-static int end_sessions(struct store *s, const char *name, const char *reason)
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db,
-                                "UPDATE sessions SET ended_at = ?, end_reason = ?"
-                                " WHERE ended_at IS NULL AND member_id ="
-                                " (SELECT id FROM members WHERE name = ?)",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    sqlite3_bind_int64(st, 1, store_now(s));
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
 }
 
 int store_member_set_disabled(struct store *s, const struct store_session *sess, const char *name,

@@ -136,8 +136,3 @@ void store_state_close(struct store_state *st)
     store_keyring_close(st->keyring);
     free(st);
 }
-
-int store_state_generate_key(const char *path, char *err, size_t err_size)
-{
-    return store_key_generate(path, err, err_size);
-}

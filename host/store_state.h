@@ -41,8 +41,4 @@ struct store *store_state_store(struct store_state *st);
 /* Closes the store, then the key ring and the file layer, wiping their keys. Accepts NULL. */
 void store_state_close(struct store_state *st);
 
-/* Writes a new random master key to path (mode 0400, never overwriting). 0 or STORE_ERR_*. */
-int store_state_generate_key(const char *path, char *err, size_t err_size)
-    __attribute__((warn_unused_result));
-
 #endif

@@ -16,6 +16,7 @@
 #include "store.h"
 #include "store_api.h"
 #include "store_client.h"
+#include "store_key.h"
 #include "store_state.h"
 #include "store_retention.h"
 #include "version.h"
@@ -459,7 +460,7 @@ int main(int argc, char **argv)
             sv.conf.n_ingest_uids++;
             break;
         case 'g':
-            if ((rc = store_state_generate_key(optarg, err, sizeof err)) != 0) {
+            if ((rc = store_key_generate(optarg, err, sizeof err)) != 0) {
                 fprintf(stderr, "alpr-stored: %s\n", err);
                 return 1;
             }
