@@ -1,5 +1,6 @@
 /* store_reads: ingest, searches, views (see store_reads.h). */
 #include "store_reads.h"
+#include "store_justify.h"
 #include "store_part.h"
 #include "store_priv.h"
 
@@ -12,17 +13,6 @@
 /* STORE_PART_TOKEN_BYTES as SQL text. */
 #define STORE_TOKEN_BYTES_SQL "2"
 _Static_assert(STORE_PART_TOKEN_BYTES == 2, "STORE_TOKEN_BYTES_SQL");
-
-static const char *const purposes[] = {"investigation", "warrant", "missing-person",
-                                       "stolen-vehicle"};
-
-int store_purpose_valid(const char *word)
-{
-    for (size_t i = 0; word && i < sizeof purposes / sizeof purposes[0]; i++)
-        if (strcmp(word, purposes[i]) == 0)
-            return 1;
-    return 0;
-}
 
 static int text_ok(const char *t, size_t max, int required)
 {
@@ -285,38 +275,14 @@ fail:
     return rc;
 }
 
-/* Checks the access fields and the warrant reference; on refusal records it. */
+/* Checks the access's justification (store_justify.h); on refusal records it. */
 static int check_access(struct store *s, const struct store_session *sess, const char *kind,
                         const struct store_access *a, const char *query)
 {
-    const char *why = NULL;
-    int rc;
-    if (!a || !store_purpose_valid(a->purpose))
-        why = "refused: purpose missing or not a statutory purpose";
-    else if (!text_ok(a->crime_type, STORE_NAME_MAX, 1))
-        why = "refused: crime type missing";
-    else if (!text_ok(a->incident, STORE_NAME_MAX, 1))
-        why = "refused: incident number missing";
-    else if (!text_ok(a->warrant_ref, STORE_TEXT_MAX, 0))
-        why = "refused: warrant reference too long";
-    if (!why && a->warrant_ref && *a->warrant_ref) {
-        sqlite3_stmt *st;
-        int found = 0;
-        rc = sqlite3_prepare_v2(s->db,
-                                "SELECT 1 FROM holds h WHERE h.reference = :ref AND h.kind IN"
-                                " ('warrant', 'disclosure') AND " STORE_HOLD_ACTIVE_SQL("h"),
-                                -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            return store_priv_err(rc);
-        store_priv_bind_named_text(st, ":ref", a->warrant_ref);
-        store_priv_bind_named_int(st, ":now", store_now(s));
-        found = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-        if (!found)
-            why = "refused: no active warrant or court order with that reference";
-    }
-    if (!why)
-        return 0;
+    const char *why;
+    int rc = store_justify_check(s, a, &why);
+    if (rc != STORE_ERR_DENIED)
+        return rc;
     rc = record_access(s, sess, kind, a, query, 0, why);
     return rc != 0 ? rc : STORE_ERR_DENIED;
 }

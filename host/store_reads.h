@@ -18,6 +18,7 @@
 #define STORE_READS_H
 
 #include "plate_match.h"
+#include "store_justify.h"
 #include "store.h"
 #include "store_hotlist.h"
 
@@ -68,17 +69,6 @@ int store_add_read(struct store *s, const struct store_read *read, int64_t *read
  */
 int store_add_reads(struct store *s, const struct store_read *reads, size_t n, int64_t *ids,
                     size_t *n_alerts) __attribute__((warn_unused_result));
-
-/* Why a member accesses stored data (R1, R11). */
-struct store_access {
-    const char *purpose;     /* "investigation", "warrant", "missing-person", "stolen-vehicle" */
-    const char *crime_type;  /* e.g. "robbery"; required */
-    const char *incident;    /* incident / case number; required */
-    const char *warrant_ref; /* reference of a warrant/disclosure hold, for R9 reads; or NULL */
-};
-
-/* 1 when word is one of the statutory purposes above. */
-int store_purpose_valid(const char *word);
 
 enum store_match { STORE_MATCH_EXACT, STORE_MATCH_WILDCARD, STORE_MATCH_FUZZY };
 
