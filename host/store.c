@@ -1,5 +1,6 @@
 /* store: opening, schema and forward migrations, clock, errors, time helpers. */
 #include "store.h"
+#include "store_key.h"
 #include "store_part.h"
 #include "store_priv.h"
 
@@ -262,6 +263,9 @@ void store_close(struct store *s)
         free(s->qcache[i].sql);
     }
     store_part_names_free(s->groups, s->n_groups);
+    store_key_free(s->audit_key);
+    store_key_free(s->mask_key);
+    store_key_free(s->sign_key);
     if (s->db) {
         sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         sqlite3_close(s->db);
@@ -283,6 +287,39 @@ int64_t store_now(const struct store *s)
 void store_set_peer_uid(struct store *s, int64_t uid)
 {
     s->peer_uid = uid < 0 ? STORE_PEER_NONE : uid;
+}
+
+int store_set_master_key(struct store *s, const struct store_key *master)
+{
+    struct store_key *audit = NULL, *mask = NULL, *sign = NULL;
+    /* Subkey ids 1-3 are the page, ring and WAL-frame keys (store_crypt.c, store_keyring.c). */
+    if (store_key_derive(master, 4, "alpraudt", &audit) != 0 ||
+        store_key_derive(master, 5, "alprmask", &mask) != 0 ||
+        store_key_derive(master, 6, "alprsign", &sign) != 0) {
+        store_key_free(audit);
+        store_key_free(mask);
+        return STORE_ERR_NOMEM;
+    }
+    store_key_free(s->audit_key);
+    store_key_free(s->mask_key);
+    store_key_free(s->sign_key);
+    s->audit_key = audit;
+    s->mask_key = mask;
+    s->sign_key = sign;
+    return 0;
+}
+
+void store_priv_mask_plate(const struct store *s, const char *plate, char out[STORE_MASK_SIZE])
+{
+    unsigned char h[6];
+    if (!s->mask_key) {
+        snprintf(out, STORE_MASK_SIZE, "P:masked");
+        return;
+    }
+    crypto_generichash(h, sizeof h, (const unsigned char *)plate, plate ? strlen(plate) : 0,
+                       store_key_bytes(s->mask_key), STORE_KEY_BYTES);
+    snprintf(out, STORE_MASK_SIZE, "P:%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4],
+             h[5]);
 }
 
 void store_set_system_name(struct store *s, const char *name)

@@ -118,6 +118,17 @@ int64_t store_now(const struct store *s);
 #define STORE_PEER_NONE (-1)
 void store_set_peer_uid(struct store *s, int64_t uid);
 
+struct store_key;
+
+/*
+ * Gives the store the keys it derives from the master key (store_key.h), which is not kept:
+ * the audit chain's MAC key, the key of the plate tokens shown instead of plates to members who
+ * may not see them, and the unit's signing key for evidence bundles. None of them is ever in
+ * the database. Returns 0 or STORE_ERR_NOMEM; called again, replaces them.
+ */
+int store_set_master_key(struct store *s, const struct store_key *master)
+    __attribute__((warn_unused_result));
+
 /* Name of the system account that store_add_read()/store_purge_expired() act as ("alprd"). */
 void store_set_system_name(struct store *s, const char *name);
 

@@ -61,7 +61,20 @@ struct store {
     int64_t groups_schema;
     /* The keys of the day partitions (store_set_keyring; not owned). */
     struct store_keyring *keyring;
+    /* Derived from the master key by store_set_master_key (owned; NULL until it is called). */
+    struct store_key *audit_key; /* MAC of the audit chain */
+    struct store_key *mask_key;  /* plate tokens for members who may not see plates */
+    struct store_key *sign_key;  /* seed of the unit's Ed25519 evidence-signing key */
 };
+
+/*
+ * The token shown instead of plate to a member who may not see plates (R5): "P:" and 12 hex
+ * digits of a keyed hash, the same for the same plate, so an auditor can tell that two accesses
+ * looked for the same vehicle without learning which. Without a mask key (store_set_master_key
+ * not called) it is "P:masked". out needs STORE_MASK_SIZE bytes.
+ */
+#define STORE_MASK_SIZE 16
+void store_priv_mask_plate(const struct store *s, const char *plate, char out[STORE_MASK_SIZE]);
 
 /*
  * JSON object for audit parameters, written in place:

@@ -107,7 +107,8 @@ int store_state_open(const char *dir, const char *key_file, struct store_state *
     if ((rc = store_crypt_open_db(st->crypt, db, &conn, err, err_size)) != 0)
         goto fail;
     if ((rc = store_open_db(conn, &st->s)) != 0 ||
-        (rc = store_set_keyring(st->s, st->keyring)) != 0) {
+        (rc = store_set_keyring(st->s, st->keyring)) != 0 ||
+        (rc = store_set_master_key(st->s, key)) != 0) {
         snprintf(err, err_size, "%s: %s", db, store_strerror(rc));
         goto fail;
     }

@@ -65,7 +65,8 @@ __attribute__((unused)) static int fixture_keyring(struct fixture *f)
         return -1;
     if (!f->kr && store_keyring_open(f->keyring_path, f->master, &f->kr) != 0)
         return -1;
-    return store_set_keyring(f->s, f->kr) == 0 ? 0 : -1;
+    return store_set_keyring(f->s, f->kr) == 0 && store_set_master_key(f->s, f->master) == 0 ? 0
+                                                                                             : -1;
 }
 
 __attribute__((unused)) static void fixture_path(struct fixture *f, const char *name)
