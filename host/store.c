@@ -149,7 +149,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE members ADD COLUMN os_uid INTEGER;"
     "CREATE UNIQUE INDEX members_os_uid ON members(os_uid) WHERE os_uid IS NOT NULL;"
     "ALTER TABLE sessions ADD COLUMN peer_uid INTEGER;",
+
+    /* 6 -> 7: the keyed audit chain (a MAC per entry) and the row images of the covered tables
+     * each entry holds; the triggers that stage them: store_audit_cover_install(). */
+    "ALTER TABLE audit ADD COLUMN row_images TEXT;"
+    "ALTER TABLE audit ADD COLUMN mac TEXT;"
+    "CREATE TABLE audit_stage(seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"
+    " row_id INTEGER NOT NULL, image TEXT);",
 };
+
+/* The version whose migration installs the coverage triggers (the step above). */
+#define STORE_AUDIT_COVER_VERSION 7
 
 static int64_t default_clock(void *ctx)
 {
@@ -173,6 +183,8 @@ static int migrate(struct store *s, int target)
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
         if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
             (version == 4 && (rc = store_part_migrate_v5(s)) != 0) ||
+            (version + 1 == STORE_AUDIT_COVER_VERSION &&
+             (rc = store_audit_cover_install(s)) != 0) ||
             (rc = store_priv_exec(s, sql)) != 0) {
             store_priv_rollback(s);
             return rc;

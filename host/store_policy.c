@@ -1,5 +1,6 @@
 /* store_policy: the clock check, BEGIN, authorisation and audit appends (see store_policy.h). */
 #include "store_policy.h"
+#include "store_key.h"
 #include "store_priv.h"
 
 #include <sodium.h>
@@ -19,7 +20,7 @@ static void hash_field(crypto_hash_sha256_state *h, const char *v)
 
 void store_policy_entry_hash(const char *prev, int64_t id, int64_t ts, const char *member,
                              const char *event, const char *params, const char *outcome,
-                             char hex[65])
+                             const char *rows, char hex[65])
 {
     crypto_hash_sha256_state h;
     unsigned char out[crypto_hash_sha256_BYTES];
@@ -34,8 +35,63 @@ void store_policy_entry_hash(const char *prev, int64_t id, int64_t ts, const cha
     hash_field(&h, event);
     hash_field(&h, params);
     hash_field(&h, outcome);
+    /* Entries without row images hash as before they existed: older chains still verify. */
+    if (rows && *rows)
+        hash_field(&h, rows);
     crypto_hash_sha256_final(&h, out);
     sodium_bin2hex(hex, 65, out, sizeof out);
+}
+
+int store_policy_entry_mac(const struct store *s, const char *hash, char hex[65])
+{
+    unsigned char out[32];
+    if (!s->audit_key)
+        return STORE_ERR_STATE;
+    crypto_generichash(out, sizeof out, (const unsigned char *)hash, strlen(hash),
+                       store_key_bytes(s->audit_key), STORE_KEY_BYTES);
+    sodium_bin2hex(hex, 65, out, sizeof out);
+    return 0;
+}
+
+/*
+ * The row images the coverage triggers staged in this transaction (store_audit.h), as one JSON
+ * array, or NULL when none: *rows is sqlite3_malloc'ed. The stage is emptied: the entry about
+ * to be appended holds them.
+ */
+static int drain_stage(struct store *s, char **rows)
+{
+    sqlite3_stmt *st;
+    const unsigned char *t;
+    int rc;
+    *rows = NULL;
+    /* clang-format off */
+    st = store_priv_cached(s,
+        "SELECT json_group_array(json_array(tbl, row_id, json(image)))"
+        " FROM (SELECT tbl, row_id, image FROM audit_stage ORDER BY seq)"
+        " HAVING count(*) > 0");
+    /* clang-format on */
+    if (!st)
+        return store_priv_err(sqlite3_errcode(s->db));
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && (t = sqlite3_column_text(st, 0)) != NULL &&
+        !(*rows = sqlite3_mprintf("%s", (const char *)t)))
+        rc = SQLITE_NOMEM;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_priv_err(rc);
+    if (!*rows)
+        return 0;
+    if (!(st = store_priv_cached(s, "DELETE FROM audit_stage")) ||
+        (rc = sqlite3_step(st)) != SQLITE_DONE) {
+        rc = st ? rc : sqlite3_errcode(s->db);
+        if (st)
+            sqlite3_reset(st);
+        sqlite3_free(*rows);
+        *rows = NULL;
+        return store_priv_err(rc);
+    }
+    sqlite3_reset(st);
+    return 0;
 }
 
 /* The log's last entry: id (0 for an empty log), hash, and time (has_ts 0 for an empty log). */
@@ -71,23 +127,31 @@ static int read_head(struct store *s, struct head *h)
     return 0;
 }
 
-/* Appends entry h->id + 1 dated ts after head h, inside the caller's transaction. */
+/* Appends entry h->id + 1 dated ts after head h, inside the caller's transaction, holding the
+ * staged row images and, with an audit key, the entry's MAC. */
 static int append(struct store *s, const struct head *h, int64_t ts, const char *member,
                   const char *event, const char *params, const char *outcome)
 {
     sqlite3_stmt *st;
-    char hash[65];
-    int rc;
-    store_policy_entry_hash(h->hash, h->id + 1, ts, member, event, params, outcome, hash);
+    char hash[65], mac[65];
+    char *rows = NULL;
+    int rc, keyed;
+    if ((rc = drain_stage(s, &rows)) != 0)
+        return rc;
+    store_policy_entry_hash(h->hash, h->id + 1, ts, member, event, params, outcome, rows, hash);
+    keyed = store_policy_entry_mac(s, hash, mac) == 0;
     /* The WHERE keeps anything but a JSON object out of the chain, whoever built params. */
     /* clang-format off */
     st = store_priv_stmt(s, STORE_STMT_AUDIT_INSERT,
-        "INSERT INTO audit(id, ts, member, event, params, outcome, prev_hash, hash)"
-        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+        "INSERT INTO audit(id, ts, member, event, params, outcome, prev_hash, hash, row_images,"
+        " mac)"
+        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
         " WHERE CASE WHEN json_valid(?5) THEN json_type(?5) = 'object' ELSE 0 END");
     /* clang-format on */
-    if (!st)
+    if (!st) {
+        sqlite3_free(rows);
         return STORE_ERR_IO;
+    }
     sqlite3_bind_int64(st, 1, h->id + 1);
     sqlite3_bind_int64(st, 2, ts);
     sqlite3_bind_text(st, 3, member, -1, SQLITE_TRANSIENT);
@@ -96,8 +160,17 @@ static int append(struct store *s, const struct head *h, int64_t ts, const char 
     sqlite3_bind_text(st, 6, outcome, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 7, h->hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 8, hash, -1, SQLITE_TRANSIENT);
+    if (rows)
+        sqlite3_bind_text(st, 9, rows, -1, sqlite3_free);
+    else
+        sqlite3_bind_null(st, 9);
+    if (keyed)
+        sqlite3_bind_text(st, 10, mac, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 10);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
         return store_priv_err(rc);
     if (sqlite3_changes(s->db) != 1)

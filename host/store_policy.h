@@ -71,11 +71,27 @@ int store_priv_authorize(struct store *s, const struct store_session *sess, unsi
 
 /*
  * The hash of audit entry id (hex, 65 bytes): SHA-256 over prev (the previous entry's hash, 64
- * zeros for the first), id, ts, member, event, params and outcome, each length-prefixed. For
- * store_audit_verify(), which recomputes the chain.
+ * zeros for the first), id, ts, member, event, params, outcome and, when not NULL or empty,
+ * rows (the entry's row images, store_audit.h), each length-prefixed. For store_audit_verify(),
+ * which recomputes the chain.
  */
 void store_policy_entry_hash(const char *prev, int64_t id, int64_t ts, const char *member,
                              const char *event, const char *params, const char *outcome,
-                             char hex[65]);
+                             const char *rows, char hex[65]);
+
+/*
+ * The MAC of an entry whose hash is hash (hex): keyed BLAKE2b-256 under the store's audit key
+ * (store_set_master_key). Returns 0, or STORE_ERR_STATE when the store has no audit key.
+ */
+int store_policy_entry_mac(const struct store *s, const char *hash, char hex[65])
+    __attribute__((warn_unused_result));
+
+/*
+ * Inside the migration that introduces coverage (store.c): creates the triggers that stage the
+ * image of every inserted, changed or deleted row of the covered tables (store_audit.h), and
+ * stages every row present now, so the first entry appended afterwards holds them all.
+ * Returns 0 or a STORE_ERR_*.
+ */
+int store_audit_cover_install(struct store *s) __attribute__((warn_unused_result));
 
 #endif

@@ -144,7 +144,8 @@ static void test_forged_entry_detected(void)
     /* An entry inserted with a made-up hash in the middle. */
     expect_tamper("forge",
                   DROP_GUARDS "UPDATE audit SET id = id + 1000 WHERE id >= 4;"
-                              " INSERT INTO audit VALUES(4, 0, 'mallory', 'login', '{}', 'ok',"
+                              " INSERT INTO audit(id, ts, member, event, params, outcome,"
+                              " prev_hash, hash) VALUES(4, 0, 'mallory', 'login', '{}', 'ok',"
                               " 'x', 'y'); UPDATE audit SET id = id - 999 WHERE id >= 1004;"
                               " UPDATE audit_head SET last_id = last_id + 1",
                   4);
@@ -179,13 +180,28 @@ static void ref_hash(const char *prev, int64_t id, int64_t ts, const char *membe
     sodium_bin2hex(hex, 65, out, sizeof out);
 }
 
+/* The entry's MAC under the audit key derived from master (store_audit.h), as the store does. */
+static void ref_mac(const struct store_key *master, const char *hash, char hex[65])
+{
+    struct store_key *k = NULL;
+    unsigned char out[32];
+    if (store_key_derive(master, 4, "alpraudt", &k) != 0) {
+        hex[0] = '\0';
+        return;
+    }
+    crypto_generichash(out, sizeof out, (const unsigned char *)hash, strlen(hash),
+                       store_key_bytes(k), STORE_KEY_BYTES);
+    store_key_free(k);
+    sodium_bin2hex(hex, 65, out, sizeof out);
+}
+
 /*
  * Appends an entry dated last entry's time + delta behind the store's back, with a correct link
- * and hash: what someone with the file (the chain has no key) or a store whose clock check
- * failed could write. The triggers allow it (an insert, the head moving forward by one).
- * Returns its id, or -1.
+ * and hash, and a correct MAC when master is given: what someone with the file (and, with
+ * master, the key) or a store whose clock check failed could write. The triggers allow it (an
+ * insert, the head moving forward by one). Returns its id, or -1.
  */
-static int64_t raw_append(const char *path, int64_t delta)
+static int64_t raw_append(const char *path, int64_t delta, const struct store_key *master)
 {
     sqlite3 *db;
     sqlite3_stmt *st;
@@ -205,11 +221,18 @@ static int64_t raw_append(const char *path, int64_t delta)
         sqlite3_finalize(st);
     }
     if (id > 0) {
+        char mac[70] = "NULL";
         ref_hash(prev, id, ts, "mallory", "login", "{}", "ok", hash);
+        if (master) {
+            mac[0] = '\'';
+            ref_mac(master, hash, mac + 1);
+            strcat(mac, "'");
+        }
         snprintf(sql, sizeof sql,
-                 "INSERT INTO audit VALUES(%lld, %lld, 'mallory', 'login', '{}', 'ok', '%s', '%s');"
+                 "INSERT INTO audit(id, ts, member, event, params, outcome, prev_hash, hash, mac)"
+                 " VALUES(%lld, %lld, 'mallory', 'login', '{}', 'ok', '%s', '%s', %s);"
                  " UPDATE audit_head SET last_id = %lld, hash = '%s'",
-                 (long long)id, (long long)ts, prev, hash, (long long)id, hash);
+                 (long long)id, (long long)ts, prev, hash, mac, (long long)id, hash);
         if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
             id = -1;
     }
@@ -225,20 +248,34 @@ static void test_backwards_time_detected(void)
     int64_t id;
     REQUIRE(build(&f, "time_order") > 0);
     fixture_close(&f);
-    /* The control: an entry appended this way, in time order, verifies. */
-    REQUIRE(raw_append(f.path, 5) > 0);
+    /* Without the audit key such an entry is found at once: it has no MAC. */
+    id = raw_append(f.path, 5, NULL);
+    REQUIRE(id > 0);
     f.clock.now += 60;
-    REQUIRE(store_open(f.path, &f.s) == 0);
-    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(fixture_reopen(&f) == 0);
+    REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
+    CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), STORE_ERR_TAMPER);
+    CHECK_EQ_INT(r.bad_id, id);
+    CHECK(strstr(r.problem, "no MAC") != NULL);
+    fixture_close(&f);
+    REQUIRE(build(&f, "time_order_keyed") > 0);
+    fixture_close(&f);
+    /* The control: an entry appended this way with the key, in time order, verifies. */
+    struct store_key *master = NULL;
+    char err[256];
+    REQUIRE(store_key_load(f.key_path, &master, err, sizeof err) == 0);
+    REQUIRE(raw_append(f.path, 5, master) > 0);
+    f.clock.now += 60;
+    REQUIRE(fixture_reopen(&f) == 0);
     REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
     CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), 0);
     fixture_close(&f);
     /* The same append dated one second before the entry it follows: its link and hash are
      * right, and verify still names it. */
-    id = raw_append(f.path, -1);
+    id = raw_append(f.path, -1, master);
+    store_key_free(master);
     REQUIRE(id > 0);
-    REQUIRE(store_open(f.path, &f.s) == 0);
-    store_set_clock(f.s, fake_now, &f.clock);
+    REQUIRE(fixture_reopen(&f) == 0);
     REQUIRE(store_login(f.s, "aude", PW, &f.aud, tok) == 0);
     memset(&r, 0, sizeof r);
     CHECK_EQ_INT(store_audit_verify(f.s, &f.aud, &r), STORE_ERR_TAMPER);
