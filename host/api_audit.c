@@ -6,24 +6,60 @@
 
 #include <string.h>
 
+#define MAX_ANCHORS 16
+
+/* The "anchors" parameter: an array of anchor lines (store_audit.h), at most MAX_ANCHORS. */
+static int anchors_param(struct api_req *r, struct store_audit_head *out, size_t *n)
+{
+    json_t *a = json_object_get(r->params, "anchors"), *v;
+    size_t i;
+    *n = 0;
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > MAX_ANCHORS)
+        return api_fail(r, STORE_ERR_INVALID,
+                        "parameter 'anchors' must be an array of at most"
+                        " %d anchor lines",
+                        MAX_ANCHORS);
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v) || store_audit_anchor_parse(json_string_value(v), &out[i]) != 0)
+            return api_fail(
+                r, STORE_ERR_INVALID,
+                "parameter 'anchors' item %zu is not an anchor line (" STORE_AUDIT_ANCHOR_PREFIX
+                " id=N hash=HEX mac=HEX)",
+                i + 1);
+        (*n)++;
+    }
+    return 0;
+}
+
 static int call_verify(struct api_req *r, json_t **result)
 {
     struct store_audit_verify_result res;
+    struct store_audit_head anchors[MAX_ANCHORS];
     const char *expect = NULL;
+    size_t n_anchors;
     int rc, found;
-    if ((rc = api_str(r, "expect_head", 0, &expect)) != 0)
+    if ((rc = api_str(r, "expect_head", 0, &expect)) != 0 ||
+        (rc = anchors_param(r, anchors, &n_anchors)) != 0)
         return rc;
-    rc = store_audit_verify(r->s, &r->sess, &res);
+    rc = store_audit_verify_anchored(r->s, &r->sess, anchors, n_anchors, &res);
     if (rc == STORE_ERR_TAMPER) {
         /* A broken chain is the check's finding, not a failure to check. */
-        *result = json_pack("{s:b,s:I,s:I,s:s}", "ok", 0, "entries", (json_int_t)res.entries,
-                            "bad_id", (json_int_t)res.bad_id, "problem", res.problem);
+        *result = json_pack("{s:b,s:I,s:I,s:s,s:s,s:I}", "ok", 0, "entries",
+                            (json_int_t)res.entries, "bad_id", (json_int_t)res.bad_id, "problem",
+                            res.problem, "table", res.bad_table, "row", (json_int_t)res.bad_row);
         return *result ? 0 : STORE_ERR_NOMEM;
     }
+    if (rc == STORE_ERR_STATE)
+        return api_fail(r, rc, "the service has no audit key: the chain cannot be authenticated");
     if (rc != 0)
         return rc;
-    if (!(*result = json_pack("{s:b,s:I,s:s}", "ok", 1, "entries", (json_int_t)res.entries, "head",
-                              res.head_hash)))
+    if (!(*result =
+              json_pack("{s:b,s:I,s:s,s:I,s:I,s:I}", "ok", 1, "entries", (json_int_t)res.entries,
+                        "head", res.head_hash, "head_id", (json_int_t)res.head_id, "first_keyed",
+                        (json_int_t)res.first_keyed, "anchor_id", (json_int_t)res.anchor_id)))
         return STORE_ERR_NOMEM;
     if (!expect)
         return 0;
@@ -126,11 +162,20 @@ static int call_report_audit(struct api_req *r, json_t **result)
 static int call_report_public(struct api_req *r, json_t **result)
 {
     struct store_report *rep = NULL;
+    struct store_audit_head head;
+    char anchor[256];
     int rc = store_report_public(r->s, &r->sess, &rep);
     if (rc != 0)
         return rc;
-    *result = json_pack("{s:o,s:i,s:o}", "generated", api_time_json(rep->generated),
-                        "retention_days", rep->retention_days, "tables", tables_json(rep, "title"));
+    /* The page anchors the chain too: whoever keeps a copy holds a head the store cannot undo. */
+    if ((rc = store_audit_head(r->s, &head)) != 0 ||
+        (rc = store_audit_anchor_format(&head, anchor, sizeof anchor)) != 0) {
+        store_report_free(rep);
+        return rc;
+    }
+    *result =
+        json_pack("{s:o,s:i,s:o,s:s}", "generated", api_time_json(rep->generated), "retention_days",
+                  rep->retention_days, "tables", tables_json(rep, "title"), "audit_anchor", anchor);
     store_report_free(rep);
     return *result ? 0 : STORE_ERR_NOMEM;
 }

@@ -1,21 +1,75 @@
 /* alpr audit: verify the hash-chained audit log; list its entries (auditors, administrators). */
 #include "commands.h"
+#include "store_audit.h"
 #include "store_cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#define MAX_ANCHOR_FILES 8
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: alpr audit verify [--expect-head HASH]\n"
+    fprintf(f, "usage: alpr audit verify [--anchor FILE]... [--no-journal] [--expect-head HASH]\n"
                "       alpr audit list [--from T] [--to T] [--member NAME] [--event PREFIX]"
                " [--limit N]\n"
                "\n"
-               "verify walks the whole chain and says where an entry was edited, deleted,\n"
-               "inserted or reordered (exit 1); it prints the head hash: keep it elsewhere and\n"
-               "pass it back with --expect-head to detect a rewritten chain as well.\n"
+               "verify walks the whole chain (hashes, MACs under the audit key, the covered\n"
+               "tables against their chained rows) and says where it breaks (exit 1). Then it\n"
+               "checks the latest anchor (a head recorded outside the store) it finds in each\n"
+               "--anchor FILE (the service's --anchor-file, a bundle's or the public page's\n"
+               "line) and in the journal (journalctl -t alpr-stored, unless --no-journal): a\n"
+               "chain shorter than an anchor, or with another hash at its entry, was truncated\n"
+               "or rewritten. --expect-head HASH: a head written down earlier.\n"
                "Reading the log is audited too. Auditors and administrators.\n");
+}
+
+/* The anchor with the highest id among the lines of fp, into best (id 0 when none). */
+static void latest_anchor(FILE *fp, struct store_audit_head *best)
+{
+    char line[1024];
+    struct store_audit_head h;
+    while (fgets(line, sizeof line, fp))
+        if (store_audit_anchor_parse(line, &h) == 0 && h.id > best->id)
+            *best = h;
+}
+
+/* Adds the latest anchor of path to list. 0, or CLI_EXIT_FAIL (said). */
+static int anchor_from_file(const char *path, json_t *list)
+{
+    struct store_audit_head h = {0};
+    char line[256];
+    FILE *fp = fopen(path, "re");
+    if (!fp) {
+        cli_error("audit", "--anchor %s: %s", path, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    latest_anchor(fp, &h);
+    fclose(fp);
+    if (h.id == 0) {
+        cli_error("audit", "--anchor %s: no " STORE_AUDIT_ANCHOR_PREFIX " line in it", path);
+        return CLI_EXIT_FAIL;
+    }
+    if (store_audit_anchor_format(&h, line, sizeof line) != 0 ||
+        json_array_append_new(list, json_string(line)) != 0)
+        return CLI_EXIT_FAIL;
+    return 0;
+}
+
+/* Adds the journal's latest anchor (the service's stderr lines) to list, when it can read one. */
+static void anchor_from_journal(json_t *list)
+{
+    struct store_audit_head h = {0};
+    char line[256];
+    FILE *fp = popen("journalctl -q -o cat -t alpr-stored --no-pager -n 100000 2>/dev/null", "r");
+    if (!fp)
+        return;
+    latest_anchor(fp, &h);
+    pclose(fp);
+    if (h.id && store_audit_anchor_format(&h, line, sizeof line) == 0)
+        (void)!json_array_append_new(list, json_string(line));
 }
 
 static int print_verify(const struct cli_global *g, json_t *res, const char *expect)
@@ -29,10 +83,21 @@ static int print_verify(const struct cli_global *g, json_t *res, const char *exp
                   problem ? problem : "(no detail)");
         return CLI_EXIT_FAIL;
     }
-    if (g->format == CLI_FORMAT_JSON)
-        printf("{\"ok\": true, \"entries\": %lld, \"head\": \"%s\"}\n", entries, head ? head : "");
-    else
-        printf("audit log verified: %lld entries, head %s\n", entries, head ? head : "");
+    long long anchor = (long long)json_integer_value(json_object_get(res, "anchor_id"));
+    long long keyed = (long long)json_integer_value(json_object_get(res, "first_keyed"));
+    if (g->format == CLI_FORMAT_JSON) {
+        printf("{\"ok\": true, \"entries\": %lld, \"head\": \"%s\", \"first_keyed\": %lld,"
+               " \"anchor_id\": %lld}\n",
+               entries, head ? head : "", keyed, anchor);
+    } else {
+        printf("audit log verified: %lld entries, head %s, keyed from entry %lld\n", entries,
+               head ? head : "", keyed);
+        if (anchor)
+            printf("anchor at entry %lld matches\n", anchor);
+        else
+            printf("no anchor found (--anchor FILE, the journal): truncation of the newest "
+                   "entries would not show\n");
+    }
     /* The head moves with every entry, the check included: compare the one printed. */
     if (!expect)
         return CLI_EXIT_OK;
@@ -51,9 +116,13 @@ int cmd_audit(int argc, char **argv, const struct cli_global *g)
         {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
         {"member", required_argument, NULL, 'm'}, {"event", required_argument, NULL, 'e'},
         {"limit", required_argument, NULL, 'l'},  {"expect-head", required_argument, NULL, 'x'},
+        {"anchor", required_argument, NULL, 'a'}, {"no-journal", no_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     struct store_client *s = NULL;
     const char *member = NULL, *event = NULL, *expect = NULL, *action, *call;
+    const char *anchor_files[MAX_ANCHOR_FILES];
+    size_t n_anchor_files = 0;
+    int journal = 1;
     json_t *params, *res = NULL;
     int64_t from = 0, to = 0;
     long limit = 0;
@@ -79,6 +148,16 @@ int cmd_audit(int argc, char **argv, const struct cli_global *g)
         case 'x':
             expect = optarg;
             break;
+        case 'a':
+            if (n_anchor_files == MAX_ANCHOR_FILES) {
+                cli_error("audit", "--anchor: at most %d files", MAX_ANCHOR_FILES);
+                return CLI_EXIT_USAGE;
+            }
+            anchor_files[n_anchor_files++] = optarg;
+            break;
+        case 'J':
+            journal = 0;
+            break;
         case 'l':
             if (cli_parse_long(optarg, 1, 1000000, &limit) != 0) {
                 cli_error("audit", "--limit: 1..1000000, not '%s'", optarg);
@@ -98,8 +177,20 @@ int cmd_audit(int argc, char **argv, const struct cli_global *g)
             cli_error("audit", "--expect-head: a head hash is 64 hex digits");
             return CLI_EXIT_USAGE;
         }
+        json_t *anchors = json_array();
         call = "audit.verify";
+        for (size_t i = 0; anchors && i < n_anchor_files; i++)
+            if ((rc = anchor_from_file(anchor_files[i], anchors)) != 0) {
+                json_decref(anchors);
+                return rc;
+            }
+        if (journal && anchors)
+            anchor_from_journal(anchors);
         params = expect ? store_cli_params("{s:s}", "expect_head", expect) : store_cli_params("{}");
+        if (!anchors || json_object_set_new(params, "anchors", anchors) != 0) {
+            json_decref(params);
+            return CLI_EXIT_FAIL;
+        }
     } else if (strcmp(action, "list") == 0) {
         call = "audit.list";
         params = store_cli_params("{}");

@@ -1,6 +1,7 @@
 /* alpr report: audit reports (text, CSV, JSON) and the public HTML page. The service returns
  * the reports' tables; this client renders them. */
 #include "commands.h"
+#include "public_text.h"
 #include "store_cli.h"
 
 #include <errno.h>
@@ -21,31 +22,11 @@ static void usage(FILE *f)
                "incident number; refusals; exports; releases; purges.\n"
                "public: a static HTML page with the policy (the built-in summary, or the text\n"
                "of --policy FILE) and aggregate statistics that identify no plate.\n"
-               "--out FILE is created with mode 0600 and never overwritten.\n"
+               "--policy FILE: plain UTF-8 text (newlines and tabs only, at most 64 KiB) with no\n"
+               "plate-shaped token in it. The page carries the audit chain's head (an anchor).\n"
+               "--out FILE is created (0600; 0644 for the public page), never a symlink followed\n"
+               "nor a file overwritten.\n"
                "Auditors and administrators.\n");
-}
-
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!fp)
-        return NULL;
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 || n > (1 << 20) ||
-        fseek(fp, 0, SEEK_SET) != 0) {
-        fclose(fp);
-        return NULL;
-    }
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    return buf;
 }
 
 static const char default_policy[] =
@@ -199,7 +180,7 @@ static void html_table(FILE *out, json_t *table)
 
 static void render_public(FILE *out, json_t *rep, const char *policy)
 {
-    const char *generated = json_string_value(json_object_get(rep, "generated"));
+    const char *generated = json_string_value(json_object_get(rep, "generated")), *anchor;
     json_t *table;
     size_t i;
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -217,17 +198,26 @@ static void render_public(FILE *out, json_t *rep, const char *policy)
     html(out, policy ? policy : default_policy);
     fputs("</pre>\n", out);
     json_array_foreach(json_object_get(rep, "tables"), i, table) html_table(out, table);
+    anchor = json_string_value(json_object_get(rep, "audit_anchor"));
+    if (anchor) {
+        /* Copies of the page kept by others anchor the audit log outside the store. */
+        fputs("<h2>Audit log</h2>\n<p>The audit log's head when this page was made (whoever"
+              " keeps it can later check the log was not cut or rewritten):</p>\n<pre>",
+              out);
+        html(out, anchor);
+        fputs("</pre>\n", out);
+    }
     fputs("</body>\n</html>\n", out);
 }
 
-/* stdout, or path created for this report alone (0600, never an existing file). */
-static FILE *open_out(const char *path)
+/* stdout, or path created for this report alone (mode; never an existing file or a symlink). */
+static FILE *open_out(const char *path, unsigned mode)
 {
     int fd;
     FILE *f;
     if (!path)
         return stdout;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    fd = public_text_create(path, mode);
     if (fd < 0) {
         cli_error("report", "%s: %s", path,
                   errno == EEXIST ? "exists; a report never overwrites" : strerror(errno));
@@ -244,7 +234,8 @@ static FILE *open_out(const char *path)
 static int render(const struct cli_global *g, const char *action, json_t *rep, const char *out_path,
                   const char *policy, int64_t from, int64_t to)
 {
-    FILE *out = open_out(out_path);
+    /* The public page is for the public; the audit report is not. */
+    FILE *out = open_out(out_path, action[0] == 'a' ? 0600 : 0644);
     int failed;
     if (!out)
         return CLI_EXIT_FAIL;
@@ -272,7 +263,7 @@ int cmd_report(int argc, char **argv, const struct cli_global *g)
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     struct store_client *s = NULL;
     const char *out_path = NULL, *policy_path = NULL, *action;
-    char *policy = NULL;
+    char *policy = NULL, why[256];
     json_t *params = NULL, *res = NULL;
     int64_t from = 0, to = 0;
     int c, rc;
@@ -306,8 +297,8 @@ int cmd_report(int argc, char **argv, const struct cli_global *g)
         cli_error("report", "unknown report '%s' (audit, public)", action);
         return CLI_EXIT_USAGE;
     }
-    if (policy_path && !(policy = read_text(policy_path))) {
-        cli_error("report", "%s: cannot read (at most 1 MiB)", policy_path);
+    if (policy_path && !(policy = public_text_load(policy_path, why, sizeof why))) {
+        cli_error("report", "--policy %s: %s", policy_path, why);
         return CLI_EXIT_FAIL;
     }
     params = action[0] == 'a'

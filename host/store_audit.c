@@ -93,6 +93,39 @@ int store_audit_cover_install(struct store *s)
     return rc;
 }
 
+int store_audit_chained_views(struct store *s)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < N_COVERED; i++) {
+        const char *p = covered[i].cols;
+        char *cols = sqlite3_mprintf(""), *next;
+        for (int k = 0; cols && *p; k++) {
+            size_t n = strcspn(p, ",");
+            next = sqlite3_mprintf("%s%sjson_extract(img, '$[%d]') AS %.*s", cols, k ? ", " : "", k,
+                                   (int)n, p);
+            sqlite3_free(cols);
+            cols = next;
+            p += n;
+            while (*p == ',' || *p == ' ')
+                p++;
+        }
+        if (!cols)
+            return STORE_ERR_NOMEM;
+        /* The latest image of each row an entry holds; rows whose latest entry deleted them
+         * are left out. */
+        rc = exec_free(
+            s, sqlite3_mprintf("CREATE TEMP VIEW IF NOT EXISTS chained_%s AS SELECT %s FROM"
+                               " (SELECT json_extract(j.value, '$[2]') AS img, row_number() OVER"
+                               " (PARTITION BY json_extract(j.value, '$[1]') ORDER BY a.id DESC,"
+                               " j.key DESC) AS rn FROM audit a, json_each(a.row_images) j"
+                               " WHERE a.row_images IS NOT NULL AND json_extract(j.value, '$[0]')"
+                               " = '%s') WHERE rn = 1 AND img IS NOT NULL",
+                               covered[i].table, cols, covered[i].table));
+        sqlite3_free(cols);
+    }
+    return rc;
+}
+
 int store_audit_head(struct store *s, struct store_audit_head *out)
 {
     sqlite3_stmt *st;
@@ -206,6 +239,12 @@ static int check_entry(struct store *s, sqlite3_stmt *st, int64_t expect, const 
                            "entry %lld has no MAC after keyed entries: written without"
                            " the audit key",
                            (long long)id);
+        /* Row images came with the MACs: an unkeyed entry holding some is no old history. */
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            return problem(res, id,
+                           "entry %lld holds row images but no MAC: written without the audit"
+                           " key",
+                           (long long)id);
         return 0;
     }
     if (store_policy_entry_mac(s, hash, mac) != 0 || strcmp(mac, col(st, 9)) != 0)
@@ -299,23 +338,6 @@ static int cover_check(struct store *s, struct store_audit_verify_result *res)
 {
     int64_t id;
     int flag, rc;
-    for (size_t i = 0; i < N_COVERED; i++) {
-        static const char *const kinds[] = {"ins", "upd", "del"};
-        for (int k = 0; k < 3; k++) {
-            rc = first_row(s,
-                           sqlite3_mprintf("SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_master"
-                                           " WHERE type = 'trigger' AND name ="
-                                           " 'audit_cover_%s_%s')",
-                                           covered[i].table, kinds[k]),
-                           &id, &flag);
-            if (rc < 0)
-                return rc;
-            if (rc)
-                return problem(res, res->head_id,
-                               "trigger audit_cover_%s_%s is missing: changes to %s go unrecorded",
-                               covered[i].table, kinds[k], covered[i].table);
-        }
-    }
     if ((rc = store_priv_exec(s, "CREATE TEMP TABLE IF NOT EXISTS audit_latest(tbl TEXT NOT NULL,"
                                  " row_id INTEGER NOT NULL, image TEXT, PRIMARY KEY(tbl, row_id));"
                                  "DELETE FROM temp.audit_latest;"
@@ -362,6 +384,26 @@ static int cover_check(struct store *s, struct store_audit_verify_result *res)
             snprintf(res->bad_table, sizeof res->bad_table, "%s", t);
             return problem(res, res->head_id, "%s row %lld is gone without an audit entry", t,
                            (long long)id);
+        }
+    }
+    /* The rows agree; without the triggers the next change would go unrecorded. */
+    for (size_t i = 0; i < N_COVERED; i++) {
+        static const char *const kinds[] = {"ins", "upd", "del"};
+        for (int k = 0; k < 3; k++) {
+            rc = first_row(s,
+                           sqlite3_mprintf("SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_master"
+                                           " WHERE type = 'trigger' AND name ="
+                                           " 'audit_cover_%s_%s')",
+                                           covered[i].table, kinds[k]),
+                           &id, &flag);
+            if (rc < 0)
+                return rc;
+            if (rc) {
+                snprintf(res->bad_table, sizeof res->bad_table, "%s", covered[i].table);
+                return problem(res, res->head_id,
+                               "trigger audit_cover_%s_%s is missing: changes to %s go unrecorded",
+                               covered[i].table, kinds[k], covered[i].table);
+            }
         }
     }
     return 0;

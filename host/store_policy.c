@@ -100,13 +100,14 @@ struct head {
     char hash[65];
     int has_ts;
     int64_t ts;
+    int keyed; /* the last entry has a MAC */
 };
 
 static int read_head(struct store *s, struct head *h)
 {
     /* clang-format off */
     sqlite3_stmt *st = store_priv_stmt(s, STORE_STMT_AUDIT_HEAD,
-        "SELECT h.last_id, h.hash, a.ts"
+        "SELECT h.last_id, h.hash, a.ts, a.mac IS NOT NULL"
         " FROM audit_head h"
         " LEFT JOIN audit a ON a.id = h.last_id");
     /* clang-format on */
@@ -119,6 +120,7 @@ static int read_head(struct store *s, struct head *h)
         store_priv_col_text(st, 1, h->hash, sizeof h->hash);
         h->has_ts = sqlite3_column_type(st, 2) != SQLITE_NULL;
         h->ts = sqlite3_column_int64(st, 2);
+        h->keyed = sqlite3_column_int(st, 3);
     }
     /* Reset at once: a statement left on a row would hold its read snapshot open. */
     sqlite3_reset(st);
@@ -203,6 +205,25 @@ int store_priv_audit(struct store *s, const char *member, const char *event, con
 }
 
 /*
+ * At the start of a write transaction the stage must be empty: rows staged now were changed
+ * outside the store (raw SQLite with the triggers in place), and the entry this transaction
+ * appends must not take them in as its own. Discarded, those rows no longer match their chained
+ * images, and store_audit_verify() names them. Only once the chain is keyed: before, the stage
+ * holds the rows a migration staged for the first keyed entry. Rolls back on failure.
+ */
+static int discard_foreign_stage(struct store *s)
+{
+    sqlite3_stmt *st = store_priv_cached(s, "DELETE FROM audit_stage");
+    int rc = st ? sqlite3_step(st) : sqlite3_errcode(s->db);
+    if (st)
+        sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    store_priv_rollback(s);
+    return store_priv_err(rc);
+}
+
+/*
  * Inside a write transaction: 0 (transaction still open) when the clock is not behind the last
  * entry. Otherwise appends clock.backwards dated at that entry's time, commits, and returns
  * STORE_ERR_CLOCK; on any error the transaction is rolled back.
@@ -218,7 +239,7 @@ static int clock_check_locked(struct store *s, const char *member, const char *e
         return rc;
     }
     if (!h.has_ts || now >= h.ts)
-        return 0;
+        return h.keyed ? discard_foreign_stage(s) : 0;
     store_json_init(&j);
     store_json_int(&j, "system_time", now);
     store_json_int(&j, "last_entry_time", h.ts);

@@ -94,4 +94,11 @@ int store_policy_entry_mac(const struct store *s, const char *hash, char hex[65]
  */
 int store_audit_cover_install(struct store *s) __attribute__((warn_unused_result));
 
+/*
+ * Creates (once per connection) the temporary views chained_<table> of the covered tables: each
+ * row as the latest entry naming it holds it, with the table's covered columns. What the R11
+ * report reads instead of the editable tables. Returns 0 or a STORE_ERR_*.
+ */
+int store_audit_chained_views(struct store *s) __attribute__((warn_unused_result));
+
 #endif

@@ -1,6 +1,7 @@
 /* store_report: the audit report's and the public page's tables (see store_report.h). */
 #include "store_report.h"
 
+#include "store_audit.h"
 #include "store_priv.h"
 #include "store_retention.h"
 
@@ -12,40 +13,61 @@ struct section {
     const char *sql; /* audit sections bind :from, :to */
 };
 
+/* An incident number that names none: blank, or a placeholder. */
+#define NO_INCIDENT(col)                                                                           \
+    "(trim(coalesce(" col ", ''), ' ' || char(9)) = '' OR lower(trim(" col "))"                    \
+    " IN ('none', 'n/a', 'na', '-', '--', '0', 'unknown', 'tbd', 'x', 'null', 'nil'))"
+
+/*
+ * Built from chained data only (store_audit.h): chained_searches etc. are the rows as the
+ * keyed chain holds them, so an edit of the tables behind the store's back changes nothing
+ * here (and store_audit_verify names it).
+ */
 static const struct section sections[] = {
     {"searches_by_member",
-     "SELECT member, kind, count(*) AS accesses, sum(result_count) AS results FROM searches"
-     " WHERE ts >= :from AND ts < :to GROUP BY member, kind ORDER BY member, kind"},
+     "SELECT member, kind, count(*) AS accesses, sum(result_count) AS results"
+     " FROM temp.chained_searches WHERE ts >= :from AND ts < :to GROUP BY member, kind"
+     " ORDER BY member, kind"},
     {"searches_by_crime_type",
      "SELECT coalesce(crime_type, '(none)') AS crime_type, count(*) AS searches,"
-     " sum(result_count) AS results FROM searches WHERE ts >= :from AND ts < :to"
+     " sum(result_count) AS results FROM temp.chained_searches WHERE ts >= :from AND ts < :to"
      " AND outcome = 'ok' GROUP BY 1 ORDER BY 2 DESC, 1"},
     {"searches_by_purpose",
-     "SELECT coalesce(purpose, '(none)') AS purpose, count(*) AS searches FROM searches"
-     " WHERE ts >= :from AND ts < :to AND outcome = 'ok' GROUP BY 1 ORDER BY 2 DESC, 1"},
+     "SELECT coalesce(purpose, '(none)') AS purpose, count(*) AS searches"
+     " FROM temp.chained_searches WHERE ts >= :from AND ts < :to AND outcome = 'ok'"
+     " GROUP BY 1 ORDER BY 2 DESC, 1"},
     {"searches_by_month",
      "SELECT strftime('%Y-%m', ts, 'unixepoch') AS month, count(*) AS searches,"
-     " sum(outcome = 'ok') AS granted, sum(outcome <> 'ok') AS refused FROM searches"
-     " WHERE ts >= :from AND ts < :to GROUP BY 1 ORDER BY 1"},
+     " sum(outcome = 'ok') AS granted, sum(outcome <> 'ok') AS refused"
+     " FROM temp.chained_searches WHERE ts >= :from AND ts < :to GROUP BY 1 ORDER BY 1"},
     {"accesses_without_incident",
      "SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', ts, 'unixepoch') AS time, member, kind,"
-     " coalesce(purpose, '') AS purpose, outcome FROM searches WHERE ts >= :from AND ts < :to"
-     " AND (incident IS NULL OR incident = '') ORDER BY id"},
+     " coalesce(purpose, '') AS purpose, coalesce(incident, '') AS incident, outcome"
+     " FROM temp.chained_searches WHERE ts >= :from AND ts < :to AND " NO_INCIDENT(
+         "incident") " ORDER BY id"},
+    {"incident_reused_across_crime_types",
+     "SELECT trim(incident) AS incident, count(DISTINCT lower(trim(crime_type))) AS crime_types,"
+     " group_concat(DISTINCT trim(crime_type)) AS crimes, count(*) AS accesses,"
+     " group_concat(DISTINCT member) AS members FROM temp.chained_searches"
+     " WHERE ts >= :from AND ts < :to AND outcome = 'ok' AND NOT " NO_INCIDENT(
+         "incident") " GROUP BY lower(trim(incident)) HAVING count(DISTINCT "
+                     "lower(trim(crime_type))) > 1"
+                     " ORDER BY 2 DESC, 1"},
     {"refusals", "SELECT member, event, outcome, count(*) AS times FROM audit WHERE ts >= :from AND"
                  " ts < :to AND (outcome LIKE 'denied%' OR outcome LIKE 'failed%' OR outcome LIKE"
                  " 'refused%') GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2"},
     {"exports",
      "SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch') AS time, member, hold_id,"
-     " coalesce(release_id, '') AS release_id, n_reads, manifest_sha256 FROM exports"
-     " WHERE at >= :from AND at < :to ORDER BY id"},
+     " coalesce(release_id, '') AS release_id, n_reads, manifest_sha256"
+     " FROM temp.chained_exports WHERE at >= :from AND at < :to ORDER BY id"},
     {"releases",
      "SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', submitted_at, 'unixepoch') AS submitted, agency,"
      " requester, purpose, status, submitted_by, coalesce(reviewed_by, '') AS reviewed_by,"
-     " coalesce(export_id, '') AS export_id FROM releases WHERE submitted_at >= :from AND"
-     " submitted_at < :to ORDER BY id"},
+     " coalesce(export_id, '') AS export_id FROM temp.chained_releases"
+     " WHERE submitted_at >= :from AND submitted_at < :to ORDER BY id"},
     {"purges", "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch') AS time, member,"
                " strftime('%Y-%m-%d', cutoff, 'unixepoch') AS cutoff, reads, images, alerts, held"
-               " FROM purges WHERE at >= :from AND at < :to ORDER BY id"},
+               " FROM temp.chained_purges WHERE at >= :from AND at < :to ORDER BY id"},
 };
 
 static const struct section public_tables[] = {
@@ -102,7 +124,8 @@ static int add_row(struct store_report_table *t, sqlite3_stmt *st, size_t *cap)
         const unsigned char *text = sqlite3_column_text(st, (int)c);
         row[c].is_int = sqlite3_column_type(st, (int)c) == SQLITE_INTEGER;
         row[c].num = row[c].is_int ? sqlite3_column_int64(st, (int)c) : 0;
-        if (!(row[c].text = strdup(text ? (const char *)text : "")))
+        /* Whatever the log holds, the report stays valid JSON and forges no line. */
+        if (!(row[c].text = store_audit_printable(text ? (const char *)text : "")))
             return STORE_ERR_NOMEM;
     }
     return 0;
@@ -156,7 +179,7 @@ static int build(struct store *s, const struct section *secs, size_t n, int64_t 
     rep->from = from;
     rep->to = to;
     rep->generated = store_now(s);
-    if ((rc = store_priv_exec(s, "BEGIN")) != 0) {
+    if ((rc = store_audit_chained_views(s)) != 0 || (rc = store_priv_exec(s, "BEGIN")) != 0) {
         free(rep);
         return rc;
     }

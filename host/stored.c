@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "store.h"
 #include "store_api.h"
+#include "store_audit.h"
 #include "store_client.h"
 #include "store_key.h"
 #include "store_state.h"
@@ -22,6 +23,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <microhttpd.h>
@@ -53,6 +55,8 @@ struct service {
     struct store_api_conf conf;
     pthread_mutex_t lock; /* one call at a time on the store */
     int verbose;
+    const char *anchor_path; /* --anchor-file, or NULL */
+    int64_t anchored_id;     /* the last head written out */
 };
 
 /* One listening socket and the channel its callers use. */
@@ -74,32 +78,36 @@ struct request {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: alpr-stored [--state DIR] [--key-file PATH] [--socket PATH]\n"
-            "                   [--ingest-socket PATH] [--socket-group G] [--ingest-group G]\n"
-            "                   [--ingest-user USER]... [-v]\n"
-            "       alpr-stored --generate-key PATH\n"
-            "\n"
-            "The store service: owns the encrypted store in DIR and answers the store's calls\n"
-            "on two Unix sockets: the members' and the reader's (ingest only). With systemd's\n"
-            "socket activation they are the sockets named 'store' and 'ingest'.\n"
-            "\n"
-            "  --state DIR         state folder, mode 0700, owned by this account\n"
-            "                      (default /var/lib/alpr-store)\n"
-            "  --socket PATH       the members' socket when not socket-activated (mode 0660)\n"
-            "                      (default %s)\n"
-            "  --ingest-socket PATH the reader's socket (mode 0600, 0660 with --ingest-group)\n"
-            "                      (default %s)\n"
-            "  --socket-group G    group of the members' socket (those who may use the store)\n"
-            "  --ingest-group G    group of the reader's socket (alprd's account)\n"
-            "  --key-file PATH     master key file (0400/0600, on separate media); default: the\n"
-            "                      systemd credential 'store.key' ($CREDENTIALS_DIRECTORY)\n"
-            "  --ingest-user USER  the OS account (name or uid) that may ingest reads and do\n"
-            "                      nothing else: alprd's; repeatable\n"
-            "  --generate-key PATH write a new random master key to PATH (never overwrites)\n"
-            "  -v, --verbose       log each call (caller uid, call, status) to stderr\n"
-            "  --help, --version\n",
-            STORE_CLIENT_DEFAULT_SOCKET, STORE_CLIENT_DEFAULT_INGEST_SOCKET);
+    fprintf(
+        f,
+        "usage: alpr-stored [--state DIR] [--key-file PATH] [--socket PATH]\n"
+        "                   [--ingest-socket PATH] [--socket-group G] [--ingest-group G]\n"
+        "                   [--ingest-user USER]... [--anchor-file PATH] [-v]\n"
+        "       alpr-stored --generate-key PATH\n"
+        "\n"
+        "The store service: owns the encrypted store in DIR and answers the store's calls\n"
+        "on two Unix sockets: the members' and the reader's (ingest only). With systemd's\n"
+        "socket activation they are the sockets named 'store' and 'ingest'.\n"
+        "\n"
+        "  --state DIR         state folder, mode 0700, owned by this account\n"
+        "                      (default /var/lib/alpr-store)\n"
+        "  --socket PATH       the members' socket when not socket-activated (mode 0660)\n"
+        "                      (default %s)\n"
+        "  --ingest-socket PATH the reader's socket (mode 0600, 0660 with --ingest-group)\n"
+        "                      (default %s)\n"
+        "  --socket-group G    group of the members' socket (those who may use the store)\n"
+        "  --ingest-group G    group of the reader's socket (alprd's account)\n"
+        "  --key-file PATH     master key file (0400/0600, on separate media); default: the\n"
+        "                      systemd credential 'store.key' ($CREDENTIALS_DIRECTORY)\n"
+        "  --ingest-user USER  the OS account (name or uid) that may ingest reads and do\n"
+        "                      nothing else: alprd's; repeatable\n"
+        "  --anchor-file PATH  also append the audit chain's head to PATH (mode 0644) whenever\n"
+        "                      it moved; it always goes to stderr (the journal) as a line\n"
+        "                      starting " STORE_AUDIT_ANCHOR_PREFIX "\n"
+        "  --generate-key PATH write a new random master key to PATH (never overwrites)\n"
+        "  -v, --verbose       log each call (caller uid, call, status) to stderr\n"
+        "  --help, --version\n",
+        STORE_CLIENT_DEFAULT_SOCKET, STORE_CLIENT_DEFAULT_INGEST_SOCKET);
 }
 
 static void on_signal(int sig)
@@ -361,6 +369,38 @@ static void purge(struct service *sv)
                 (long long)rep.reads, (long long)rep.images, (long long)rep.held);
 }
 
+/* Appends line and a newline to the anchor file (0644: a head reveals nothing). 0 or -1. */
+static int append_anchor(const char *path, const char *line)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    size_t n = strlen(line);
+    int ok;
+    if (fd < 0)
+        return -1;
+    ok = fchmod(fd, 0644) == 0 && write(fd, line, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
+         fsync(fd) == 0;
+    return close(fd) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * Anchors the audit chain outside the store when its head moved since the last time: a line on
+ * stderr (the journal keeps it) and, with --anchor-file, in that file. Called with the lock held,
+ * at most once a second: the changes of that second share one anchor.
+ */
+static void anchor(struct service *sv)
+{
+    struct store_audit_head head;
+    char line[256];
+    if (store_audit_head(sv->s, &head) != 0 || head.id == sv->anchored_id ||
+        store_audit_anchor_format(&head, line, sizeof line) != 0)
+        return;
+    fprintf(stderr, "alpr-stored: %s\n", line);
+    if (sv->anchor_path && append_anchor(sv->anchor_path, line) != 0)
+        fprintf(stderr, "alpr-stored: %s: cannot append the audit anchor: %s\n", sv->anchor_path,
+                strerror(errno));
+    sv->anchored_id = head.id;
+}
+
 static int start_server(struct listener *l)
 {
     l->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
@@ -397,6 +437,9 @@ static int serve(struct service *sv, struct listener *members, struct listener *
             purge(sv);
             pthread_mutex_unlock(&sv->lock);
         }
+        pthread_mutex_lock(&sv->lock);
+        anchor(sv);
+        pthread_mutex_unlock(&sv->lock);
         if (watchdog_us && (uint64_t)(now - last_watchdog) * 2000000u >= watchdog_us) {
             last_watchdog = now;
             sd_notify(0, "WATCHDOG=1");
@@ -406,6 +449,7 @@ static int serve(struct service *sv, struct listener *members, struct listener *
     sd_notify(0, "STOPPING=1");
     MHD_stop_daemon(members->d);
     MHD_stop_daemon(ingest->d);
+    anchor(sv); /* the calls answered in the last second */
     return 0;
 }
 
@@ -419,6 +463,7 @@ int main(int argc, char **argv)
                                        {"key-file", required_argument, NULL, 'k'},
                                        {"ingest-user", required_argument, NULL, 'i'},
                                        {"generate-key", required_argument, NULL, 'g'},
+                                       {"anchor-file", required_argument, NULL, 'a'},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},
@@ -465,6 +510,9 @@ int main(int argc, char **argv)
                 return 1;
             }
             return 0;
+        case 'a':
+            sv.anchor_path = optarg;
+            break;
         case 'v':
             sv.verbose = 1;
             break;

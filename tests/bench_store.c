@@ -151,6 +151,7 @@ static void bench(void)
     REQUIRE(store_keyring_open(ring_path, master, &kr) == 0);
     REQUIRE(store_open(path, &s) == 0);
     REQUIRE(store_set_keyring(s, kr) == 0);
+    REQUIRE(store_set_master_key(s, master) == 0); /* the audit chain's MAC key */
     clock_now = T_START;
     store_set_clock(s, bench_clock, NULL);
     REQUIRE(store_member_init(s, "ada", PW, T_START - 86400, &id) == 0);
