@@ -24,8 +24,8 @@ static void usage(FILE *f)
                "of --policy FILE) and aggregate statistics that identify no plate.\n"
                "--policy FILE: plain UTF-8 text (newlines and tabs only, at most 64 KiB) with no\n"
                "plate-shaped token in it. The page carries the audit chain's head (an anchor).\n"
-               "--out FILE is created (0600; 0644 for the public page), never a symlink followed\n"
-               "nor a file overwritten.\n"
+               "--out FILE is created with mode 0600, never through a symlink nor over an\n"
+               "existing file.\n"
                "Auditors and administrators.\n");
 }
 
@@ -234,8 +234,8 @@ static FILE *open_out(const char *path, unsigned mode)
 static int render(const struct cli_global *g, const char *action, json_t *rep, const char *out_path,
                   const char *policy, int64_t from, int64_t to)
 {
-    /* The public page is for the public; the audit report is not. */
-    FILE *out = open_out(out_path, action[0] == 'a' ? 0600 : 0644);
+    /* 0600 for the public page too: whoever publishes it copies it where it is served. */
+    FILE *out = open_out(out_path, 0600);
     int failed;
     if (!out)
         return CLI_EXIT_FAIL;

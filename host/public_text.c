@@ -56,7 +56,7 @@ static int plate_shaped(const unsigned char *t, size_t n)
         else
             letters++;
     }
-    return letters >= 1 && digits >= 2;
+    return letters >= 2 && digits >= 2;
 }
 
 int public_text_check(const char *text, size_t len, char *why, size_t size)

@@ -4,9 +4,9 @@
  * The policy text of the public page comes from a file the caller names; a wrong file (an
  * export's reads.csv, say) would publish plates. public_text_load() takes only a regular file
  * (not a symlink), at most PUBLIC_TEXT_MAX bytes of valid UTF-8 with no control character but
- * newline and tab, and no plate-shaped token: 5 to 8 characters of A-Z and 0-9 with at least one
- * letter and two digits (UM78029, 123ABC4), as plates are stored; words and statute numbers
- * (41-6a-2001, R11, 426.2) are not plate-shaped. It says which line and token it found.
+ * newline and tab, and no plate-shaped token: 5 to 8 characters of A-Z and 0-9 with at least
+ * two letters and two digits (UM78029, 123ABC4), as plates are stored; words, times and statute
+ * numbers (2026-01-01T00:00Z, 41-6a-2001, R11) are not plate-shaped. It names the line and token.
  *
  * public_text_create() makes the page's file: O_CREAT|O_EXCL|O_NOFOLLOW, so it never follows
  * a symlink nor replaces an existing file, with the mode given (0644 for a public page).

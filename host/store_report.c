@@ -70,6 +70,9 @@ static const struct section sections[] = {
                " FROM temp.chained_purges WHERE at >= :from AND at < :to ORDER BY id"},
 };
 
+_Static_assert(sizeof sections / sizeof sections[0] == STORE_REPORT_AUDIT_SECTIONS,
+               "store_report.h names the sections");
+
 static const struct section public_tables[] = {
     {"Reads held now, by month of capture",
      "SELECT strftime('%Y-%m', ts, 'unixepoch') AS month, count(*) AS reads"
