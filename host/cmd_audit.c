@@ -19,8 +19,8 @@ static void usage(FILE *f)
                "verify walks the whole chain (hashes, MACs under the audit key, the covered\n"
                "tables against their chained rows) and says where it breaks (exit 1). Then it\n"
                "checks the latest anchor (a head recorded outside the store) it finds in each\n"
-               "--anchor FILE (the service's --anchor-file, a bundle's or the public page's\n"
-               "line) and in the journal (journalctl -t alpr-stored, unless --no-journal): a\n"
+               "--anchor FILE (the service's anchor file, an evidence bundle's, a public page)\n"
+               "and in the journal (journalctl -t alpr-stored, unless --no-journal): a\n"
                "chain shorter than an anchor, or with another hash at its entry, was truncated\n"
                "or rewritten. --expect-head HASH: a head written down earlier.\n"
                "Reading the log is audited too. Auditors and administrators.\n");
