@@ -158,7 +158,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " row_id INTEGER NOT NULL, image TEXT);",
 };
 
-/* The version whose migration installs the coverage triggers (the step above). */
+/* The version whose migration installs the coverage triggers (the step above). Every later step
+ * installs them again (they are created if missing): a step that rebuilds a covered table drops
+ * its triggers with it. */
 #define STORE_AUDIT_COVER_VERSION 7
 
 static int64_t default_clock(void *ctx)
@@ -183,7 +185,7 @@ static int migrate(struct store *s, int target)
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
         if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
             (version == 4 && (rc = store_part_migrate_v5(s)) != 0) ||
-            (version + 1 == STORE_AUDIT_COVER_VERSION &&
+            (version + 1 >= STORE_AUDIT_COVER_VERSION &&
              (rc = store_audit_cover_install(s)) != 0) ||
             (rc = store_priv_exec(s, sql)) != 0) {
             store_priv_rollback(s);

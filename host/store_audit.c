@@ -71,21 +71,22 @@ int store_audit_cover_install(struct store *s)
             rc = STORE_ERR_NOMEM;
         if (rc == 0)
             rc = exec_free(
-                s, sqlite3_mprintf("CREATE TRIGGER audit_cover_%s_ins AFTER INSERT ON %s BEGIN"
-                                   " INSERT INTO audit_stage(tbl, row_id, image)"
-                                   " VALUES('%s', NEW.id, %s); END;"
-                                   "CREATE TRIGGER audit_cover_%s_upd AFTER UPDATE ON %s"
-                                   " WHEN %s IS NOT %s OR NEW.id IS NOT OLD.id BEGIN"
-                                   " INSERT INTO audit_stage(tbl, row_id, image)"
-                                   " SELECT '%s', OLD.id, NULL WHERE NEW.id IS NOT OLD.id;"
-                                   " INSERT INTO audit_stage(tbl, row_id, image)"
-                                   " VALUES('%s', NEW.id, %s); END;"
-                                   "CREATE TRIGGER audit_cover_%s_del AFTER DELETE ON %s BEGIN"
-                                   " INSERT INTO audit_stage(tbl, row_id, image)"
-                                   " VALUES('%s', OLD.id, NULL); END;"
-                                   "INSERT INTO audit_stage(tbl, row_id, image)"
-                                   " SELECT '%s', id, %s FROM %s ORDER BY id;",
-                                   t, t, t, nw, t, t, old, nw, t, t, nw, t, t, t, t, now, t));
+                s, sqlite3_mprintf(
+                       "CREATE TRIGGER IF NOT EXISTS audit_cover_%s_ins AFTER INSERT ON %s BEGIN"
+                       " INSERT INTO audit_stage(tbl, row_id, image)"
+                       " VALUES('%s', NEW.id, %s); END;"
+                       "CREATE TRIGGER IF NOT EXISTS audit_cover_%s_upd AFTER UPDATE ON %s"
+                       " WHEN %s IS NOT %s OR NEW.id IS NOT OLD.id BEGIN"
+                       " INSERT INTO audit_stage(tbl, row_id, image)"
+                       " SELECT '%s', OLD.id, NULL WHERE NEW.id IS NOT OLD.id;"
+                       " INSERT INTO audit_stage(tbl, row_id, image)"
+                       " VALUES('%s', NEW.id, %s); END;"
+                       "CREATE TRIGGER IF NOT EXISTS audit_cover_%s_del AFTER DELETE ON %s BEGIN"
+                       " INSERT INTO audit_stage(tbl, row_id, image)"
+                       " VALUES('%s', OLD.id, NULL); END;"
+                       "INSERT INTO audit_stage(tbl, row_id, image)"
+                       " SELECT '%s', id, %s FROM %s ORDER BY id;",
+                       t, t, t, nw, t, t, old, nw, t, t, nw, t, t, t, t, now, t));
         sqlite3_free(nw);
         sqlite3_free(old);
         sqlite3_free(now);

@@ -251,8 +251,11 @@ static int clock_check_locked(struct store *s, const char *member, const char *e
         store_priv_rollback(s);
         return rc;
     }
+    /* Before any entry of this transaction, the clock.backwards one included. */
+    if (h.keyed && (rc = discard_foreign_stage(s)) != 0)
+        return rc;
     if (!h.has_ts || now >= h.ts)
-        return h.keyed ? discard_foreign_stage(s) : 0;
+        return 0;
     store_json_init(&j);
     store_json_int(&j, "system_time", now);
     store_json_int(&j, "last_entry_time", h.ts);

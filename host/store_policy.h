@@ -87,9 +87,10 @@ int store_policy_entry_mac(const struct store *s, const char *hash, char hex[65]
     __attribute__((warn_unused_result));
 
 /*
- * Inside the migration that introduces coverage (store.c): creates the triggers that stage the
- * image of every inserted, changed or deleted row of the covered tables (store_audit.h), and
- * stages every row present now, so the first entry appended afterwards holds them all.
+ * Inside the migration that introduces coverage and every later one (store.c): creates the
+ * triggers (when missing) that stage the image of every inserted, changed or deleted row of the
+ * covered tables (store_audit.h), and stages every row present now, so the first entry appended
+ * afterwards holds them all (a store whose chain is keyed already discards them: store_policy.c).
  * Returns 0 or a STORE_ERR_*.
  */
 int store_audit_cover_install(struct store *s) __attribute__((warn_unused_result));
