@@ -103,21 +103,23 @@ struct head {
     char hash[65];
     int has_ts;
     int64_t ts;
-    int keyed; /* the last entry has a MAC */
+    int keyed;  /* the last entry has a MAC */
+    int staged; /* audit_stage holds rows */
 };
 
 static int read_head(struct store *s, struct head *h)
 {
     /* clang-format off */
     sqlite3_stmt *st = store_priv_stmt(s, STORE_STMT_AUDIT_HEAD,
-        "SELECT h.last_id, h.hash, a.ts, a.mac IS NOT NULL"
+        "SELECT h.last_id, h.hash, a.ts, a.mac IS NOT NULL,"
+        " EXISTS(SELECT 1 FROM audit_stage)"
         " FROM audit_head h"
         " LEFT JOIN audit a ON a.id = h.last_id");
     /* clang-format on */
     int rc;
-    if (!st && strncmp(sqlite3_errmsg(s->db), "no such column", 14) == 0)
-        /* Below the schema of MACs (store_open_at_version): no entry is keyed. */
-        st = store_priv_cached(s, "SELECT h.last_id, h.hash, a.ts, 0 FROM audit_head h"
+    if (!st && strncmp(sqlite3_errmsg(s->db), "no such ", 8) == 0)
+        /* Below the schema of MACs (store_open_at_version): no entry is keyed, nothing staged. */
+        st = store_priv_cached(s, "SELECT h.last_id, h.hash, a.ts, 0, 0 FROM audit_head h"
                                   " LEFT JOIN audit a ON a.id = h.last_id");
     if (!st)
         return STORE_ERR_IO;
@@ -128,6 +130,7 @@ static int read_head(struct store *s, struct head *h)
         h->has_ts = sqlite3_column_type(st, 2) != SQLITE_NULL;
         h->ts = sqlite3_column_int64(st, 2);
         h->keyed = sqlite3_column_int(st, 3);
+        h->staged = sqlite3_column_int(st, 4);
     }
     /* Reset at once: a statement left on a row would hold its read snapshot open. */
     sqlite3_reset(st);
@@ -252,7 +255,7 @@ static int clock_check_locked(struct store *s, const char *member, const char *e
         return rc;
     }
     /* Before any entry of this transaction, the clock.backwards one included. */
-    if (h.keyed && (rc = discard_foreign_stage(s)) != 0)
+    if (h.keyed && h.staged && (rc = discard_foreign_stage(s)) != 0)
         return rc;
     if (!h.has_ts || now >= h.ts)
         return 0;
