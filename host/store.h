@@ -1,5 +1,5 @@
 /*
- * store: the host's policy-enforcing SQLite store (see ../shared/POLICY.md, R1-R13, and
+ * store: the host's policy-enforcing SQLite store (see docs/POLICY.md, R1-R13, and
  * docs/STORE.md). This header is the table of contents: opening and closing, the clock, errors,
  * roles and sessions. Each area has its own header:
  *   store_auth.h       members, passwords, log-on, sessions, lock-out        (R3, R5, R10)
