@@ -698,14 +698,14 @@ int store_export_hold(struct store *s, const struct store_session *sess, int64_t
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "export", j.buf)) != 0)
         return rc;
+    if (!destination_ok(destination) ||
+        (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)) || !sink || !sink->put)
+        return STORE_ERR_INVALID;
     store_priv_who(s, sess, who, sizeof who);
     if ((rc = store_justify_check(s, a, &why)) != 0) {
         int arc = rc == STORE_ERR_DENIED ? record_attempt(s, who, a, j.buf, why) : 0;
         return arc != 0 ? arc : rc;
     }
-    if (!destination_ok(destination) ||
-        (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)) || !sink || !sink->put)
-        return STORE_ERR_INVALID;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
     if ((rc = do_export(s, sess, hold_id, 0, destination, note, sink, &r)) != 0 ||
