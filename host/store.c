@@ -149,6 +149,23 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE members ADD COLUMN os_uid INTEGER;"
     "CREATE UNIQUE INDEX members_os_uid ON members(os_uid) WHERE os_uid IS NOT NULL;"
     "ALTER TABLE sessions ADD COLUMN peer_uid INTEGER;",
+
+    /* 6 -> 7: signed evidence bundles (the manifest's signature), a signed custody chain (each
+     * entry's line as written into the bundle's custody.txt), and the copies of reads outside
+     * the store (export bundles, crops) with the reads each holds, flagged when those reads are
+     * purged (store_export.h). */
+    "ALTER TABLE exports ADD COLUMN signature TEXT;"
+    "ALTER TABLE custody ADD COLUMN seq INTEGER;"
+    "ALTER TABLE custody ADD COLUMN line TEXT;"
+    "CREATE TABLE copies(id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN"
+    " ('export','crop')), path TEXT NOT NULL, member TEXT NOT NULL, uid INTEGER,"
+    " at INTEGER NOT NULL, export_id INTEGER REFERENCES exports(id), n_reads INTEGER NOT NULL,"
+    " t_from INTEGER, t_to INTEGER, flagged_at INTEGER, flag_reason TEXT, deleted_at INTEGER,"
+    " deleted_by TEXT);"
+    "CREATE INDEX copies_open ON copies(t_from) WHERE flagged_at IS NULL;"
+    "CREATE TABLE copy_reads(copy_id INTEGER NOT NULL REFERENCES copies(id),"
+    " read_id INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY(copy_id, read_id))"
+    " WITHOUT ROWID;",
 };
 
 static int64_t default_clock(void *ctx)

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION     6
+#define STORE_SCHEMA_VERSION     7
 #define STORE_NAME_MAX           63  /* member names, unit and camera ids */
 #define STORE_TEXT_MAX           255 /* free-text fields: reasons, references, agencies, purposes */
 #define STORE_RETENTION_MAX_DAYS 273 /* nine months, never longer (any nine months >= 273 d) */

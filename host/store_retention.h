@@ -48,6 +48,7 @@ struct store_purge_report {
     int wal_truncated;      /* 1 when the WAL was checkpointed and truncated to zero */
     int64_t delete_ms;      /* wall time of the purge transaction, less rebuild_ms */
     int64_t rebuild_ms;     /* wall time of the reads_rest rebuild (0 when none was needed) */
+    int64_t copies_flagged; /* copies outside the store (store_export.h) whose reads were purged */
 };
 
 /*
