@@ -1,6 +1,7 @@
 /* api_auth: log-on, log-off and members, as service calls (store_api.h, docs/STORE-API.md). */
 #include "store_api_priv.h"
 #include "store_auth.h"
+#include "store_reserve.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -17,10 +18,33 @@ static int role_param(struct api_req *r, const char *key, enum store_role *out)
     return 0;
 }
 
+/* The disk watch's counters (store_reserve.h): sizes and counts, nothing stored. */
+static json_t *disk_json(const struct store_reserve *res)
+{
+    struct store_reserve_health h;
+    store_reserve_health(res, &h);
+    return json_pack("{s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "level",
+                     store_disk_level_name(h.level), "free_pct", h.free_pct, "total_bytes",
+                     (json_int_t)h.total_bytes, "avail_bytes", (json_int_t)h.avail_bytes,
+                     "db_free_bytes", (json_int_t)h.db_free_bytes, "reserve_bytes",
+                     (json_int_t)h.reserve_bytes, "reserve_wanted", (json_int_t)h.reserve_wanted,
+                     "ingest_bytes_per_day", (json_int_t)h.ingest_bytes_per_day, "headroom_days",
+                     (json_int_t)h.headroom_days, "alarms", (json_int_t)h.alarms, "reserve_used",
+                     (json_int_t)h.reserve_used, "early_purges", (json_int_t)h.early_purges,
+                     "early_purged_reads", (json_int_t)h.early_purged_reads, "full_errors",
+                     (json_int_t)h.full_errors, "purge_failures", (json_int_t)h.purge_failures,
+                     "last_error", h.last_error);
+}
+
 static int call_status(struct api_req *r, json_t **result)
 {
     *result =
         json_pack("{s:I,s:I}", "uid", (json_int_t)r->peer->uid, "now", (json_int_t)store_now(r->s));
+    if (*result && r->conf->reserve &&
+        json_object_set_new(*result, "disk", disk_json(r->conf->reserve)) != 0) {
+        json_decref(*result);
+        *result = NULL;
+    }
     return *result ? 0 : STORE_ERR_NOMEM;
 }
 

@@ -611,3 +611,96 @@ void store_hold_list_free(struct store_hold_list *list)
     free(list->items);
     free(list);
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Early purge (a disk running full: store_reserve.h)                                         */
+
+/*
+ * Kept apart from purge() on purpose: it takes the cutoff from the oldest day rather than from
+ * the retention period, and records why. It reuses the same steps (purge_rest, purge_day), so
+ * what it leaves behind is exactly what the nightly purge leaves.
+ */
+int store_purge_early(struct store *s, int64_t now, int floor_days, const char *why,
+                      struct store_purge_report *out)
+{
+    int64_t t0 = mono_ms(), due = 0, *days = NULL, floor_cutoff;
+    char who[STORE_NAME_MAX + 8];
+    struct store_purge_report r;
+    struct store_json j;
+    sqlite3_stmt *st;
+    size_t n_days = 0;
+    int rc;
+
+    if (floor_days < 1 || floor_days > STORE_RETENTION_MAX_DAYS ||
+        !store_priv_valid_text(why, STORE_TEXT_MAX))
+        return STORE_ERR_INVALID;
+    if (!s->keyring)
+        return STORE_ERR_STATE; /* a purge must also destroy the day keys */
+    memset(&r, 0, sizeof r);
+    floor_cutoff = now - (int64_t)floor_days * 86400;
+    if ((rc = store_part_days(s, &days, &n_days)) != 0)
+        return rc;
+    /* The oldest day goes whole, and only when all of it is older than the floor. */
+    if (n_days == 0 || (days[0] + 1) * STORE_PART_DAY_SECONDS > floor_cutoff) {
+        free(days);
+        return STORE_ERR_NOTFOUND;
+    }
+    r.cutoff = (days[0] + 1) * STORE_PART_DAY_SECONDS;
+    if ((rc = store_priv_begin(s)) != 0)
+        goto fail_nobegin;
+    if ((rc = purge_rest(s, &r, now, &due)) != 0 || (rc = purge_day(s, &r, now, days[0], &due)) != 0)
+        goto fail;
+    free(days);
+    days = NULL;
+    r.held = due - r.reads;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
+                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_text(st, 2, store_priv_who(s, NULL, who, sizeof who), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, r.cutoff);
+        sqlite3_bind_int64(st, 4, r.reads);
+        sqlite3_bind_int64(st, 5, r.images);
+        sqlite3_bind_int64(st, 6, r.alerts);
+        sqlite3_bind_int64(st, 7, r.held);
+        sqlite3_bind_int64(st, 8, r.oldest);
+        sqlite3_bind_int64(st, 9, r.newest);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    store_json_init(&j);
+    store_json_str(&j, "why", why);
+    store_json_int(&j, "cutoff", r.cutoff);
+    store_json_int(&j, "floor_days", floor_days);
+    store_json_int(&j, "retention_days", store_retention_days(s));
+    store_json_int(&j, "reads", r.reads);
+    store_json_int(&j, "images", r.images);
+    store_json_int(&j, "alerts", r.alerts);
+    store_json_int(&j, "held", r.held);
+    store_json_int(&j, "oldest", r.oldest);
+    store_json_int(&j, "newest", r.newest);
+    if ((rc = store_priv_audit(s, who, "purge.early", store_json_end(&j), "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    if ((rc = store_part_sweep_keys(s, r.cutoff)) != 0)
+        return rc;
+    r.delete_ms = mono_ms() - t0 - r.rebuild_ms;
+    r.compacted = 1;
+    r.wal_truncated =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK;
+    *out = r;
+    return 0;
+fail:
+    store_priv_rollback(s);
+    store_part_forget(s);
+fail_nobegin:
+    free(days);
+    return rc;
+}

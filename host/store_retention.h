@@ -66,6 +66,19 @@ int store_purge_expired(struct store *s, int64_t now, struct store_purge_report 
 int store_purge(struct store *s, const struct store_session *sess,
                 struct store_purge_report *report) __attribute__((warn_unused_result));
 
+/*
+ * The system account's early purge, for a disk running full (store_reserve.h): purges the
+ * oldest day of reads, whole, as the nightly purge would once it is due, but before it is due,
+ * provided all of that day is older than floor_days (1..STORE_RETENTION_MAX_DAYS) before now.
+ * Held reads stay (they move out of the day like the nightly purge's). why (required, at most
+ * STORE_TEXT_MAX bytes) is recorded with the audit entry "purge.early" and the purges table
+ * gets its row. Call it again for the next day. Returns 0 and *report; STORE_ERR_NOTFOUND when
+ * no day is older than the floor; STORE_ERR_INVALID (floor, why); STORE_ERR_FULL and the others
+ * of store_purge_expired.
+ */
+int store_purge_early(struct store *s, int64_t now, int floor_days, const char *why,
+                      struct store_purge_report *report) __attribute__((warn_unused_result));
+
 enum store_hold_kind { STORE_HOLD_WARRANT, STORE_HOLD_PRESERVATION, STORE_HOLD_DISCLOSURE };
 
 /* "warrant", "preservation", "disclosure". */
