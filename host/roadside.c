@@ -335,8 +335,7 @@ static void sink_answered(struct roadside *r, int err, const char *what, int64_t
  * Sends one finished read to the sink. Returns 0 (stored), 1 (refused as invalid: drop it) or
  * ROADSIDE_ERR_STORE (keep it for a retry) / ROADSIDE_ERR_NOMEM.
  */
-static int commit_read(struct roadside *r, const struct track_read *tr, uint64_t no,
-                       int64_t now_ms)
+static int commit_read(struct roadside *r, const struct track_read *tr, uint64_t no, int64_t now_ms)
 {
     struct store_read sr;
     char cand_text[STORE_MAX_CANDIDATES][PLATE_MAX_LEN + 1];

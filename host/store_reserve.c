@@ -104,8 +104,9 @@ static uint64_t db_free(struct store *s)
     int64_t pages = 0, size = 0;
     if (!s)
         return 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT freelist_count, page_size FROM pragma_freelist_count,"
-                                  " pragma_page_size",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT freelist_count, page_size FROM pragma_freelist_count,"
+                           " pragma_page_size",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -180,6 +181,9 @@ short_reserve:
             (double)r->h.reserve_bytes / MIB, (double)r->cfg.reserve_bytes / MIB);
 }
 
+static enum store_disk_level level_of(const struct store_reserve *r);
+static void report_level(struct store_reserve *r, enum store_disk_level was);
+
 static int check_config(const struct store_reserve_config *c, const char **field)
 {
     *field = NULL;
@@ -214,7 +218,8 @@ int store_reserve_open(const char *dir, const struct store_reserve_config *cfg,
         return STORE_ERR_NOMEM;
     r->cfg = *cfg;
     if (snprintf(r->dir, sizeof r->dir, "%s", dir) >= (int)sizeof r->dir ||
-        snprintf(r->path, sizeof r->path, "%s/%s", dir, STORE_RESERVE_FILE) >= (int)sizeof r->path) {
+        snprintf(r->path, sizeof r->path, "%s/%s", dir, STORE_RESERVE_FILE) >=
+            (int)sizeof r->path) {
         free(r);
         return STORE_ERR_INVALID;
     }
@@ -227,6 +232,11 @@ int store_reserve_open(const char *dir, const struct store_reserve_config *cfg,
         return STORE_ERR_IO;
     }
     reserve_make(r, NULL);
+    /* A service started on a full disk says so at once. */
+    if (measure(r, NULL, &sp) == 0) {
+        r->h.level = level_of(r);
+        report_level(r, STORE_DISK_OK);
+    }
     *out = r;
     return 0;
 }
@@ -234,6 +244,11 @@ int store_reserve_open(const char *dir, const struct store_reserve_config *cfg,
 void store_reserve_close(struct store_reserve *r)
 {
     free(r);
+}
+
+void store_reserve_release(struct store_reserve *r)
+{
+    reserve_free(r);
 }
 
 void store_reserve_health(const struct store_reserve *r, struct store_reserve_health *out)
@@ -245,8 +260,8 @@ void store_reserve_health(const struct store_reserve *r, struct store_reserve_he
 static int with_reserve(struct store_reserve *r, struct store *s, int64_t now, int floor_days,
                         const char *why, struct store_purge_report *rep)
 {
-    int rc = why ? store_purge_early(s, now, floor_days, why, rep)
-                 : store_purge_expired(s, now, rep);
+    int rc =
+        why ? store_purge_early(s, now, floor_days, why, rep) : store_purge_expired(s, now, rep);
     if (rc != STORE_ERR_FULL)
         return rc;
     r->h.full_errors++;
@@ -371,9 +386,8 @@ static int purge_early(struct store_reserve *r, struct store *s, int64_t now)
 {
     struct store_disk_space sp;
     int rc = 0;
-    for (int i = 0; i < EARLY_MAX_ROUNDS && r->cfg.early_pct > 0 &&
-                    r->h.free_pct < r->cfg.early_pct;
-         i++) {
+    for (int i = 0;
+         i < EARLY_MAX_ROUNDS && r->cfg.early_pct > 0 && r->h.free_pct < r->cfg.early_pct; i++) {
         struct store_purge_report rep;
         char why[160];
         snprintf(why, sizeof why, "disk %.1f%% free, below %d%%: the oldest day purged early",

@@ -70,12 +70,12 @@ const char *store_disk_level_name(enum store_disk_level level);
 
 struct store_reserve_health {
     enum store_disk_level level;
-    uint64_t total_bytes;    /* the file system's size */
-    uint64_t avail_bytes;    /* free on the file system (the reserve not included) */
-    uint64_t db_free_bytes;  /* free pages inside the database */
-    double free_pct;         /* (avail + db_free) / total, in percent */
-    uint64_t reserve_bytes;  /* the reserve as it is now */
-    uint64_t reserve_wanted; /* as configured */
+    uint64_t total_bytes;          /* the file system's size */
+    uint64_t avail_bytes;          /* free on the file system (the reserve not included) */
+    uint64_t db_free_bytes;        /* free pages inside the database */
+    double free_pct;               /* (avail + db_free) / total, in percent */
+    uint64_t reserve_bytes;        /* the reserve as it is now */
+    uint64_t reserve_wanted;       /* as configured */
     uint64_t ingest_bytes_per_day; /* how fast the free space shrinks; 0: not known yet */
     int64_t headroom_days;         /* free space / ingest rate; -1: not known */
     uint64_t alarms;               /* times the level rose */
@@ -126,6 +126,13 @@ int store_reserve_check(struct store_reserve *r, struct store *s, int64_t now)
  */
 int store_reserve_on_full(struct store_reserve *r, struct store *s, int64_t now)
     __attribute__((warn_unused_result));
+
+/*
+ * Deletes the reserve now (a caller's own write met a full disk and will be tried again in its
+ * room: the service does this for an administrator's purge, so that it is recorded under their
+ * name). store_reserve_purge, _check and _on_full make it again. Counted in reserve_used.
+ */
+void store_reserve_release(struct store_reserve *r);
 
 /* The counters and the last measure. */
 void store_reserve_health(const struct store_reserve *r, struct store_reserve_health *out);

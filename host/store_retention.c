@@ -648,7 +648,8 @@ int store_purge_early(struct store *s, int64_t now, int floor_days, const char *
     r.cutoff = (days[0] + 1) * STORE_PART_DAY_SECONDS;
     if ((rc = store_priv_begin(s)) != 0)
         goto fail_nobegin;
-    if ((rc = purge_rest(s, &r, now, &due)) != 0 || (rc = purge_day(s, &r, now, days[0], &due)) != 0)
+    if ((rc = purge_rest(s, &r, now, &due)) != 0 ||
+        (rc = purge_day(s, &r, now, days[0], &due)) != 0)
         goto fail;
     free(days);
     days = NULL;

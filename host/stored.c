@@ -54,7 +54,7 @@ struct service {
     struct store *s;
     struct store_api_conf conf;
     struct store_reserve *reserve; /* the disk reserve and free-space watch */
-    pthread_mutex_t lock; /* one call at a time on the store */
+    pthread_mutex_t lock;          /* one call at a time on the store */
     int verbose;
 };
 
@@ -251,8 +251,19 @@ static enum MHD_Result run_call(struct listener *l, struct MHD_Connection *conn,
 #endif
     int rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body, rq->len,
                               &status, &response);
-    if (rc == 0 && status == 507)
+    if (rc == 0 && status == 507) {
+        /* Full disk: nothing was changed. An administrator's purge runs again at once in the
+         * room the reserve leaves, recorded under their name; then the service makes room for
+         * whatever else failed and makes the reserve again. */
+        if (strcmp(url + 4, "purge") == 0) {
+            free(response);
+            response = NULL;
+            store_reserve_release(sv->reserve);
+            rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body,
+                                  rq->len, &status, &response);
+        }
         disk_full(sv);
+    }
 #ifdef ALPR_TEST_CLOCK
     store_set_clock(sv->s, NULL, NULL);
 #endif

@@ -5,7 +5,9 @@
  * it succeeds and frees the room. The early purge and the alarm run against a fake file system.
  */
 #define _GNU_SOURCE
+#include "service_util.h"
 #include "store_api.h"
+#include "store_client.h"
 #include "store_reserve.h"
 #include "test_store_util.h"
 
@@ -237,6 +239,142 @@ static void test_full_disk_purge(void)
     unmount_small(&m);
 }
 
+/* The service under test, found next to this program (main). */
+static char stored_program[PATH_MAX];
+
+/* call on c with params (a JSON object taken over; NULL: none): 0 and *out, or the error. */
+static int svc_call(struct store_client *c, const char *call, json_t *params, json_t **out)
+{
+    char err[256];
+    json_t *res = NULL;
+    int rc = store_client_call(c, call, params, &res, err, sizeof err);
+    json_decref(params);
+    if (rc != 0)
+        printf("# %s: %s\n", call, err);
+    if (out)
+        *out = res;
+    else
+        json_decref(res);
+    return rc;
+}
+
+static int svc_login(struct store_client *c)
+{
+    json_t *res = NULL;
+    int rc = svc_call(c, "login", json_pack("{s:s,s:s}", "member", "ada", "password", PW), &res);
+    if (rc == 0)
+        store_client_set_token(c, json_string_value(json_object_get(res, "token")));
+    json_decref(res);
+    return rc;
+}
+
+/* Three days of 120 reads with 3000-byte crops, through the reader's socket. */
+static int svc_ingest(struct service *sv)
+{
+    struct store_client *in = NULL;
+    struct store_read reads[PER_DAY];
+    uint8_t png[PER_DAY][3000];
+    char plates[PER_DAY][16], err[256];
+    int rc = 0;
+    if (store_client_open(sv->ingest_socket, &in) != 0)
+        return -1;
+    store_client_set_test_now(in, "2026-01-05T00:00:00Z");
+    for (int d = 0; d < 3 && rc == 0; d++) {
+        for (int i = 0; i < PER_DAY; i++) {
+            snprintf(plates[i], sizeof plates[i], "S%02dR%03d", d, i);
+            reads[i] = make_read(plates[i], T0 + d * DAY + 60 + i * 60, "U1");
+            size_t k = make_png(png[i], sizeof png[i], plates[i]);
+            for (; k < sizeof png[i]; k++)
+                png[i][k] = (uint8_t)(k * 131 + (size_t)i * 7 + (size_t)d);
+            reads[i].png = png[i];
+            reads[i].png_len = sizeof png[i];
+        }
+        rc = store_client_ingest(in, reads, PER_DAY, NULL, NULL, NULL, err, sizeof err);
+        if (rc != 0)
+            printf("# ingest: %s\n", err);
+    }
+    store_client_close(in);
+    return rc;
+}
+
+/*
+ * The attack as reported, through the service's "purge" call (what `alpr purge` sends): with
+ * 60-100 KiB free the administrator's purge answered "disk full: nothing was changed". Without
+ * a reserve (--disk-reserve 0) it still does; with one it purges the due reads.
+ */
+/* A service on a fresh 64 MiB tmpfs with extra options, an administrator and three days of reads
+ * ingested, then nine months later, its disk at 80 KiB free: the purge call's result. */
+static int purge_on_full_disk(const char *name, const char *const *extra, json_t **status)
+{
+    struct mounted m;
+    struct service sv;
+    struct store_client *c = NULL;
+    int rc = -1;
+    mount_small(&m, name, 64);
+    if (!m.ok)
+        return -2;
+    if (service_start(&sv, stored_program, m.dir, extra) != 0 ||
+        store_client_open(sv.socket, &c) != 0)
+        goto out;
+    store_client_set_test_now(c, "2026-01-01T00:00:00Z");
+    if (svc_call(
+            c, "user.init",
+            json_pack("{s:s,s:s,s:s}", "member", "ada", "password", PW, "training", "2025-12-01"),
+            NULL) != 0 ||
+        svc_ingest(&sv) != 0)
+        goto out;
+    store_client_set_test_now(c, "2026-10-05T00:00:00Z");
+    if (svc_login(c) != 0 || fill_to(m.dir, 80 * 1024) != 0)
+        goto out;
+    printf("# %s: %llu KiB free\n", name, (unsigned long long)avail_of(m.dir) / 1024);
+    json_t *res = NULL;
+    rc = svc_call(c, "purge", NULL, &res);
+    if (rc == 0)
+        printf("# %s: purged %lld reads\n", name,
+               (long long)json_integer_value(json_object_get(res, "reads")));
+    if (rc == 0 && json_integer_value(json_object_get(res, "reads")) != 3 * PER_DAY)
+        rc = -3;
+    json_decref(res);
+    if (svc_call(c, "status", NULL, status) != 0)
+        rc = -1;
+out:
+    store_client_close(c);
+    if (sv.pid > 0 && service_stop(&sv) != 0)
+        rc = -1;
+    unmount_small(&m);
+    return rc;
+}
+
+/*
+ * The attack as reported, through the service's "purge" call (what `alpr purge` sends): with
+ * 60-100 KiB free the administrator's purge answered "disk full: nothing was changed". Without
+ * a reserve (--disk-reserve 0) it still does; with one it purges the due reads.
+ */
+static void test_service_purge_on_full_disk(void)
+{
+    const char *no_reserve[] = {"--disk-reserve", "0", NULL};
+    const char *reserve[] = {"--disk-reserve", "8", NULL};
+    json_t *status = NULL;
+    if (!stored_program[0])
+        SKIP("no alpr-stored-testclock next to this program");
+    int rc = purge_on_full_disk("svc0", no_reserve, &status);
+    if (rc == -2)
+        SKIP("cannot mount a tmpfs here (not root?)");
+    CHECK_EQ_INT(rc, STORE_ERR_FULL); /* the old answer */
+    json_decref(status);
+    status = NULL;
+    CHECK_EQ_INT(purge_on_full_disk("svc8", reserve, &status), 0);
+    json_t *disk = json_object_get(status, "disk");
+    CHECK_EQ_INT(json_integer_value(json_object_get(disk, "reserve_used")), 1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(disk, "purge_failures")), 0);
+    CHECK(json_integer_value(json_object_get(disk, "reserve_bytes")) > 0);
+    printf("# after the purge: %lld KiB free, %lld KiB free in the database, reserve %lld KiB\n",
+           (long long)json_integer_value(json_object_get(disk, "avail_bytes")) / 1024,
+           (long long)json_integer_value(json_object_get(disk, "db_free_bytes")) / 1024,
+           (long long)json_integer_value(json_object_get(disk, "reserve_bytes")) / 1024);
+    json_decref(status);
+}
+
 struct fake_disk {
     uint64_t total, avail;
     int calls;
@@ -412,9 +550,13 @@ static void test_config_checked(void)
     CHECK(res == NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    if (service_program(argv[0], "alpr-stored-testclock", stored_program) != 0)
+        stored_program[0] = '\0';
     RUN(test_full_disk_purge);
+    RUN(test_service_purge_on_full_disk);
     RUN(test_alarm_and_early_purge);
     RUN(test_headroom_alarm);
     RUN(test_config_checked);
