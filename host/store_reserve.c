@@ -276,6 +276,7 @@ static void add_report(struct store_purge_report *sum, const struct store_purge_
     sum->images += d->images;
     sum->alerts += d->alerts;
     sum->held += d->held;
+    sum->copies_flagged += d->copies_flagged;
     if (d->reads && (!sum->oldest || d->oldest < sum->oldest))
         sum->oldest = d->oldest;
     if (d->newest > sum->newest)

@@ -654,6 +654,9 @@ int store_purge_early(struct store *s, int64_t now, int floor_days, const char *
     free(days);
     days = NULL;
     r.held = due - r.reads;
+    /* R7: as the nightly purge, the copies of the reads purged are flagged. */
+    if ((rc = store_copies_flag_purged(s, r.cutoff, now, &r.copies_flagged)) != 0)
+        goto fail;
     rc = sqlite3_prepare_v2(s->db,
                             "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
                             " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -686,6 +689,7 @@ int store_purge_early(struct store *s, int64_t now, int floor_days, const char *
     store_json_int(&j, "held", r.held);
     store_json_int(&j, "oldest", r.oldest);
     store_json_int(&j, "newest", r.newest);
+    store_json_int(&j, "copies_flagged", r.copies_flagged);
     if ((rc = store_priv_audit(s, who, "purge.early", store_json_end(&j), "ok")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)

@@ -8,6 +8,7 @@
 #include "service_util.h"
 #include "store_api.h"
 #include "store_client.h"
+#include "store_export.h"
 #include "store_reserve.h"
 #include "test_store_util.h"
 
@@ -425,6 +426,15 @@ static void test_alarm_and_early_purge(void)
     struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-7", "D01R005", NULL, 0, 0, 0};
     REQUIRE(store_login(f.s, "ivan", PW, &f.inv, (char[STORE_TOKEN_HEX]){0}) == 0);
     REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    /* A crop of a day-0 read copied out of the store: the early purge flags it, as the nightly
+     * purge does. */
+    struct store_query q = {.plate = "D00R003", .match = STORE_MATCH_EXACT};
+    struct store_read_list *found = NULL;
+    int64_t copy;
+    REQUIRE(store_search(f.s, &f.inv, access_ok(), &q, &found) == 0 && found->n == 1);
+    REQUIRE(store_copy_register(f.s, &f.inv, found->items[0].id, "/home/ivan/D00R003.png", &copy) ==
+            0);
+    store_read_list_free(found);
     FILE *log = open_memstream(&logbuf, &loglen);
     REQUIRE(log);
     store_reserve_config_default(&cfg);
@@ -469,6 +479,12 @@ static void test_alarm_and_early_purge(void)
     CHECK_EQ_INT(count_reads(&f, "D01R005", 0, 0), 1);
     CHECK_EQ_INT(count_reads(&f, NULL, T0 + 7 * DAY, T0 + 10 * DAY), 60);
     CHECK_EQ_INT(audit_count(&f, "purge.early", "below 5%"), 7);
+    struct store_copy_list *copies = NULL;
+    REQUIRE(store_copy_list(f.s, &f.admin, 1, &copies) == 0);
+    CHECK_EQ_INT(copies->n, 1);
+    CHECK(copies->n == 1 && copies->items[0].flagged_at == f.clock.now);
+    store_copy_list_free(copies);
+    CHECK_EQ_INT(audit_count(&f, "purge.early", "\"copies_flagged\":1"), 1);
     CHECK_EQ_INT(lines_with(log, &logbuf, "stopped at the floor"), 1);
     CHECK_EQ_INT(lines_with(log, &logbuf, "D0"), 0); /* no plate in the journal lines */
 
