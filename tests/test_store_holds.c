@@ -304,6 +304,10 @@ static void test_admin_cannot_approve_through_own_account(void)
     CHECK_EQ_INT(
         store_release_request(f.s, &f.admin, "County DA", "ADA Smith", "trial", hold, &req), 0);
     CHECK_EQ_INT(store_release_review(f.s, &f.admin, req, 1, "ok"), STORE_ERR_DENIED);
+    int64_t by_ivan = 0;
+    CHECK_EQ_INT(
+        store_release_request(f.s, &f.inv, "County DA", "ADA Smith", "trial", hold, &by_ivan), 0);
+    CHECK_EQ_INT(store_release_review(f.s, &f.admin, by_ivan, 1, "ok"), STORE_ERR_DENIED);
     /* A records officer approves neither her own request nor one from an account she
      * created: ada, made records by a second administrator, created ivan. */
     REQUIRE(fixture_records(&f, "rita", &rita) == 0);
@@ -320,6 +324,9 @@ static void test_admin_cannot_approve_through_own_account(void)
     CHECK_EQ_INT(store_member_confirm(f.s, &bob, "chief"), 0);
     CHECK_EQ_INT(store_login(f.s, "chief", PW, &chief, tok), 0);
     CHECK_EQ_INT(chief.role, STORE_ROLE_ADMINISTRATOR);
+    /* Even confirmed, the second administrator approves no release: the old attack's last
+     * step. */
+    CHECK_EQ_INT(store_release_review(f.s, &chief, req, 1, "ok"), STORE_ERR_DENIED);
     CHECK_EQ_INT(store_member_confirm(f.s, &bob, "chief"), STORE_ERR_STATE);
     CHECK_EQ_INT(store_member_set_role(f.s, &bob, "ada", STORE_ROLE_RECORDS), 0);
     REQUIRE(relogin(&f, "ada", &f.admin) == 0);

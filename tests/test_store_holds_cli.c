@@ -297,6 +297,14 @@ static void test_own_second_account(void)
                  0);
     CHECK_EQ_INT(run(JAN16, NULL, "release approve 1 --note ok"), 3);
     CHECK_EQ_INT(as("chief", JAN16), 3); /* the second account cannot log on */
+    /* Nor does an administrator approve anyone else's request. */
+    REQUIRE(as("ivan", JAN16) == 0);
+    CHECK_EQ_INT(run(JAN16, NULL,
+                     "release request --agency 'County DA' --requester 'Det. Roe' --purpose"
+                     " trial --hold 2"),
+                 0);
+    REQUIRE(as("ada", JAN16) == 0);
+    CHECK_EQ_INT(run(JAN16, NULL, "release approve 2 --note ok"), 3);
     /* The records officer approves; it was not he who entered the request nor made ada. */
     REQUIRE(as("rex", JAN16) == 0);
     CHECK_EQ_INT(run(JAN16, NULL, "release approve 1 --note 'written request on file'"), 0);
@@ -304,7 +312,7 @@ static void test_own_second_account(void)
                      "release request --agency 'County DA' --requester 'ADA Smith' --purpose"
                      " trial --hold 2"),
                  0);
-    CHECK_EQ_INT(run(JAN16, NULL, "release approve 2 --note mine"), 3);
+    CHECK_EQ_INT(run(JAN16, NULL, "release approve 3 --note mine"), 3);
     REQUIRE(as("aude", JAN16) == 0);
     CHECK_EQ_INT(run(JAN16, NULL, "--json user list"), 0);
     CHECK(strstr(out_text, "\"name\": \"chief\", \"role\": \"administrator\"") != NULL);
