@@ -72,8 +72,8 @@ static int call_hold_extend(struct api_req *r, json_t **result)
     int rc;
     (void)result;
     if ((rc = api_int(r, "id", 1, 1, INT64_MAX, &id)) != 0 ||
-        (rc = api_str(r, "court", 1, &court)) != 0 ||
-        (rc = api_str(r, "order", 1, &order)) != 0 || (rc = api_time(r, "until", 1, &until)) != 0)
+        (rc = api_str(r, "court", 1, &court)) != 0 || (rc = api_str(r, "order", 1, &order)) != 0 ||
+        (rc = api_time(r, "until", 1, &until)) != 0)
         return rc;
     rc = store_hold_extend(r->s, &r->sess, id, court, order, until);
     if (rc == STORE_ERR_INVALID)
@@ -107,12 +107,12 @@ static json_t *hold_json(const struct store_hold *h)
         "{s:I,s:s,s:s,s:s,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:b,s:o,s:o,s:b,s:I}", "id",
         (json_int_t)h->id, "kind", h->kind, "state", h->state, "reference", h->reference, "court",
         text_or_null(h->court), "plate", text_or_null(h->plate), "plate_masked", h->plate_masked,
-        "units", text_or_null(h->units), "from", api_time_json(h->from), "to",
-        api_time_json(h->to), "expires", api_time_json(h->expires), "entered",
-        api_time_json(h->entered_at), "entered_by", h->entered_by, "approved",
-        api_time_json(h->approved_at), "approved_by", text_or_null(h->approved_by), "legacy",
-        h->legacy, "extension", extension_json(h), "released", api_time_json(h->released_at),
-        "active", h->active, "reads", (json_int_t)h->reads);
+        "units", text_or_null(h->units), "from", api_time_json(h->from), "to", api_time_json(h->to),
+        "expires", api_time_json(h->expires), "entered", api_time_json(h->entered_at), "entered_by",
+        h->entered_by, "approved", api_time_json(h->approved_at), "approved_by",
+        text_or_null(h->approved_by), "legacy", h->legacy, "extension", extension_json(h),
+        "released", api_time_json(h->released_at), "active", h->active, "reads",
+        (json_int_t)h->reads);
     if (o && json_object_set_new(o, "released_by", text_or_null(h->released_by)) != 0) {
         json_decref(o);
         o = NULL;

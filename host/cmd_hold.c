@@ -100,10 +100,9 @@ static json_t *request(const char *action, const char *arg, const char *kind, co
 
 static void print_holds(const struct cli_global *g, json_t *rows)
 {
-    static const char *const cols[] = {"id",      "kind",    "state",       "reference", "court",
-                                       "plate",   "units",   "from",        "to",        "expires",
-                                       "entered", "by",      "approved_by", "legacy",    "active",
-                                       "reads"};
+    static const char *const cols[] = {
+        "id", "kind",    "state",   "reference", "court",       "plate",  "units",  "from",
+        "to", "expires", "entered", "by",        "approved_by", "legacy", "active", "reads"};
     size_t i;
     json_t *row;
     /* The column has always been "by"; the service names it entered_by. */

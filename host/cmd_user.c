@@ -124,8 +124,8 @@ static int os_uid(const char *text, int64_t *out)
 
 static int print_members(const struct cli_global *g, json_t *rows)
 {
-    static const char *const cols[] = {"id",       "name",   "role",         "training",
-                                       "locked",   "failed_logons", "disabled", "os_uid",
+    static const char *const cols[] = {"id",           "name",          "role",     "training",
+                                       "locked",       "failed_logons", "disabled", "os_uid",
                                        "pending_role", "created_by"};
     store_cli_print_rows(g, rows, cols, "nsssnnnnss");
     return CLI_EXIT_OK;

@@ -222,10 +222,9 @@ int store_member_add_uid(struct store *s, const struct store_session *sess, cons
         goto fail;
     /* R12: an administrator's own new account gets no privileged role on their word alone;
      * it stays disabled until a second administrator confirms it. */
-    if (privileged(role) &&
-        ((rc = store_priv_exec(s, "UPDATE members SET disabled = 1 WHERE id ="
-                                  " last_insert_rowid()")) != 0 ||
-         (rc = grant_pending_add(s, name, role, 1, sess->member)) != 0))
+    if (privileged(role) && ((rc = store_priv_exec(s, "UPDATE members SET disabled = 1 WHERE id ="
+                                                      " last_insert_rowid()")) != 0 ||
+                             (rc = grant_pending_add(s, name, role, 1, sess->member)) != 0))
         goto fail;
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.add", j.buf,
                                privileged(role) ? "ok: disabled until a second administrator"
@@ -351,10 +350,10 @@ int store_member_grant(struct store *s, const struct store_session *sess, const 
     if (wait) {
         if ((rc = grant_pending_add(s, name, role, 0, sess->member)) != 0)
             goto fail;
-        if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.role",
-                                   j.buf,
-                                   "pending: the grantor created the account; a second"
-                                   " administrator confirms")) != 0)
+        if ((rc =
+                 store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.role", j.buf,
+                                  "pending: the grantor created the account; a second"
+                                  " administrator confirms")) != 0)
             goto fail;
         if ((rc = store_priv_commit(s)) != 0)
             return rc;
@@ -427,8 +426,8 @@ static int member_refused(struct store *s, const struct store_session *sess, con
                           const char *params, const char *outcome, int err)
 {
     char who[STORE_NAME_MAX + 8];
-    int rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), event, params,
-                                  outcome);
+    int rc =
+        store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), event, params, outcome);
     return rc != 0 ? rc : err;
 }
 
@@ -450,12 +449,12 @@ int store_member_confirm(struct store *s, const struct store_session *sess, cons
         return STORE_ERR_INVALID;
     if ((rc = member_origin(s, name, creator, sizeof creator, &created_at)) <= 0)
         return rc < 0 ? rc : STORE_ERR_NOTFOUND;
-    if ((rc = grant_pending_get(s, name, &grant, role, sizeof role, &new_account, by,
-                                sizeof by)) <= 0)
-        return rc < 0 ? rc
-                      : member_refused(s, sess, "member.confirm", j.buf,
-                                       "denied: no role grant awaits confirmation",
-                                       STORE_ERR_STATE);
+    if ((rc = grant_pending_get(s, name, &grant, role, sizeof role, &new_account, by, sizeof by)) <=
+        0)
+        return rc < 0
+                   ? rc
+                   : member_refused(s, sess, "member.confirm", j.buf,
+                                    "denied: no role grant awaits confirmation", STORE_ERR_STATE);
     if (strcmp(by, sess->member) == 0 || strcmp(creator, sess->member) == 0)
         return member_refused(s, sess, "member.confirm", j.buf,
                               "denied: the grantor or the account's creator cannot confirm",
@@ -483,9 +482,9 @@ int store_member_confirm(struct store *s, const struct store_session *sess, cons
         rc = rc != SQLITE_DONE ? store_priv_err(rc) : STORE_ERR_STATE;
         goto fail;
     }
-    rc = sqlite3_prepare_v2(s->db,
-                            "UPDATE role_grants SET confirmed_by = ?, confirmed_at = ? WHERE id = ?",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(
+        s->db, "UPDATE role_grants SET confirmed_by = ?, confirmed_at = ? WHERE id = ?", -1, &st,
+        NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, sess->member, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, store_now(s));
@@ -498,8 +497,8 @@ int store_member_confirm(struct store *s, const struct store_session *sess, cons
         goto fail;
     }
     if ((!new_account && (rc = end_sessions(s, name, "role change")) != 0) ||
-        (rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.confirm",
-                               j.buf, "ok")) != 0)
+        (rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.confirm", j.buf,
+                               "ok")) != 0)
         goto fail;
     return store_priv_commit(s);
 fail:
@@ -840,8 +839,7 @@ int store_password_change(struct store *s, const struct store_session *sess, con
     store_json_str(&j, "member", name ? name : "");
     store_json_end(&j);
     own = sess && name && strcmp(sess->member, name) == 0;
-    rc = store_priv_authorize(s, sess,
-                              own ? STORE_ROLE_MEMBERS : STORE_ROLE_ADMINISTRATOR,
+    rc = store_priv_authorize(s, sess, own ? STORE_ROLE_MEMBERS : STORE_ROLE_ADMINISTRATOR,
                               "password.change", j.buf);
     if (rc != 0)
         return rc;

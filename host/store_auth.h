@@ -139,8 +139,8 @@ struct store_member {
     int64_t locked_until; /* 0 = not locked */
     int failed;
     int disabled;
-    int64_t os_uid; /* the OS account the member logs on from; -1: none */
-    char pending_role[16];            /* a role grant awaiting confirmation, or "" */
+    int64_t os_uid;                       /* the OS account the member logs on from; -1: none */
+    char pending_role[16];                /* a role grant awaiting confirmation, or "" */
     char created_by[STORE_NAME_MAX + 16]; /* the administrator who created the account */
 };
 

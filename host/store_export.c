@@ -417,10 +417,9 @@ int store_release_request(struct store *s, const struct store_session *sess, con
     store_json_str(&j, "purpose", purpose);
     store_json_int(&j, "hold", hold_id);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess,
-                                   STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR |
-                                       STORE_ROLE_RECORDS,
-                                   "release.request", j.buf)) != 0)
+    if ((rc = store_priv_authorize(
+             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_RECORDS,
+             "release.request", j.buf)) != 0)
         return rc;
     if (!text_required(agency) || !text_required(requester) || !text_required(purpose))
         return STORE_ERR_INVALID;
@@ -617,11 +616,10 @@ int store_release_list(struct store *s, const struct store_session *sess,
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc;
-    if ((rc = store_priv_authorize(
-             s, sess,
-             STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR |
-                 STORE_ROLE_RECORDS,
-             "release.list", "{}")) != 0)
+    if ((rc = store_priv_authorize(s, sess,
+                                   STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR |
+                                       STORE_ROLE_AUDITOR | STORE_ROLE_RECORDS,
+                                   "release.list", "{}")) != 0)
         return rc;
     list = calloc(1, sizeof *list);
     if (!list)

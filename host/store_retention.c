@@ -410,8 +410,8 @@ static int hold_refused(struct store *s, const struct store_session *sess, const
                         const char *params, const char *outcome, int err)
 {
     char who[STORE_NAME_MAX + 8];
-    int rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), event, params,
-                                  outcome);
+    int rc =
+        store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), event, params, outcome);
     return rc != 0 ? rc : err;
 }
 
@@ -423,9 +423,9 @@ static int hold_spec_check(const struct store_hold_spec *spec, int64_t now, char
     if (!store_priv_valid_text(spec->reference, STORE_TEXT_MAX) ||
         strcmp(store_hold_kind_name(spec->kind), "unknown") == 0)
         return STORE_ERR_INVALID;
-    if (court_order ? !store_priv_valid_text(spec->court, STORE_TEXT_MAX)
-                    : spec->court && *spec->court && !store_priv_valid_text(spec->court,
-                                                                            STORE_TEXT_MAX))
+    if (court_order
+            ? !store_priv_valid_text(spec->court, STORE_TEXT_MAX)
+            : spec->court && *spec->court && !store_priv_valid_text(spec->court, STORE_TEXT_MAX))
         return STORE_ERR_INVALID;
     if (spec->plate && *spec->plate && plate_normalize(spec->plate, 0, plate) != 0)
         return STORE_ERR_INVALID;
@@ -521,8 +521,7 @@ int store_hold_add(struct store *s, const struct store_session *sess,
     store_json_int(&j, "has_plate", plate[0] != 0);
     store_json_int(&j, "expires", expires);
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "hold.add",
-                               store_json_end(&j), "ok: pending approval by a second member")) !=
-        0)
+                               store_json_end(&j), "ok: pending approval by a second member")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)
         return rc;
@@ -619,8 +618,8 @@ int store_hold_approve(struct store *s, const struct store_session *sess, int64_
     store_json_str(&j, "entered_by", by);
     if (p.approved)
         store_json_int(&j, "until", p.ext_until);
-    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who),
-                                    "hold.approve", store_json_end(&j));
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), "hold.approve",
+                                    store_json_end(&j));
 }
 
 int store_hold_extend(struct store *s, const struct store_session *sess, int64_t hold_id,
@@ -705,16 +704,18 @@ int store_hold_release(struct store *s, const struct store_session *sess, int64_
 /* The list's columns; STATE is 0 pending, 1 active, 2 expired, 3 released. */
 #define HOLD_LIST_SQL                                                                              \
     "SELECT h.id, h.kind, h.reference, coalesce(h.plate, ''), coalesce(h.units, ''),"              \
-    " coalesce(h.t_from, 0), coalesce(h.t_to, 0), coalesce(h.expires_at, 0), h.entered_at,"       \
+    " coalesce(h.t_from, 0), coalesce(h.t_to, 0), coalesce(h.expires_at, 0), h.entered_at,"        \
     " coalesce(h.released_at, 0), h.entered_by, coalesce(h.released_by, ''),"                      \
-    " " STORE_HOLD_ACTIVE_SQL("h") ", (SELECT count(*) FROM reads r WHERE "                         \
-    STORE_HOLD_SCOPE_SQL("h", "r") "), coalesce(h.court, ''), coalesce(h.approved_at, 0),"         \
-    " coalesce(h.approved_by, ''), h.legacy, coalesce(h.ext_until, 0), coalesce(h.ext_court, ''),"  \
-    " coalesce(h.ext_ref, ''), coalesce(h.ext_by, ''),"                                             \
-    " CASE WHEN h.released_at IS NOT NULL THEN 3"                                                   \
-    " WHEN h.expires_at IS NOT NULL AND h.expires_at <= :now THEN 2"                                \
-    " WHEN h.approved_at IS NULL THEN 0 ELSE 1 END"                                                \
-    " FROM holds h WHERE (:active = 0 OR " STORE_HOLD_ACTIVE_SQL("h") ") ORDER BY h.id"
+    " " STORE_HOLD_ACTIVE_SQL("h") ", (SELECT count(*) FROM reads r WHERE " STORE_HOLD_SCOPE_SQL(  \
+        "h",                                                                                       \
+        "r") "), coalesce(h.court, ''), coalesce(h.approved_at, 0),"                               \
+             " coalesce(h.approved_by, ''), h.legacy, coalesce(h.ext_until, 0), "                  \
+             "coalesce(h.ext_court, ''),"                                                          \
+             " coalesce(h.ext_ref, ''), coalesce(h.ext_by, ''),"                                   \
+             " CASE WHEN h.released_at IS NOT NULL THEN 3"                                         \
+             " WHEN h.expires_at IS NOT NULL AND h.expires_at <= :now THEN 2"                      \
+             " WHEN h.approved_at IS NULL THEN 0 ELSE 1 END"                                       \
+             " FROM holds h WHERE (:active = 0 OR " STORE_HOLD_ACTIVE_SQL("h") ") ORDER BY h.id"
 
 static void hold_row(struct store *s, sqlite3_stmt *st, int mask, struct store_hold *h)
 {

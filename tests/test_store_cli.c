@@ -26,8 +26,8 @@ static int started;
 static const struct {
     const char *name;
     unsigned uid;
-} accounts[] = {{"ada", 0},      {"ivan", 64001}, {"aude", 64002},
-                {"olga", 64003}, {"eve", 64004},  {"chief", 64005}, {"rex", 64007}};
+} accounts[] = {{"ada", 0},     {"ivan", 64001},  {"aude", 64002}, {"olga", 64003},
+                {"eve", 64004}, {"chief", 64005}, {"rex", 64007}};
 static unsigned as_uid; /* run() runs alpr as this account */
 
 static unsigned uid_of(const char *member)
@@ -489,20 +489,21 @@ static void test_admin_calls_errors(void)
     CHECK(stat(path, &st) != 0);
     json_decref(res);
     res = NULL;
-    CHECK_EQ_INT(call_ada("hold.add",
-                          "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
-                          " \"plate\": \"ZZZ999\", \"court\": \"x'--\", \"expires\": \"2027-01-01\"}",
-                          &res, msg, sizeof msg),
-                 0);
+    CHECK_EQ_INT(
+        call_ada("hold.add",
+                 "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
+                 " \"plate\": \"ZZZ999\", \"court\": \"x'--\", \"expires\": \"2027-01-01\"}",
+                 &res, msg, sizeof msg),
+        0);
     json_decref(res);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list --all"), 0);
     CHECK(strstr(out_text, "id\tkind\tstate\treference\tcourt\tplate\tunits\tfrom\tto\texpires\t"
                            "entered\tby\tapproved_by\tlegacy\tactive\treads\n") != NULL);
     CHECK(strstr(out_text, "\tpending\tSW-2'; DROP TABLE holds;--\tx'--\tZZZ999\t") != NULL);
     CHECK(strstr(out_text, "\n1\tpreservation\texpired\tPR-1\t\t7ABC123\t") != NULL);
-    CHECK(strstr(out_text, "\n2\twarrant\tactive\tSW-1\t3rd District Court\t7ABC123\t\t\t\t"
-                           "2027-01-01T00:00:00Z\t2026-01-01T00:05:00Z\tada\trex\t0\t1\t3\n") !=
-          NULL);
+    CHECK(strstr(out_text,
+                 "\n2\twarrant\tactive\tSW-1\t3rd District Court\t7ABC123\t\t\t\t"
+                 "2027-01-01T00:00:00Z\t2026-01-01T00:05:00Z\tada\trex\t0\t1\t3\n") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z",
                      "release request --agency \"O'Brien & Sons; DROP TABLE releases\""
                      " --requester 'x\" OR 1=1' --purpose trial --hold 2"),

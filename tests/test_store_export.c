@@ -144,8 +144,8 @@ static void test_export_bundle(void)
     int64_t hold, pres;
     REQUIRE(fixture_open(&f, "export") == 0);
     setup_reads(&f);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-77", "EVD123",     NULL,
-                                   0,                  0,       T0 + 90 * DAY, "3rd District Court"};
+    struct store_hold_spec spec = {
+        STORE_HOLD_WARRANT, "SW-77", "EVD123", NULL, 0, 0, T0 + 90 * DAY, "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     sink = folder(&fs, "export1");
     CHECK_EQ_INT(store_export_hold(f.s, &f.op, hold, "/media/usb/case-77", "x", &sink, &res),
@@ -248,8 +248,8 @@ static void test_release_workflow(void)
     /* Release approval is a records officer's (R12), here "chief". */
     struct store_session chief;
     REQUIRE(fixture_records(&f, "chief", &chief) == 0);
-    struct store_hold_spec spec = {STORE_HOLD_DISCLOSURE, "DO-3", "EVD123",     NULL,
-                                   0,                     0,      T0 + 90 * DAY, "3rd District Court"};
+    struct store_hold_spec spec = {
+        STORE_HOLD_DISCLOSURE, "DO-3", "EVD123", NULL, 0, 0, T0 + 90 * DAY, "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     CHECK_EQ_INT(store_release_request(f.s, &f.inv, "", "Det. Smith", "trial", hold, &req),
                  STORE_ERR_INVALID);

@@ -66,8 +66,8 @@ static int run(const char *when, const char *env, const char *args)
     n = snprintf(cmd, sizeof cmd,
                  "cd %s && env ALPR_SOCKET=%s ALPR_SESSION_FILE=%s/%s ALPR_NOW=%s %s %s %s %s"
                  " >%s 2>%s",
-                 dir, service.socket, dir, session, when, env ? env : "", as, alpr, args,
-                 out_path, err_path);
+                 dir, service.socket, dir, session, when, env ? env : "", as, alpr, args, out_path,
+                 err_path);
     if (n < 0 || (size_t)n >= sizeof cmd)
         return -1;
     st = system(cmd);
@@ -203,8 +203,9 @@ static void test_warrant_two_person(void)
 {
     NEEDS_SERVICE();
     REQUIRE(as("ada", JAN1) == 0);
-    CHECK_EQ_INT(run(JAN1, NULL, "hold add --kind warrant --ref SW-9 --units NGO-01 --expires"
-                                 " 2027-01-01"),
+    CHECK_EQ_INT(run(JAN1, NULL,
+                     "hold add --kind warrant --ref SW-9 --units NGO-01 --expires"
+                     " 2027-01-01"),
                  2); /* no court */
     CHECK(strstr(err_text, "court") != NULL);
     CHECK_EQ_INT(run(JAN1, NULL,
@@ -270,8 +271,7 @@ static void test_preservation_extension(void)
     /* Day 15: hold 3's order was never approved, so it lapsed; hold 1 runs to March. */
     REQUIRE(as("ada", JAN16) == 0);
     CHECK_EQ_INT(run(JAN16, NULL, "--json hold list --all"), 0);
-    CHECK(strstr(out_text, "\"id\": 1, \"kind\": \"preservation\", \"state\": \"active\"") !=
-          NULL);
+    CHECK(strstr(out_text, "\"id\": 1, \"kind\": \"preservation\", \"state\": \"active\"") != NULL);
     CHECK(strstr(out_text, "\"expires\": \"2026-03-01T00:00:00Z\"") != NULL);
     CHECK(strstr(out_text, "\"id\": 3, \"kind\": \"preservation\", \"state\": \"expired\"") !=
           NULL);
@@ -316,8 +316,7 @@ static void test_own_second_account(void)
     REQUIRE(as("aude", JAN16) == 0);
     CHECK_EQ_INT(run(JAN16, NULL, "--json user list"), 0);
     CHECK(strstr(out_text, "\"name\": \"chief\", \"role\": \"administrator\"") != NULL);
-    CHECK(strstr(out_text, "\"pending_role\": \"administrator\", \"created_by\": \"ada\"") !=
-          NULL);
+    CHECK(strstr(out_text, "\"pending_role\": \"administrator\", \"created_by\": \"ada\"") != NULL);
 }
 
 int main(int argc, char **argv)

@@ -58,9 +58,8 @@ __attribute__((unused)) static int fixture_records(struct fixture *f, const char
  * Enters spec as administrator ada and has records officer "rita" (created on first use)
  * approve it: a warrant or court-order hold in effect. Returns 0 and *id on success.
  */
-__attribute__((unused)) static int fixture_approved_hold(struct fixture *f,
-                                                         const struct store_hold_spec *spec,
-                                                         int64_t *id)
+__attribute__((unused)) static int
+fixture_approved_hold(struct fixture *f, const struct store_hold_spec *spec, int64_t *id)
 {
     struct store_session rita;
     char tok[STORE_TOKEN_HEX];

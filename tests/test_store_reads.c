@@ -248,13 +248,13 @@ static void test_non_governmental_needs_warrant(void)
     /* Unknown warrant reference: refused and recorded. */
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), STORE_ERR_DENIED);
     /* A warrant for another plate does not open this one. */
-    struct store_hold_spec other = {STORE_HOLD_WARRANT, "SW-2026-0042", "OTHER1", NULL, 0, 0,
+    struct store_hold_spec other = {STORE_HOLD_WARRANT, "SW-2026-0042",      "OTHER1", NULL, 0, 0,
                                     T0 + 90 * DAY,      "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &other, &hold) == 0);
     REQUIRE(store_search(f.s, &f.inv, &w, &q, &l) == 0);
     CHECK_EQ_INT(l->n, 1);
     store_read_list_free(l);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-2026-0042", "NGO123", NULL, 0, 0,
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-2026-0042",      "NGO123", NULL, 0, 0,
                                    T0 + 90 * DAY,      "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     REQUIRE(store_search(f.s, &f.inv, &w, &q, &l) == 0);
@@ -304,8 +304,8 @@ static void test_metacharacters_in_text_fields(void)
     /* A warrant reference full of SQL finds no hold (and drops nothing). */
     struct store_access w = {"warrant", "x", "y", evil};
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), STORE_ERR_DENIED);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, evil, "META1", NULL, 0, 0, T0 + 90 * DAY,
-                                   evil};
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, evil, "META1", NULL, 0, 0,
+                                   T0 + 90 * DAY,      evil};
     int64_t hold;
     CHECK_EQ_INT(fixture_approved_hold(&f, &spec, &hold), 0);
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), 0);

@@ -78,9 +78,14 @@ static void test_purge_leaves_no_bytes(void)
         r.png_len = sizeof png;
         REQUIRE(store_add_read(f.s, &r, &id, NULL, NULL) == 0);
     }
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT,         "SW-1",           NULL, NULL,
-                                   T0 + N_OLD * 60,            T0 + (N_OLD + N_HELD) * 60,
-                                   T0 + 2 * 365 * DAY,         "3rd District Court"};
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT,
+                                   "SW-1",
+                                   NULL,
+                                   NULL,
+                                   T0 + N_OLD * 60,
+                                   T0 + (N_OLD + N_HELD) * 60,
+                                   T0 + 2 * 365 * DAY,
+                                   "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     /* Day data is sealed under day keys: not even before the purge are plates or crops in the
      * files in the clear (test_store_daykeys covers copies taken before a purge). */
@@ -214,7 +219,7 @@ static void test_holds(void)
         struct store_read r = make_read(i < 3 ? "KEEP01" : "GONE01", T0 + i, i == 9 ? "U9" : "U1");
         REQUIRE(store_add_read(f.s, &r, &id, NULL, NULL) == 0);
     }
-    struct store_hold_spec bad = {STORE_HOLD_WARRANT, "SW-9", NULL, NULL, 0, 0, T0 + 90 * DAY,
+    struct store_hold_spec bad = {STORE_HOLD_WARRANT,  "SW-9", NULL, NULL, 0, 0, T0 + 90 * DAY,
                                   "3rd District Court"};
     CHECK_EQ_INT(store_hold_add(f.s, &f.admin, &bad, &id), STORE_ERR_INVALID); /* no scope */
     bad.plate = "GONE01";
@@ -229,15 +234,15 @@ static void test_holds(void)
     bad.reference = "SW-9";
     CHECK_EQ_INT(store_hold_add(f.s, &f.op, &bad, &id), STORE_ERR_DENIED);
     CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &bad, &id), STORE_ERR_DENIED); /* not an officer */
-    struct store_hold_spec pres = {
-        STORE_HOLD_PRESERVATION, "PR-2026-7", NULL, "U1", T0, T0 + 5, T0 + 15 * DAY, NULL};
+    struct store_hold_spec pres = {STORE_HOLD_PRESERVATION, "PR-2026-7", NULL, "U1", T0, T0 + 5,
+                                   T0 + 15 * DAY,           NULL};
     CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &pres, &id), STORE_ERR_INVALID); /* > 14 days */
     pres.expires = 0;                                                         /* default: 14 d */
     REQUIRE(store_hold_add(f.s, &f.inv, &pres, &h_pres) == 0);
-    struct store_hold_spec pl = {STORE_HOLD_DISCLOSURE, "DO-1", "keep-01", NULL, 0, 0,
-                                 T0 + 90 * DAY,         "3rd District Court"};
+    struct store_hold_spec pl = {
+        STORE_HOLD_DISCLOSURE, "DO-1", "keep-01", NULL, 0, 0, T0 + 90 * DAY, "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &pl, &h_plate) == 0);
-    struct store_hold_spec un = {STORE_HOLD_WARRANT, "SW-U9", NULL, " U9 ", 0, 0, T0 + 90 * DAY,
+    struct store_hold_spec un = {STORE_HOLD_WARRANT,  "SW-U9", NULL, " U9 ", 0, 0, T0 + 90 * DAY,
                                  "3rd District Court"};
     REQUIRE(fixture_approved_hold(&f, &un, &h_unit) == 0);
     REQUIRE(store_hold_list(f.s, &f.aud, 1, &hl) == 0);
