@@ -189,6 +189,10 @@ static int call_purge(struct api_req *r, json_t **result)
                         api_time_json(rep.newest), "compacted", rep.compacted, "wal_truncated",
                         rep.wal_truncated, "delete_ms", (json_int_t)rep.delete_ms, "rebuild_ms",
                         (json_int_t)rep.rebuild_ms);
+    /* R7: bundles and crops of purged reads, flagged for their owners (`alpr export prune`). */
+    if (*result && json_object_set_new(*result, "copies_flagged",
+                                       json_integer((json_int_t)rep.copies_flagged)) != 0)
+        return STORE_ERR_NOMEM;
     return *result ? 0 : STORE_ERR_NOMEM;
 }
 

@@ -150,7 +150,24 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE UNIQUE INDEX members_os_uid ON members(os_uid) WHERE os_uid IS NOT NULL;"
     "ALTER TABLE sessions ADD COLUMN peer_uid INTEGER;",
 
-    /* 6 -> 7: the records role (its CHECK: store_migrate_records_role), two-person holds and
+    /* 6 -> 7: signed evidence bundles (the manifest's signature), a signed custody chain (each
+     * entry's line as written into the bundle's custody.txt), and the copies of reads outside
+     * the store (export bundles, crops) with the reads each holds, flagged when those reads are
+     * purged (store_export.h). */
+    "ALTER TABLE exports ADD COLUMN signature TEXT;"
+    "ALTER TABLE custody ADD COLUMN seq INTEGER;"
+    "ALTER TABLE custody ADD COLUMN line TEXT;"
+    "CREATE TABLE copies(id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN"
+    " ('export','crop')), path TEXT NOT NULL, member TEXT NOT NULL, uid INTEGER,"
+    " at INTEGER NOT NULL, export_id INTEGER REFERENCES exports(id), n_reads INTEGER NOT NULL,"
+    " t_from INTEGER, t_to INTEGER, flagged_at INTEGER, flag_reason TEXT, deleted_at INTEGER,"
+    " deleted_by TEXT);"
+    "CREATE INDEX copies_open ON copies(t_from) WHERE flagged_at IS NULL;"
+    "CREATE TABLE copy_reads(copy_id INTEGER NOT NULL REFERENCES copies(id),"
+    " read_id INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY(copy_id, read_id))"
+    " WITHOUT ROWID;",
+
+    /* 7 -> 8: the records role (its CHECK: store_migrate_records_role), two-person holds and
      * role grants. Holds entered before the rule stay in effect, flagged legacy (never lose
      * evidence); the audit list and `hold list` show them so they can be reviewed. */
     "ALTER TABLE holds ADD COLUMN court TEXT;"
@@ -177,7 +194,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
  * not change how rows are stored, so SQLite's documented writable_schema procedure applies:
  * edit the table's SQL text, bump schema_version so every connection reloads it.
  */
-#define STORE_MIGRATE_RECORDS_ROLE 6
+#define STORE_MIGRATE_RECORDS_ROLE 7
 static int store_migrate_records_role(struct store *s)
 {
     static const char old_check[] = "'system'))", new_check[] = "'system','records'))";

@@ -1,5 +1,5 @@
 /*
- * store: the host's policy-enforcing SQLite store (see ../shared/POLICY.md, R1-R13, and
+ * store: the host's policy-enforcing SQLite store (see docs/POLICY.md, R1-R13, and
  * docs/STORE.md). This header is the table of contents: opening and closing, the clock, errors,
  * roles and sessions. Each area has its own header:
  *   store_auth.h       members, passwords, log-on, sessions, lock-out        (R3, R5, R10)
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION     7
+#define STORE_SCHEMA_VERSION     8
 #define STORE_NAME_MAX           63  /* member names, unit and camera ids */
 #define STORE_TEXT_MAX           255 /* free-text fields: reasons, references, agencies, purposes */
 #define STORE_RETENTION_MAX_DAYS 273 /* nine months, never longer (any nine months >= 273 d) */

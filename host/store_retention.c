@@ -1,6 +1,7 @@
 /* store_retention: retention period, holds, purge (see store_retention.h). */
 #include "store_retention.h"
 #include "plate_match.h"
+#include "store_export.h"
 #include "store_part.h"
 #include "store_priv.h"
 
@@ -274,6 +275,9 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
     free(days);
     days = NULL;
     r.held = due - r.reads;
+    /* R7: bundles and crops of the reads just purged are flagged for their owners to delete. */
+    if ((rc = store_copies_flag_purged(s, r.cutoff, now, &r.copies_flagged)) != 0)
+        goto fail;
     rc = sqlite3_prepare_v2(s->db,
                             "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
                             " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -304,6 +308,7 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
     store_json_int(&j, "held", r.held);
     store_json_int(&j, "oldest", r.oldest);
     store_json_int(&j, "newest", r.newest);
+    store_json_int(&j, "copies_flagged", r.copies_flagged);
     if ((rc = store_priv_audit(s, who, "purge", store_json_end(&j), "ok")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)

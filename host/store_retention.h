@@ -39,7 +39,7 @@
 
 #define STORE_PRESERVATION_MAX_DAYS 14
 /* The schema version that brought two-person holds and the records role (store.c). */
-#define STORE_SCHEMA_TWO_PERSON 7
+#define STORE_SCHEMA_TWO_PERSON 8
 
 /* Administrator: sets the retention period, 1..STORE_RETENTION_MAX_DAYS days. */
 int store_set_retention_days(struct store *s, const struct store_session *sess, int days)
@@ -60,6 +60,7 @@ struct store_purge_report {
     int wal_truncated;      /* 1 when the WAL was checkpointed and truncated to zero */
     int64_t delete_ms;      /* wall time of the purge transaction, less rebuild_ms */
     int64_t rebuild_ms;     /* wall time of the reads_rest rebuild (0 when none was needed) */
+    int64_t copies_flagged; /* copies outside the store (store_export.h) whose reads were purged */
 };
 
 /*

@@ -90,6 +90,8 @@ static int run(const char *env, const char *args)
 #define NOW1     "ALPR_NOW=2025-12-31T23:00:00Z"
 #define NOW      "ALPR_NOW=2026-01-01T00:00:00Z"
 #define ADMIN_PW "ALPR_PASSWORD='admin password 1'"
+/* An export is justified like a search (store_export.h). */
+#define EXPORT_WHY " --purpose investigation --crime robbery --incident 2026-9"
 
 static int login(const char *user, const char *pw, const char *when)
 {
@@ -308,7 +310,7 @@ static void test_search_hotlist_hold_export(void)
                  3);
     CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1 --plate 7ABC123"), 0);
     CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-2"), 2);
-    CHECK_EQ_INT(run(NOW, "export 1 --out evidence --note 'locker 4'"), 0);
+    CHECK_EQ_INT(run(NOW, "export 1 --out evidence --note 'locker 4'" EXPORT_WHY), 0);
     CHECK(strstr(out_text, "3 reads, 3 images") != NULL);
     snprintf(cmd, sizeof cmd, "cd %s/evidence && sha256sum -c --quiet MANIFEST.sha256", dir);
     CHECK_EQ_INT(system(cmd), 0);
@@ -482,9 +484,11 @@ static void test_admin_calls_errors(void)
     snprintf(path, sizeof path, "%s/service-must-not-write", dir);
     char params[2000];
     snprintf(params, sizeof params,
-             "{\"hold\": 2, \"destination\": \"%s'; DROP TABLE exports;--\"}", path);
+             "{\"hold\": 2, \"destination\": \"%s'; DROP TABLE exports;--\", \"purpose\":"
+             " \"investigation\", \"crime_type\": \"robbery\", \"incident\": \"2026-9\"}",
+             path);
     CHECK_EQ_INT(call_ada("export", params, &res, msg, sizeof msg), 0);
-    CHECK_EQ_INT(json_array_size(json_object_get(res, "files")), 6);
+    CHECK_EQ_INT(json_array_size(json_object_get(res, "files")), 10);
     CHECK_EQ_INT(json_integer_value(json_object_get(res, "reads")), 3);
     CHECK(stat(path, &st) != 0);
     json_decref(res);
@@ -581,7 +585,8 @@ static void test_admin_calls_errors(void)
     CHECK(stat(path, &st) != 0);
     /* The investigator's own export: written by the client as ivan, 0700/0600, never over an
      * existing folder. */
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 2 --out evidence2"), 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 2 --out evidence2" EXPORT_WHY),
+                 0);
     CHECK(strstr(out_text, "\"reads\": 3, \"images\": 3, \"manifest_sha256\": \"") != NULL);
     snprintf(path, sizeof path, "%s/evidence2", dir);
     REQUIRE(stat(path, &st) == 0);
@@ -593,7 +598,7 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
     snprintf(path, sizeof path, "cd %s/evidence2 && sha256sum -c --quiet MANIFEST.sha256", dir);
     CHECK_EQ_INT(system(path), 0);
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 2 --out evidence2"), 1);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 2 --out evidence2" EXPORT_WHY), 1);
     CHECK(strstr(err_text, "exists") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export custody 99 --action lost"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --plate X1"), 2);
@@ -615,7 +620,7 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 0);
     CHECK(strstr(out_text, "request 2 fulfilled: export ") != NULL);
     CHECK(strstr(out_text, ", 3 reads in rel2\nmanifest sha256 ") != NULL);
-    snprintf(path, sizeof path, "%s/rel2/custody.txt", dir);
+    snprintf(path, sizeof path, "%s/rel2/EXPORT.txt", dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_uid, uid_of("rex"));
     char *custody = slurp(path);

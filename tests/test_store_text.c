@@ -45,6 +45,7 @@ static void test_release_and_custody_text(void)
     struct store_export_result res;
     struct store_export_sink sink = {put_nothing, NULL, 0};
     const char *dir = "/media/usb/case-1";
+    const struct store_access why = {"investigation", "robbery", "2026-1", NULL};
     int64_t id;
     struct store_session rec;
     REQUIRE(fixture_open(&f, "text_release") == 0);
@@ -58,9 +59,10 @@ static void test_release_and_custody_text(void)
         CHECK_EQ_INT(store_release_request(f.s, &f.inv, "County DA", "ADA Smith", c, 1, &id),
                      STORE_ERR_INVALID);
         CHECK_EQ_INT(store_release_review(f.s, &rec, 1, 1, c), STORE_ERR_INVALID);
-        CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, c, NULL), STORE_ERR_INVALID);
-        CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked", c), STORE_ERR_INVALID);
-        CHECK_EQ_INT(store_export_hold(f.s, &f.inv, 1, dir, c, &sink, &res), STORE_ERR_INVALID);
+        CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, c, NULL, NULL), STORE_ERR_INVALID);
+        CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked", c, NULL), STORE_ERR_INVALID);
+        CHECK_EQ_INT(store_export_hold(f.s, &f.inv, 1, &why, dir, c, &sink, &res),
+                     STORE_ERR_INVALID);
     }
     /* Clean text (UTF-8 too) gets past the check to the missing hold, request or export. */
     CHECK_EQ_INT(store_release_request(f.s, &f.inv,
@@ -69,8 +71,8 @@ static void test_release_and_custody_text(void)
                                        "ADA Smith", "trial", 1, &id),
                  STORE_ERR_NOTFOUND);
     CHECK_EQ_INT(store_release_review(f.s, &rec, 1, 1, "ok"), STORE_ERR_NOTFOUND);
-    CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked", "locker 4"), STORE_ERR_NOTFOUND);
-    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, 1, dir, "locker 4", &sink, &res),
+    CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked", "locker 4", NULL), STORE_ERR_NOTFOUND);
+    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, 1, &why, dir, "locker 4", &sink, &res),
                  STORE_ERR_NOTFOUND);
     fixture_close(&f);
 }
