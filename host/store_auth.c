@@ -162,16 +162,32 @@ static int privileged(enum store_role role)
 
 /*
  * Records a grant of role to name awaiting a second administrator's confirmation (replacing
- * any earlier pending one), in the caller's transaction.
+ * any earlier pending one; by NULL: only cancels them), in the caller's transaction. A new
+ * account's grant stays one: replacing it must not let the account be enabled unconfirmed.
  */
 static int grant_pending_add(struct store *s, const char *name, enum store_role role,
                              int new_account, const char *by)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db,
-                                "UPDATE role_grants SET cancelled_at = ?1 WHERE member = ?2 AND"
-                                " confirmed_at IS NULL AND cancelled_at IS NULL",
+    int rc;
+    if (by) {
+        rc = sqlite3_prepare_v2(s->db,
+                                "SELECT 1 FROM role_grants WHERE member = ? AND new_account = 1"
+                                " AND confirmed_at IS NULL AND cancelled_at IS NULL",
                                 -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return store_priv_err(rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return store_priv_err(rc);
+        new_account |= rc == SQLITE_ROW;
+    }
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE role_grants SET cancelled_at = ?1 WHERE member = ?2 AND"
+                            " confirmed_at IS NULL AND cancelled_at IS NULL",
+                            -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
     sqlite3_bind_int64(st, 1, store_now(s));
@@ -467,8 +483,8 @@ int store_member_confirm(struct store *s, const struct store_session *sess, cons
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
     rc = sqlite3_prepare_v2(s->db,
-                            new_account ? "UPDATE members SET disabled = 0 WHERE name = ?2 AND"
-                                          " role = ?1"
+                            new_account ? "UPDATE members SET disabled = 0, role = ?1 WHERE"
+                                          " name = ?2 AND role <> 'system'"
                                         : "UPDATE members SET role = ?1 WHERE name = ?2 AND"
                                           " role <> 'system'",
                             -1, &st, NULL);

@@ -288,6 +288,11 @@ static void test_admin_cannot_approve_through_own_account(void)
     CHECK_EQ_INT(store_login(f.s, "chief", PW, &chief, tok), STORE_ERR_DENIED);
     CHECK_EQ_INT(store_member_set_disabled(f.s, &f.admin, "chief", 0), STORE_ERR_STATE);
     CHECK_EQ_INT(store_member_confirm(f.s, &f.admin, "chief"), STORE_ERR_DENIED);
+    /* Granting the role again (or another privileged one) does not turn the new account's
+     * grant into one its creator could enable. */
+    CHECK_EQ_INT(store_member_grant(f.s, &f.admin, "chief", STORE_ROLE_ADMINISTRATOR, &pending), 0);
+    CHECK_EQ_INT(pending, 1);
+    CHECK_EQ_INT(store_member_set_disabled(f.s, &f.admin, "chief", 0), STORE_ERR_STATE);
     REQUIRE(store_member_list(f.s, &f.admin, &ml) == 0);
     for (size_t i = 0; i < ml->n; i++)
         if (strcmp(ml->items[i].name, "chief") == 0) {
