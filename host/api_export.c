@@ -229,6 +229,10 @@ static int call_release_review(struct api_req *r, json_t **result)
     rc = store_release_review(r->s, &r->sess, id, approve, note);
     if (rc == STORE_ERR_INVALID)
         return api_fail(r, rc, "parameter 'note': 1 to %d bytes", STORE_TEXT_MAX);
+    if (rc == STORE_ERR_DENIED)
+        return api_fail(r, rc,
+                        "a release is reviewed by a records officer who neither entered the"
+                        " request nor created the requester's account");
     return rc;
 }
 

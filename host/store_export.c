@@ -776,8 +776,9 @@ int store_release_request(struct store *s, const struct store_session *sess, con
     store_json_str(&j, "purpose", purpose);
     store_json_int(&j, "hold", hold_id);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
-                                   "release.request", j.buf)) != 0)
+    if ((rc = store_priv_authorize(
+             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_RECORDS,
+             "release.request", j.buf)) != 0)
         return rc;
     if (!text_required(agency) || !text_required(requester) || !text_required(purpose))
         return STORE_ERR_INVALID;
@@ -834,6 +835,21 @@ static int get_release(struct store *s, int64_t id, char status[16], char by[64]
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
 }
 
+/* 1 when member's account was created by creator, 0 when not, or a STORE_ERR_*. */
+static int created_by(struct store *s, const char *member, const char *creator)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM members WHERE name = ? AND created_by = ?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, member, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, creator, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
 int store_release_review(struct store *s, const struct store_session *sess, int64_t request_id,
                          int approve, const char *note)
 {
@@ -847,8 +863,9 @@ int store_release_review(struct store *s, const struct store_session *sess, int6
     store_json_str(&j, "decision", approve ? "approved" : "denied");
     store_json_str(&j, "note", note);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "release.review", j.buf)) !=
-        0)
+    /* R12: approval is the records officer's alone, not an administrator's, who makes the
+     * accounts (and could make the requester). */
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_RECORDS, "release.review", j.buf)) != 0)
         return rc;
     if (!text_required(note))
         return STORE_ERR_INVALID;
@@ -860,10 +877,14 @@ int store_release_review(struct store *s, const struct store_session *sess, int6
         rc = STORE_ERR_STATE;
         goto fail;
     }
-    if (strcmp(by, sess->member) == 0) {
+    if (strcmp(by, sess->member) == 0 || (rc = created_by(s, by, sess->member)) != 0) {
         store_priv_rollback(s);
+        if (rc < 0)
+            return rc;
         rc = store_priv_audit_now(s, sess->member, "release.review", j.buf,
-                                  "denied: the reviewer entered the request");
+                                  strcmp(by, sess->member) == 0
+                                      ? "denied: the reviewer entered the request"
+                                      : "denied: the reviewer created the requester's account");
         return rc != 0 ? rc : STORE_ERR_DENIED;
     }
     rc = sqlite3_prepare_v2(s->db,
@@ -905,8 +926,8 @@ int store_release_fulfil(struct store *s, const struct store_session *sess, int6
     store_json_int(&j, "request", request_id);
     store_json_str(&j, "dir", destination);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "release.fulfil", j.buf)) !=
-        0)
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR | STORE_ROLE_RECORDS,
+                                   "release.fulfil", j.buf)) != 0)
         return rc;
     if (!destination_ok(destination) || !sink || !sink->put)
         return STORE_ERR_INVALID;
@@ -954,9 +975,10 @@ int store_release_list(struct store *s, const struct store_session *sess,
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc;
-    if ((rc = store_priv_authorize(
-             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
-             "release.list", "{}")) != 0)
+    if ((rc = store_priv_authorize(s, sess,
+                                   STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR |
+                                       STORE_ROLE_AUDITOR | STORE_ROLE_RECORDS,
+                                   "release.list", "{}")) != 0)
         return rc;
     list = calloc(1, sizeof *list);
     if (!list)

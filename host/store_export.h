@@ -191,20 +191,21 @@ int store_copy_deleted(struct store *s, const struct store_session *sess, int64_
 int store_copies_flag_purged(struct store *s, int64_t cutoff, int64_t now, int64_t *flagged)
     __attribute__((warn_unused_result));
 
-/* Investigator or administrator: enters a written release request. */
+/* Investigator, administrator or records officer: enters a written release request. */
 int store_release_request(struct store *s, const struct store_session *sess, const char *agency,
                           const char *requester, const char *purpose, int64_t hold_id,
                           int64_t *request_id) __attribute__((warn_unused_result));
 
 /*
- * Administrator (not the one who entered the request): approves (approve = 1) or denies a
- * pending request, with a note. STORE_ERR_STATE when not pending.
+ * Records officer (R12's designee; never an administrator), neither the one who entered the
+ * request nor the one who created the requester's account: approves (approve = 1) or denies a
+ * pending request, with a note. STORE_ERR_STATE when not pending; STORE_ERR_DENIED (recorded).
  */
 int store_release_review(struct store *s, const struct store_session *sess, int64_t request_id,
                          int approve, const char *note) __attribute__((warn_unused_result));
 
 /*
- * Administrator: fulfils an approved request by exporting its hold to sink (as
+ * Administrator or records officer: fulfils an approved request by exporting its hold to sink (as
  * store_export_hold, with the note "release"). STORE_ERR_STATE unless approved (a denied,
  * pending or already fulfilled request is never exported).
  */
@@ -232,7 +233,7 @@ struct store_release_list {
     struct store_release *items;
 };
 
-/* Investigator, administrator or auditor: every release request on file. */
+/* Investigator, administrator, records officer or auditor: every release request on file. */
 int store_release_list(struct store *s, const struct store_session *sess,
                        struct store_release_list **out) __attribute__((warn_unused_result));
 void store_release_list_free(struct store_release_list *list);

@@ -164,13 +164,20 @@ int store_priv_valid_name(const char *name);
  */
 int store_priv_valid_text(const char *text, size_t max);
 
-/* Active hold h (binds :now) and "read r lies in the scope of hold h", as SQL fragments. */
+/*
+ * Active hold h (binds :now) and "read r lies in the scope of hold h", as SQL fragments. A hold
+ * is in effect once approved by a second member (two-person rule, store_retention.h); an
+ * unapproved preservation hold keeps governmental reads at once (41-6a-2005: nothing is lost
+ * while the order is sought) but never a non-governmental one (R9), which needs the approval.
+ */
 #define STORE_HOLD_ACTIVE_SQL(h)                                                                   \
-    "(" h ".released_at IS NULL AND (" h ".expires_at IS NULL OR " h ".expires_at > :now))"
+    "(" h ".released_at IS NULL AND (" h ".expires_at IS NULL OR " h ".expires_at > :now) AND"     \
+    " (" h ".approved_at IS NOT NULL OR " h ".kind = 'preservation'))"
 #define STORE_HOLD_SCOPE_SQL(h, r)                                                                 \
     "((" h ".plate IS NULL OR " h ".plate = " r ".plate) AND (" h ".units IS NULL OR"              \
     " instr(" h ".units, ',' || " r ".unit || ',') > 0) AND (" h ".t_from IS NULL OR " r           \
-    ".ts >= " h ".t_from) AND (" h ".t_to IS NULL OR " r ".ts < " h ".t_to))"
+    ".ts >= " h ".t_from) AND (" h ".t_to IS NULL OR " r ".ts < " h ".t_to) AND (" h               \
+    ".approved_at IS NOT NULL OR " r ".ngo = 0))"
 
 /* Binds v to the named parameter if the statement has it. */
 void store_priv_bind_named_int(sqlite3_stmt *st, const char *name, int64_t v);

@@ -100,7 +100,8 @@ static void test_forward_migration_keeps_data(void)
     CHECK_EQ_INT(store_schema_version(f.s, &v), 0);
     CHECK_EQ_INT(v, STORE_SCHEMA_VERSION);
     REQUIRE(store_login(f.s, "ada", PW, &sess, tok) == 0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-1", "NEW123", NULL, 0, 0, 0};
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT,  "SW-1", "NEW123", NULL, 0, 0, T0 + 90 * DAY,
+                                   "3rd District Court"};
     CHECK_EQ_INT(store_hold_add(f.s, &sess, &spec, &hold), 0); /* a version-3 table */
     /* New reads go to the (sealed) day tables. */
     struct store_read r = make_read("NEW123", T0 + 60, "U1");

@@ -26,8 +26,8 @@ static int started;
 static const struct {
     const char *name;
     unsigned uid;
-} accounts[] = {{"ada", 0},      {"ivan", 64001}, {"aude", 64002},
-                {"olga", 64003}, {"eve", 64004},  {"chief", 64005}};
+} accounts[] = {{"ada", 0},     {"ivan", 64001},  {"aude", 64002}, {"olga", 64003},
+                {"eve", 64004}, {"chief", 64005}, {"rex", 64007}};
 static unsigned as_uid; /* run() runs alpr as this account */
 
 static unsigned uid_of(const char *member)
@@ -187,6 +187,11 @@ static void test_bootstrap_login_roles(void)
     CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='operator password'",
                      "user add olga --role operator --os-user 64003"),
                  0);
+    /* rex becomes the records officer months later (an account this old needs no second
+     * administrator's confirmation). */
+    CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='records password'",
+                     "user add rex --role investigator --training 2025-12-01 --os-user 64007"),
+                 0);
     CHECK_EQ_INT(
         run(NOW1 " ALPR_NEW_PASSWORD='short'", "user add bob --role operator --os-user 64005"), 2);
     CHECK_EQ_INT(run(NOW1, "user add 'x;drop' --role operator --os-user 64006"), 2);
@@ -298,9 +303,13 @@ static void test_search_hotlist_hold_export(void)
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 0);
     CHECK(strstr(out_text, "1 entries imported") != NULL);
 
-    /* Hold and evidence export; the manifest checks with sha256sum. */
-    CHECK_EQ_INT(run(NOW, "hold add --kind warrant --ref SW-1 --plate 7ABC123"), 0);
-    CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1"), 2);
+    /* Hold and evidence export; the manifest checks with sha256sum. An investigator's word is
+     * no warrant: only a preservation request (14 days) is theirs to enter. */
+    CHECK_EQ_INT(run(NOW, "hold add --kind warrant --ref SW-1 --plate 7ABC123 --court 'Made-up"
+                          " Court' --expires 2027-01-01"),
+                 3);
+    CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1 --plate 7ABC123"), 0);
+    CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-2"), 2);
     CHECK_EQ_INT(run(NOW, "export 1 --out evidence --note 'locker 4'" EXPORT_WHY), 0);
     CHECK(strstr(out_text, "3 reads, 3 images") != NULL);
     snprintf(cmd, sizeof cmd, "cd %s/evidence && sha256sum -c --quiet MANIFEST.sha256", dir);
@@ -314,9 +323,16 @@ static void test_admin_audit_report_purge(void)
     char path[1200];
     NEEDS_SERVICE();
     REQUIRE(login("ada", "admin password 1", "2026-01-01T00:05:00Z") == 0);
+    /* The warrant, hold 2: pending until a second officer approves it (below). */
+    CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z",
+                     "hold add --kind warrant --ref SW-1 --plate 7ABC123 --court '3rd District"
+                     " Court' --expires 2027-01-01"),
+                 0);
+    CHECK(strstr(err_text, "pending") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "hold approve 2"), 3); /* her own */
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release request --agency 'County DA'"
                                                       " --requester 'ADA Smith' --purpose trial"
-                                                      " --hold 1"),
+                                                      " --hold 2"),
                  0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release approve 1 --note ok"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release fulfil 1 --out rel"), 1);
@@ -345,7 +361,13 @@ static void test_admin_audit_report_purge(void)
     CHECK(strstr(page, "7ABC123") == NULL && strstr(page, "7ABX992") == NULL);
     free(page);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "purge --set-retention-days 300"), 2);
-    /* Ten months later: the unheld reads go, the held ones stay. */
+    /* Ten months later: the preservation request has lapsed; rex, now records officer,
+     * approves the warrant, which keeps its reads; the unheld reads go. */
+    REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "user role rex records"), 0);
+    CHECK(strstr(out_text, "role: done") != NULL);
+    REQUIRE(login("rex", "records password", "2026-11-01T00:00:00Z") == 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold approve 2"), 0);
     REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json purge"), 0);
     CHECK(strstr(out_text, "\"reads\": 2") != NULL);
@@ -462,7 +484,7 @@ static void test_admin_calls_errors(void)
     snprintf(path, sizeof path, "%s/service-must-not-write", dir);
     char params[2000];
     snprintf(params, sizeof params,
-             "{\"hold\": 1, \"destination\": \"%s'; DROP TABLE exports;--\", \"purpose\":"
+             "{\"hold\": 2, \"destination\": \"%s'; DROP TABLE exports;--\", \"purpose\":"
              " \"investigation\", \"crime_type\": \"robbery\", \"incident\": \"2026-9\"}",
              path);
     CHECK_EQ_INT(call_ada("export", params, &res, msg, sizeof msg), 0);
@@ -471,25 +493,29 @@ static void test_admin_calls_errors(void)
     CHECK(stat(path, &st) != 0);
     json_decref(res);
     res = NULL;
-    CHECK_EQ_INT(call_ada("hold.add",
-                          "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
-                          " \"plate\": \"ZZZ999\"}",
-                          &res, msg, sizeof msg),
-                 0);
+    CHECK_EQ_INT(
+        call_ada("hold.add",
+                 "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
+                 " \"plate\": \"ZZZ999\", \"court\": \"x'--\", \"expires\": \"2027-01-01\"}",
+                 &res, msg, sizeof msg),
+        0);
     json_decref(res);
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list"), 0);
-    CHECK(strstr(out_text, "id\tkind\treference\tplate\tunits\tfrom\tto\texpires\tentered\tby\t"
-                           "active\treads\n") != NULL);
-    CHECK(strstr(out_text, "\tSW-2'; DROP TABLE holds;--\tZZZ999\t") != NULL);
-    CHECK(strstr(out_text, "\tSW-1\t7ABC123\t\t\t\t\t2026-01-01T00:00:00Z\tivan\t1\t3\n") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list --all"), 0);
+    CHECK(strstr(out_text, "id\tkind\tstate\treference\tcourt\tplate\tunits\tfrom\tto\texpires\t"
+                           "entered\tby\tapproved_by\tlegacy\tactive\treads\n") != NULL);
+    CHECK(strstr(out_text, "\tpending\tSW-2'; DROP TABLE holds;--\tx'--\tZZZ999\t") != NULL);
+    CHECK(strstr(out_text, "\n1\tpreservation\texpired\tPR-1\t\t7ABC123\t") != NULL);
+    CHECK(strstr(out_text,
+                 "\n2\twarrant\tactive\tSW-1\t3rd District Court\t7ABC123\t\t\t\t"
+                 "2027-01-01T00:00:00Z\t2026-01-01T00:05:00Z\tada\trex\t0\t1\t3\n") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z",
                      "release request --agency \"O'Brien & Sons; DROP TABLE releases\""
-                     " --requester 'x\" OR 1=1' --purpose trial --hold 1"),
+                     " --requester 'x\" OR 1=1' --purpose trial --hold 2"),
                  0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--csv release list"), 0);
     CHECK(strstr(out_text, "id,agency,requester,purpose,hold,status,entered_by,entered,"
                            "reviewed_by,review_note,export\n") != NULL);
-    CHECK(strstr(out_text, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,1,"
+    CHECK(strstr(out_text, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,2,"
                            "pending,ada,") != NULL);
     CHECK_EQ_INT(call_ada("audit.list", "{\"member\": \"x' OR '1'='1\"}", &res, msg, sizeof msg),
                  0);
@@ -531,6 +557,7 @@ static void test_admin_calls_errors(void)
     CHECK(strstr(page, "Retention period: 273 days") != NULL);
     CHECK(strstr(page, "<h2>Holds (warrants, preservation requests, disclosure orders)</h2>\n"
                        "<table>\n<tr><th>kind</th><th>holds</th><th>open</th></tr>\n"
+                       "<tr><td>preservation</td><td>1</td><td>1</td></tr>\n"
                        "<tr><td>warrant</td><td>1</td><td>1</td></tr>\n</table>\n") != NULL);
     free(page);
 
@@ -558,7 +585,7 @@ static void test_admin_calls_errors(void)
     CHECK(stat(path, &st) != 0);
     /* The investigator's own export: written by the client as ivan, 0700/0600, never over an
      * existing folder. */
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 1 --out evidence2" EXPORT_WHY),
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 2 --out evidence2" EXPORT_WHY),
                  0);
     CHECK(strstr(out_text, "\"reads\": 3, \"images\": 3, \"manifest_sha256\": \"") != NULL);
     snprintf(path, sizeof path, "%s/evidence2", dir);
@@ -571,19 +598,21 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
     snprintf(path, sizeof path, "cd %s/evidence2 && sha256sum -c --quiet MANIFEST.sha256", dir);
     CHECK_EQ_INT(system(path), 0);
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 1 --out evidence2" EXPORT_WHY), 1);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 2 --out evidence2" EXPORT_WHY), 1);
     CHECK(strstr(err_text, "exists") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export custody 99 --action lost"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --plate X1"), 2);
     CHECK(strstr(err_text, "--ref") != NULL);
-    /* The administrator who entered a request does not review it; another one does, and
-     * fulfils it into a folder of their own. */
+    /* No administrator reviews a release (R12); the records officer does, and fulfils it into
+     * a folder of their own. A new administrator account waits for a second administrator. */
     as_uid = 0;
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release deny 2 --note no"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z ALPR_NEW_PASSWORD='chief password'",
                      "user add chief --role administrator --training 2025-12-01 --os-user 64005"),
                  0);
-    REQUIRE(login("chief", "chief password", "2026-11-01T00:00:00Z") == 0);
+    CHECK(strstr(out_text, "awaits a second administrator") != NULL);
+    CHECK_EQ_INT(login("chief", "chief password", "2026-11-01T00:00:00Z"), 3);
+    REQUIRE(login("rex", "records password", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 1);
     CHECK(strstr(err_text, "approved") != NULL || strstr(err_text, "state") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release approve 2 --note 'on file'"), 0);
@@ -593,7 +622,7 @@ static void test_admin_calls_errors(void)
     CHECK(strstr(out_text, ", 3 reads in rel2\nmanifest sha256 ") != NULL);
     snprintf(path, sizeof path, "%s/rel2/EXPORT.txt", dir);
     REQUIRE(stat(path, &st) == 0);
-    CHECK_EQ_INT(st.st_uid, uid_of("chief"));
+    CHECK_EQ_INT(st.st_uid, uid_of("rex"));
     char *custody = slurp(path);
     REQUIRE(custody != NULL);
     CHECK(strstr(custody, "Release request: 2\n") != NULL);
@@ -601,7 +630,7 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel3"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json release list"), 0);
     CHECK(strstr(out_text, "\"status\": \"fulfilled\", \"entered_by\": \"ada\"") != NULL);
-    CHECK(strstr(out_text, "\"reviewed_by\": \"chief\", \"review_note\": \"on file\"") != NULL);
+    CHECK(strstr(out_text, "\"reviewed_by\": \"rex\", \"review_note\": \"on file\"") != NULL);
 }
 
 /* Ingests one read of plate at time t from the reader's account; returns its STORE_ERR_*. */

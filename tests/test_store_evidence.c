@@ -8,7 +8,7 @@
 #include "store_cli_export.h"
 #include "store_export.h"
 #include "store_justify.h"
-#include "test_store_util.h"
+#include "test_store_holds_util.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -137,8 +137,9 @@ static void test_export_needs_justification(void)
     int64_t hold;
     REQUIRE(fixture_open(&f, "ev_justify") == 0);
     setup_reads(&f, T0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-9", NULL, "U1", 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT,  "SW-9", NULL, "U1", 0, 0, T0 + 400 * DAY,
+                                   "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     const struct store_access none = {NULL, NULL, NULL, NULL};
     const struct store_access no_incident = {"investigation", "robbery", NULL, NULL};
     sink = folder(&fs, "ev_unjustified");
@@ -176,8 +177,9 @@ static void test_bundle_signed(void)
     int64_t hold;
     REQUIRE(fixture_open(&f, "ev_signed") == 0);
     setup_reads(&f, T0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-10", "EVD123", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {
+        STORE_HOLD_WARRANT, "SW-10", "EVD123", NULL, 0, 0, T0 + 400 * DAY, "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     sink = folder(&fs, "ev_bundle");
     REQUIRE(store_export_hold(f.s, &f.inv, hold, &WHY, fs.dir, "locker 4", &sink, &res) == 0);
     CHECK_EQ_INT(verify(&f, fs.dir, msg, sizeof msg), CLI_EXIT_OK);
@@ -234,8 +236,9 @@ static void test_verify_names_the_file(void)
     int64_t hold;
     REQUIRE(fixture_open(&f, "ev_files") == 0);
     setup_reads(&f, T0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-11", "EVD123", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {
+        STORE_HOLD_WARRANT, "SW-11", "EVD123", NULL, 0, 0, T0 + 400 * DAY, "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     sink = folder(&fs, "ev_files");
     REQUIRE(store_export_hold(f.s, &f.inv, hold, &WHY, fs.dir, NULL, &sink, &res) == 0);
     REQUIRE(verify(&f, fs.dir, msg, sizeof msg) == CLI_EXIT_OK);
@@ -266,7 +269,7 @@ static void test_verify_names_the_file(void)
     int64_t hold2;
     REQUIRE(fixture_open(&other, "ev_forger") == 0);
     setup_reads(&other, T0);
-    REQUIRE(store_hold_add(other.s, &other.inv, &spec, &hold2) == 0);
+    REQUIRE(fixture_approved_hold(&other, &spec, &hold2) == 0);
     sink = folder(&fs2, "ev_forged");
     REQUIRE(store_export_hold(other.s, &other.inv, hold2, &WHY, fs2.dir, NULL, &sink, &res2) == 0);
     CHECK_EQ_INT(verify(&f, fs2.dir, msg, sizeof msg), CLI_EXIT_DATA);
@@ -298,8 +301,9 @@ static void test_custody_chain(void)
     json_t *lines;
     REQUIRE(fixture_open(&f, "ev_custody") == 0);
     setup_reads(&f, T0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-12", "EVD123", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {
+        STORE_HOLD_WARRANT, "SW-12", "EVD123", NULL, 0, 0, T0 + 400 * DAY, "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     sink = folder(&fs, "ev_custody");
     REQUIRE(store_export_hold(f.s, &f.inv, hold, &WHY, fs.dir, "to locker", &sink, &res) == 0);
     REQUIRE(store_custody_add(f.s, &f.inv, res.export_id, "booked into evidence", "bag 77", &log) ==
@@ -374,10 +378,12 @@ static void test_purge_flags_copies(void)
     int64_t held, kept, crop, released_export;
     REQUIRE(fixture_open(&f, "ev_copies") == 0);
     setup_reads(&f, T0);
-    struct store_hold_spec a = {STORE_HOLD_WARRANT, "SW-13", "EVD123", NULL, 0, 0, 0};
-    struct store_hold_spec b = {STORE_HOLD_WARRANT, "SW-14", "OTHER9", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &a, &held) == 0);
-    REQUIRE(store_hold_add(f.s, &f.inv, &b, &kept) == 0);
+    struct store_hold_spec a = {STORE_HOLD_WARRANT,  "SW-13", "EVD123", NULL, 0, 0, T0 + 400 * DAY,
+                                "3rd District Court"};
+    struct store_hold_spec b = {STORE_HOLD_WARRANT,  "SW-14", "OTHER9", NULL, 0, 0, T0 + 400 * DAY,
+                                "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &a, &held) == 0);
+    REQUIRE(fixture_approved_hold(&f, &b, &kept) == 0);
     sink = folder(&fs, "ev_copy1");
     REQUIRE(store_export_hold(f.s, &f.inv, held, &WHY, fs.dir, NULL, &sink, &res) == 0);
     released_export = res.export_id;

@@ -5,7 +5,7 @@
  * with clean text (UTF-8 included) gets past the check.
  */
 #include "store_export.h"
-#include "test_store_util.h"
+#include "test_store_holds_util.h"
 
 static const char *const controls[] = {"a\nb", "a\rb", "a\tb", "\x01", "a\x1b[2Jb", "a\x7f"};
 #define N_CONTROLS (sizeof controls / sizeof controls[0])
@@ -47,7 +47,9 @@ static void test_release_and_custody_text(void)
     const char *dir = "/media/usb/case-1";
     const struct store_access why = {"investigation", "robbery", "2026-1", NULL};
     int64_t id;
+    struct store_session rec;
     REQUIRE(fixture_open(&f, "text_release") == 0);
+    REQUIRE(fixture_records(&f, "rita", &rec) == 0);
     for (size_t i = 0; i < N_CONTROLS; i++) {
         const char *c = controls[i];
         CHECK_EQ_INT(store_release_request(f.s, &f.inv, c, "ADA Smith", "trial", 1, &id),
@@ -56,7 +58,7 @@ static void test_release_and_custody_text(void)
                      STORE_ERR_INVALID);
         CHECK_EQ_INT(store_release_request(f.s, &f.inv, "County DA", "ADA Smith", c, 1, &id),
                      STORE_ERR_INVALID);
-        CHECK_EQ_INT(store_release_review(f.s, &f.admin, 1, 1, c), STORE_ERR_INVALID);
+        CHECK_EQ_INT(store_release_review(f.s, &rec, 1, 1, c), STORE_ERR_INVALID);
         CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, c, NULL, NULL), STORE_ERR_INVALID);
         CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked", c, NULL), STORE_ERR_INVALID);
         CHECK_EQ_INT(store_export_hold(f.s, &f.inv, 1, &why, dir, c, &sink, &res),
@@ -68,7 +70,7 @@ static void test_release_and_custody_text(void)
                                        "a",
                                        "ADA Smith", "trial", 1, &id),
                  STORE_ERR_NOTFOUND);
-    CHECK_EQ_INT(store_release_review(f.s, &f.admin, 1, 1, "ok"), STORE_ERR_NOTFOUND);
+    CHECK_EQ_INT(store_release_review(f.s, &rec, 1, 1, "ok"), STORE_ERR_NOTFOUND);
     CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked", "locker 4", NULL), STORE_ERR_NOTFOUND);
     CHECK_EQ_INT(store_export_hold(f.s, &f.inv, 1, &why, dir, "locker 4", &sink, &res),
                  STORE_ERR_NOTFOUND);
@@ -122,7 +124,7 @@ static void test_fields_checked_elsewhere(void)
     struct store_read_list *list = NULL;
     struct store_query q = {.plate = "7ABC123", .match = STORE_MATCH_EXACT};
     struct store_access a = {"investigation", "robbery", "2026-000123", NULL};
-    struct store_hold_spec spec = {.kind = STORE_HOLD_WARRANT, .plate = "7ABC123"};
+    struct store_hold_spec spec = {.kind = STORE_HOLD_PRESERVATION, .plate = "7ABC123"};
     struct store_read r = make_read("7ABC123", T0, "U1");
     int64_t id, hold;
     int rc;
