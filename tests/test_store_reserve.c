@@ -11,6 +11,7 @@
 #include "store_export.h"
 #include "store_reserve.h"
 #include "test_store_util.h"
+#include "test_store_holds_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -423,9 +424,10 @@ static void test_alarm_and_early_purge(void)
     REQUIRE(fixture_open(&f, "early") == 0);
     f.clock.now = T0 + 10 * DAY;
     REQUIRE(add_days(&f, 10, 20, 0) == 0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-7", "D01R005", NULL, 0, 0, 0};
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-7",      "D01R005", NULL, 0, 0,
+                                   T0 + 400 * DAY,     "District 3"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     REQUIRE(store_login(f.s, "ivan", PW, &f.inv, (char[STORE_TOKEN_HEX]){0}) == 0);
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
     /* A crop of a day-0 read copied out of the store: the early purge flags it, as the nightly
      * purge does. */
     struct store_query q = {.plate = "D00R003", .match = STORE_MATCH_EXACT};
