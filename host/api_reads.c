@@ -22,22 +22,17 @@ static int access_params(struct api_req *r, struct store_access *a)
     return api_str(r, "warrant_ref", 0, &a->warrant_ref);
 }
 
-/* The store says only "denied"; tell the caller what the refusal (already recorded) was about. */
+/* The store says only "denied"; tell the caller what the refusal (already recorded) was about:
+ * the same check again, for its reason. A denial for the role passes the check and stays as is. */
 static int explain_denial(struct api_req *r, const struct store_access *a, int rc)
 {
-    if (rc != STORE_ERR_DENIED)
+    const char *why = NULL;
+    if (rc != STORE_ERR_DENIED || store_justify_check(r->s, a, &why) != STORE_ERR_DENIED || !why)
         return rc;
-    if (!store_purpose_valid(a->purpose) || !a->crime_type || !*a->crime_type || !a->incident ||
-        !*a->incident)
-        return api_fail(r, rc,
-                        "refused (and recorded): needs purpose (investigation, warrant,"
-                        " missing-person or stolen-vehicle), crime_type and incident");
-    if (a->warrant_ref && *a->warrant_ref)
-        return api_fail(r, rc,
-                        "refused (and recorded): no active warrant or court-order hold with"
-                        " reference '%.100s'",
-                        a->warrant_ref);
-    return rc;
+    return api_fail(r, rc,
+                    "%s (and recorded); needs purpose (investigation, warrant, missing-person or"
+                    " stolen-vehicle), crime_type and incident",
+                    why);
 }
 
 static int match_param(struct api_req *r, enum store_match *out)
