@@ -144,18 +144,19 @@ static int pattern_match(const char *pattern, const char *text)
     return m;
 }
 
-int store_justify_incident_ok(struct store *s, const char *incident)
+int store_justify_incident_re(struct store *s, regex_t *re)
 {
-    char pattern[STORE_INCIDENT_PATTERN_MAX + 1], t[STORE_NAME_MAX + 1];
-    int rc;
-    if (trim_copy(incident, t, sizeof t) != 0 || !store_priv_valid_text(t, STORE_NAME_MAX) ||
-        store_justify_junk(t))
-        return 0;
-    if ((rc = store_incident_pattern_get(s, pattern, sizeof pattern)) != 0)
+    char pattern[STORE_INCIDENT_PATTERN_MAX + 1];
+    int rc = store_incident_pattern_get(s, pattern, sizeof pattern);
+    if (rc != 0)
         return rc;
-    rc = pattern_match(pattern, t);
-    /* A stored pattern that no longer compiles refuses every incident rather than none. */
-    return rc < 0 ? 0 : rc;
+    return regcomp(re, pattern, REG_EXTENDED | REG_NOSUB) == 0 ? 0 : STORE_ERR_DATA;
+}
+
+int store_justify_incident_match(const regex_t *re, const char *incident)
+{
+    return store_priv_valid_text(incident, STORE_NAME_MAX) && !store_justify_junk(incident) &&
+           regexec(re, incident, 0, NULL, 0) == 0;
 }
 
 /* 1 when ref names an active warrant or disclosure-order hold, 0 when not, or a STORE_ERR_*. */
@@ -210,7 +211,6 @@ static const char *check_fields(const struct store_justified *j)
 int store_justify_clean(struct store *s, const struct store_access *a, struct store_justified *out,
                         const char **why)
 {
-    char pattern[STORE_INCIDENT_PATTERN_MAX + 1];
     static const struct store_access none = {0};
     int rc;
     *why = NULL;
@@ -234,11 +234,13 @@ int store_justify_clean(struct store *s, const struct store_access *a, struct st
     if (!*why)
         *why = check_fields(out);
     if (!*why) {
-        if ((rc = store_incident_pattern_get(s, pattern, sizeof pattern)) != 0)
+        regex_t re;
+        if ((rc = store_justify_incident_re(s, &re)) != 0)
             return rc;
-        if (pattern_match(pattern, out->incident) != 1)
+        if (!store_justify_incident_match(&re, out->incident))
             *why = "refused: incident number does not match the department's format"
                    " (alpr policy show)";
+        regfree(&re);
     }
     if (!*why && out->warrant_ref[0]) {
         if ((rc = warrant_active(s, out->warrant_ref)) < 0)

@@ -26,6 +26,8 @@
 
 #include "store.h"
 
+#include <regex.h>
+
 /* Why a member accesses stored data (R1, R11). */
 struct store_access {
     const char *purpose;     /* "investigation", "warrant", "missing-person", "stolen-vehicle" */
@@ -73,12 +75,15 @@ int store_justify_check(struct store *s, const struct store_access *a, const cha
     __attribute__((warn_unused_result));
 
 /*
- * 1 when incident (trimmed) is a well-formed incident number: not junk and matching the
- * store's pattern; 0 when not; or a STORE_ERR_*. For hotlist entries and other records that
- * name an incident without being an access.
+ * The incident-number pattern in force, compiled into *re (regfree it after use), for checking
+ * many incident numbers (a hotlist's rows) with store_justify_incident_match. Returns 0 or a
+ * STORE_ERR_* (STORE_ERR_DATA: the stored pattern does not compile).
  */
-int store_justify_incident_ok(struct store *s, const char *incident)
-    __attribute__((warn_unused_result));
+int store_justify_incident_re(struct store *s, regex_t *re) __attribute__((warn_unused_result));
+
+/* 1 when incident (already trimmed) is a well-formed incident number under re: text, not junk
+ * and matching; else 0. */
+int store_justify_incident_match(const regex_t *re, const char *incident);
 
 /*
  * Writes an access of kind ("search", "read.view", "read.image", "alerts", "export", ...) with
