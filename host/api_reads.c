@@ -30,9 +30,11 @@ int api_explain_denial(struct api_req *r, const struct store_access *a, int rc)
     const char *why = NULL;
     if (rc != STORE_ERR_DENIED || store_justify_check(r->s, a, &why) != STORE_ERR_DENIED || !why)
         return rc;
+    if (strncmp(why, "refused: ", 9) == 0)
+        why += 9;
     return api_fail(r, rc,
-                    "%s (and recorded); needs purpose (investigation, warrant, missing-person or"
-                    " stolen-vehicle), crime_type and incident",
+                    "refused (and recorded): %s; an access needs purpose (investigation, warrant,"
+                    " missing-person or stolen-vehicle), crime_type and incident",
                     why);
 }
 
