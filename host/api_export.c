@@ -35,20 +35,6 @@ static int full(struct api_req *r)
                     STORE_EXPORT_MAX_BYTES >> 20);
 }
 
-/* The store says only "denied"; say what the refusal (already recorded) was about. */
-static int explain_denial(struct api_req *r, const struct store_access *a, int rc)
-{
-    const char *why = NULL;
-    if (rc != STORE_ERR_DENIED)
-        return rc;
-    if (store_justify_check(r->s, a, &why) == STORE_ERR_DENIED && why)
-        return api_fail(r, rc,
-                        "%s (recorded); an export needs purpose (investigation, warrant,"
-                        " missing-person or stolen-vehicle), crime_type and incident",
-                        why);
-    return rc;
-}
-
 static int call_export(struct api_req *r, json_t **result)
 {
     struct store_export_result res;
@@ -57,10 +43,7 @@ static int call_export(struct api_req *r, json_t **result)
     int64_t hold = 0;
     json_t *files;
     int rc;
-    if ((rc = api_str(r, "purpose", 0, &a.purpose)) != 0 ||
-        (rc = api_str(r, "crime_type", 0, &a.crime_type)) != 0 ||
-        (rc = api_str(r, "incident", 0, &a.incident)) != 0 ||
-        (rc = api_str(r, "warrant_ref", 0, &a.warrant_ref)) != 0 ||
+    if ((rc = api_access_params(r, &a)) != 0 ||
         (rc = api_int(r, "hold", 1, 1, INT64_MAX, &hold)) != 0 ||
         (rc = api_str(r, "destination", 1, &destination)) != 0 ||
         (rc = api_str(r, "note", 0, &note)) != 0)
@@ -76,7 +59,7 @@ static int call_export(struct api_req *r, json_t **result)
         return invalid_destination(r);
     if (rc == STORE_ERR_STATE)
         return api_fail(r, rc, "the hold is not active, or the service has no signing key");
-    return rc == STORE_ERR_FULL ? full(r) : explain_denial(r, &a, rc);
+    return rc == STORE_ERR_FULL ? full(r) : api_explain_denial(r, &a, rc);
 }
 
 static json_t *custody_json(const struct store_custody_log *log)

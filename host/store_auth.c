@@ -18,6 +18,8 @@ static int valid_password(const char *pw)
     return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
 }
 
+_Static_assert(STORE_PWHASH_STRBYTES == crypto_pwhash_STRBYTES, "STORE_PWHASH_STRBYTES");
+
 static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
 {
     if (crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -666,49 +668,108 @@ fail:
     return rc;
 }
 
+/*
+ * Verifies password against hash, or against the handle's dummy hash when hash is NULL or "", so
+ * that a name without a usable hash costs the same time as a wrong password. Returns 1 when the
+ * password is right (never for the dummy), 0 when not, or a STORE_ERR_*.
+ */
+static int password_matches(struct store *s, const char *hash, const char *password)
+{
+    int dummy = !hash || !hash[0];
+    if (!s->dummy_hash[0]) {
+        char pw[33];
+        unsigned char raw[16];
+        int rc;
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(pw, sizeof pw, raw, sizeof raw);
+        rc = hash_password(pw, s->dummy_hash);
+        sodium_memzero(pw, sizeof pw);
+        if (rc != 0) {
+            s->dummy_hash[0] = '\0';
+            return rc;
+        }
+    }
+    if (!password)
+        password = "";
+    return crypto_pwhash_str_verify(dummy ? s->dummy_hash : hash, password, strlen(password)) ==
+               0 &&
+           !dummy;
+}
+
+/*
+ * A wrong password for member id (found, may log on from here): counts toward the lock-out
+ * (max_failed_logons in a row lock it for lockout_seconds); while locked, the lock stands.
+ */
+static int wrong_password(struct store *s, const char *name, int64_t id, int failed,
+                          int64_t locked_until, int disabled)
+{
+    int64_t now = store_now(s);
+    int max_fail = (int)store_priv_setting(s, "max_failed_logons", 5);
+    if (locked_until > now)
+        return login_refused(s, name, "failed: wrong password (account locked)", id, failed + 1,
+                             locked_until, STORE_ERR_AUTH);
+    if (++failed >= max_fail)
+        return login_refused(s, name,
+                             disabled ? "failed: wrong password (account disabled); account locked"
+                                      : "failed: wrong password; account locked",
+                             id, 0, now + store_priv_setting(s, "lockout_seconds", 1800),
+                             STORE_ERR_AUTH);
+    return login_refused(
+        s, name, disabled ? "failed: wrong password (account disabled)" : "failed: wrong password",
+        id, failed, 0, STORE_ERR_AUTH);
+}
+
+/*
+ * Logs on. Every answer that is not a session is STORE_ERR_AUTH after one Argon2 verification,
+ * whether the name is unknown, the account disabled or locked, or the password wrong: only the
+ * audit log says which (a guesser learns neither which names exist nor which passwords were
+ * right). The exceptions come before the password or after a right one: a member bound to
+ * another OS account (DENIED, without counting), and missing training (TRAINING).
+ */
 int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
                 char token[STORE_TOKEN_HEX])
 {
     char role[32], hash[crypto_pwhash_STRBYTES + 1], tok[STORE_TOKEN_HEX], th[65];
     unsigned char raw[32];
     int64_t id = 0, training = 0, locked_until = 0, os_uid = -1, now = store_now(s);
-    int has_training = 0, failed = 0, disabled = 0, rc, max_fail;
+    int has_training = 0, failed = 0, disabled = 0, rc, right;
     enum store_role r;
     struct store_json j;
     sqlite3_stmt *st;
 
-    if (!valid_name(name))
+    if (!valid_name(name)) {
+        if ((rc = password_matches(s, NULL, password)) < 0)
+            return rc;
         return login_refused(s, name ? name : "", "failed: invalid member name", 0, 0, 0,
                              STORE_ERR_AUTH);
+    }
     rc = fetch_member(s, name, &id, role, sizeof role, hash, sizeof hash, &training, &has_training,
                       &failed, &locked_until, &disabled, &os_uid);
     if (rc < 0)
         return rc;
-    if (rc == 0)
-        return login_refused(s, name, "failed: unknown member", 0, 0, 0, STORE_ERR_AUTH);
-    if (strcmp(role, "system") == 0 || !hash[0])
-        return login_refused(s, name, "denied: system account cannot log on", 0, 0, 0,
-                             STORE_ERR_DENIED);
+    if (rc == 0 || strcmp(role, "system") == 0 || !hash[0]) {
+        if ((rc = password_matches(s, NULL, password)) < 0)
+            return rc;
+        return login_refused(s, name,
+                             id ? "failed: system account cannot log on" : "failed: unknown member",
+                             0, 0, 0, STORE_ERR_AUTH);
+    }
     /* Before the password: another OS account may neither guess it nor lock the member out. */
     if (s->peer_uid != STORE_PEER_NONE && os_uid != s->peer_uid)
         return login_refused(s, name,
                              os_uid < 0 ? "denied: member not bound to an OS account"
                                         : "denied: not the member's OS account",
                              0, 0, 0, STORE_ERR_DENIED);
+    if ((right = password_matches(s, hash, password)) < 0)
+        return right;
+    if (!right)
+        return wrong_password(s, name, id, failed, locked_until, disabled);
     if (locked_until > now)
-        return login_refused(s, name, "denied: account locked", id, failed, locked_until,
-                             STORE_ERR_LOCKED);
-    if (!password || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
-        max_fail = (int)store_priv_setting(s, "max_failed_logons", 5);
-        failed++;
-        if (failed >= max_fail)
-            return login_refused(s, name, "failed: wrong password; account locked", id, 0,
-                                 now + store_priv_setting(s, "lockout_seconds", 1800),
-                                 STORE_ERR_AUTH);
-        return login_refused(s, name, "failed: wrong password", id, failed, 0, STORE_ERR_AUTH);
-    }
+        return login_refused(s, name, "denied: account locked (password right)", id, failed,
+                             locked_until, STORE_ERR_AUTH);
     if (disabled)
-        return login_refused(s, name, "denied: account disabled", id, 0, 0, STORE_ERR_DENIED);
+        return login_refused(s, name, "denied: account disabled (password right)", id, 0, 0,
+                             STORE_ERR_AUTH);
     if (!has_training || training > now)
         return login_refused(s, name, "denied: no training completion", id, 0, 0,
                              STORE_ERR_TRAINING);
@@ -841,6 +902,32 @@ fail:
     return rc;
 }
 
+/*
+ * A wrong current password in a password change counts toward the lock-out like a wrong log-on
+ * (else a stolen session could guess the password without limit). When it locks the account,
+ * the member's sessions end with it. Returns STORE_ERR_AUTH or a STORE_ERR_*.
+ */
+static int wrong_old_password(struct store *s, const struct store_session *sess, const char *name,
+                              int64_t id, int failed, const char *params)
+{
+    int max_fail = (int)store_priv_setting(s, "max_failed_logons", 5), locks, rc;
+    locks = ++failed >= max_fail;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = set_failures(s, id, locks ? 0 : failed,
+                           locks ? store_now(s) + store_priv_setting(s, "lockout_seconds", 1800)
+                                 : 0)) != 0 ||
+        (locks && (rc = end_sessions(s, name, "locked")) != 0) ||
+        (rc = store_priv_audit(s, sess->member, "password.change", params,
+                               locks ? "failed: wrong current password; account locked"
+                                     : "failed: wrong current password")) != 0) {
+        store_priv_rollback(s);
+        return rc;
+    }
+    rc = store_priv_commit(s);
+    return rc != 0 ? rc : STORE_ERR_AUTH;
+}
+
 int store_password_change(struct store *s, const struct store_session *sess, const char *name,
                           const char *old_password, const char *new_password)
 {
@@ -867,12 +954,9 @@ int store_password_change(struct store *s, const struct store_session *sess, con
         return rc;
     if (rc == 0 || strcmp(role, "system") == 0)
         return STORE_ERR_NOTFOUND;
-    if (own && (!old_password ||
-                crypto_pwhash_str_verify(hash, old_password, strlen(old_password)) != 0)) {
-        rc = store_priv_audit_now(s, sess->member, "password.change", j.buf,
-                                  "failed: wrong current password");
-        return rc != 0 ? rc : STORE_ERR_AUTH;
-    }
+    if (own &&
+        (!old_password || crypto_pwhash_str_verify(hash, old_password, strlen(old_password)) != 0))
+        return wrong_old_password(s, sess, name, id, failed, j.buf);
     if ((rc = hash_password(new_password, nh)) != 0)
         return rc;
     if ((rc = store_priv_begin(s)) != 0)

@@ -104,17 +104,23 @@ int store_member_unlock(struct store *s, const struct store_session *sess, const
 
 /*
  * Changes a password. A member changes their own (old_password required); an administrator may
- * reset another member's (old_password ignored). Ends the member's other sessions.
+ * reset another member's (old_password ignored). Ends the member's other sessions. A wrong
+ * old_password returns STORE_ERR_AUTH and counts toward the lock-out like a failed log-on; the
+ * one that locks the account also ends all its sessions.
  */
 int store_password_change(struct store *s, const struct store_session *sess, const char *name,
                           const char *old_password, const char *new_password)
     __attribute__((warn_unused_result));
 
 /*
- * Logs on. Returns 0, *sess and token (STORE_TOKEN_HEX bytes), or STORE_ERR_AUTH (unknown member
- * or wrong password), STORE_ERR_LOCKED, STORE_ERR_TRAINING, STORE_ERR_DENIED (disabled or
- * system account; or, with a peer uid set, a member bound to another OS account or to none).
- * The session works only for the peer uid it was opened from.
+ * Logs on. Returns 0, *sess and token (STORE_TOKEN_HEX bytes), or STORE_ERR_AUTH for an unknown
+ * name, the system account, a wrong password, and a locked or disabled account even with the
+ * right password: the same answer after the same work (one Argon2id verification, against a
+ * dummy hash when the name has none), so that only the audit log says which. Every wrong
+ * password counts toward the lock-out. STORE_ERR_TRAINING (right password, no training on
+ * file), STORE_ERR_DENIED (with a peer uid set: a member bound to another OS account or to none;
+ * checked before the password, and not counted). The session works only for the peer uid it was
+ * opened from.
  */
 int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
                 char token[STORE_TOKEN_HEX]) __attribute__((warn_unused_result));

@@ -640,56 +640,14 @@ static int destination_ok(const char *destination)
            strnlen(destination, STORE_EXPORT_DESTINATION_MAX + 1) <= STORE_EXPORT_DESTINATION_MAX;
 }
 
-/*
- * The export's line in the search register (R11), inside the caller's transaction: who, why,
- * which hold, how many reads, and the outcome, like a search.
- */
-static int register_access(struct store *s, const char *who, const struct store_access *a,
-                           const char *query, int64_t count, const char *outcome)
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db,
-                                "INSERT INTO searches(ts, member, kind, purpose, crime_type,"
-                                " incident, warrant_ref, query, result_count, outcome)"
-                                " VALUES(?, ?, 'export', ?, ?, ?, ?, ?, ?, ?)",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    sqlite3_bind_int64(st, 1, store_now(s));
-    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
-    store_priv_bind_text(st, 3, a ? a->purpose : NULL);
-    store_priv_bind_text(st, 4, a ? a->crime_type : NULL);
-    store_priv_bind_text(st, 5, a ? a->incident : NULL);
-    store_priv_bind_text(st, 6, a ? a->warrant_ref : NULL);
-    sqlite3_bind_text(st, 7, query, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 8, count);
-    sqlite3_bind_text(st, 9, outcome, -1, SQLITE_TRANSIENT);
-    return step_once(st);
-}
-
-/* A refused or failed export, in the search register and the audit log, in a transaction. */
-static int record_attempt(struct store *s, const char *who, const struct store_access *a,
-                          const char *query, const char *outcome)
-{
-    int rc = store_priv_begin(s);
-    if (rc != 0)
-        return rc;
-    if ((rc = register_access(s, who, a, query, 0, outcome)) != 0 ||
-        (rc = store_priv_audit(s, who, "export", query, outcome)) != 0) {
-        store_priv_rollback(s);
-        return rc;
-    }
-    return store_priv_commit(s);
-}
-
 int store_export_hold(struct store *s, const struct store_session *sess, int64_t hold_id,
                       const struct store_access *a, const char *destination, const char *note,
                       const struct store_export_sink *sink, struct store_export_result *res)
 {
     struct store_export_result r;
     struct store_json j;
+    struct store_justified ja;
     char who[STORE_NAME_MAX + 8];
-    const char *why;
     int rc;
     store_json_init(&j);
     store_json_int(&j, "hold", hold_id);
@@ -702,18 +660,16 @@ int store_export_hold(struct store *s, const struct store_session *sess, int64_t
         (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)) || !sink || !sink->put)
         return STORE_ERR_INVALID;
     store_priv_who(s, sess, who, sizeof who);
-    if ((rc = store_justify_check(s, a, &why)) != 0) {
-        int arc = rc == STORE_ERR_DENIED ? record_attempt(s, who, a, j.buf, why) : 0;
-        return arc != 0 ? arc : rc;
-    }
+    if ((rc = store_justify_access(s, sess, "export", a, j.buf, &ja)) != 0)
+        return rc;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
     if ((rc = do_export(s, sess, hold_id, 0, destination, note, sink, &r)) != 0 ||
-        (rc = register_access(s, who, a, j.buf, r.reads, "ok")) != 0) {
+        (rc = store_justify_register(s, who, "export", &ja.access, j.buf, r.reads, "ok")) != 0) {
         char outcome[96];
         store_priv_rollback(s);
         snprintf(outcome, sizeof outcome, "failed: %s", store_strerror(rc));
-        (void)!record_attempt(s, who, a, j.buf, outcome);
+        (void)!store_justify_record(s, sess, "export", &ja.access, j.buf, 0, outcome);
         return rc;
     }
     if ((rc = store_priv_commit(s)) != 0)

@@ -72,7 +72,8 @@ run_case() {
   e2e_check "$name: alert JSON line with the reminder" \
     grep -q "\"event\":\"alert\".*\"plate\":\"$hot\".*UNVERIFIED.*before any enforcement" "$dir/events.jsonl"
   local alerts
-  alerts=$("$ALPR" --csv alert list --state unverified | awk -F, 'NR > 1' | wc -l)
+  alerts=$("$ALPR" --csv alert list --state unverified --purpose stolen-vehicle \
+    --crime "stolen vehicle" --incident DEMO-0001 | awk -F, 'NR > 1' | wc -l)
   e2e_check "$name: one unverified alert in the store ($alerts)" test "$alerts" -eq 1
   audit_ok() { "$ALPR" audit verify >/dev/null; }
   e2e_check "$name: alpr audit verify" audit_ok

@@ -303,7 +303,7 @@ static void test_drive_by_reads_and_alert(void)
 
     /* The alert: in the store (unverified) and on the events stream with the reminder. */
     struct store_alert_list *al = NULL;
-    REQUIRE(store_alert_list(e.s, &e.admin, NULL, 0, 0, 0, &al) == 0);
+    REQUIRE(store_alert_list(e.s, &e.admin, &search_access, NULL, 0, 0, 0, &al) == 0);
     CHECK_EQ_INT(al->n, 1);
     char want_ids[80] = "(no alert)";
     if (al->n == 1) {

@@ -288,8 +288,8 @@ static void test_search_hotlist_hold_export(void)
     snprintf(path, sizeof path, "%s/hot.csv", dir);
     FILE *fp = fopen(path, "w");
     REQUIRE(fp != NULL);
-    fputs("plate,state,reason,source,expiry\n7ABC123,UT,stolen,NCIC,2026-06-01\n"
-          "7A'C,UT,x,y,2026-06-01\n",
+    fputs("plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,NCIC,2026-06-01,2026-1\n"
+          "7A'C,UT,x,y,2026-06-01,2026-1\n",
           fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 4);
@@ -298,7 +298,8 @@ static void test_search_hotlist_hold_export(void)
     CHECK(strstr(out_text, "daily") == NULL);
     fp = fopen(path, "w");
     REQUIRE(fp != NULL);
-    fputs("plate,state,reason,source,expiry\n7ABC123,UT,stolen,NCIC,2026-06-01\n", fp);
+    fputs("plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,NCIC,2026-06-01,2026-1\n",
+          fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 0);
     CHECK(strstr(out_text, "1 entries imported") != NULL);
@@ -741,8 +742,8 @@ static void test_reads_hotlist_alert_calls(void)
 
     /* A hotlist, then a read that hits it: one alert. Text with SQL in it is only text. */
     snprintf(hot, sizeof hot,
-             "plate,state,reason,source,expiry\n"
-             "9XYZ789,UT,\"stolen'); DROP TABLE reads;--\",NCIC,2027-06-01\n");
+             "plate,state,reason,source,expiry,incident\n"
+             "9XYZ789,UT,\"stolen'); DROP TABLE reads;--\",NCIC,2027-06-01,2026-9\n");
     write_text("late.csv", hot, strlen(hot));
     CHECK_EQ_INT(
         run(LATER, "hotlist import late.csv --name \"o'brien\\\"); DROP TABLE hotlists;--\""), 0);
@@ -752,10 +753,14 @@ static void test_reads_hotlist_alert_calls(void)
     CHECK_EQ_INT(
         ingest_one("9XYZ789", 1793574000 /* 2026-11-01T23:00:00Z */, "2026-11-02T00:00:00Z"), 0);
 
-    /* search: SQL metacharacters in the access text are recorded, not run. */
+    /* search: SQL metacharacters in the access text are no crime type or incident number:
+     * refused and recorded, not run. */
     CHECK_EQ_INT(run(LATER, "--json search 9XYZ789 --purpose investigation"
                             " --crime \"x'; DROP TABLE reads;--\" --incident \"1' OR '1'='1\""),
-                 0);
+                 3);
+    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    snprintf(args, sizeof args, "--json search 9XYZ789%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "\"plate\": \"9XYZ789\"") != NULL);
     CHECK(strstr(out_text, "\"alerts\": 1") != NULL);
     id = first_id(out_text);
@@ -822,7 +827,11 @@ static void test_reads_hotlist_alert_calls(void)
     CHECK(strstr(err_text, "hotlist 999999") != NULL);
 
     /* alert list and verification. */
-    CHECK_EQ_INT(run(LATER, "--json alert list --state unverified"), 0);
+    /* The alert list is an access like a search: justified and recorded. */
+    CHECK_EQ_INT(run(LATER, "--json alert list --state unverified"), 3);
+    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    snprintf(args, sizeof args, "--json alert list --state unverified%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "\"hotlist_entry\": \"9XYZ789\"") != NULL);
     CHECK(strstr(out_text, "\"reason\": \"stolen'); DROP TABLE reads;--\"") != NULL);
     id = first_id(out_text);
@@ -832,7 +841,8 @@ static void test_reads_hotlist_alert_calls(void)
     snprintf(args, sizeof args, "alert confirm %ld --note \"NCIC hit; it's 'valid' -- ok\"", id);
     CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "confirmed by ivan") != NULL);
-    CHECK_EQ_INT(run(LATER, "--csv alert list --state confirmed"), 0);
+    snprintf(args, sizeof args, "--csv alert list --state confirmed%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "9XYZ789") != NULL && strstr(out_text, ",ivan,") != NULL);
     CHECK_EQ_INT(run(LATER, "alert list --state pending"), 2);
     CHECK(strstr(err_text, "'state'") != NULL);

@@ -285,7 +285,8 @@ static void test_admin_cannot_approve_through_own_account(void)
      * its creator can neither enable nor confirm it. */
     CHECK_EQ_INT(store_member_add(f.s, &f.admin, "chief", STORE_ROLE_ADMINISTRATOR, PW, T0, &id),
                  0);
-    CHECK_EQ_INT(store_login(f.s, "chief", PW, &chief, tok), STORE_ERR_DENIED);
+    CHECK_EQ_INT(store_login(f.s, "chief", PW, &chief, tok),
+                 STORE_ERR_AUTH); /* disabled: answered like a wrong password */
     CHECK_EQ_INT(store_member_set_disabled(f.s, &f.admin, "chief", 0), STORE_ERR_STATE);
     CHECK_EQ_INT(store_member_confirm(f.s, &f.admin, "chief"), STORE_ERR_DENIED);
     /* Granting the role again (or another privileged one) does not turn the new account's

@@ -294,7 +294,11 @@ static void test_metacharacters_in_text_fields(void)
     r = make_read("META1", T0, "U1");
     r.source_agency = evil;
     REQUIRE(store_add_read(f.s, &r, &id, NULL, NULL) == 0);
-    struct store_access a = {"investigation", evil, evil, NULL};
+    /* SQL in the crime type and incident is not a crime type or incident number: refused, and
+     * recorded as the text it is. */
+    struct store_access junk = {"investigation", evil, evil, NULL};
+    CHECK_EQ_INT(store_read_get(f.s, &f.inv, &junk, id, &rec), STORE_ERR_DENIED);
+    struct store_access a = {"investigation", "robbery", "2026-000123", NULL};
     REQUIRE(store_read_get(f.s, &f.inv, &a, id, &rec) == 0);
     CHECK_EQ_STR(rec.agency, evil);
     struct store_query q = {.plate = "META1"};
@@ -302,7 +306,7 @@ static void test_metacharacters_in_text_fields(void)
     CHECK_EQ_INT(l->n, 1);
     store_read_list_free(l);
     /* A warrant reference full of SQL finds no hold (and drops nothing). */
-    struct store_access w = {"warrant", "x", "y", evil};
+    struct store_access w = {"warrant", "fraud", "2026-5", evil};
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), STORE_ERR_DENIED);
     struct store_hold_spec spec = {STORE_HOLD_WARRANT, evil, "META1", NULL, 0, 0,
                                    T0 + 90 * DAY,      evil};
@@ -315,6 +319,10 @@ static void test_metacharacters_in_text_fields(void)
     fixture_close(&f);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM reads_d20454"), 1);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM searches WHERE crime_type ="
+                                   " 'x''); DROP TABLE reads; -- \"%_\\' AND outcome LIKE"
+                                   " 'refused%'"),
+                 1);
+    CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM searches WHERE warrant_ref ="
                                    " 'x''); DROP TABLE reads; -- \"%_\\'"),
                  2);
 }

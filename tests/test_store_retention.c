@@ -63,7 +63,8 @@ static void test_purge_leaves_no_bytes(void)
     int64_t id, hold;
     REQUIRE(fixture_open(&f, "purge_bytes") == 0);
     /* A hotlist entry so some purged reads carry alerts too. */
-    const char *csv = "plate,state,reason,source,expiry\nHOTX01,UT,stolen,NCIC,2027-12-31\n";
+    const char *csv =
+        "plate,state,reason,source,expiry,incident\nHOTX01,UT,stolen,NCIC,2027-12-31,2026-1\n";
     REQUIRE(store_hotlist_import_csv(f.s, &f.inv, "h", csv, strlen(csv), &res) == 0);
     for (int i = 0; i < N_OLD + N_HELD + N_NEW; i++) {
         const char *kind = i < N_OLD ? "PQX" : i < N_OLD + N_HELD ? "HLD" : "NEW";
