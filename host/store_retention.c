@@ -246,13 +246,80 @@ static int purge_day(struct store *s, struct store_purge_report *r, int64_t now,
     return store_part_drop_day(s, day);
 }
 
+/*
+ * The end of a purge's transaction: flags the copies of the reads purged (R7), writes the purges
+ * row and the audit entry ("purge", or "purge.early" with why and floor_days when why is set).
+ */
+static int record_purge(struct store *s, const char *who, int64_t now, const char *why,
+                        int floor_days, struct store_purge_report *r)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = store_copies_flag_purged(s, r->cutoff, now, &r->copies_flagged)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
+                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, r->cutoff);
+    sqlite3_bind_int64(st, 4, r->reads);
+    sqlite3_bind_int64(st, 5, r->images);
+    sqlite3_bind_int64(st, 6, r->alerts);
+    sqlite3_bind_int64(st, 7, r->held);
+    sqlite3_bind_int64(st, 8, r->oldest);
+    sqlite3_bind_int64(st, 9, r->newest);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_priv_err(rc);
+    store_json_init(&j);
+    if (why) {
+        store_json_str(&j, "why", why);
+        store_json_int(&j, "floor_days", floor_days);
+    }
+    store_json_int(&j, "cutoff", r->cutoff);
+    store_json_int(&j, "retention_days", store_retention_days(s));
+    store_json_int(&j, "reads", r->reads);
+    store_json_int(&j, "images", r->images);
+    store_json_int(&j, "alerts", r->alerts);
+    store_json_int(&j, "held", r->held);
+    store_json_int(&j, "oldest", r->oldest);
+    store_json_int(&j, "newest", r->newest);
+    store_json_int(&j, "copies_flagged", r->copies_flagged);
+    return store_priv_audit(s, who, why ? "purge.early" : "purge", store_json_end(&j), "ok");
+}
+
+/* Commits a purge, then destroys the purged days' keys and empties the WAL; *out = *r. */
+static int commit_purge(struct store *s, int64_t t0, struct store_purge_report *r,
+                        struct store_purge_report *out)
+{
+    int rc = store_priv_commit(s);
+    if (rc != 0)
+        return rc;
+    /* Only now that the drops are durable: destroy the keys of the purged days (and a
+     * replaced held-reads key). A failure here leaves keys that the next purge destroys; it
+     * is returned, since old copies of the purged rows stay readable until then. */
+    if ((rc = store_part_sweep_keys(s, r->cutoff)) != 0)
+        return rc;
+    r->delete_ms = mono_ms() - t0 - r->rebuild_ms;
+    r->compacted = 1; /* dropped tables and the rebuilt rest table leave no stale cells */
+    /* Push the zeroed pages into the database file and empty the WAL. */
+    r->wal_truncated =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK;
+    *out = *r;
+    return 0;
+}
+
 static int purge(struct store *s, const char *who, int64_t now, struct store_purge_report *out)
 {
     int64_t t0 = mono_ms();
     struct store_purge_report r;
-    struct store_json j;
-    sqlite3_stmt *st;
-    int rc, ck;
+    int rc;
     int64_t due = 0, *days = NULL;
     size_t n_days = 0;
 
@@ -275,56 +342,9 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
     free(days);
     days = NULL;
     r.held = due - r.reads;
-    /* R7: bundles and crops of the reads just purged are flagged for their owners to delete. */
-    if ((rc = store_copies_flag_purged(s, r.cutoff, now, &r.copies_flagged)) != 0)
+    if ((rc = record_purge(s, who, now, NULL, 0, &r)) != 0)
         goto fail;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
-                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 3, r.cutoff);
-        sqlite3_bind_int64(st, 4, r.reads);
-        sqlite3_bind_int64(st, 5, r.images);
-        sqlite3_bind_int64(st, 6, r.alerts);
-        sqlite3_bind_int64(st, 7, r.held);
-        sqlite3_bind_int64(st, 8, r.oldest);
-        sqlite3_bind_int64(st, 9, r.newest);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    store_json_init(&j);
-    store_json_int(&j, "cutoff", r.cutoff);
-    store_json_int(&j, "retention_days", store_retention_days(s));
-    store_json_int(&j, "reads", r.reads);
-    store_json_int(&j, "images", r.images);
-    store_json_int(&j, "alerts", r.alerts);
-    store_json_int(&j, "held", r.held);
-    store_json_int(&j, "oldest", r.oldest);
-    store_json_int(&j, "newest", r.newest);
-    store_json_int(&j, "copies_flagged", r.copies_flagged);
-    if ((rc = store_priv_audit(s, who, "purge", store_json_end(&j), "ok")) != 0)
-        goto fail;
-    if ((rc = store_priv_commit(s)) != 0)
-        return rc;
-    /* Only now that the drops are durable: destroy the keys of the purged days (and a
-     * replaced held-reads key). A failure here leaves keys that the next purge destroys; it
-     * is returned, since old copies of the purged rows stay readable until then. */
-    if ((rc = store_part_sweep_keys(s, r.cutoff)) != 0)
-        return rc;
-    r.delete_ms = mono_ms() - t0 - r.rebuild_ms;
-    r.compacted = 1; /* dropped tables and the rebuilt rest table leave no stale cells */
-    /* Push the zeroed pages into the database file and empty the WAL. */
-    ck = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    r.wal_truncated = ck == SQLITE_OK;
-    *out = r;
-    return 0;
+    return commit_purge(s, t0, &r, out);
 fail:
     free(days);
     store_priv_rollback(s);
@@ -830,8 +850,6 @@ int store_purge_early(struct store *s, int64_t now, int floor_days, const char *
     int64_t t0 = mono_ms(), due = 0, *days = NULL, floor_cutoff;
     char who[STORE_NAME_MAX + 8];
     struct store_purge_report r;
-    struct store_json j;
-    sqlite3_stmt *st;
     size_t n_days = 0;
     int rc;
 
@@ -858,54 +876,10 @@ int store_purge_early(struct store *s, int64_t now, int floor_days, const char *
     free(days);
     days = NULL;
     r.held = due - r.reads;
-    /* R7: as the nightly purge, the copies of the reads purged are flagged. */
-    if ((rc = store_copies_flag_purged(s, r.cutoff, now, &r.copies_flagged)) != 0)
+    if ((rc = record_purge(s, store_priv_who(s, NULL, who, sizeof who), now, why, floor_days,
+                           &r)) != 0)
         goto fail;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
-                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_text(st, 2, store_priv_who(s, NULL, who, sizeof who), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 3, r.cutoff);
-        sqlite3_bind_int64(st, 4, r.reads);
-        sqlite3_bind_int64(st, 5, r.images);
-        sqlite3_bind_int64(st, 6, r.alerts);
-        sqlite3_bind_int64(st, 7, r.held);
-        sqlite3_bind_int64(st, 8, r.oldest);
-        sqlite3_bind_int64(st, 9, r.newest);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    store_json_init(&j);
-    store_json_str(&j, "why", why);
-    store_json_int(&j, "cutoff", r.cutoff);
-    store_json_int(&j, "floor_days", floor_days);
-    store_json_int(&j, "retention_days", store_retention_days(s));
-    store_json_int(&j, "reads", r.reads);
-    store_json_int(&j, "images", r.images);
-    store_json_int(&j, "alerts", r.alerts);
-    store_json_int(&j, "held", r.held);
-    store_json_int(&j, "oldest", r.oldest);
-    store_json_int(&j, "newest", r.newest);
-    store_json_int(&j, "copies_flagged", r.copies_flagged);
-    if ((rc = store_priv_audit(s, who, "purge.early", store_json_end(&j), "ok")) != 0)
-        goto fail;
-    if ((rc = store_priv_commit(s)) != 0)
-        return rc;
-    if ((rc = store_part_sweep_keys(s, r.cutoff)) != 0)
-        return rc;
-    r.delete_ms = mono_ms() - t0 - r.rebuild_ms;
-    r.compacted = 1;
-    r.wal_truncated =
-        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK;
-    *out = r;
-    return 0;
+    return commit_purge(s, t0, &r, out);
 fail:
     store_priv_rollback(s);
     store_part_forget(s);
