@@ -152,16 +152,18 @@ static int call_alert_list(struct api_req *r, json_t **result)
 {
     static const char *const states[] = {"unverified", "confirmed", "rejected", NULL};
     struct store_alert_list *l = NULL;
+    struct store_access a = {0};
     const char *state = NULL;
     int64_t from = 0, to = 0, limit = 0;
     json_t *rows;
     int rc;
     if ((rc = state_param(r, 0, states, "unverified, confirmed or rejected", &state)) != 0 ||
         (rc = api_time(r, "from", 0, &from)) != 0 || (rc = api_time(r, "to", 0, &to)) != 0 ||
-        (rc = api_int(r, "limit", 0, 1, 100000, &limit)) != 0)
+        (rc = api_int(r, "limit", 0, 1, 100000, &limit)) != 0 ||
+        (rc = api_access_params(r, &a)) != 0)
         return rc;
-    if ((rc = store_alert_list(r->s, &r->sess, state, from, to, (size_t)limit, &l)) != 0)
-        return rc;
+    if ((rc = store_alert_list(r->s, &r->sess, &a, state, from, to, (size_t)limit, &l)) != 0)
+        return api_explain_denial(r, &a, rc);
     rows = json_array();
     for (size_t i = 0; rows && i < l->n; i++)
         if (json_array_append_new(rows, alert_json(&l->items[i])) != 0) {

@@ -1,6 +1,7 @@
 /*
- * alpr alert: list hotlist alerts; record their verification (R4). A client of the store
- * service: calls alert.list and alert.verify (docs/STORE-API.md).
+ * alpr alert: list hotlist alerts (a justified access, recorded like a search: R1, R11); record
+ * their verification (R4). A client of the store service: calls alert.list and alert.verify
+ * (docs/STORE-API.md).
  */
 #include "commands.h"
 #include "store_cli.h"
@@ -14,18 +15,25 @@ static const char CMD[] = "alert";
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: alpr alert list [--state unverified|confirmed|rejected] [--from T] [--to T]"
+    fprintf(f, "usage: alpr alert list --purpose P --crime TYPE --incident NUM\n"
+               "                      [--state unverified|confirmed|rejected] [--from T] [--to T]"
                " [--limit N]\n"
                "       alpr alert confirm ID --note TEXT\n"
                "       alpr alert reject ID --note TEXT\n"
                "\n"
+               "  --purpose P     investigation | warrant | missing-person | stolen-vehicle\n"
+               "  --crime TYPE    crime type (acting on a live alert: the entry's reason)\n"
+               "  --incident NUM  incident number (acting on a live alert: the entry's incident)\n"
+               "\n"
+               "The alert list shows plates, units and times: like a search, it needs a purpose,\n"
+               "crime type and incident number, and each look is recorded in the search register.\n"
                "A hotlist alert is not confirmation: confirm it only after checking the official\n"
                "database. Who set the state, and when, is recorded. Operators, investigators and\n"
                "administrators.\n");
 }
 
 struct opts {
-    const char *state, *note;
+    const char *state, *note, *purpose, *crime, *incident;
     int64_t from, to;
     long limit;
 };
@@ -33,13 +41,12 @@ struct opts {
 /* Parses the options into o. Returns -1 to go on, else an exit code (usage printed). */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"state", required_argument, NULL, 's'},
-                                       {"from", required_argument, NULL, 'f'},
-                                       {"to", required_argument, NULL, 't'},
-                                       {"limit", required_argument, NULL, 'l'},
-                                       {"note", required_argument, NULL, 'n'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"state", required_argument, NULL, 's'}, {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},    {"limit", required_argument, NULL, 'l'},
+        {"note", required_argument, NULL, 'n'},  {"purpose", required_argument, NULL, 'p'},
+        {"crime", required_argument, NULL, 'c'}, {"incident", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     int c, rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
@@ -63,6 +70,15 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'n':
             o->note = optarg;
             break;
+        case 'p':
+            o->purpose = optarg;
+            break;
+        case 'c':
+            o->crime = optarg;
+            break;
+        case 'i':
+            o->incident = optarg;
+            break;
         case 'h':
             usage(stdout);
             return CLI_EXIT_OK;
@@ -81,11 +97,15 @@ static int run_list(const struct cli_global *g, struct store_client *s, const st
                                        "state", "set_by", "set_at", "read_id"};
     json_t *params = store_cli_params("{}"), *res = NULL;
     int rc;
+    /* Missing or junk justification goes to the service, which refuses and records it. */
     if ((o->state && json_object_set_new(params, "state", json_string(o->state)) != 0) ||
         (o->from && json_object_set_new(params, "from", json_integer(o->from)) != 0) ||
         (o->to && json_object_set_new(params, "to", json_integer(o->to)) != 0) ||
-        (o->limit && json_object_set_new(params, "limit", json_integer(o->limit)) != 0)) {
-        cli_error(CMD, "--state: not UTF-8 text");
+        (o->limit && json_object_set_new(params, "limit", json_integer(o->limit)) != 0) ||
+        (o->purpose && json_object_set_new(params, "purpose", json_string(o->purpose)) != 0) ||
+        (o->crime && json_object_set_new(params, "crime_type", json_string(o->crime)) != 0) ||
+        (o->incident && json_object_set_new(params, "incident", json_string(o->incident)) != 0)) {
+        cli_error(CMD, "arguments must be UTF-8 text");
         json_decref(params);
         return CLI_EXIT_USAGE;
     }

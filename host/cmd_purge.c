@@ -37,6 +37,10 @@ static int print_report(const struct cli_global *g, json_t *rep)
                when(rep, "newest"), count(rep, "held"),
                compacted ? "rebuilt" : "NOT rebuilt (busy): run purge again",
                wal_truncated ? "truncated" : "busy: run purge again to truncate it");
+    if (g->format != CLI_FORMAT_JSON && count(rep, "copies_flagged") > 0)
+        printf("%lld copies outside the store flagged (their reads were purged): see `alpr export"
+               " list --flagged`; their owners delete them with `alpr export prune --yes`\n",
+               count(rep, "copies_flagged"));
     return compacted && wal_truncated ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 

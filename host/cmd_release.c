@@ -18,9 +18,10 @@ static void usage(FILE *f)
                "       alpr release list\n"
                "\n"
                "A request names the agency, the requesting person, the intended purpose and the\n"
-               "hold whose reads are asked for. An administrator other than the one who entered\n"
-               "it approves or denies it; only an approved request is fulfilled (an evidence\n"
-               "export, see `alpr export`). Every request stays on file.\n");
+               "hold whose reads are asked for. A records officer approves or denies it (R12:\n"
+               "never an administrator, nor the one who entered it or created the requester's\n"
+               "account); only an approved request is fulfilled, by an administrator or records\n"
+               "officer (an evidence export, see `alpr export`). Every request stays on file.\n");
 }
 
 /* store_cli_params for texts from the command line: invalid UTF-8 is a usage error. */

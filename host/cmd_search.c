@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char CMD[] = "search";
@@ -34,8 +35,10 @@ static void usage(FILE *f)
                "7AB*2; --fuzzy treats OCR-confusable characters (0/O/D/Q, 1/I/L, 2/Z, 5/S, 6/G,\n"
                "8/B, U/V) as equal, and --edits 1 allows one other different character.\n"
                "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z or @SECONDS (UTC); --to is exclusive.\n"
-               "--image writes the plate crop to a new file FILE.png (mode 0600; an existing\n"
-               "file is not overwritten).\n"
+               "--image writes the plate crop to a new file FILE.png (mode 0600 whatever the\n"
+               "umask; an existing file or a link is never written through), registered in the\n"
+               "store as a copy: the purge flags it when the read is purged, and\n"
+               "`alpr export prune` deletes it.\n"
                "Investigators and administrators only. Output: --json / --csv / text.\n");
 }
 
@@ -218,9 +221,31 @@ static int save_image(const struct cli_global *g, json_t *res, int fd, const cha
     return rc;
 }
 
+/* Registers the crop at path as a copy of read read_id outside the store (R7). */
+static int register_copy(const struct cli_global *g, struct store_client *s, int64_t read_id,
+                         const char *path)
+{
+    char abs[PATH_MAX];
+    json_t *p;
+    int rc;
+    if (!realpath(path, abs)) {
+        cli_error(CMD, "%s: %s", path, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    p = json_pack("{s:I,s:s}", "read_id", (json_int_t)read_id, "path", abs);
+    if (!p) {
+        cli_error(CMD, "%s: the path is not UTF-8 text", path);
+        return CLI_EXIT_USAGE;
+    }
+    rc = store_cli_call(s, g, CMD, "image", "copy.register", p, NULL);
+    json_decref(p);
+    return rc;
+}
+
 /*
  * --show READ_ID --image FILE: the file is created first (new, 0600, never through a link), so
- * that a name already taken fails before the recorded view; it goes again if the view fails.
+ * that a name already taken fails before the recorded view; the crop is registered as a copy
+ * before a byte of it is written; the file goes again if any step fails.
  */
 static int show_image(const struct cli_global *g, struct store_client *s, const struct opts *o,
                       json_t *params)
@@ -231,7 +256,16 @@ static int show_image(const struct cli_global *g, struct store_client *s, const 
         cli_error(CMD, "%s: cannot create the image file: %s", o->image, strerror(errno));
         return CLI_EXIT_FAIL;
     }
+    /* Mode 0600 even if a umask of 0 or an ACL default would have widened it. */
+    if (fchmod(fd, 0600) != 0) {
+        cli_error(CMD, "%s: %s", o->image, strerror(errno));
+        close(fd);
+        unlink(o->image);
+        return CLI_EXIT_FAIL;
+    }
     rc = store_cli_call(s, g, CMD, "image", "read.image", params, &res);
+    if (rc == CLI_EXIT_OK)
+        rc = register_copy(g, s, o->read_id, o->image);
     if (rc == CLI_EXIT_OK)
         rc = save_image(g, res, fd, o->image);
     if (close(fd) != 0 && rc == CLI_EXIT_OK) {

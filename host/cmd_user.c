@@ -22,9 +22,19 @@ static void usage(FILE *f)
             "  add NAME --role ROLE --os-user ACCOUNT [--training DATE] [--password-fd N]\n"
             "        administrator: add a member who logs on from OS account ACCOUNT (name or\n"
             "        uid; one member per account); initial password from --password-fd or\n"
-            "        $ALPR_NEW_PASSWORD; ROLE: operator, investigator, administrator, auditor\n"
+            "        $ALPR_NEW_PASSWORD;\n"
+            "        ROLE: operator, investigator, administrator, auditor, records\n"
+            "        (records officer: approves releases and, with administrators, warrant\n"
+            "        holds). A new administrator or records account stays disabled until a\n"
+            "        second administrator confirms it\n"
             "  bind NAME --os-user ACCOUNT   administrator: move a member to another OS account\n"
-            "  role NAME ROLE          administrator: change a member's role\n"
+            "  role NAME ROLE          administrator: change a member's role; administrator or\n"
+            "        records for an account you created within the waiting period waits for\n"
+            "        a second administrator's confirmation\n"
+            "  confirm NAME            administrator (not the grantor, not the account's\n"
+            "        creator): confirm the role grant waiting for NAME\n"
+            "  grant-wait [DAYS]       administrator: show or set the waiting period (1-%d\n"
+            "        days, default %d)\n"
             "  training NAME DATE|none administrator: record the training-completion date\n"
             "  disable NAME | enable NAME | unlock NAME   administrator\n"
             "  passwd [NAME] [--password-fd N] [--new-password-fd N]\n"
@@ -33,7 +43,8 @@ static void usage(FILE *f)
             "  list                    administrator or auditor: the members\n"
             "\n"
             "Passwords: %d to %d bytes. Without a training date a member cannot log on.\n",
-            STORE_PASSWORD_MIN, STORE_PASSWORD_MAX);
+            STORE_GRANT_WAIT_MAX_DAYS, STORE_GRANT_WAIT_DEFAULT_DAYS, STORE_PASSWORD_MIN,
+            STORE_PASSWORD_MAX);
 }
 
 struct opts {
@@ -113,9 +124,10 @@ static int os_uid(const char *text, int64_t *out)
 
 static int print_members(const struct cli_global *g, json_t *rows)
 {
-    static const char *const cols[] = {"id",     "name",          "role",     "training",
-                                       "locked", "failed_logons", "disabled", "os_uid"};
-    store_cli_print_rows(g, rows, cols, "nsssnnnn");
+    static const char *const cols[] = {"id",           "name",          "role",     "training",
+                                       "locked",       "failed_logons", "disabled", "os_uid",
+                                       "pending_role", "created_by"};
+    store_cli_print_rows(g, rows, cols, "nsssnnnnss");
     return CLI_EXIT_OK;
 }
 
@@ -146,7 +158,7 @@ static json_t *request(const char *action, const struct opts *o, const char *pos
         *call = "user.add";
         if (!pos1 || !o->role || store_role_parse(o->role, &role) != 0 || !o->os_user) {
             cli_error("user", "add needs NAME, --role operator|investigator|administrator|"
-                              "auditor and --os-user ACCOUNT");
+                              "auditor|records and --os-user ACCOUNT");
             *rc = CLI_EXIT_USAGE;
         } else if (!(*rc = o->training_set ? training_date(o->training, &t) : 0) &&
                    !(*rc = os_uid(o->os_user, &uid)) &&
@@ -163,6 +175,23 @@ static json_t *request(const char *action, const struct opts *o, const char *pos
             *rc = CLI_EXIT_USAGE;
         } else {
             p = store_cli_params("{s:s,s:s}", "member", pos1, "role", pos2);
+        }
+    } else if (strcmp(action, "confirm") == 0) {
+        *call = "user.confirm";
+        if (!pos1) {
+            cli_error("user", "confirm needs NAME");
+            *rc = CLI_EXIT_USAGE;
+        } else {
+            p = store_cli_params("{s:s}", "member", pos1);
+        }
+    } else if (strcmp(action, "grant-wait") == 0) {
+        long days;
+        *call = "user.grant_wait";
+        if (pos1 && cli_parse_long(pos1, 1, STORE_GRANT_WAIT_MAX_DAYS, &days) != 0) {
+            cli_error("user", "grant-wait DAYS: 1 to %d", STORE_GRANT_WAIT_MAX_DAYS);
+            *rc = CLI_EXIT_USAGE;
+        } else {
+            p = pos1 ? store_cli_params("{s:I}", "days", (json_int_t)days) : store_cli_params("{}");
         }
     } else if (strcmp(action, "training") == 0) {
         *call = "user.training";
@@ -251,6 +280,14 @@ int cmd_user(int argc, char **argv, const struct cli_global *g)
     store_client_close(s);
     if (rc == 0 && strcmp(action, "list") == 0)
         rc = print_members(g, res);
+    else if (rc == 0 && json_is_true(json_object_get(res, "pending")))
+        printf("%s: %s for %s awaits a second administrator's confirmation (alpr user confirm"
+               " %s)\n",
+               action, json_string_value(json_object_get(params, "role")),
+               json_string_value(json_object_get(params, "member")),
+               json_string_value(json_object_get(params, "member")));
+    else if (rc == 0 && strcmp(action, "grant-wait") == 0)
+        printf("%lld days\n", (long long)json_integer_value(json_object_get(res, "days")));
     else if (rc == 0 && !g->quiet && strcmp(action, "init") == 0)
         printf("administrator %s created\n", o.name);
     else if (rc == 0 && !g->quiet)

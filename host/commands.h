@@ -15,6 +15,7 @@ int cmd_user(int argc, char **argv, const struct cli_global *g);
 int cmd_search(int argc, char **argv, const struct cli_global *g);
 int cmd_hotlist(int argc, char **argv, const struct cli_global *g);
 int cmd_alert(int argc, char **argv, const struct cli_global *g);
+int cmd_policy(int argc, char **argv, const struct cli_global *g);
 int cmd_hold(int argc, char **argv, const struct cli_global *g);
 int cmd_export(int argc, char **argv, const struct cli_global *g);
 int cmd_release(int argc, char **argv, const struct cli_global *g);

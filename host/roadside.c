@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -29,9 +30,13 @@ struct roadside {
     struct roadside_config cfg;
     struct roadside_sink sink;
     struct tracker *tracker;
-    /* Finished reads not yet stored (the sink failed), oldest first. */
+    /* Finished reads not yet stored (the sink failed), oldest first, with their numbers. */
     size_t npending;
     struct track_read pending[ROADSIDE_RETRY_MAX];
+    uint64_t pending_no[ROADSIDE_RETRY_MAX];
+    /* Finished reads so far: the number ("read #N") that the log names a read by, never its
+     * plate (a log is kept and copied where the store's rules do not reach). */
+    uint64_t reads_finished;
     /* The sink's schedule: held reads are retried, an idle store pinged, not before these. */
     int64_t next_retry_ms, next_ping_ms;
     int sink_called; /* next_*_ms are set */
@@ -240,6 +245,42 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/*
+ * Replaces every occurrence of word (any case) in text by "[plate]": the sink's messages come
+ * from the store and its client, and what they say goes to the log, which must not hold a
+ * plate even if one of them quotes it.
+ */
+static void scrub(char *text, size_t size, const char *word)
+{
+    static const char mark[] = "[plate]";
+    char out[ROADSIDE_ERROR_MAX * 2];
+    size_t n = word ? strlen(word) : 0, j = 0;
+    if (n < 2 || size == 0)
+        return;
+    for (const char *p = text; *p && j + 1 < sizeof out;) {
+        if (strncasecmp(p, word, n) == 0) {
+            size_t m = sizeof mark - 1 < sizeof out - 1 - j ? sizeof mark - 1 : sizeof out - 1 - j;
+            memcpy(out + j, mark, m);
+            j += m;
+            p += n;
+        } else {
+            out[j++] = *p++;
+        }
+    }
+    if (j >= size)
+        j = size - 1; /* as the caller's buffer would have cut it */
+    memcpy(text, out, j);
+    text[j] = '\0';
+}
+
+/* scrub() for the read's plate and every candidate text sent with it. */
+static void scrub_read(char *text, size_t size, const struct store_read *sr)
+{
+    scrub(text, size, sr->plate);
+    for (size_t i = 0; i < (size_t)sr->n_candidates; i++)
+        scrub(text, size, sr->candidates[i].text);
+}
+
 /* ---- The store's state -------------------------------------------------------------------- */
 
 const char *roadside_store_state_name(enum roadside_store_state state)
@@ -294,7 +335,7 @@ static void sink_answered(struct roadside *r, int err, const char *what, int64_t
  * Sends one finished read to the sink. Returns 0 (stored), 1 (refused as invalid: drop it) or
  * ROADSIDE_ERR_STORE (keep it for a retry) / ROADSIDE_ERR_NOMEM.
  */
-static int commit_read(struct roadside *r, const struct track_read *tr, int64_t now_ms)
+static int commit_read(struct roadside *r, const struct track_read *tr, uint64_t no, int64_t now_ms)
 {
     struct store_read sr;
     char cand_text[STORE_MAX_CANDIDATES][PLATE_MAX_LEN + 1];
@@ -308,7 +349,7 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
     int rc;
 
     if (plate_normalize(tr->best.text, 0, plate) != 0) {
-        note(r, LOG_WARNING, "read '%s' dropped: not a plate text", tr->best.text);
+        note(r, LOG_WARNING, "read #%llu dropped: not a plate text", (unsigned long long)no);
         return 1;
     }
     memset(&sr, 0, sizeof sr);
@@ -340,7 +381,7 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
         if (rc == IMAGE_ERR_NOMEM)
             return ROADSIDE_ERR_NOMEM;
         if (rc != 0 || png_len > STORE_IMAGE_MAX) {
-            note(r, LOG_WARNING, "crop of read %s not kept: %s", plate,
+            note(r, LOG_WARNING, "crop of read #%llu not kept: %s", (unsigned long long)no,
                  rc ? image_strerror(rc) : "too large");
             free(png);
             png = NULL;
@@ -353,11 +394,12 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
     err[0] = '\0';
     rc = r->sink.ingest(r->sink.ctx, &sr, &read_id, &alerts, &nalerts, err, sizeof err);
     free(png);
+    scrub_read(err, sizeof err, &sr);
     if (rc == STORE_ERR_INVALID) {
         /* The store is there and said no: its state is fine, this read is not. */
         r->h.store_errors++;
         sink_answered(r, 0, "", now_ms);
-        note(r, LOG_ERR, "read %s refused by the store: %s", plate, err);
+        note(r, LOG_ERR, "read #%llu refused by the store: %s", (unsigned long long)no, err);
         return 1;
     }
     sink_answered(r, rc, err, now_ms);
@@ -367,7 +409,8 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
     }
     r->h.reads++;
     if (err[0])
-        note(r, LOG_ERR, "read %s stored, but: %s", plate, err);
+        note(r, LOG_ERR, "read #%llu (id %lld) stored, but: %s", (unsigned long long)no,
+             (long long)read_id, err);
     if (r->cfg.on_commit)
         r->cfg.on_commit(r->cfg.on_commit_ctx, read_id, tr, now_ms);
     print_read(r, read_id, plate, sr.time, tr, png_len);
@@ -377,6 +420,15 @@ static int commit_read(struct roadside *r, const struct track_read *tr, int64_t 
     }
     r->sink.free_alerts(alerts);
     return 0;
+}
+
+/* Forgets the oldest held read (stored, refused or lost). */
+static void drop_first(struct roadside *r)
+{
+    track_read_free(&r->pending[0]);
+    memmove(&r->pending[0], &r->pending[1], (r->npending - 1) * sizeof r->pending[0]);
+    memmove(&r->pending_no[0], &r->pending_no[1], (r->npending - 1) * sizeof r->pending_no[0]);
+    r->npending--;
 }
 
 /*
@@ -390,28 +442,25 @@ static int commit_ready(struct roadside *r, int64_t now_ms, int flush, int force
     while (track_pop(r->tracker, now_ms, flush, &tr) == 1) {
         if (r->npending == ROADSIDE_RETRY_MAX) {
             /* The store has failed for a long time: the oldest held read cannot be kept. */
-            note(r, LOG_ERR, "read %s lost: %d newer reads are held for the store already",
-                 r->pending[0].best.text, ROADSIDE_RETRY_MAX);
+            note(r, LOG_ERR, "read #%llu lost: %d newer reads are held for the store already",
+                 (unsigned long long)r->pending_no[0], ROADSIDE_RETRY_MAX);
             r->h.reads_refused++;
-            track_read_free(&r->pending[0]);
-            memmove(&r->pending[0], &r->pending[1], (r->npending - 1) * sizeof r->pending[0]);
-            r->npending--;
+            drop_first(r);
         }
+        r->pending_no[r->npending] = ++r->reads_finished;
         r->pending[r->npending++] = tr;
     }
     if (r->npending > 0 && !force && r->sink_called && now_ms < r->next_retry_ms)
         return ROADSIDE_ERR_STORE; /* still held: the store failed a moment ago */
     while (r->npending > 0) {
-        int c = commit_read(r, &r->pending[0], now_ms);
+        int c = commit_read(r, &r->pending[0], r->pending_no[0], now_ms);
         if (c < 0) {
             rc = c;
             break;
         }
         if (c == 1)
             r->h.reads_refused++;
-        track_read_free(&r->pending[0]);
-        memmove(&r->pending[0], &r->pending[1], (r->npending - 1) * sizeof r->pending[0]);
-        r->npending--;
+        drop_first(r);
     }
     return rc;
 }

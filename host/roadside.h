@@ -28,6 +28,11 @@
  * call that did store the read (STORE_ERR_IO after the commit) gets the read again: a read may
  * be stored twice, never lost.
  *
+ * Logging: the log lines (cfg.log, syslog, the health line's last_error) name a read "read #N",
+ * the Nth read this pipeline finished, and once stored its id; never its plate, and a sink's
+ * message is scrubbed of the read's plate and candidates ("[plate]"). Plates go only to the
+ * events stream: alerts (the documented exception) and, with show_reads, reads.
+ *
  * Ownership: roadside_new() copies the sink (its context stays the caller's, used from the
  * pipeline's thread only) and borrows the FILE streams of the configuration; it owns its
  * tracker and its held reads. One thread per instance. struct roadside_sim (the in-process

@@ -150,7 +150,43 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE UNIQUE INDEX members_os_uid ON members(os_uid) WHERE os_uid IS NOT NULL;"
     "ALTER TABLE sessions ADD COLUMN peer_uid INTEGER;",
 
-    /* 6 -> 7: the keyed audit chain (a MAC per entry) and the row images of the covered tables
+    /* 6 -> 7: signed evidence bundles (the manifest's signature), a signed custody chain (each
+     * entry's line as written into the bundle's custody.txt), and the copies of reads outside
+     * the store (export bundles, crops) with the reads each holds, flagged when those reads are
+     * purged (store_export.h). */
+    "ALTER TABLE exports ADD COLUMN signature TEXT;"
+    "ALTER TABLE custody ADD COLUMN seq INTEGER;"
+    "ALTER TABLE custody ADD COLUMN line TEXT;"
+    "CREATE TABLE copies(id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN"
+    " ('export','crop')), path TEXT NOT NULL, member TEXT NOT NULL, uid INTEGER,"
+    " at INTEGER NOT NULL, export_id INTEGER REFERENCES exports(id), n_reads INTEGER NOT NULL,"
+    " t_from INTEGER, t_to INTEGER, flagged_at INTEGER, flag_reason TEXT, deleted_at INTEGER,"
+    " deleted_by TEXT);"
+    "CREATE INDEX copies_open ON copies(t_from) WHERE flagged_at IS NULL;"
+    "CREATE TABLE copy_reads(copy_id INTEGER NOT NULL REFERENCES copies(id),"
+    " read_id INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY(copy_id, read_id))"
+    " WITHOUT ROWID;",
+
+    /* 7 -> 8: the records role (its CHECK: store_migrate_records_role), two-person holds and
+     * role grants. Holds entered before the rule stay in effect, flagged legacy (never lose
+     * evidence); the audit list and `hold list` show them so they can be reviewed. */
+    "ALTER TABLE holds ADD COLUMN court TEXT;"
+    "ALTER TABLE holds ADD COLUMN approved_by TEXT;"
+    "ALTER TABLE holds ADD COLUMN approved_at INTEGER;"
+    "ALTER TABLE holds ADD COLUMN legacy INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE holds ADD COLUMN ext_court TEXT;"
+    "ALTER TABLE holds ADD COLUMN ext_ref TEXT;"
+    "ALTER TABLE holds ADD COLUMN ext_until INTEGER;"
+    "ALTER TABLE holds ADD COLUMN ext_by TEXT;"
+    "ALTER TABLE holds ADD COLUMN ext_at INTEGER;"
+    "UPDATE holds SET approved_at = entered_at, approved_by = '(before two-person rule)',"
+    " legacy = 1;"
+    "CREATE TABLE role_grants(id INTEGER PRIMARY KEY, member TEXT NOT NULL, role TEXT NOT NULL,"
+    " new_account INTEGER NOT NULL, granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL,"
+    " confirmed_by TEXT, confirmed_at INTEGER, cancelled_at INTEGER);"
+    "CREATE INDEX role_grants_member ON role_grants(member);",
+
+    /* 8 -> 9: the keyed audit chain (a MAC per entry) and the row images of the covered tables
      * each entry holds; the triggers that stage them: store_audit_cover_install(). */
     "ALTER TABLE audit ADD COLUMN row_images TEXT;"
     "ALTER TABLE audit ADD COLUMN mac TEXT;"
@@ -161,7 +197,53 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 /* The version whose migration installs the coverage triggers (the step above). Every later step
  * installs them again (they are created if missing): a step that rebuilds a covered table drops
  * its triggers with it. */
-#define STORE_AUDIT_COVER_VERSION 7
+#define STORE_AUDIT_COVER_VERSION 9
+
+/*
+ * The step that adds 'records' to the members' role CHECK. SQLite cannot alter a CHECK, and a
+ * rebuilt members table cannot be swapped in while sessions reference it with foreign keys on
+ * (inside a transaction they cannot be switched off). A CHECK that allows one more value does
+ * not change how rows are stored, so SQLite's documented writable_schema procedure applies:
+ * edit the table's SQL text, bump schema_version so every connection reloads it.
+ */
+#define STORE_MIGRATE_RECORDS_ROLE 7
+static int store_migrate_records_role(struct store *s)
+{
+    static const char old_check[] = "'system'))", new_check[] = "'system','records'))";
+    sqlite3_stmt *st;
+    int rc, version = 0, changed;
+    char sql[64];
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA schema_version", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return store_priv_err(rc);
+    if ((rc = store_priv_exec(s, "PRAGMA writable_schema = ON")) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE sqlite_schema SET sql = replace(sql, ?1, ?2) WHERE"
+                            " type = 'table' AND name = 'members' AND instr(sql, ?1) > 0",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, old_check, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, new_check, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    changed = sqlite3_changes(s->db);
+    snprintf(sql, sizeof sql, "PRAGMA schema_version = %d", version + 1);
+    if (rc == SQLITE_DONE)
+        rc = changed == 1 ? store_priv_exec(s, sql) : STORE_ERR_DATA;
+    else
+        rc = store_priv_err(rc);
+    {
+        int off = store_priv_exec(s, "PRAGMA writable_schema = OFF");
+        return rc != 0 ? rc : off;
+    }
+}
 
 static int64_t default_clock(void *ctx)
 {
@@ -185,6 +267,7 @@ static int migrate(struct store *s, int target)
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
         if ((rc = store_priv_exec(s, migrations[version])) != 0 ||
             (version == 4 && (rc = store_part_migrate_v5(s)) != 0) ||
+            (version == STORE_MIGRATE_RECORDS_ROLE && (rc = store_migrate_records_role(s)) != 0) ||
             (version + 1 >= STORE_AUDIT_COVER_VERSION &&
              (rc = store_audit_cover_install(s)) != 0) ||
             (rc = store_priv_exec(s, sql)) != 0) {

@@ -1,5 +1,5 @@
 /*
- * store: the host's policy-enforcing SQLite store (see ../shared/POLICY.md, R1-R13, and
+ * store: the host's policy-enforcing SQLite store (see docs/POLICY.md, R1-R13, and
  * docs/STORE.md). This header is the table of contents: opening and closing, the clock, errors,
  * roles and sessions. Each area has its own header:
  *   store_auth.h       members, passwords, log-on, sessions, lock-out        (R3, R5, R10)
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION     7
+#define STORE_SCHEMA_VERSION     9
 #define STORE_NAME_MAX           63  /* member names, unit and camera ids */
 #define STORE_TEXT_MAX           255 /* free-text fields: reasons, references, agencies, purposes */
 #define STORE_RETENTION_MAX_DAYS 273 /* nine months, never longer (any nine months >= 273 d) */
@@ -50,14 +50,25 @@ enum store_error {
     STORE_ERR_CLOCK = -17,   /* the clock is earlier than the last audit entry (recorded) */
 };
 
-/* Roles (R5). A member has exactly one; STORE_ROLE_SYSTEM is the daemon's non-login account. */
+/*
+ * Roles (R5). A member has exactly one; STORE_ROLE_SYSTEM is the daemon's non-login account.
+ * STORE_ROLE_RECORDS is the records officer (R12's "designee"): approves release requests and,
+ * with administrators, enters and approves warrant and court-order holds; an administrator
+ * cannot approve releases (separation of duties, docs/STORE.md "Roles").
+ */
 enum store_role {
     STORE_ROLE_OPERATOR = 1,
     STORE_ROLE_INVESTIGATOR = 2,
     STORE_ROLE_ADMINISTRATOR = 4,
     STORE_ROLE_AUDITOR = 8,
     STORE_ROLE_SYSTEM = 16,
+    STORE_ROLE_RECORDS = 32,
 };
+
+/* Every role a member can log on with (all but the system account). */
+#define STORE_ROLE_MEMBERS                                                                         \
+    (STORE_ROLE_OPERATOR | STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR |                    \
+     STORE_ROLE_AUDITOR | STORE_ROLE_RECORDS)
 
 /* An authenticated member, as returned by store_login()/store_session_resume(). */
 struct store_session {
@@ -152,7 +163,7 @@ int store_schema_version(struct store *s, int *out) __attribute__((warn_unused_r
 /* Text for a STORE_ERR_* code. */
 const char *store_strerror(int err);
 
-/* "operator", "investigator", "administrator", "auditor", "system". */
+/* "operator", "investigator", "administrator", "auditor", "system", "records". */
 const char *store_role_name(enum store_role role);
 
 /* Parses a role name (not "system"). Returns 0, or STORE_ERR_INVALID (*out untouched). */

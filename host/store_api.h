@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct store_reserve;
+
 #define STORE_API_MAX_INGEST_UIDS 8
 #define STORE_API_MAX_BODY        (64u << 20) /* a request body; a batch of reads with crops */
 
@@ -37,6 +39,8 @@ struct store_api_conf {
     int64_t service_uid; /* the service's own euid: may bootstrap the first administrator */
     int64_t ingest_uids[STORE_API_MAX_INGEST_UIDS];
     size_t n_ingest_uids;
+    /* The service's disk watch (store_reserve.h), shown by "status"; NULL: none (not owned). */
+    const struct store_reserve *reserve;
 };
 
 /* The caller, from SO_PEERCRED. */

@@ -48,6 +48,16 @@ extern const struct api_call api_export_calls[];
 extern const struct api_call api_audit_calls[];
 
 /*
+ * The access parameters purpose, crime_type, incident, warrant_ref (all optional: an access
+ * without them must reach the store, which refuses and records it), and the message for an
+ * access the store refused (the justification's reason; rc unchanged otherwise). api_reads.c.
+ */
+struct store_access;
+int api_access_params(struct api_req *r, struct store_access *a)
+    __attribute__((warn_unused_result));
+int api_explain_denial(struct api_req *r, const struct store_access *a, int rc);
+
+/*
  * Parameter readers. required: a missing (or null) parameter is STORE_ERR_INVALID; else *out
  * keeps its value (strings: NULL). Wrong types or ranges are STORE_ERR_INVALID. r->msg names the
  * parameter.

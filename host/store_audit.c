@@ -23,11 +23,16 @@ static const struct cover {
                  " result_count, outcome"},
     {"members", "id, name, role, training_date, disabled, created_at, created_by, os_uid"},
     {"holds", "id, kind, reference, plate, units, t_from, t_to, entered_by, entered_at,"
-              " expires_at, released_at, released_by, release_reason"},
+              " expires_at, released_at, released_by, release_reason, court, approved_by,"
+              " approved_at, legacy, ext_court, ext_ref, ext_until, ext_by, ext_at"},
     {"releases", "id, agency, requester, purpose, hold_id, status, submitted_by, submitted_at,"
                  " reviewed_by, reviewed_at, review_note, export_id"},
-    {"exports", "id, hold_id, release_id, dir, member, at, n_reads, manifest_sha256"},
-    {"custody", "id, export_id, at, member, action, note"},
+    {"exports", "id, hold_id, release_id, dir, member, at, n_reads, manifest_sha256, signature"},
+    {"custody", "id, export_id, at, member, action, note, seq, line"},
+    {"copies", "id, kind, path, member, uid, at, export_id, n_reads, t_from, t_to, flagged_at,"
+               " flag_reason, deleted_at, deleted_by"},
+    {"role_grants", "id, member, role, new_account, granted_by, granted_at, confirmed_by,"
+                    " confirmed_at, cancelled_at"},
     {"purges", "id, at, member, cutoff, reads, images, alerts, held, oldest, newest"},
     {"hotlists", "id, name, imported_at, imported_by, n_entries, removed_at, removed_by"},
     {"alerts", "id, read_id, entry_id, kind, created_at, state, state_by, state_at, note"},

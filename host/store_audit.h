@@ -17,10 +17,10 @@
  * next: the store refuses to act while its clock is behind the last entry (store_policy.h,
  * STORE_ERR_CLOCK). SQLite triggers refuse UPDATE and DELETE on the log.
  *
- * Covered tables: searches, members, holds, releases, exports, custody, purges, hotlists and
- * alerts. Triggers stage an image (a JSON array of the row's covered columns; NULL for a
- * deletion) of every row inserted, changed or deleted; the next entry appended (the change's
- * own, in the same transaction) takes them into its row_images and the hash. The check
+ * Covered tables: searches, members, holds, releases, exports, custody, copies, role_grants,
+ * purges, hotlists and alerts. Triggers stage an image (a JSON array of the row's covered columns;
+ * NULL for a deletion) of every row inserted, changed or deleted; the next entry appended (the
+ * change's own, in the same transaction) takes them into its row_images and the hash. The check
  * compares every current row with the image of the latest entry naming it: a row written, edited
  * or deleted behind the store's back (raw SQLite, triggers dropped) is found. The R11 report is
  * built from these images (store_report.h), not from the editable tables.

@@ -18,6 +18,8 @@ static int valid_password(const char *pw)
     return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
 }
 
+_Static_assert(STORE_PWHASH_STRBYTES == crypto_pwhash_STRBYTES, "STORE_PWHASH_STRBYTES");
+
 static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
 {
     if (crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -154,6 +156,64 @@ int store_member_add(struct store *s, const struct store_session *sess, const ch
     return store_member_add_uid(s, sess, name, role, password, training, -1, member_id);
 }
 
+/* Administrator and records officer: the roles whose grant the two-person rule covers. */
+static int privileged(enum store_role role)
+{
+    return role == STORE_ROLE_ADMINISTRATOR || role == STORE_ROLE_RECORDS;
+}
+
+/*
+ * Records a grant of role to name awaiting a second administrator's confirmation (replacing
+ * any earlier pending one; by NULL: only cancels them), in the caller's transaction. A new
+ * account's grant stays one: replacing it must not let the account be enabled unconfirmed.
+ */
+static int grant_pending_add(struct store *s, const char *name, enum store_role role,
+                             int new_account, const char *by)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (by) {
+        rc = sqlite3_prepare_v2(s->db,
+                                "SELECT 1 FROM role_grants WHERE member = ? AND new_account = 1"
+                                " AND confirmed_at IS NULL AND cancelled_at IS NULL",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return store_priv_err(rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return store_priv_err(rc);
+        new_account |= rc == SQLITE_ROW;
+    }
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE role_grants SET cancelled_at = ?1 WHERE member = ?2 AND"
+                            " confirmed_at IS NULL AND cancelled_at IS NULL",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, store_now(s));
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || !by)
+        return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO role_grants(member, role, new_account, granted_by,"
+                            " granted_at) VALUES(?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, store_role_name(role), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, new_account);
+    sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, store_now(s));
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
 int store_member_add_uid(struct store *s, const struct store_session *sess, const char *name,
                          enum store_role role, const char *password, int64_t training,
                          int64_t os_uid, int64_t *member_id)
@@ -178,8 +238,16 @@ int store_member_add_uid(struct store *s, const struct store_session *sess, cons
         return rc;
     if ((rc = insert_member(s, sess->member, name, role, password, training, os_uid, &id)) != 0)
         goto fail;
+    /* R12: an administrator's own new account gets no privileged role on their word alone;
+     * it stays disabled until a second administrator confirms it. */
+    if (privileged(role) && ((rc = store_priv_exec(s, "UPDATE members SET disabled = 1 WHERE id ="
+                                                      " last_insert_rowid()")) != 0 ||
+                             (rc = grant_pending_add(s, name, role, 1, sess->member)) != 0))
+        goto fail;
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.add", j.buf,
-                               "ok")) != 0)
+                               privileged(role) ? "ok: disabled until a second administrator"
+                                                  " confirms the role"
+                                                : "ok")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)
         return rc;
@@ -209,13 +277,77 @@ static int end_sessions(struct store *s, const char *name, const char *reason)
     return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
 }
 
-int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
-                          enum store_role role)
+/* Who created member name and when; 1 found, 0 not, or a STORE_ERR_*. */
+static int member_origin(struct store *s, const char *name, char *created_by, size_t size,
+                         int64_t *created_at)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT created_by, created_at FROM members WHERE name = ? AND"
+                                " role <> 'system'",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        store_priv_col_text(st, 0, created_by, size);
+        *created_at = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
+int store_grant_wait_days(struct store *s)
+{
+    int64_t d = store_priv_setting(s, "grant_wait_days", STORE_GRANT_WAIT_DEFAULT_DAYS);
+    return d < 1 || d > STORE_GRANT_WAIT_MAX_DAYS ? STORE_GRANT_WAIT_DEFAULT_DAYS : (int)d;
+}
+
+int store_set_grant_wait_days(struct store *s, const struct store_session *sess, int days)
 {
     struct store_json j;
     sqlite3_stmt *st;
     char who[STORE_NAME_MAX + 8];
     int rc;
+    store_json_init(&j);
+    store_json_int(&j, "days", days);
+    store_json_int(&j, "was", store_grant_wait_days(s));
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "settings.grant_wait",
+                                   j.buf)) != 0)
+        return rc;
+    if (days < 1 || days > STORE_GRANT_WAIT_MAX_DAYS)
+        return STORE_ERR_INVALID;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT OR REPLACE INTO settings(key, value)"
+                            " VALUES('grant_wait_days', ?)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, days);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who),
+                                    "settings.grant_wait", j.buf);
+}
+
+int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
+                          enum store_role role)
+{
+    return store_member_grant(s, sess, name, role, NULL);
+}
+
+int store_member_grant(struct store *s, const struct store_session *sess, const char *name,
+                       enum store_role role, int *pending)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8], creator[STORE_NAME_MAX + 16] = "";
+    int64_t created_at = 0;
+    int rc, wait;
     store_json_init(&j);
     store_json_str(&j, "member", name ? name : "");
     store_json_str(&j, "role", store_role_name(role));
@@ -225,8 +357,28 @@ int store_member_set_role(struct store *s, const struct store_session *sess, con
     if (!valid_name(name) || role == STORE_ROLE_SYSTEM ||
         strcmp(store_role_name(role), "unknown") == 0)
         return STORE_ERR_INVALID;
+    if ((rc = member_origin(s, name, creator, sizeof creator, &created_at)) <= 0)
+        return rc < 0 ? rc : STORE_ERR_NOTFOUND;
+    /* R12: a privileged role for an account this administrator made recently waits for a
+     * second administrator: one person must not be able to make their own second identity. */
+    wait = privileged(role) && strcmp(creator, sess->member) == 0 &&
+           store_now(s) - created_at < (int64_t)store_grant_wait_days(s) * 86400;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
+    if (wait) {
+        if ((rc = grant_pending_add(s, name, role, 0, sess->member)) != 0)
+            goto fail;
+        if ((rc =
+                 store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.role", j.buf,
+                                  "pending: the grantor created the account; a second"
+                                  " administrator confirms")) != 0)
+            goto fail;
+        if ((rc = store_priv_commit(s)) != 0)
+            return rc;
+        if (pending)
+            *pending = 1;
+        return 0;
+    }
     rc = sqlite3_prepare_v2(
         s->db, "UPDATE members SET role = ? WHERE name = ? AND role <> 'system'", -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -245,10 +397,125 @@ int store_member_set_role(struct store *s, const struct store_session *sess, con
         rc = STORE_ERR_NOTFOUND;
         goto fail;
     }
-    /* A role change ends the member's sessions: the new role applies from the next log-on. */
-    if ((rc = end_sessions(s, name, "role change")) != 0)
+    /* A role set directly supersedes any grant still waiting. A role change ends the member's
+     * sessions: the new role applies from the next log-on. */
+    if ((rc = grant_pending_add(s, name, role, 0, NULL)) != 0 ||
+        (rc = end_sessions(s, name, "role change")) != 0)
         goto fail;
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.role", j.buf,
+                               "ok")) != 0)
+        goto fail;
+    if ((rc = store_priv_commit(s)) != 0)
+        return rc;
+    if (pending)
+        *pending = 0;
+    return 0;
+fail:
+    store_priv_rollback(s);
+    return rc;
+}
+
+/* The grant waiting for name: 1 (and its fields), 0 none, or a STORE_ERR_*. */
+static int grant_pending_get(struct store *s, const char *name, int64_t *id, char *role,
+                             size_t rsize, int *new_account, char *by, size_t bsize)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, role, new_account, granted_by FROM role_grants"
+                                " WHERE member = ? AND confirmed_at IS NULL AND"
+                                " cancelled_at IS NULL ORDER BY id DESC LIMIT 1",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        store_priv_col_text(st, 1, role, rsize);
+        *new_account = sqlite3_column_int(st, 2);
+        store_priv_col_text(st, 3, by, bsize);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
+/* Records a refusal of an authorised member's act; returns err. */
+static int member_refused(struct store *s, const struct store_session *sess, const char *event,
+                          const char *params, const char *outcome, int err)
+{
+    char who[STORE_NAME_MAX + 8];
+    int rc =
+        store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), event, params, outcome);
+    return rc != 0 ? rc : err;
+}
+
+int store_member_confirm(struct store *s, const struct store_session *sess, const char *name)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8], role[32] = "", by[STORE_NAME_MAX + 16] = "";
+    char creator[STORE_NAME_MAX + 16] = "";
+    int64_t grant = 0, created_at = 0;
+    int new_account = 0, rc;
+    store_json_init(&j);
+    store_json_str(&j, "member", name ? name : "");
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "member.confirm", j.buf)) !=
+        0)
+        return rc;
+    if (!valid_name(name))
+        return STORE_ERR_INVALID;
+    if ((rc = member_origin(s, name, creator, sizeof creator, &created_at)) <= 0)
+        return rc < 0 ? rc : STORE_ERR_NOTFOUND;
+    if ((rc = grant_pending_get(s, name, &grant, role, sizeof role, &new_account, by, sizeof by)) <=
+        0)
+        return rc < 0
+                   ? rc
+                   : member_refused(s, sess, "member.confirm", j.buf,
+                                    "denied: no role grant awaits confirmation", STORE_ERR_STATE);
+    if (strcmp(by, sess->member) == 0 || strcmp(creator, sess->member) == 0)
+        return member_refused(s, sess, "member.confirm", j.buf,
+                              "denied: the grantor or the account's creator cannot confirm",
+                              STORE_ERR_DENIED);
+    store_json_init(&j);
+    store_json_str(&j, "member", name);
+    store_json_str(&j, "role", role);
+    store_json_str(&j, "granted_by", by);
+    store_json_end(&j);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            new_account ? "UPDATE members SET disabled = 0, role = ?1 WHERE"
+                                          " name = ?2 AND role <> 'system'"
+                                        : "UPDATE members SET role = ?1 WHERE name = ?2 AND"
+                                          " role <> 'system'",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, role, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE || sqlite3_changes(s->db) == 0) {
+        rc = rc != SQLITE_DONE ? store_priv_err(rc) : STORE_ERR_STATE;
+        goto fail;
+    }
+    rc = sqlite3_prepare_v2(
+        s->db, "UPDATE role_grants SET confirmed_by = ?, confirmed_at = ? WHERE id = ?", -1, &st,
+        NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, sess->member, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, store_now(s));
+        sqlite3_bind_int64(st, 3, grant);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = store_priv_err(rc);
+        goto fail;
+    }
+    if ((!new_account && (rc = end_sessions(s, name, "role change")) != 0) ||
+        (rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "member.confirm", j.buf,
                                "ok")) != 0)
         goto fail;
     return store_priv_commit(s);
@@ -277,9 +544,27 @@ int store_member_set_disabled(struct store *s, const struct store_session *sess,
     store_json_init(&j);
     store_json_str(&j, "member", name ? name : "");
     store_json_int(&j, "disabled", disabled != 0);
+    store_json_end(&j);
+    if (!disabled && valid_name(name)) {
+        /* A new privileged account is enabled by its confirmation, not by its creator. */
+        char role[32], by[STORE_NAME_MAX + 16];
+        int64_t grant;
+        int new_account = 0;
+        if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "member.disable",
+                                       j.buf)) != 0)
+            return rc;
+        rc = grant_pending_get(s, name, &grant, role, sizeof role, &new_account, by, sizeof by);
+        if (rc < 0)
+            return rc;
+        if (rc == 1 && new_account)
+            return member_refused(s, sess, "member.disable", j.buf,
+                                  "denied: the account awaits a second administrator's"
+                                  " confirmation (alpr user confirm)",
+                                  STORE_ERR_STATE);
+    }
     rc = update_member(s, sess, "member.disable",
                        "UPDATE members SET disabled = ? WHERE name = ? AND role <> 'system'", name,
-                       1, disabled != 0, store_json_end(&j));
+                       1, disabled != 0, j.buf);
     return rc == 0 && disabled ? end_sessions(s, name, "disabled") : rc;
 }
 
@@ -383,49 +668,108 @@ fail:
     return rc;
 }
 
+/*
+ * Verifies password against hash, or against the handle's dummy hash when hash is NULL or "", so
+ * that a name without a usable hash costs the same time as a wrong password. Returns 1 when the
+ * password is right (never for the dummy), 0 when not, or a STORE_ERR_*.
+ */
+static int password_matches(struct store *s, const char *hash, const char *password)
+{
+    int dummy = !hash || !hash[0];
+    if (!s->dummy_hash[0]) {
+        char pw[33];
+        unsigned char raw[16];
+        int rc;
+        randombytes_buf(raw, sizeof raw);
+        sodium_bin2hex(pw, sizeof pw, raw, sizeof raw);
+        rc = hash_password(pw, s->dummy_hash);
+        sodium_memzero(pw, sizeof pw);
+        if (rc != 0) {
+            s->dummy_hash[0] = '\0';
+            return rc;
+        }
+    }
+    if (!password)
+        password = "";
+    return crypto_pwhash_str_verify(dummy ? s->dummy_hash : hash, password, strlen(password)) ==
+               0 &&
+           !dummy;
+}
+
+/*
+ * A wrong password for member id (found, may log on from here): counts toward the lock-out
+ * (max_failed_logons in a row lock it for lockout_seconds); while locked, the lock stands.
+ */
+static int wrong_password(struct store *s, const char *name, int64_t id, int failed,
+                          int64_t locked_until, int disabled)
+{
+    int64_t now = store_now(s);
+    int max_fail = (int)store_priv_setting(s, "max_failed_logons", 5);
+    if (locked_until > now)
+        return login_refused(s, name, "failed: wrong password (account locked)", id, failed + 1,
+                             locked_until, STORE_ERR_AUTH);
+    if (++failed >= max_fail)
+        return login_refused(s, name,
+                             disabled ? "failed: wrong password (account disabled); account locked"
+                                      : "failed: wrong password; account locked",
+                             id, 0, now + store_priv_setting(s, "lockout_seconds", 1800),
+                             STORE_ERR_AUTH);
+    return login_refused(
+        s, name, disabled ? "failed: wrong password (account disabled)" : "failed: wrong password",
+        id, failed, 0, STORE_ERR_AUTH);
+}
+
+/*
+ * Logs on. Every answer that is not a session is STORE_ERR_AUTH after one Argon2 verification,
+ * whether the name is unknown, the account disabled or locked, or the password wrong: only the
+ * audit log says which (a guesser learns neither which names exist nor which passwords were
+ * right). The exceptions come before the password or after a right one: a member bound to
+ * another OS account (DENIED, without counting), and missing training (TRAINING).
+ */
 int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
                 char token[STORE_TOKEN_HEX])
 {
     char role[32], hash[crypto_pwhash_STRBYTES + 1], tok[STORE_TOKEN_HEX], th[65];
     unsigned char raw[32];
     int64_t id = 0, training = 0, locked_until = 0, os_uid = -1, now = store_now(s);
-    int has_training = 0, failed = 0, disabled = 0, rc, max_fail;
+    int has_training = 0, failed = 0, disabled = 0, rc, right;
     enum store_role r;
     struct store_json j;
     sqlite3_stmt *st;
 
-    if (!valid_name(name))
+    if (!valid_name(name)) {
+        if ((rc = password_matches(s, NULL, password)) < 0)
+            return rc;
         return login_refused(s, name ? name : "", "failed: invalid member name", 0, 0, 0,
                              STORE_ERR_AUTH);
+    }
     rc = fetch_member(s, name, &id, role, sizeof role, hash, sizeof hash, &training, &has_training,
                       &failed, &locked_until, &disabled, &os_uid);
     if (rc < 0)
         return rc;
-    if (rc == 0)
-        return login_refused(s, name, "failed: unknown member", 0, 0, 0, STORE_ERR_AUTH);
-    if (strcmp(role, "system") == 0 || !hash[0])
-        return login_refused(s, name, "denied: system account cannot log on", 0, 0, 0,
-                             STORE_ERR_DENIED);
+    if (rc == 0 || strcmp(role, "system") == 0 || !hash[0]) {
+        if ((rc = password_matches(s, NULL, password)) < 0)
+            return rc;
+        return login_refused(s, name,
+                             id ? "failed: system account cannot log on" : "failed: unknown member",
+                             0, 0, 0, STORE_ERR_AUTH);
+    }
     /* Before the password: another OS account may neither guess it nor lock the member out. */
     if (s->peer_uid != STORE_PEER_NONE && os_uid != s->peer_uid)
         return login_refused(s, name,
                              os_uid < 0 ? "denied: member not bound to an OS account"
                                         : "denied: not the member's OS account",
                              0, 0, 0, STORE_ERR_DENIED);
+    if ((right = password_matches(s, hash, password)) < 0)
+        return right;
+    if (!right)
+        return wrong_password(s, name, id, failed, locked_until, disabled);
     if (locked_until > now)
-        return login_refused(s, name, "denied: account locked", id, failed, locked_until,
-                             STORE_ERR_LOCKED);
-    if (!password || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
-        max_fail = (int)store_priv_setting(s, "max_failed_logons", 5);
-        failed++;
-        if (failed >= max_fail)
-            return login_refused(s, name, "failed: wrong password; account locked", id, 0,
-                                 now + store_priv_setting(s, "lockout_seconds", 1800),
-                                 STORE_ERR_AUTH);
-        return login_refused(s, name, "failed: wrong password", id, failed, 0, STORE_ERR_AUTH);
-    }
+        return login_refused(s, name, "denied: account locked (password right)", id, failed,
+                             locked_until, STORE_ERR_AUTH);
     if (disabled)
-        return login_refused(s, name, "denied: account disabled", id, 0, 0, STORE_ERR_DENIED);
+        return login_refused(s, name, "denied: account disabled (password right)", id, 0, 0,
+                             STORE_ERR_AUTH);
     if (!has_training || training > now)
         return login_refused(s, name, "denied: no training completion", id, 0, 0,
                              STORE_ERR_TRAINING);
@@ -507,10 +851,7 @@ int store_session_resume(struct store *s, const char *token, struct store_sessio
         return rc == SQLITE_DONE ? STORE_ERR_EXPIRED : store_priv_err(rc);
     if (store_role_parse(role, &tmp.role) != 0)
         return STORE_ERR_DENIED;
-    rc = store_priv_authorize(s, &tmp,
-                              STORE_ROLE_OPERATOR | STORE_ROLE_INVESTIGATOR |
-                                  STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
-                              "session.resume", "{}");
+    rc = store_priv_authorize(s, &tmp, STORE_ROLE_MEMBERS, "session.resume", "{}");
     if (rc != 0)
         return rc;
     *sess = tmp;
@@ -561,6 +902,32 @@ fail:
     return rc;
 }
 
+/*
+ * A wrong current password in a password change counts toward the lock-out like a wrong log-on
+ * (else a stolen session could guess the password without limit). When it locks the account,
+ * the member's sessions end with it. Returns STORE_ERR_AUTH or a STORE_ERR_*.
+ */
+static int wrong_old_password(struct store *s, const struct store_session *sess, const char *name,
+                              int64_t id, int failed, const char *params)
+{
+    int max_fail = (int)store_priv_setting(s, "max_failed_logons", 5), locks, rc;
+    locks = ++failed >= max_fail;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = set_failures(s, id, locks ? 0 : failed,
+                           locks ? store_now(s) + store_priv_setting(s, "lockout_seconds", 1800)
+                                 : 0)) != 0 ||
+        (locks && (rc = end_sessions(s, name, "locked")) != 0) ||
+        (rc = store_priv_audit(s, sess->member, "password.change", params,
+                               locks ? "failed: wrong current password; account locked"
+                                     : "failed: wrong current password")) != 0) {
+        store_priv_rollback(s);
+        return rc;
+    }
+    rc = store_priv_commit(s);
+    return rc != 0 ? rc : STORE_ERR_AUTH;
+}
+
 int store_password_change(struct store *s, const struct store_session *sess, const char *name,
                           const char *old_password, const char *new_password)
 {
@@ -575,10 +942,7 @@ int store_password_change(struct store *s, const struct store_session *sess, con
     store_json_str(&j, "member", name ? name : "");
     store_json_end(&j);
     own = sess && name && strcmp(sess->member, name) == 0;
-    rc = store_priv_authorize(s, sess,
-                              own ? (STORE_ROLE_OPERATOR | STORE_ROLE_INVESTIGATOR |
-                                     STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR)
-                                  : STORE_ROLE_ADMINISTRATOR,
+    rc = store_priv_authorize(s, sess, own ? STORE_ROLE_MEMBERS : STORE_ROLE_ADMINISTRATOR,
                               "password.change", j.buf);
     if (rc != 0)
         return rc;
@@ -590,12 +954,9 @@ int store_password_change(struct store *s, const struct store_session *sess, con
         return rc;
     if (rc == 0 || strcmp(role, "system") == 0)
         return STORE_ERR_NOTFOUND;
-    if (own && (!old_password ||
-                crypto_pwhash_str_verify(hash, old_password, strlen(old_password)) != 0)) {
-        rc = store_priv_audit_now(s, sess->member, "password.change", j.buf,
-                                  "failed: wrong current password");
-        return rc != 0 ? rc : STORE_ERR_AUTH;
-    }
+    if (own &&
+        (!old_password || crypto_pwhash_str_verify(hash, old_password, strlen(old_password)) != 0))
+        return wrong_old_password(s, sess, name, id, failed, j.buf);
     if ((rc = hash_password(new_password, nh)) != 0)
         return rc;
     if ((rc = store_priv_begin(s)) != 0)
@@ -655,7 +1016,10 @@ int store_member_list(struct store *s, const struct store_session *sess,
         return STORE_ERR_NOMEM;
     rc = sqlite3_prepare_v2(s->db,
                             "SELECT id, name, role, coalesce(training_date, 0), locked_until,"
-                            " failed_count, disabled, coalesce(os_uid, -1) FROM members"
+                            " failed_count, disabled, coalesce(os_uid, -1),"
+                            " coalesce((SELECT g.role FROM role_grants g WHERE g.member ="
+                            " members.name AND g.confirmed_at IS NULL AND g.cancelled_at IS"
+                            " NULL ORDER BY g.id DESC LIMIT 1), ''), created_by FROM members"
                             " WHERE role <> 'system'"
                             " ORDER BY name",
                             -1, &st, NULL);
@@ -683,6 +1047,8 @@ int store_member_list(struct store *s, const struct store_session *sess,
         m->failed = sqlite3_column_int(st, 5);
         m->disabled = sqlite3_column_int(st, 6);
         m->os_uid = sqlite3_column_int64(st, 7);
+        store_priv_col_text(st, 8, m->pending_role, sizeof m->pending_role);
+        store_priv_col_text(st, 9, m->created_by, sizeof m->created_by);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

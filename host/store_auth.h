@@ -33,7 +33,35 @@ int store_member_init(struct store *s, const char *name, const char *password, i
 int store_member_init_uid(struct store *s, const char *name, const char *password, int64_t training,
                           int64_t os_uid, int64_t *member_id) __attribute__((warn_unused_result));
 
-/* Administrator: adds a member (training 0 = not yet trained: the member cannot log on). */
+/*
+ * Separation of duties (R12). An administrator cannot give the administrator or records role
+ * to an account they created themselves less than store_grant_wait_days() ago: such a grant
+ * (and every new account created with one of those roles, which stays disabled) waits until a
+ * second administrator, neither the grantor nor the account's creator, confirms it
+ * (store_member_confirm).
+ */
+#define STORE_GRANT_WAIT_DEFAULT_DAYS 14
+#define STORE_GRANT_WAIT_MAX_DAYS     365
+
+/* The waiting period in days (setting grant_wait_days; default 14). */
+int store_grant_wait_days(struct store *s);
+
+/* Administrator: sets the waiting period, 1..STORE_GRANT_WAIT_MAX_DAYS days (audited). */
+int store_set_grant_wait_days(struct store *s, const struct store_session *sess, int days)
+    __attribute__((warn_unused_result));
+
+/*
+ * Administrator: confirms the role grant waiting for member name: applies the role (ending
+ * their sessions), or enables the new account. Returns 0, STORE_ERR_DENIED (the caller granted
+ * it or created the account: recorded), STORE_ERR_STATE (nothing waits), STORE_ERR_NOTFOUND.
+ */
+int store_member_confirm(struct store *s, const struct store_session *sess, const char *name)
+    __attribute__((warn_unused_result));
+
+/*
+ * Administrator: adds a member (training 0 = not yet trained: the member cannot log on). With
+ * the administrator or records role the account is created disabled, until confirmed.
+ */
 int store_member_add(struct store *s, const struct store_session *sess, const char *name,
                      enum store_role role, const char *password, int64_t training,
                      int64_t *member_id) __attribute__((warn_unused_result));
@@ -47,7 +75,15 @@ int store_member_add_uid(struct store *s, const struct store_session *sess, cons
 int store_member_set_os_uid(struct store *s, const struct store_session *sess, const char *name,
                             int64_t os_uid) __attribute__((warn_unused_result));
 
-/* Administrator: changes a member's role. */
+/*
+ * Administrator: changes a member's role, or records it as waiting for confirmation (see
+ * above): *pending (may be NULL) is then 1 and the member keeps their role. A role set directly
+ * cancels a grant still waiting.
+ */
+int store_member_grant(struct store *s, const struct store_session *sess, const char *name,
+                       enum store_role role, int *pending) __attribute__((warn_unused_result));
+
+/* store_member_grant without the pending flag. */
 int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,
                           enum store_role role) __attribute__((warn_unused_result));
 
@@ -55,7 +91,10 @@ int store_member_set_role(struct store *s, const struct store_session *sess, con
 int store_member_set_training(struct store *s, const struct store_session *sess, const char *name,
                               int64_t training) __attribute__((warn_unused_result));
 
-/* Administrator: disables (1) or re-enables (0) an account; disabling ends its sessions. */
+/*
+ * Administrator: disables (1) or re-enables (0) an account; disabling ends its sessions. A new
+ * account awaiting confirmation is not re-enabled (STORE_ERR_STATE): store_member_confirm.
+ */
 int store_member_set_disabled(struct store *s, const struct store_session *sess, const char *name,
                               int disabled) __attribute__((warn_unused_result));
 
@@ -65,17 +104,23 @@ int store_member_unlock(struct store *s, const struct store_session *sess, const
 
 /*
  * Changes a password. A member changes their own (old_password required); an administrator may
- * reset another member's (old_password ignored). Ends the member's other sessions.
+ * reset another member's (old_password ignored). Ends the member's other sessions. A wrong
+ * old_password returns STORE_ERR_AUTH and counts toward the lock-out like a failed log-on; the
+ * one that locks the account also ends all its sessions.
  */
 int store_password_change(struct store *s, const struct store_session *sess, const char *name,
                           const char *old_password, const char *new_password)
     __attribute__((warn_unused_result));
 
 /*
- * Logs on. Returns 0, *sess and token (STORE_TOKEN_HEX bytes), or STORE_ERR_AUTH (unknown member
- * or wrong password), STORE_ERR_LOCKED, STORE_ERR_TRAINING, STORE_ERR_DENIED (disabled or
- * system account; or, with a peer uid set, a member bound to another OS account or to none).
- * The session works only for the peer uid it was opened from.
+ * Logs on. Returns 0, *sess and token (STORE_TOKEN_HEX bytes), or STORE_ERR_AUTH for an unknown
+ * name, the system account, a wrong password, and a locked or disabled account even with the
+ * right password: the same answer after the same work (one Argon2id verification, against a
+ * dummy hash when the name has none), so that only the audit log says which. Every wrong
+ * password counts toward the lock-out. STORE_ERR_TRAINING (right password, no training on
+ * file), STORE_ERR_DENIED (with a peer uid set: a member bound to another OS account or to none;
+ * checked before the password, and not counted). The session works only for the peer uid it was
+ * opened from.
  */
 int store_login(struct store *s, const char *name, const char *password, struct store_session *sess,
                 char token[STORE_TOKEN_HEX]) __attribute__((warn_unused_result));
@@ -100,7 +145,9 @@ struct store_member {
     int64_t locked_until; /* 0 = not locked */
     int failed;
     int disabled;
-    int64_t os_uid; /* the OS account the member logs on from; -1: none */
+    int64_t os_uid;                       /* the OS account the member logs on from; -1: none */
+    char pending_role[16];                /* a role grant awaiting confirmation, or "" */
+    char created_by[STORE_NAME_MAX + 16]; /* the administrator who created the account */
 };
 
 struct store_member_list {

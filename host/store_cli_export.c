@@ -1,6 +1,8 @@
 /* store_cli_export: an export's files written by the client (see store_cli_export.h). */
 #include "store_cli_export.h"
+#include "store_export.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,8 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MANIFEST "MANIFEST.sha256"
+#define MANIFEST STORE_BUNDLE_MANIFEST
 #define IMAGES   "images"
+
+/* The files the manifest cannot list: itself, its signature, and the custody log that grows. */
+static int unlisted(const char *name)
+{
+    return strcmp(name, MANIFEST) == 0 || strcmp(name, STORE_BUNDLE_SIGNATURE) == 0 ||
+           strcmp(name, STORE_BUNDLE_CUSTODY) == 0;
+}
 
 struct file {
     const char *name;
@@ -88,7 +97,7 @@ static int check_manifest(const struct bundle *b, const char *want, char *msg, s
         lines += man->data[i] == '\n';
     for (size_t i = 0; i < b->n; i++) {
         const struct file *f = &b->files[i];
-        if (f == man)
+        if (unlisted(f->name))
             continue;
         crypto_hash_sha256(h, f->data, f->len);
         sodium_bin2hex(hex, sizeof hex, h, sizeof h);
@@ -98,8 +107,9 @@ static int check_manifest(const struct bundle *b, const char *want, char *msg, s
             return -1;
         }
     }
-    if (lines != b->n - 1) {
-        snprintf(msg, size, MANIFEST " lists %zu files, the answer has %zu", lines, b->n - 1);
+    if (b->n < 3 || lines != b->n - 3) {
+        snprintf(msg, size, MANIFEST " lists %zu files, the answer has %zu", lines,
+                 b->n < 3 ? 0 : b->n - 3);
         return -1;
     }
     return 0;
@@ -247,5 +257,350 @@ fail:
         close(dfd);
     bundle_free(&b);
     json_decref(res);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reading a bundle back                                                                      */
+
+/* Reads the regular file name under dfd (never through a link), at most max bytes, NUL added. */
+static int read_at(int dfd, const char *name, size_t max, char **out, size_t *len)
+{
+    struct stat st;
+    char *buf;
+    size_t done = 0;
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max ||
+        !(buf = malloc((size_t)st.st_size + 1))) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    while (done < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    close(fd);
+    buf[done] = '\0';
+    *out = buf;
+    *len = done;
+    return 0;
+}
+
+static void sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+/* Ed25519 signature (base64 text) of domain || a || b under pk. 0 when it verifies. */
+static int sig_check(const unsigned char *pk, const char *b64, size_t b64_len, const char *domain,
+                     const char *a, const char *b)
+{
+    unsigned char sig[crypto_sign_BYTES];
+    size_t n = 0, nd = strlen(domain), na = strlen(a), nb = strlen(b);
+    unsigned char *m;
+    int rc;
+    if (sodium_base642bin(sig, sizeof sig, b64, b64_len, NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        n != sizeof sig || !(m = malloc(nd + na + nb + 1)))
+        return -1;
+    memcpy(m, domain, nd);
+    memcpy(m + nd, a, na);
+    memcpy(m + nd + na, b, nb);
+    rc = crypto_sign_verify_detached(sig, m, nd + na + nb, pk);
+    free(m);
+    return rc;
+}
+
+/* UNIT.pub ("ed25519 HEX") into pk; against want (hex) when given. */
+static int check_key(int dfd, const char *want, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+                     struct store_bundle_check *out, char *msg, size_t size)
+{
+    char *text = NULL;
+    size_t len, n = 0;
+    int rc = -1;
+    if (read_at(dfd, STORE_BUNDLE_PUBKEY, 256, &text, &len) != 0) {
+        snprintf(msg, size, STORE_BUNDLE_PUBKEY ": missing or not a file");
+        return -1;
+    }
+    if (len != 8 + 64 + 1 || strncmp(text, "ed25519 ", 8) != 0 ||
+        sodium_hex2bin(pk, crypto_sign_PUBLICKEYBYTES, text + 8, 64, NULL, &n, NULL) != 0 ||
+        n != crypto_sign_PUBLICKEYBYTES)
+        snprintf(msg, size, STORE_BUNDLE_PUBKEY ": not \"ed25519 HEX\"");
+    else if (want && strncasecmp(want, text + 8, 64) != 0)
+        snprintf(msg, size,
+                 STORE_BUNDLE_PUBKEY ": the bundle is signed by key %.64s, not the"
+                                     " unit's key %.64s",
+                 text + 8, want);
+    else {
+        memcpy(out->public_key, text + 8, 64);
+        out->public_key[64] = '\0';
+        rc = 0;
+    }
+    free(text);
+    return rc;
+}
+
+/* MANIFEST.sha256 and its signature; the manifest's text into *man, its hash into hex. */
+static int check_signature(int dfd, const unsigned char *pk, char **man, char hex[65], char *msg,
+                           size_t size)
+{
+    char *sig = NULL;
+    size_t len, slen;
+    if (read_at(dfd, MANIFEST, STORE_EXPORT_MAX_BYTES, man, &len) != 0) {
+        snprintf(msg, size, MANIFEST ": missing or not a file");
+        return -1;
+    }
+    sha256_hex(*man, len, hex);
+    if (read_at(dfd, STORE_BUNDLE_SIGNATURE, 1024, &sig, &slen) != 0) {
+        snprintf(msg, size, STORE_BUNDLE_SIGNATURE ": missing or not a file");
+        return -1;
+    }
+    if (slen > 0 && sig[slen - 1] == '\n')
+        slen--;
+    if (sig_check(pk, sig, slen, STORE_BUNDLE_SIG_DOMAIN, hex, "\n") != 0) {
+        snprintf(msg, size,
+                 STORE_BUNDLE_SIGNATURE ": the signature does not match " MANIFEST
+                                        " (the manifest was changed or re-made)");
+        free(sig);
+        return -1;
+    }
+    free(sig);
+    return 0;
+}
+
+/* How many lines of the manifest text name name (as "HEX  name\n"). */
+static int listed(const char *man, const char *name)
+{
+    size_t n = strlen(name);
+    int count = 0;
+    for (const char *p = man; (p = strstr(p, name)) != NULL; p++)
+        if (p - man >= 66 && p[-1] == ' ' && p[-2] == ' ' && p[n] == '\n' &&
+            (p - man == 66 || p[-67] == '\n'))
+            count++;
+    return count;
+}
+
+/* Every line of the manifest names a file there with that hash; no name twice. */
+static int check_listed_files(int dfd, char *man, struct store_bundle_check *out, char *msg,
+                              size_t size)
+{
+    static const char *const required[] = {"reads.csv", STORE_BUNDLE_INFO, STORE_BUNDLE_AUDIT_HEAD,
+                                           STORE_BUNDLE_PUBKEY};
+    char *save = NULL, *copy = strdup(man);
+    int rc = -1;
+    if (!copy) {
+        snprintf(msg, size, "out of memory");
+        return -1;
+    }
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char hex[65], *data = NULL;
+        const char *name = line + 66;
+        size_t len;
+        if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ' || !name_ok(name) ||
+            unlisted(name)) {
+            snprintf(msg, size, MANIFEST ": malformed line '%.80s'", line);
+            goto out;
+        }
+        if (listed(man, name) != 1) {
+            snprintf(msg, size, MANIFEST ": %s listed twice", name);
+            goto out;
+        }
+        if (read_at(dfd, name, STORE_EXPORT_MAX_BYTES, &data, &len) != 0) {
+            snprintf(msg, size, "%s: listed in " MANIFEST " but missing", name);
+            goto out;
+        }
+        sha256_hex(data, len, hex);
+        free(data);
+        if (strncmp(hex, line, 64) != 0) {
+            snprintf(msg, size, "%s: changed (its SHA-256 differs from " MANIFEST ")", name);
+            goto out;
+        }
+        out->files++;
+    }
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!listed(man, required[i])) {
+            snprintf(msg, size, "%s: not in " MANIFEST, required[i]);
+            goto out;
+        }
+    rc = 0;
+out:
+    free(copy);
+    return rc;
+}
+
+/* No file in the folder (or images/) that the manifest does not list. */
+static int check_no_extra(int dfd, const char *sub, const char *man, char *msg, size_t size)
+{
+    int fd = sub ? openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    int rc = 0;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        if (sub && errno == ENOENT)
+            return 0;
+        snprintf(msg, size, "%s: %s", sub ? sub : ".", strerror(errno));
+        return -1;
+    }
+    rewinddir(d);
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        char name[NAME_MAX + sizeof IMAGES + 2];
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(name, sizeof name, "%s%s%s", sub ? sub : "", sub ? "/" : "", e->d_name);
+        if (!sub && strcmp(e->d_name, IMAGES) == 0)
+            rc = check_no_extra(dfd, IMAGES, man, msg, size);
+        else if (!(!sub && unlisted(e->d_name)) && !listed(man, name)) {
+            snprintf(msg, size, "%s: not in " MANIFEST " (an extra file)", name);
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* custody.txt: every line signed and chained from the manifest (store_export.h). */
+static int check_custody(int dfd, const unsigned char *pk, const char *man_hex,
+                         struct store_bundle_check *out, char *msg, size_t size)
+{
+    char *text = NULL, prev[66], *line, *next;
+    size_t len;
+    int rc = -1;
+    if (read_at(dfd, STORE_BUNDLE_CUSTODY, STORE_EXPORT_MAX_BYTES, &text, &len) != 0) {
+        snprintf(msg, size, STORE_BUNDLE_CUSTODY ": missing or not a file");
+        return -1;
+    }
+    snprintf(prev, sizeof prev, "%s", man_hex);
+    for (line = text; *line; line = next) {
+        char *nl = strchr(line, '\n'), *tab, want[24];
+        if (!nl) {
+            snprintf(msg, size, STORE_BUNDLE_CUSTODY ": line %lld is not ended by a newline",
+                     (long long)out->custody + 1);
+            goto out;
+        }
+        *nl = '\0';
+        next = nl + 1;
+        tab = strrchr(line, '\t');
+        snprintf(want, sizeof want, "%lld\t", (long long)out->custody + 1);
+        if (!tab || strncmp(line, want, strlen(want)) != 0) {
+            snprintf(msg, size,
+                     STORE_BUNDLE_CUSTODY ": line %lld: not entry %lld (dropped,"
+                                          " reordered or inserted)",
+                     (long long)out->custody + 1, (long long)out->custody + 1);
+            goto out;
+        }
+        *tab = '\0';
+        strcat(prev, "\n");
+        if (sig_check(pk, tab + 1, strlen(tab + 1), STORE_CUSTODY_SIG_DOMAIN, prev, line) != 0) {
+            snprintf(msg, size,
+                     STORE_BUNDLE_CUSTODY ": line %lld: the signature does not match"
+                                          " (edited, or out of its chain)",
+                     (long long)out->custody + 1);
+            goto out;
+        }
+        *tab = '\t';
+        sha256_hex(line, strlen(line), prev);
+        out->custody++;
+    }
+    if (out->custody == 0) {
+        snprintf(msg, size, STORE_BUNDLE_CUSTODY ": no entry");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    return rc;
+}
+
+int store_cli_export_verify(const char *dir, const char *pubkey_hex, struct store_bundle_check *out,
+                            char *msg, size_t size)
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    char *man = NULL, hex[65];
+    int rc = CLI_EXIT_DATA, dfd;
+    memset(out, 0, sizeof *out);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        snprintf(msg, size, "%s: %s", dir, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    if (check_key(dfd, pubkey_hex, pk, out, msg, size) == 0 &&
+        check_signature(dfd, pk, &man, hex, msg, size) == 0 &&
+        check_listed_files(dfd, man, out, msg, size) == 0 &&
+        check_no_extra(dfd, NULL, man, msg, size) == 0 &&
+        check_custody(dfd, pk, hex, out, msg, size) == 0)
+        rc = CLI_EXIT_OK;
+    out->key_confirmed = pubkey_hex != NULL;
+    free(man);
+    close(dfd);
+    return rc;
+}
+
+int store_cli_custody_sync(const char *dir, json_t *lines, size_t *appended, char *msg, size_t size)
+{
+    char *have = NULL, *p;
+    size_t len, i;
+    json_t *v;
+    int rc = -1, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+    *appended = 0;
+    if (dfd < 0 || read_at(dfd, STORE_BUNDLE_CUSTODY, STORE_EXPORT_MAX_BYTES, &have, &len) != 0) {
+        snprintf(msg, size, "%s/" STORE_BUNDLE_CUSTODY ": %s", dir, strerror(errno));
+        goto out;
+    }
+    p = have;
+    json_array_foreach(lines, i, v)
+    {
+        const char *line = json_string_value(v);
+        size_t n = line ? strlen(line) : 0;
+        if (!line || strchr(line, '\n')) {
+            snprintf(msg, size, "the service sent a custody line that is not one line");
+            goto out;
+        }
+        if (*p) {
+            /* What the folder has must be the store's log so far, line for line. */
+            if (strncmp(p, line, n) != 0 || p[n] != '\n') {
+                snprintf(msg, size,
+                         "%s/" STORE_BUNDLE_CUSTODY ": line %zu differs from the"
+                         " store's record",
+                         dir, i + 1);
+                goto out;
+            }
+            p += n + 1;
+            continue;
+        }
+        if (fd < 0 && (fd = openat(dfd, STORE_BUNDLE_CUSTODY,
+                                   O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+            snprintf(msg, size, "%s/" STORE_BUNDLE_CUSTODY ": %s", dir, strerror(errno));
+            goto out;
+        }
+        if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
+            snprintf(msg, size, "%s/" STORE_BUNDLE_CUSTODY ": %s", dir, strerror(errno));
+            goto out;
+        }
+        (*appended)++;
+    }
+    if (*p) {
+        snprintf(msg, size, "%s/" STORE_BUNDLE_CUSTODY ": has lines the store does not", dir);
+        goto out;
+    }
+    rc = fd >= 0 && fsync(fd) != 0 ? -1 : 0;
+    if (rc != 0)
+        snprintf(msg, size, "%s/" STORE_BUNDLE_CUSTODY ": %s", dir, strerror(errno));
+out:
+    if (fd >= 0)
+        close(fd);
+    if (dfd >= 0)
+        close(dfd);
+    free(have);
     return rc;
 }

@@ -1,12 +1,30 @@
 /* store_export: evidence export, custody, release requests (see store_export.h). */
 #include "store_export.h"
+#include "store_key.h"
 #include "store_part.h"
 #include "store_priv.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A base64 Ed25519 signature, its newline and NUL. */
+#define STORE_SIG_B64 96
+
+/* a, b and c joined into a new string, or NULL when out of memory. */
+static char *join3(const char *a, const char *b, const char *c)
+{
+    size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
+    char *p = malloc(na + nb + nc + 1);
+    if (p) {
+        memcpy(p, a, na);
+        memcpy(p + na, b, nb);
+        memcpy(p + na + nb, c, nc + 1);
+    }
+    return p;
+}
 
 /* A text file of the bundle, built in memory. */
 struct mfile {
@@ -236,77 +254,367 @@ static int record_export(struct store *s, const char *who, int64_t hold_id, int6
     return 0;
 }
 
-/* The manifest's hash on the export, and the first chain-of-custody entry. */
-static int record_manifest(struct store *s, const char *who, int64_t export_id, int64_t now,
-                           const char *manifest_sha256, const char *note)
+/* ---------------------------------------------------------------------------------------- */
+/* Signing                                                                                    */
+
+/* The unit's key pair from the signing key. STORE_ERR_STATE without one. Wipe sk after use. */
+static int unit_keypair(const struct store *s, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+                        unsigned char sk[crypto_sign_SECRETKEYBYTES])
+{
+    if (!s->sign_key)
+        return STORE_ERR_STATE;
+    crypto_sign_seed_keypair(pk, sk, store_key_bytes(s->sign_key));
+    return 0;
+}
+
+int store_export_public_key(const struct store *s, char hex[STORE_PUBKEY_HEX])
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    int rc = unit_keypair(s, pk, sk);
+    sodium_memzero(sk, sizeof sk);
+    if (rc != 0)
+        return rc;
+    sodium_bin2hex(hex, STORE_PUBKEY_HEX, pk, sizeof pk);
+    return 0;
+}
+
+/* Signs domain, a and b (text, concatenated) with the unit's key; base64 into b64. */
+static int sign_b64(const struct store *s, const char *domain, const char *a, const char *b,
+                    char b64[STORE_SIG_B64])
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    unsigned char sig[crypto_sign_BYTES];
+    char *msg = join3(domain, a, b);
+    int rc;
+    if (!msg)
+        return STORE_ERR_NOMEM;
+    if ((rc = unit_keypair(s, pk, sk)) == 0) {
+        crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), sk);
+        sodium_bin2base64(b64, STORE_SIG_B64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+    }
+    sodium_memzero(sk, sizeof sk);
+    free(msg);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The custody chain                                                                          */
+
+/* The export's manifest hash, its last signed custody line (or "") and that line's number. */
+static int custody_tail(struct store *s, int64_t export_id, char manifest[65], char **last,
+                        int64_t *seq)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "UPDATE exports SET manifest_sha256 = ? WHERE id = ?", -1,
-                                &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    sqlite3_bind_text(st, 1, manifest_sha256, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, export_id);
-    if ((rc = step_once(st)) != 0)
-        return rc;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO custody(export_id, at, member, action, note)"
-                            " VALUES(?, ?, ?, 'exported', ?)",
-                            -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(
+        s->db,
+        "SELECT e.manifest_sha256, (SELECT c.line FROM custody c WHERE c.export_id = e.id AND"
+        " c.seq IS NOT NULL ORDER BY c.seq DESC LIMIT 1), (SELECT coalesce(max(c.seq), 0) FROM"
+        " custody c WHERE c.export_id = e.id) FROM exports e WHERE e.id = ?",
+        -1, &st, NULL);
     if (rc != SQLITE_OK)
         return store_priv_err(rc);
     sqlite3_bind_int64(st, 1, export_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 1);
+        store_priv_col_text(st, 0, manifest, 65);
+        *seq = sqlite3_column_int64(st, 2);
+        if (!(*last = strdup(line ? line : "")))
+            rc = SQLITE_NOMEM;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
+}
+
+/*
+ * Appends a signed, chained custody entry to export export_id (inside the caller's
+ * transaction). *line_out (if not NULL) is the line, malloc'd. Returns 0 or a STORE_ERR_*.
+ */
+static int custody_append(struct store *s, int64_t export_id, const char *who, int64_t now,
+                          const char *action, const char *note, char **line_out)
+{
+    char manifest[65], prev[66], tbuf[32], sig[STORE_SIG_B64], num[24], *last = NULL;
+    char *head = NULL, *body = NULL, *line = NULL;
+    int64_t seq;
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = custody_tail(s, export_id, manifest, &last, &seq)) != 0)
+        return rc;
+    if (*last)
+        store_priv_sha256_hex(last, strlen(last), prev);
+    else
+        memcpy(prev, manifest, sizeof manifest);
+    strcat(prev, "\n");
+    snprintf(num, sizeof num, "%lld\t", (long long)(seq + 1));
+    rc = STORE_ERR_NOMEM;
+    /* SEQ TIME MEMBER ACTION NOTE, tab-separated: store_priv_valid_text() keeps tabs out. */
+    if (!(head = join3(num, store_time_format(now, tbuf, sizeof tbuf), "\t")) ||
+        !(body = join3(head, who, "\t")))
+        goto out;
+    free(head);
+    if (!(head = join3(body, action, "\t")))
+        goto out;
+    free(body);
+    if (!(body = join3(head, note ? note : "", "")))
+        goto out;
+    if ((rc = sign_b64(s, STORE_CUSTODY_SIG_DOMAIN, prev, body, sig)) != 0)
+        goto out;
+    if (!(line = join3(body, "\t", sig))) {
+        rc = STORE_ERR_NOMEM;
+        goto out;
+    }
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO custody(export_id, at, member, action, note, seq, line)"
+                            " VALUES(?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = store_priv_err(rc);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, export_id);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_text(st, 3, who, -1, SQLITE_TRANSIENT);
-    store_priv_bind_text(st, 4, note);
+    sqlite3_bind_text(st, 4, action, -1, SQLITE_TRANSIENT);
+    store_priv_bind_text(st, 5, note);
+    sqlite3_bind_int64(st, 6, seq + 1);
+    sqlite3_bind_text(st, 7, line, -1, SQLITE_TRANSIENT);
+    if ((rc = step_once(st)) == 0 && line_out) {
+        *line_out = line;
+        line = NULL;
+    }
+out:
+    free(last);
+    free(head);
+    free(body);
+    free(line);
+    return rc;
+}
+
+void store_custody_log_free(struct store_custody_log *log)
+{
+    if (!log)
+        return;
+    for (size_t i = 0; i < log->n; i++)
+        free(log->lines[i]);
+    free(log->lines);
+    free(log);
+}
+
+/* The export's signed custody lines, in order, and its recorded destination. */
+static int custody_log(struct store *s, int64_t export_id, struct store_custody_log **out)
+{
+    struct store_custody_log *log = calloc(1, sizeof *log);
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    if (!log)
+        return STORE_ERR_NOMEM;
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT e.dir, c.line FROM exports e JOIN custody c ON"
+                            " c.export_id = e.id WHERE e.id = ? AND c.seq IS NOT NULL"
+                            " ORDER BY c.seq",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        free(log);
+        return store_priv_err(rc);
+    }
+    sqlite3_bind_int64(st, 1, export_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        void *room = store_priv_room(log->lines, log->n, &cap, sizeof *log->lines);
+        const char *line = (const char *)sqlite3_column_text(st, 1);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        log->lines = room;
+        store_priv_col_text(st, 0, log->dir, sizeof log->dir);
+        if (!(log->lines[log->n] = strdup(line ? line : ""))) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        log->n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_custody_log_free(log);
+        return store_priv_err(rc);
+    }
+    *out = log;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The bundle                                                                                 */
+
+/* AUDIT-HEAD: the audit chain's head as the bundle is built (store_audit.h). */
+static int put_audit_head(struct store *s, struct bundle *b, struct mfile *f)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT last_id, hash FROM audit_head", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        mprintf(b, f, "id %lld\nhash %s\n", (long long)sqlite3_column_int64(st, 0),
+                (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return store_priv_err(rc);
+    return bundle_put(b, STORE_BUNDLE_AUDIT_HEAD, f->data, f->len, 1);
+}
+
+/* A copy's read count and time range, from its copy_reads. */
+static int copy_totals(struct store *s, int64_t copy_id)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE copies SET (n_reads, t_from, t_to) = (SELECT count(*),"
+                                " min(ts), max(ts) FROM copy_reads WHERE copy_id = :id)"
+                                " WHERE id = :id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":id", copy_id);
     return step_once(st);
 }
 
-/* Builds the bundle, hands it to the sink and records it; the caller holds the transaction. */
+/* The copy of the bundle (R7): registered with every read it holds, for the purge to flag. */
+static int register_export_copy(struct store *s, const char *who, int64_t export_id,
+                                int64_t hold_id, int ngo_ok, const char *destination, int64_t now)
+{
+    sqlite3_stmt *st;
+    int64_t copy_id;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO copies(kind, path, member, uid, at, export_id,"
+                                " n_reads) VALUES('export', ?, ?, ?, ?, ?, 0)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, destination, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+    if (s->peer_uid != STORE_PEER_NONE)
+        sqlite3_bind_int64(st, 3, s->peer_uid);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, export_id);
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    copy_id = sqlite3_last_insert_rowid(s->db);
+    /* The same selection as export_reads, in the same transaction: the same reads. */
+    rc = sqlite3_prepare_v2(
+        s->db,
+        "INSERT INTO copy_reads(copy_id, read_id, ts) SELECT :copy, r.id, r.ts FROM holds h"
+        " JOIN reads r ON " STORE_HOLD_SCOPE_SQL(
+            "h", "r") " WHERE h.id = :id AND (r.ngo = 0 OR :ngo = 1)",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":copy", copy_id);
+    store_priv_bind_named_int(st, ":id", hold_id);
+    store_priv_bind_named_int(st, ":ngo", ngo_ok);
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    return copy_totals(s, copy_id);
+}
+
+/* Signs the manifest and records its hash and signature with the export. */
+static int sign_manifest(struct store *s, struct bundle *b, int64_t export_id,
+                         char manifest_sha256[65], char sig[STORE_SIG_B64])
+{
+    sqlite3_stmt *st;
+    int rc;
+    store_priv_sha256_hex(b->manifest.data, b->manifest.len, manifest_sha256);
+    if ((rc = sign_b64(s, STORE_BUNDLE_SIG_DOMAIN, manifest_sha256, "\n", sig)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(
+        s->db, "UPDATE exports SET manifest_sha256 = ?, signature = ? WHERE id = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, manifest_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, sig, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, export_id);
+    return step_once(st);
+}
+
+/* EXPORT.txt: what the bundle is, from which hold, by whom, when. */
+static void describe(struct bundle *b, struct mfile *f, const struct store_export_result *res,
+                     const struct hold_info *hold, int64_t release_id, const char *who, int64_t now)
+{
+    char tbuf[32];
+    mprintf(b, f, "ALPR evidence export %lld\n", (long long)res->export_id);
+    mprintf(b, f, "Hold: %lld (%s) reference: %s\n", (long long)res->hold_id, hold->kind,
+            hold->reference);
+    if (release_id)
+        mprintf(b, f, "Release request: %lld\n", (long long)release_id);
+    mprintf(b, f, "Reads: %lld, images: %lld\n", (long long)res->reads, (long long)res->images);
+    mprintf(b, f, "Exported by %s at %s\n", who, store_time_format(now, tbuf, sizeof tbuf));
+    mprintf(b, f, "Chain of custody: " STORE_BUNDLE_CUSTODY ", checked by `alpr export verify`\n");
+}
+
+/* The bundle's last files: the unit's public key, the manifest, its signature, custody.txt. */
+static int seal(struct store *s, struct bundle *b, const char *who, int64_t now, const char *note,
+                struct store_export_result *res)
+{
+    char pk[STORE_PUBKEY_HEX], sig[STORE_SIG_B64], *line = NULL, *file = NULL, keyline[80];
+    int rc;
+    if ((rc = store_export_public_key(s, pk)) != 0)
+        return rc;
+    snprintf(keyline, sizeof keyline, "ed25519 %s\n", pk);
+    if ((rc = bundle_put(b, STORE_BUNDLE_PUBKEY, keyline, strlen(keyline), 0)) != 0 ||
+        (rc = sign_manifest(s, b, res->export_id, res->manifest_sha256, sig)) != 0 ||
+        (rc = custody_append(s, res->export_id, who, now, "exported", note, &line)) != 0)
+        goto out;
+    if ((rc = b->sink->put(b->sink->ctx, STORE_BUNDLE_MANIFEST, b->manifest.data,
+                           b->manifest.len)) != 0)
+        goto out;
+    strcat(sig, "\n");
+    if ((rc = b->sink->put(b->sink->ctx, STORE_BUNDLE_SIGNATURE, sig, strlen(sig))) != 0)
+        goto out;
+    if (!(file = join3(line, "\n", ""))) {
+        rc = STORE_ERR_NOMEM;
+        goto out;
+    }
+    rc = b->sink->put(b->sink->ctx, STORE_BUNDLE_CUSTODY, file, strlen(file));
+out:
+    free(line);
+    free(file);
+    return rc;
+}
+
 static int do_export(struct store *s, const struct store_session *sess, int64_t hold_id,
                      int64_t release_id, const char *destination, const char *note,
                      const struct store_export_sink *sink, struct store_export_result *res)
 {
-    char tbuf[32], who[STORE_NAME_MAX + 8];
-    struct bundle b = {.sink = sink,
-                       .max = sink->max_bytes ? sink->max_bytes : STORE_EXPORT_MAX_BYTES};
-    struct mfile csv = {0}, cust = {0};
+    char who[STORE_NAME_MAX + 8];
+    struct bundle b = {sink, sink->max_bytes ? sink->max_bytes : STORE_EXPORT_MAX_BYTES, 0, {0}, 0};
+    struct mfile csv = {0}, info = {0}, head = {0};
     struct hold_info hold;
     struct store_json j;
-    int rc;
+    int rc, ngo_ok;
     int64_t now = store_now(s);
 
     memset(res, 0, sizeof *res);
     store_priv_who(s, sess, who, sizeof who);
-    /* The reads are sealed under day keys (store_part.h): no keyring, no export. */
-    if (!s->keyring)
+    /* The reads are sealed under day keys (store_part.h): no keyring, no export; no signing
+     * key, no bundle anyone could check. */
+    if (!s->keyring || !s->sign_key)
         return STORE_ERR_STATE;
     if ((rc = get_hold(s, hold_id, &hold)) != 0)
         return rc;
     if (!hold.active)
         return STORE_ERR_STATE;
-    if ((rc = export_reads(s, &b, &csv, hold_id, strcmp(hold.kind, "preservation") != 0, res)) ||
+    ngo_ok = strcmp(hold.kind, "preservation") != 0;
+    res->hold_id = hold_id;
+    if ((rc = export_reads(s, &b, &csv, hold_id, ngo_ok, res)) ||
         (rc = bundle_put(&b, "reads.csv", csv.data, csv.len, 1)) != 0)
         goto out;
-    /* Record the export first so custody.txt can name its id. */
+    /* Record the export first so EXPORT.txt can name its id. */
     if ((rc = record_export(s, who, hold_id, release_id, destination, now, res->reads,
                             &res->export_id)) != 0)
         goto out;
-    mprintf(&b, &cust, "ALPR evidence export %lld\n", (long long)res->export_id);
-    mprintf(&b, &cust, "Hold: %lld (%s) reference: %s\n", (long long)hold_id, hold.kind,
-            hold.reference);
-    if (release_id)
-        mprintf(&b, &cust, "Release request: %lld\n", (long long)release_id);
-    mprintf(&b, &cust, "Reads: %lld, images: %lld\n", (long long)res->reads,
-            (long long)res->images);
-    mprintf(&b, &cust, "Chain of custody:\n");
-    mprintf(&b, &cust, "  %s  %s  exported  %s\n", store_time_format(now, tbuf, sizeof tbuf), who,
-            note ? note : "");
-    if ((rc = bundle_put(&b, "custody.txt", cust.data, cust.len, 1)) != 0)
-        goto out;
-    store_priv_sha256_hex(b.manifest.data, b.manifest.len, res->manifest_sha256);
-    if ((rc = b.sink->put(b.sink->ctx, "MANIFEST.sha256", b.manifest.data, b.manifest.len)) ||
-        (rc = record_manifest(s, who, res->export_id, now, res->manifest_sha256, note)) != 0)
+    describe(&b, &info, res, &hold, release_id, who, now);
+    if ((rc = bundle_put(&b, STORE_BUNDLE_INFO, info.data, info.len, 1)) != 0 ||
+        (rc = put_audit_head(s, &b, &head)) != 0 || (rc = seal(s, &b, who, now, note, res)) != 0 ||
+        (rc = register_export_copy(s, who, res->export_id, hold_id, ngo_ok, destination, now)) != 0)
         goto out;
     store_json_init(&j);
     store_json_int(&j, "export", res->export_id);
@@ -318,10 +626,10 @@ static int do_export(struct store *s, const struct store_session *sess, int64_t 
     store_json_str(&j, "manifest_sha256", res->manifest_sha256);
     rc = store_priv_audit(s, who, release_id ? "release.fulfil" : "export", store_json_end(&j),
                           "ok");
-    res->hold_id = hold_id;
 out:
     free(csv.data);
-    free(cust.data);
+    free(info.data);
+    free(head.data);
     free(b.manifest.data);
     return rc;
 }
@@ -333,11 +641,13 @@ static int destination_ok(const char *destination)
 }
 
 int store_export_hold(struct store *s, const struct store_session *sess, int64_t hold_id,
-                      const char *destination, const char *note,
+                      const struct store_access *a, const char *destination, const char *note,
                       const struct store_export_sink *sink, struct store_export_result *res)
 {
     struct store_export_result r;
     struct store_json j;
+    struct store_justified ja;
+    char who[STORE_NAME_MAX + 8];
     int rc;
     store_json_init(&j);
     store_json_int(&j, "hold", hold_id);
@@ -349,11 +659,17 @@ int store_export_hold(struct store *s, const struct store_session *sess, int64_t
     if (!destination_ok(destination) ||
         (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)) || !sink || !sink->put)
         return STORE_ERR_INVALID;
+    store_priv_who(s, sess, who, sizeof who);
+    if ((rc = store_justify_access(s, sess, "export", a, j.buf, &ja)) != 0)
+        return rc;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    if ((rc = do_export(s, sess, hold_id, 0, destination, note, sink, &r)) != 0) {
+    if ((rc = do_export(s, sess, hold_id, 0, destination, note, sink, &r)) != 0 ||
+        (rc = store_justify_register(s, who, "export", &ja.access, j.buf, r.reads, "ok")) != 0) {
+        char outcome[96];
         store_priv_rollback(s);
-        (void)!store_priv_audit_now(s, sess->member, "export", j.buf, store_strerror(rc));
+        snprintf(outcome, sizeof outcome, "failed: %s", store_strerror(rc));
+        (void)!store_justify_record(s, sess, "export", &ja.access, j.buf, 0, outcome);
         return rc;
     }
     if ((rc = store_priv_commit(s)) != 0)
@@ -363,10 +679,10 @@ int store_export_hold(struct store *s, const struct store_session *sess, int64_t
 }
 
 int store_custody_add(struct store *s, const struct store_session *sess, int64_t export_id,
-                      const char *action, const char *note)
+                      const char *action, const char *note, struct store_custody_log **log)
 {
+    struct store_custody_log *l = NULL;
     struct store_json j;
-    sqlite3_stmt *st;
     int rc;
     store_json_init(&j);
     store_json_int(&j, "export", export_id);
@@ -379,22 +695,21 @@ int store_custody_add(struct store *s, const struct store_session *sess, int64_t
     if (!store_priv_valid_text(action, STORE_TEXT_MAX) ||
         (note && *note && !store_priv_valid_text(note, STORE_TEXT_MAX)))
         return STORE_ERR_INVALID;
+    if (!s->sign_key)
+        return STORE_ERR_STATE;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO custody(export_id, at, member, action, note)"
-                            " SELECT id, ?, ?, ?, ? FROM exports WHERE id = ?",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, store_now(s));
-        sqlite3_bind_text(st, 2, sess->member, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, action, -1, SQLITE_TRANSIENT);
-        store_priv_bind_text(st, 4, note);
-        sqlite3_bind_int64(st, 5, export_id);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+    if ((rc = custody_append(s, export_id, sess->member, store_now(s), action, note, NULL)) != 0 ||
+        (log && (rc = custody_log(s, export_id, &l)) != 0) ||
+        (rc = store_priv_audit(s, sess->member, "custody.add", j.buf, "ok")) != 0 ||
+        (rc = store_priv_commit(s)) != 0) {
+        store_priv_rollback(s);
+        store_custody_log_free(l);
+        return rc;
     }
-    return store_priv_finish_change(s, rc, sess->member, "custody.add", j.buf);
+    if (log)
+        *log = l;
+    return 0;
 }
 
 static int text_required(const char *t)
@@ -417,8 +732,9 @@ int store_release_request(struct store *s, const struct store_session *sess, con
     store_json_str(&j, "purpose", purpose);
     store_json_int(&j, "hold", hold_id);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
-                                   "release.request", j.buf)) != 0)
+    if ((rc = store_priv_authorize(
+             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_RECORDS,
+             "release.request", j.buf)) != 0)
         return rc;
     if (!text_required(agency) || !text_required(requester) || !text_required(purpose))
         return STORE_ERR_INVALID;
@@ -475,6 +791,21 @@ static int get_release(struct store *s, int64_t id, char status[16], char by[64]
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
 }
 
+/* 1 when member's account was created by creator, 0 when not, or a STORE_ERR_*. */
+static int created_by(struct store *s, const char *member, const char *creator)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM members WHERE name = ? AND created_by = ?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, member, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, creator, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}
+
 int store_release_review(struct store *s, const struct store_session *sess, int64_t request_id,
                          int approve, const char *note)
 {
@@ -488,8 +819,9 @@ int store_release_review(struct store *s, const struct store_session *sess, int6
     store_json_str(&j, "decision", approve ? "approved" : "denied");
     store_json_str(&j, "note", note);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "release.review", j.buf)) !=
-        0)
+    /* R12: approval is the records officer's alone, not an administrator's, who makes the
+     * accounts (and could make the requester). */
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_RECORDS, "release.review", j.buf)) != 0)
         return rc;
     if (!text_required(note))
         return STORE_ERR_INVALID;
@@ -501,10 +833,14 @@ int store_release_review(struct store *s, const struct store_session *sess, int6
         rc = STORE_ERR_STATE;
         goto fail;
     }
-    if (strcmp(by, sess->member) == 0) {
+    if (strcmp(by, sess->member) == 0 || (rc = created_by(s, by, sess->member)) != 0) {
         store_priv_rollback(s);
+        if (rc < 0)
+            return rc;
         rc = store_priv_audit_now(s, sess->member, "release.review", j.buf,
-                                  "denied: the reviewer entered the request");
+                                  strcmp(by, sess->member) == 0
+                                      ? "denied: the reviewer entered the request"
+                                      : "denied: the reviewer created the requester's account");
         return rc != 0 ? rc : STORE_ERR_DENIED;
     }
     rc = sqlite3_prepare_v2(s->db,
@@ -546,8 +882,8 @@ int store_release_fulfil(struct store *s, const struct store_session *sess, int6
     store_json_int(&j, "request", request_id);
     store_json_str(&j, "dir", destination);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "release.fulfil", j.buf)) !=
-        0)
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR | STORE_ROLE_RECORDS,
+                                   "release.fulfil", j.buf)) != 0)
         return rc;
     if (!destination_ok(destination) || !sink || !sink->put)
         return STORE_ERR_INVALID;
@@ -595,9 +931,10 @@ int store_release_list(struct store *s, const struct store_session *sess,
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc;
-    if ((rc = store_priv_authorize(
-             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
-             "release.list", "{}")) != 0)
+    if ((rc = store_priv_authorize(s, sess,
+                                   STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR |
+                                       STORE_ROLE_AUDITOR | STORE_ROLE_RECORDS,
+                                   "release.list", "{}")) != 0)
         return rc;
     list = calloc(1, sizeof *list);
     if (!list)
@@ -653,4 +990,213 @@ void store_release_list_free(struct store_release_list *list)
         return;
     free(list->items);
     free(list);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Copies of reads outside the store (R7)                                                   */
+
+static int copy_path_ok(const char *path)
+{
+    return path && path[0] == '/' &&
+           strnlen(path, STORE_EXPORT_DESTINATION_MAX + 1) <= STORE_EXPORT_DESTINATION_MAX &&
+           store_priv_valid_text(path, STORE_EXPORT_DESTINATION_MAX);
+}
+
+/* Inserts the crop's copy and its one read (inside the caller's transaction). */
+static int insert_crop(struct store *s, const char *who, int64_t read_id, const char *path,
+                       int64_t *copy_id)
+{
+    sqlite3_stmt *st;
+    int64_t id;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO copies(kind, path, member, uid, at, n_reads)"
+                                " VALUES('crop', ?, ?, ?, ?, 0)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+    if (s->peer_uid != STORE_PEER_NONE)
+        sqlite3_bind_int64(st, 3, s->peer_uid);
+    sqlite3_bind_int64(st, 4, store_now(s));
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    id = sqlite3_last_insert_rowid(s->db);
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO copy_reads(copy_id, read_id, ts)"
+                            " SELECT ?, id, ts FROM reads WHERE id = ?",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, read_id);
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    if (sqlite3_changes(s->db) != 1)
+        return STORE_ERR_NOTFOUND;
+    if ((rc = copy_totals(s, id)) != 0)
+        return rc;
+    *copy_id = id;
+    return 0;
+}
+
+int store_copy_register(struct store *s, const struct store_session *sess, int64_t read_id,
+                        const char *path, int64_t *copy_id)
+{
+    struct store_json j;
+    char who[STORE_NAME_MAX + 8];
+    int64_t id = 0;
+    int rc;
+    store_json_init(&j);
+    store_json_str(&j, "kind", "crop");
+    store_json_int(&j, "read", read_id);
+    store_json_str(&j, "path", path);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
+                                   "copy.register", j.buf)) != 0)
+        return rc;
+    if (!copy_path_ok(path))
+        return STORE_ERR_INVALID;
+    store_priv_who(s, sess, who, sizeof who);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    if ((rc = insert_crop(s, who, read_id, path, &id)) != 0 ||
+        (rc = store_priv_audit(s, who, "copy.register", j.buf, "ok")) != 0 ||
+        (rc = store_priv_commit(s)) != 0) {
+        store_priv_rollback(s);
+        return rc;
+    }
+    *copy_id = id;
+    return 0;
+}
+
+static void fill_copy(sqlite3_stmt *st, struct store_copy *c)
+{
+    c->id = sqlite3_column_int64(st, 0);
+    store_priv_col_text(st, 1, c->kind, sizeof c->kind);
+    store_priv_col_text(st, 2, c->path, sizeof c->path);
+    store_priv_col_text(st, 3, c->member, sizeof c->member);
+    c->uid = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
+    c->at = sqlite3_column_int64(st, 5);
+    c->export_id = sqlite3_column_int64(st, 6);
+    c->reads = sqlite3_column_int64(st, 7);
+    c->from = sqlite3_column_int64(st, 8);
+    c->to = sqlite3_column_int64(st, 9);
+    c->flagged_at = sqlite3_column_int64(st, 10);
+    store_priv_col_text(st, 11, c->flag_reason, sizeof c->flag_reason);
+    c->deleted_at = sqlite3_column_int64(st, 12);
+    store_priv_col_text(st, 13, c->deleted_by, sizeof c->deleted_by);
+}
+
+int store_copy_list(struct store *s, const struct store_session *sess, int flagged_only,
+                    struct store_copy_list **out)
+{
+    struct store_copy_list *list;
+    struct store_json j;
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "flagged_only", flagged_only != 0);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(
+             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
+             "copy.list", j.buf)) != 0)
+        return rc;
+    if (!(list = calloc(1, sizeof *list)))
+        return STORE_ERR_NOMEM;
+    rc = sqlite3_prepare_v2(
+        s->db,
+        "SELECT id, kind, path, member, uid, at, coalesce(export_id, 0), n_reads,"
+        " coalesce(t_from, 0), coalesce(t_to, 0), coalesce(flagged_at, 0),"
+        " coalesce(flag_reason, ''), coalesce(deleted_at, 0), coalesce(deleted_by, '')"
+        " FROM copies WHERE (:all = 1 OR member = :me) AND (:flagged = 0 OR"
+        " (flagged_at IS NOT NULL AND deleted_at IS NULL)) ORDER BY id",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        free(list);
+        return store_priv_err(rc);
+    }
+    store_priv_bind_named_int(st, ":all", sess->role != STORE_ROLE_INVESTIGATOR);
+    store_priv_bind_named_text(st, ":me", sess->member);
+    store_priv_bind_named_int(st, ":flagged", flagged_only != 0);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        list->items = room;
+        fill_copy(st, &list->items[list->n++]);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        store_copy_list_free(list);
+        return store_priv_err(rc);
+    }
+    if ((rc = store_priv_audit_now(s, sess->member, "copy.list", j.buf, "ok")) != 0) {
+        store_copy_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return 0;
+}
+
+void store_copy_list_free(struct store_copy_list *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    free(list);
+}
+
+int store_copy_deleted(struct store *s, const struct store_session *sess, int64_t copy_id)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "copy", copy_id);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
+                                   "copy.deleted", j.buf)) != 0)
+        return rc;
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE copies SET deleted_at = ?, deleted_by = ? WHERE id = ? AND"
+                            " member = ? AND deleted_at IS NULL",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, store_now(s));
+        sqlite3_bind_text(st, 2, sess->member, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, copy_id);
+        sqlite3_bind_text(st, 4, sess->member, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return store_priv_finish_change(s, rc, sess->member, "copy.deleted", j.buf);
+}
+
+int store_copies_flag_purged(struct store *s, int64_t cutoff, int64_t now, int64_t *flagged)
+{
+    sqlite3_stmt *st;
+    /* After the purge a read older than cutoff lives on only in reads_rest (held): every day
+     * table that held such reads was dropped (store_retention.c). The partial index keeps this
+     * to the unflagged copies of old reads. */
+    int rc = sqlite3_prepare_v2(
+        s->db,
+        "UPDATE copies SET flagged_at = :now, flag_reason = 'reads purged: delete this copy'"
+        " WHERE flagged_at IS NULL AND t_from < :cutoff AND EXISTS(SELECT 1 FROM copy_reads c"
+        " WHERE c.copy_id = copies.id AND c.ts < :cutoff AND NOT EXISTS(SELECT 1 FROM"
+        " reads_rest r WHERE r.id = c.read_id))",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":now", now);
+    store_priv_bind_named_int(st, ":cutoff", cutoff);
+    if ((rc = step_once(st)) != 0)
+        return rc;
+    *flagged = sqlite3_changes(s->db);
+    return 0;
 }

@@ -1,19 +1,42 @@
 /*
- * store_export: evidence export of held reads, chain of custody, and release requests
- * (R8, R12).
+ * store_export: evidence export of held reads, signed bundles, chain of custody, the copies of
+ * reads outside the store, and release requests (R7, R8, R11, R12).
  *
  * An export is a bundle of files for portable media:
  *   images/read-N.png   each plate crop
  *   reads.csv           one row per read (id, time, plate, candidates, unit, camera, GPS,
  *                       source, frames agreeing, image file)
- *   custody.txt         what was exported, from which hold (and release), by whom, when
+ *   EXPORT.txt          what was exported, from which hold (and release), by whom, when, why
+ *   AUDIT-HEAD          the audit chain's head (last id and hash) when the bundle was built
+ *   UNIT.pub            the unit's Ed25519 public key, "ed25519 HEX"
  *   MANIFEST.sha256     SHA-256 of every file above, in `sha256sum -c` format
- * The store builds the bundle in memory and hands each file, in that order (the manifest last),
- * to the caller's sink; it never writes a file itself. Whoever receives the bundle (the `alpr`
- * client, in the member's own folder) writes it. The store records the export, the SHA-256 of
- * the manifest and the first chain-of-custody entry, with an audit entry, in the transaction
- * that built the bundle: a sink that fails aborts it and only the failed attempt is recorded.
- * Non-governmental reads (R9) are exported only under a warrant or disclosure-order hold.
+ *   MANIFEST.sig        Ed25519 signature (base64) of STORE_BUNDLE_SIG_DOMAIN, the manifest's
+ *                       SHA-256 in hex and "\n", by the unit's key
+ *   custody.txt         the chain of custody, one signed line per entry (below); grows
+ * The store builds the bundle in memory and hands each file, in that order, to the caller's
+ * sink; it never writes a file itself. Whoever receives the bundle (the `alpr` client, in the
+ * member's own folder) writes it. The store records the export, the manifest's SHA-256 and
+ * signature, the first custody entry, the copy (store_copy_*) and an entry in the search
+ * register (kind "export", with the access's justification and the number of reads), with an
+ * audit entry, in the transaction that built the bundle: a sink that fails aborts it and only
+ * the failed attempt is recorded. Non-governmental reads (R9) are exported only under a warrant
+ * or disclosure-order hold.
+ *
+ * Signing key: the unit's Ed25519 key pair is derived (crypto_sign_seed_keypair) from the
+ * signing key store_set_master_key() gives the store; the private key never leaves the
+ * process, the public key is store_export_public_key().
+ *
+ * custody.txt: one line per entry, "SEQ<TAB>TIME<TAB>MEMBER<TAB>ACTION<TAB>NOTE<TAB>SIG",
+ * SEQ counting from 1, TIME as store_time_format(), SIG the base64 Ed25519 signature of
+ * STORE_CUSTODY_SIG_DOMAIN, PREV, "\n" and the line up to (not including) its last TAB, where
+ * PREV is the manifest's SHA-256 (hex) for entry 1 and the SHA-256 (hex) of the previous line
+ * (without its newline) after that. An edited, dropped, reordered or inserted line breaks the
+ * chain; a dropped tail is seen only against the store's record (store_custody_add's log).
+ *
+ * Copies (R7): every bundle and every convenience copy a client writes (a crop) is registered
+ * with the reads it holds. The purge flags (store_copies_flag_purged) the copies whose reads it
+ * purged; the service cannot reach the members' folders, so the member's client deletes a
+ * flagged copy it finds and says so (store_copy_deleted).
  *
  * Release to another agency (R12): a written request (agency, requesting person, intended
  * purpose, the hold whose reads are asked for) is entered, reviewed by an administrator other
@@ -27,6 +50,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "store_justify.h"
+
+/* The bundle's file names (see above). */
+#define STORE_BUNDLE_MANIFEST   "MANIFEST.sha256"
+#define STORE_BUNDLE_SIGNATURE  "MANIFEST.sig"
+#define STORE_BUNDLE_CUSTODY    "custody.txt"
+#define STORE_BUNDLE_PUBKEY     "UNIT.pub"
+#define STORE_BUNDLE_INFO       "EXPORT.txt"
+#define STORE_BUNDLE_AUDIT_HEAD "AUDIT-HEAD"
+/* What the signatures cover, before the data: a signature of one kind never passes as the other. */
+#define STORE_BUNDLE_SIG_DOMAIN  "alpr-bundle-v1\n"
+#define STORE_CUSTODY_SIG_DOMAIN "alpr-custody-v1\n"
+/* The public key as hex, with its NUL. */
+#define STORE_PUBKEY_HEX 65
 
 /* The largest bundle (all files together) by default: an export answer must fit in memory. */
 #define STORE_EXPORT_MAX_BYTES (128u << 20)
@@ -55,37 +93,119 @@ struct store_export_result {
 };
 
 /*
- * Investigator or administrator: exports the reads of active hold hold_id to sink.
+ * Investigator or administrator: exports the reads of active hold hold_id to sink, for the
+ * access a (purpose, crime type, incident number: store_justify_check(), as for a search).
  * destination says where the bundle is going (the folder the client writes, as text): it is
- * recorded with the export and never opened. note goes into the custody record. Returns 0 and
- * *res, or STORE_ERR_NOTFOUND (no such hold), STORE_ERR_STATE (hold not active),
+ * recorded with the export and the copy and never opened. note goes into the custody record.
+ * Every attempt that passes the role check is written to the search register (kind "export":
+ * the justification, the hold, the number of reads exported, the outcome), refusals included.
+ * Returns 0 and *res, or STORE_ERR_DENIED (role, or the justification: recorded),
+ * STORE_ERR_NOTFOUND (no such hold), STORE_ERR_STATE (hold not active, or no signing key),
  * STORE_ERR_INVALID (no destination, or longer than STORE_EXPORT_DESTINATION_MAX; note longer
  * than STORE_TEXT_MAX), STORE_ERR_FULL (the bundle would exceed sink->max_bytes), the sink's
- * error, STORE_ERR_DENIED. On failure nothing is recorded but the failed attempt.
+ * error. On failure nothing is recorded but the failed attempt.
  */
 int store_export_hold(struct store *s, const struct store_session *sess, int64_t hold_id,
-                      const char *destination, const char *note,
+                      const struct store_access *a, const char *destination, const char *note,
                       const struct store_export_sink *sink, struct store_export_result *res)
     __attribute__((warn_unused_result));
 
-/* Investigator or administrator: adds a chain-of-custody entry (e.g. "booked into evidence"). */
-int store_custody_add(struct store *s, const struct store_session *sess, int64_t export_id,
-                      const char *action, const char *note) __attribute__((warn_unused_result));
+/*
+ * The unit's Ed25519 public key (hex) into hex. Public: no session. Returns 0, or
+ * STORE_ERR_STATE when the store has no signing key (store_set_master_key() not called).
+ */
+int store_export_public_key(const struct store *s, char hex[STORE_PUBKEY_HEX])
+    __attribute__((warn_unused_result));
 
-/* Investigator or administrator: enters a written release request. */
+/* An export's custody.txt as the store has it: every signed line, in order. */
+struct store_custody_log {
+    char dir[STORE_EXPORT_DESTINATION_MAX + 1]; /* the export's recorded destination */
+    size_t n;
+    char **lines; /* without newline */
+};
+void store_custody_log_free(struct store_custody_log *log);
+
+/*
+ * Investigator or administrator: adds a chain-of-custody entry (e.g. "booked into evidence"),
+ * signed and chained as above. When log is not NULL, *log is the export's whole custody.txt
+ * after the entry (free with store_custody_log_free), for the client to append what its copy
+ * lacks. STORE_ERR_INVALID: action empty, or action or note not text of at most STORE_TEXT_MAX
+ * bytes; STORE_ERR_NOTFOUND: no such export; STORE_ERR_STATE: no signing key.
+ */
+int store_custody_add(struct store *s, const struct store_session *sess, int64_t export_id,
+                      const char *action, const char *note, struct store_custody_log **log)
+    __attribute__((warn_unused_result));
+
+/* ---------------------------------------------------------------------------------------- */
+/* Copies of reads outside the store (R7)                                                   */
+
+/*
+ * Investigator or administrator: registers a crop of read read_id that the member's client
+ * writes at path (absolute; a label, never opened), with the caller's uid. Call before writing
+ * it. Returns 0 and *copy_id, or STORE_ERR_NOTFOUND (no such read), STORE_ERR_INVALID (path
+ * empty, relative or longer than STORE_EXPORT_DESTINATION_MAX), STORE_ERR_DENIED.
+ */
+int store_copy_register(struct store *s, const struct store_session *sess, int64_t read_id,
+                        const char *path, int64_t *copy_id) __attribute__((warn_unused_result));
+
+struct store_copy {
+    int64_t id;
+    char kind[8]; /* "export" or "crop" */
+    char path[STORE_EXPORT_DESTINATION_MAX + 1];
+    char member[STORE_NAME_MAX + 8];
+    int64_t uid; /* -1: unknown */
+    int64_t at;
+    int64_t export_id; /* 0 for a crop */
+    int64_t reads, from, to;
+    int64_t flagged_at; /* 0: not flagged */
+    char flag_reason[STORE_TEXT_MAX + 1];
+    int64_t deleted_at; /* 0: not reported deleted */
+    char deleted_by[STORE_NAME_MAX + 8];
+};
+
+struct store_copy_list {
+    size_t n;
+    struct store_copy *items;
+};
+
+/*
+ * The registered copies: administrators and auditors see every member's, investigators their
+ * own. flagged_only: only copies flagged and not yet reported deleted. Audited.
+ */
+int store_copy_list(struct store *s, const struct store_session *sess, int flagged_only,
+                    struct store_copy_list **out) __attribute__((warn_unused_result));
+void store_copy_list_free(struct store_copy_list *list);
+
+/*
+ * The member who registered copy copy_id reports it deleted (once). STORE_ERR_NOTFOUND: no
+ * such copy of the caller's, or already reported.
+ */
+int store_copy_deleted(struct store *s, const struct store_session *sess, int64_t copy_id)
+    __attribute__((warn_unused_result));
+
+/*
+ * For the purge, inside its transaction, after it deleted the due reads (reads with time <
+ * cutoff that no hold keeps live on only in reads_rest): flags, at now, every unflagged copy
+ * holding a read older than cutoff that is gone. *flagged: how many. Returns 0 or a STORE_ERR_*.
+ */
+int store_copies_flag_purged(struct store *s, int64_t cutoff, int64_t now, int64_t *flagged)
+    __attribute__((warn_unused_result));
+
+/* Investigator, administrator or records officer: enters a written release request. */
 int store_release_request(struct store *s, const struct store_session *sess, const char *agency,
                           const char *requester, const char *purpose, int64_t hold_id,
                           int64_t *request_id) __attribute__((warn_unused_result));
 
 /*
- * Administrator (not the one who entered the request): approves (approve = 1) or denies a
- * pending request, with a note. STORE_ERR_STATE when not pending.
+ * Records officer (R12's designee; never an administrator), neither the one who entered the
+ * request nor the one who created the requester's account: approves (approve = 1) or denies a
+ * pending request, with a note. STORE_ERR_STATE when not pending; STORE_ERR_DENIED (recorded).
  */
 int store_release_review(struct store *s, const struct store_session *sess, int64_t request_id,
                          int approve, const char *note) __attribute__((warn_unused_result));
 
 /*
- * Administrator: fulfils an approved request by exporting its hold to sink (as
+ * Administrator or records officer: fulfils an approved request by exporting its hold to sink (as
  * store_export_hold, with the note "release"). STORE_ERR_STATE unless approved (a denied,
  * pending or already fulfilled request is never exported).
  */
@@ -113,7 +233,7 @@ struct store_release_list {
     struct store_release *items;
 };
 
-/* Investigator, administrator or auditor: every release request on file. */
+/* Investigator, administrator, records officer or auditor: every release request on file. */
 int store_release_list(struct store *s, const struct store_session *sess,
                        struct store_release_list **out) __attribute__((warn_unused_result));
 void store_release_list_free(struct store_release_list *list);

@@ -1,5 +1,6 @@
 /* store_hotlist: CSV import, matching of new reads, alerts (see store_hotlist.h). */
 #include "store_hotlist.h"
+#include "store_justify.h"
 #include "store_priv.h"
 
 #include <stdio.h>
@@ -167,7 +168,45 @@ struct entry {
     int64_t expiry;
 };
 
-static int validate_row(const struct csv_row *row, const int *colmap, int64_t now, struct entry *e,
+/* 1 when nic has the form of an NCIC number: a letter and nine digits ("V123456789"). */
+static int nic_form_ok(const char *nic)
+{
+    if (strlen(nic) != 10 || !((nic[0] | 0x20) >= 'a' && (nic[0] | 0x20) <= 'z'))
+        return 0;
+    for (int i = 1; i < 10; i++)
+        if (nic[i] < '0' || nic[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* The entry's case (finding 12 of issue 16): a reason, and an incident number in the
+ * department's format or an NCIC number. */
+static void check_case(const char *const *v, const regex_t *incident_re, size_t line,
+                       struct store_import_result *res)
+{
+    int has_incident = v[COL_INCIDENT] && v[COL_INCIDENT][0];
+    int has_nic = v[COL_NIC] && v[COL_NIC][0];
+    /* A field that is not text is reported once, by validate_row's text check. */
+    if (!v[COL_REASON][0])
+        add_error(res, line, "reason", "reason is required");
+    else if (store_priv_valid_text(v[COL_REASON], CSV_FIELD_MAX) &&
+             (strlen(v[COL_REASON]) < 3 || store_justify_junk(v[COL_REASON])))
+        add_error(res, line, "reason",
+                  "reason says nothing (at least 3 characters; not 'none',"
+                  " 'test', 'n/a' ...)");
+    if (has_incident && store_priv_valid_text(v[COL_INCIDENT], CSV_FIELD_MAX) &&
+        !store_justify_incident_match(incident_re, v[COL_INCIDENT]))
+        add_error(res, line, "incident",
+                  "not an incident number in the department's format (alpr policy show)");
+    if (has_nic && store_priv_valid_text(v[COL_NIC], CSV_FIELD_MAX) && !nic_form_ok(v[COL_NIC]))
+        add_error(res, line, "nic", "an NCIC number is a letter and nine digits");
+    if (!has_incident && !has_nic)
+        add_error(res, line, "incident",
+                  "an entry needs an incident number or an NCIC number (nic)");
+}
+
+static int validate_row(const struct csv_row *row, const int *colmap, int64_t now,
+                        const regex_t *incident_re, struct entry *e,
                         struct store_import_result *res)
 {
     size_t before = res->n_errors;
@@ -199,8 +238,7 @@ static int validate_row(const struct csv_row *row, const int *colmap, int64_t no
         e->state[1] = (char)(v[COL_STATE][1] & ~0x20);
         e->state[2] = '\0';
     }
-    if (!v[COL_REASON][0])
-        add_error(res, row->line, "reason", "reason is required");
+    check_case(v, incident_re, row->line, res);
     if (!v[COL_SOURCE][0])
         add_error(res, row->line, "source", "source list is required");
     if (store_time_parse(v[COL_EXPIRY], &e->expiry) != 0)
@@ -213,7 +251,8 @@ static int validate_row(const struct csv_row *row, const int *colmap, int64_t no
         add_error(res, row->line, "incident", "incident longer than 63 bytes");
     for (int c = COL_REASON; c < COL_COUNT; c++)
         if (c != COL_EXPIRY && v[c] && v[c][0] && !store_priv_valid_text(v[c], CSV_FIELD_MAX))
-            add_error(res, row->line, col_names[c], "control character in a text field");
+            add_error(res, row->line, col_names[c],
+                      "control character or bytes that are not UTF-8 in a text field");
     for (int c = 0; c < COL_COUNT; c++)
         e->text[c] = v[c];
     return res->n_errors == before ? 0 : -1;
@@ -250,7 +289,8 @@ int store_hotlist_import_csv(struct store *s, const struct store_session *sess, 
     struct store_json j;
     sqlite3_stmt *st = NULL;
     char who[STORE_NAME_MAX + 8];
-    int colmap[COL_COUNT], rc, in_tx = 0;
+    int colmap[COL_COUNT], rc, in_tx = 0, have_re = 0;
+    regex_t incident_re;
     size_t pos = 0, line = 1;
     int64_t hotlist_id = 0, now = store_now(s);
     const char *msg = NULL;
@@ -301,6 +341,9 @@ int store_hotlist_import_csv(struct store *s, const struct store_session *sess, 
         goto rejected;
     {
         size_t n_cols = row->n;
+        if ((rc = store_justify_incident_re(s, &incident_re)) != 0)
+            goto out;
+        have_re = 1;
         if ((rc = store_priv_begin(s)) != 0)
             goto out;
         in_tx = 1;
@@ -344,7 +387,7 @@ int store_hotlist_import_csv(struct store *s, const struct store_session *sess, 
                 add_error(res, row->line, "", m);
                 continue;
             }
-            if (validate_row(row, colmap, now, &e, res) != 0 || res->n_errors)
+            if (validate_row(row, colmap, now, &incident_re, &e, res) != 0 || res->n_errors)
                 continue;
             if ((rc = insert_entry(s, st, hotlist_id, &e)) != 0)
                 goto out;
@@ -404,6 +447,8 @@ out:
     sqlite3_finalize(st);
     if (in_tx)
         store_priv_rollback(s);
+    if (have_re)
+        regfree(&incident_re);
     free(row);
     return rc;
 }
@@ -644,23 +689,27 @@ int store_hotlist_remove(struct store *s, const struct store_session *sess, int6
                                     "hotlist.remove", j.buf);
 }
 
-int store_alert_list(struct store *s, const struct store_session *sess, const char *state,
-                     int64_t from, int64_t to, size_t limit, struct store_alert_list **out)
+int store_alert_list(struct store *s, const struct store_session *sess,
+                     const struct store_access *access, const char *state, int64_t from, int64_t to,
+                     size_t limit, struct store_alert_list **out)
 {
     struct store_alert_list *list;
+    struct store_justified ja;
     struct store_json j;
     sqlite3_stmt *st;
     size_t cap = 0;
-    char who[STORE_NAME_MAX + 8];
     int rc;
     store_json_init(&j);
     store_json_str(&j, "state", state);
     store_json_int(&j, "from", from);
     store_json_int(&j, "to", to);
+    store_json_int(&j, "limit", (int64_t)limit);
     store_json_end(&j);
     if ((rc = store_priv_authorize(
              s, sess, STORE_ROLE_OPERATOR | STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
              "alert.list", j.buf)) != 0)
+        return rc;
+    if ((rc = store_justify_access(s, sess, "alerts", access, j.buf, &ja)) != 0)
         return rc;
     if (state && strcmp(state, "unverified") && strcmp(state, "confirmed") &&
         strcmp(state, "rejected"))
@@ -719,13 +768,8 @@ int store_alert_list(struct store *s, const struct store_session *sess, const ch
         store_alert_list_free(list);
         return store_priv_err(rc);
     }
-    store_json_init(&j);
-    store_json_str(&j, "state", state);
-    store_json_int(&j, "from", from);
-    store_json_int(&j, "to", to);
-    store_json_int(&j, "results", (int64_t)list->n);
-    if ((rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), "alert.list",
-                                   store_json_end(&j), "ok")) != 0) {
+    if ((rc = store_justify_record(s, sess, "alerts", &ja.access, j.buf, (int64_t)list->n, "ok")) !=
+        0) {
         store_alert_list_free(list);
         return rc;
     }

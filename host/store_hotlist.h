@@ -2,11 +2,14 @@
  * store_hotlist: hotlists imported from CSV, the alerts they raise, and alert verification
  * (R2, R4).
  *
- * CSV: a header row naming the columns, then one entry per row (RFC 4180 quoting). Required
- * columns: plate, state, reason, source, expiry (YYYY-MM-DD, in the future). Optional NCIC-style
- * columns: incident, nic, ori, vehicle. A plate with '?' or '*' is a partial plate and must name
- * its incident. An import is all or nothing: any bad row rejects the whole file, and every bad
- * row is reported with its line number and field.
+ * CSV: a header row naming the columns, then one entry per row (RFC 4180 quoting; fields
+ * trimmed of blanks). Required columns: plate, state, reason, source, expiry (YYYY-MM-DD, in the
+ * future). Optional NCIC-style columns: incident, nic, ori, vehicle. Every entry carries a case:
+ * a reason (3 bytes at least, not junk: store_justify.h) and an incident number in the
+ * department's format (store_justify.h) or an NCIC number in nic (a letter and nine digits). A
+ * plate with '?' or '*' is a partial plate and must name its incident. Text fields must be
+ * UTF-8 without control characters. An import is all or nothing: any bad row rejects the whole
+ * file, and every bad row is reported with its line number and field.
  *
  * Each new read is matched against the active entries (not expired, list not removed): exact
  * plate ("exact"), OCR-confusable equal ("confusable"), wildcard ("wildcard"), wildcard on the
@@ -19,6 +22,7 @@
 
 #include "plate_match.h"
 #include "store.h"
+#include "store_justify.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -101,10 +105,15 @@ struct store_alert_list {
 /*
  * Operator, investigator or administrator: alerts raised with from <= time < to (0 = open),
  * state "unverified"/"confirmed"/"rejected" or NULL for all, newest first, at most limit
- * (0 = 1000). Audited.
+ * (0 = 1000). The list shows plates, units and times, so it is an access like a search (R1,
+ * R11): access must be justified (store_justify.h; an operator acting on a live alert names
+ * that entry's incident and reason), and the access, refused or not, is written to the search
+ * register as kind "alerts" with the audit entry. Returns 0 and *out, STORE_ERR_DENIED (role,
+ * or justification: recorded), STORE_ERR_INVALID (bad state).
  */
-int store_alert_list(struct store *s, const struct store_session *sess, const char *state,
-                     int64_t from, int64_t to, size_t limit, struct store_alert_list **out)
+int store_alert_list(struct store *s, const struct store_session *sess,
+                     const struct store_access *access, const char *state, int64_t from, int64_t to,
+                     size_t limit, struct store_alert_list **out)
     __attribute__((warn_unused_result));
 void store_alert_list_free(struct store_alert_list *list);
 

@@ -44,6 +44,14 @@ int store_priv_begin(struct store *s) __attribute__((warn_unused_result));
 int store_priv_audit(struct store *s, const char *member, const char *event, const char *params,
                      const char *outcome) __attribute__((warn_unused_result));
 
+/*
+ * Called by store_priv_commit() before COMMIT: covered rows written after the transaction's last
+ * entry (still staged) get an entry of their own, "audit.rows" by "(store)", so that no row
+ * change commits unchained. Nothing when nothing is staged or the chain is not keyed yet.
+ * Returns 0 or a STORE_ERR_* (the caller rolls back).
+ */
+int store_policy_seal_rows(struct store *s) __attribute__((warn_unused_result));
+
 /* Appends one audit entry in a transaction of its own. Returns 0 or a STORE_ERR_*. */
 int store_priv_audit_now(struct store *s, const char *member, const char *event, const char *params,
                          const char *outcome) __attribute__((warn_unused_result));

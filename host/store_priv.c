@@ -38,8 +38,7 @@ static void json_put(struct store_json *j, const char *p, size_t n)
     j->buf[j->len] = '\0';
 }
 
-/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 (RFC 3629, table 3-7 of Unicode). */
-static size_t utf8_len(const unsigned char *p)
+size_t store_priv_utf8_len(const unsigned char *p)
 {
     unsigned char c = p[0];
     unsigned char lo = 0x80, hi = 0xbf;
@@ -76,7 +75,7 @@ static void json_quoted(struct store_json *j, const char *s)
     const unsigned char *p = (const unsigned char *)s;
     json_put(j, "\"", 1);
     while (*p) {
-        size_t n = utf8_len(p);
+        size_t n = store_priv_utf8_len(p);
         if (n == 0) {
             json_put(j, "\\ufffd", 6);
             p++;
@@ -205,7 +204,10 @@ int store_priv_exec(struct store *s, const char *sql)
 
 int store_priv_commit(struct store *s)
 {
-    int rc = store_priv_exec(s, "COMMIT");
+    /* No covered row commits without an audit entry holding it (store_policy.h). */
+    int rc = store_policy_seal_rows(s);
+    if (rc == 0)
+        rc = store_priv_exec(s, "COMMIT");
     if (rc != 0)
         store_priv_rollback(s);
     return rc;
@@ -294,9 +296,9 @@ int store_priv_valid_text(const char *text, size_t max)
     size_t n = text ? strnlen(text, max + 1) : 0;
     if (n == 0 || n > max)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c == 0x7f)
+    for (size_t i = 0, len; i < n; i += len) {
+        const unsigned char *p = (const unsigned char *)text + i;
+        if (*p < 0x20 || *p == 0x7f || (len = store_priv_utf8_len(p)) == 0)
             return 0;
     }
     return 1;

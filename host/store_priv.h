@@ -35,6 +35,9 @@ enum store_stmt {
 
 #define STORE_QCACHE_SIZE 64
 
+/* crypto_pwhash_STRBYTES, without making every module include sodium.h (store_auth.c checks). */
+#define STORE_PWHASH_STRBYTES 128
+
 struct store_keyring;
 
 struct store {
@@ -65,6 +68,10 @@ struct store {
     struct store_key *audit_key; /* MAC of the audit chain */
     struct store_key *mask_key;  /* plate tokens for members who may not see plates */
     struct store_key *sign_key;  /* seed of the unit's Ed25519 evidence-signing key */
+    /* An Argon2id hash of a random password, made on the first log-on with the members'
+     * parameters: a log-on for a name without a hash verifies against it, so that it takes as
+     * long as one with a wrong password (store_auth.c). "" until made. */
+    char dummy_hash[STORE_PWHASH_STRBYTES];
 };
 
 /*
@@ -157,20 +164,36 @@ const char *store_priv_who(const struct store *s, const struct store_session *se
 int store_priv_valid_name(const char *name);
 
 /*
- * 1 when text is 1..max bytes and holds no control character (below 0x20, or DEL): the check for
- * free-text fields (reasons, references, agencies, purposes, crime types, incident numbers,
- * notes). A line break or escape sequence in such a field would forge lines in the reports and
- * exports that print it, so it is refused rather than escaped.
+ * 1 when text is 1..max bytes of well-formed UTF-8 (no overlong form, surrogate, code point
+ * beyond U+10FFFF or cut-short sequence) holding no control character (below 0x20, or DEL): the
+ * check for free-text fields (reasons, references, agencies, purposes, crime types, incident
+ * numbers, notes, hotlist names and fields). A line break or escape sequence in such a field
+ * would forge lines in the reports and exports that print it, and a byte that is not UTF-8
+ * makes their JSON invalid, so both are refused rather than escaped.
  */
 int store_priv_valid_text(const char *text, size_t max);
 
-/* Active hold h (binds :now) and "read r lies in the scope of hold h", as SQL fragments. */
+/*
+ * Length of the well-formed UTF-8 sequence at p (1..4), or 0 when p does not start one (stray
+ * continuation byte, overlong form, surrogate, beyond U+10FFFF, cut short by a NUL): RFC 3629,
+ * table 3-7 of Unicode. Reads no further than the first byte that does not fit.
+ */
+size_t store_priv_utf8_len(const unsigned char *p);
+
+/*
+ * Active hold h (binds :now) and "read r lies in the scope of hold h", as SQL fragments. A hold
+ * is in effect once approved by a second member (two-person rule, store_retention.h); an
+ * unapproved preservation hold keeps governmental reads at once (41-6a-2005: nothing is lost
+ * while the order is sought) but never a non-governmental one (R9), which needs the approval.
+ */
 #define STORE_HOLD_ACTIVE_SQL(h)                                                                   \
-    "(" h ".released_at IS NULL AND (" h ".expires_at IS NULL OR " h ".expires_at > :now))"
+    "(" h ".released_at IS NULL AND (" h ".expires_at IS NULL OR " h ".expires_at > :now) AND"     \
+    " (" h ".approved_at IS NOT NULL OR " h ".kind = 'preservation'))"
 #define STORE_HOLD_SCOPE_SQL(h, r)                                                                 \
     "((" h ".plate IS NULL OR " h ".plate = " r ".plate) AND (" h ".units IS NULL OR"              \
     " instr(" h ".units, ',' || " r ".unit || ',') > 0) AND (" h ".t_from IS NULL OR " r           \
-    ".ts >= " h ".t_from) AND (" h ".t_to IS NULL OR " r ".ts < " h ".t_to))"
+    ".ts >= " h ".t_from) AND (" h ".t_to IS NULL OR " r ".ts < " h ".t_to) AND (" h               \
+    ".approved_at IS NOT NULL OR " r ".ngo = 0))"
 
 /* Binds v to the named parameter if the statement has it. */
 void store_priv_bind_named_int(sqlite3_stmt *st, const char *name, int64_t v);

@@ -223,70 +223,6 @@ static int fill_rec(struct store *s, sqlite3_stmt *st, struct store_read_rec *re
     return 0;
 }
 
-/* Writes the access to the search register and the audit log, in one transaction. */
-static int record_access(struct store *s, const struct store_session *sess, const char *kind,
-                         const struct store_access *a, const char *query, int64_t count,
-                         const char *outcome)
-{
-    struct store_json j;
-    sqlite3_stmt *st;
-    char who[STORE_NAME_MAX + 8];
-    int rc;
-    store_priv_who(s, sess, who, sizeof who);
-    if ((rc = store_priv_begin(s)) != 0)
-        return rc;
-    /* Prepared once per handle: every search writes one. */
-    st = store_priv_cached(s, "INSERT INTO searches(ts, member, kind, purpose, crime_type,"
-                              " incident, warrant_ref, query, result_count, outcome)"
-                              " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st) {
-        rc = store_priv_err(sqlite3_errcode(s->db));
-        goto fail;
-    }
-    sqlite3_bind_int64(st, 1, store_now(s));
-    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-    store_priv_bind_text(st, 4, a ? a->purpose : NULL);
-    store_priv_bind_text(st, 5, a ? a->crime_type : NULL);
-    store_priv_bind_text(st, 6, a ? a->incident : NULL);
-    store_priv_bind_text(st, 7, a ? a->warrant_ref : NULL);
-    sqlite3_bind_text(st, 8, query, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 9, count);
-    sqlite3_bind_text(st, 10, outcome, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    store_json_init(&j);
-    store_json_str(&j, "purpose", a ? a->purpose : NULL);
-    store_json_str(&j, "crime_type", a ? a->crime_type : NULL);
-    store_json_str(&j, "incident", a ? a->incident : NULL);
-    store_json_str(&j, "warrant_ref", a ? a->warrant_ref : NULL);
-    store_json_str(&j, "query", query);
-    store_json_int(&j, "results", count);
-    if ((rc = store_priv_audit(s, who, kind, store_json_end(&j), outcome)) != 0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
-}
-
-/* Checks the access's justification (store_justify.h); on refusal records it. */
-static int check_access(struct store *s, const struct store_session *sess, const char *kind,
-                        const struct store_access *a, const char *query)
-{
-    const char *why;
-    int rc = store_justify_check(s, a, &why);
-    if (rc != STORE_ERR_DENIED)
-        return rc;
-    rc = record_access(s, sess, kind, a, query, 0, why);
-    return rc != 0 ? rc : STORE_ERR_DENIED;
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Searches                                                                                   */
 
@@ -479,6 +415,7 @@ int store_search(struct store *s, const struct store_session *sess,
 {
     struct store_json j;
     struct store_read_list *list = NULL;
+    struct store_justified ja;
     char plate[PLATE_MAX_LEN + 1] = "";
     int rc;
 
@@ -495,8 +432,9 @@ int store_search(struct store *s, const struct store_session *sess,
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "search", j.buf)) != 0)
         return rc;
-    if ((rc = check_access(s, sess, "search", access, j.buf)) != 0)
+    if ((rc = store_justify_access(s, sess, "search", access, j.buf, &ja)) != 0)
         return rc;
+    access = &ja.access;
     if (query->plate && *query->plate &&
         plate_normalize(query->plate, query->match == STORE_MATCH_WILDCARD, plate) != 0)
         return STORE_ERR_INVALID;
@@ -507,7 +445,8 @@ int store_search(struct store *s, const struct store_session *sess,
         return STORE_ERR_INVALID;
     if ((rc = run_query(s, access, query, plate, &list)) != 0)
         return rc;
-    if ((rc = record_access(s, sess, "search", access, j.buf, (int64_t)list->n, "ok")) != 0) {
+    if ((rc = store_justify_record(s, sess, "search", access, j.buf, (int64_t)list->n, "ok")) !=
+        0) {
         store_read_list_free(list);
         return rc;
     }
@@ -551,6 +490,7 @@ int store_read_get(struct store *s, const struct store_session *sess,
                    const struct store_access *access, int64_t read_id, struct store_read_rec *out)
 {
     struct store_json j;
+    struct store_justified ja;
     struct store_read_rec rec;
     int rc;
     store_json_init(&j);
@@ -559,14 +499,15 @@ int store_read_get(struct store *s, const struct store_session *sess,
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "read.view", j.buf)) != 0)
         return rc;
-    if ((rc = check_access(s, sess, "read.view", access, j.buf)) != 0)
+    if ((rc = store_justify_access(s, sess, "read.view", access, j.buf, &ja)) != 0)
         return rc;
+    access = &ja.access;
     rc = fetch_read(s, access, read_id, &rec);
     if (rc != 0 && rc != STORE_ERR_NOTFOUND)
         return rc;
     {
-        int arc = record_access(s, sess, "read.view", access, j.buf, rc == 0,
-                                rc == 0 ? "ok" : "failed: not found or not authorised");
+        int arc = store_justify_record(s, sess, "read.view", access, j.buf, rc == 0,
+                                       rc == 0 ? "ok" : "failed: not found or not authorised");
         if (arc != 0)
             return arc;
     }
@@ -579,6 +520,7 @@ int store_read_image(struct store *s, const struct store_session *sess,
                      const struct store_access *access, int64_t read_id, uint8_t **png, size_t *len)
 {
     struct store_json j;
+    struct store_justified ja;
     struct store_read_rec rec;
     uint8_t *buf = NULL;
     size_t n = 0;
@@ -589,16 +531,17 @@ int store_read_image(struct store *s, const struct store_session *sess,
     if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
                                    "read.image", j.buf)) != 0)
         return rc;
-    if ((rc = check_access(s, sess, "read.image", access, j.buf)) != 0)
+    if ((rc = store_justify_access(s, sess, "read.image", access, j.buf, &ja)) != 0)
         return rc;
+    access = &ja.access;
     rc = fetch_read(s, access, read_id, &rec);
     if (rc == 0)
         rc = store_part_image(s, read_id, rec.time, &buf, &n);
     if (rc != 0 && rc != STORE_ERR_NOTFOUND)
         return rc;
     {
-        int arc = record_access(s, sess, "read.image", access, j.buf, rc == 0,
-                                rc == 0 ? "ok" : "failed: not found or not authorised");
+        int arc = store_justify_record(s, sess, "read.image", access, j.buf, rc == 0,
+                                       rc == 0 ? "ok" : "failed: not found or not authorised");
         if (arc != 0) {
             free(buf);
             return arc;

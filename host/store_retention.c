@@ -1,6 +1,7 @@
 /* store_retention: retention period, holds, purge (see store_retention.h). */
 #include "store_retention.h"
 #include "plate_match.h"
+#include "store_export.h"
 #include "store_part.h"
 #include "store_priv.h"
 
@@ -245,13 +246,80 @@ static int purge_day(struct store *s, struct store_purge_report *r, int64_t now,
     return store_part_drop_day(s, day);
 }
 
+/*
+ * The end of a purge's transaction: flags the copies of the reads purged (R7), writes the purges
+ * row and the audit entry ("purge", or "purge.early" with why and floor_days when why is set).
+ */
+static int record_purge(struct store *s, const char *who, int64_t now, const char *why,
+                        int floor_days, struct store_purge_report *r)
+{
+    struct store_json j;
+    sqlite3_stmt *st;
+    int rc;
+    if ((rc = store_copies_flag_purged(s, r->cutoff, now, &r->copies_flagged)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
+                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, r->cutoff);
+    sqlite3_bind_int64(st, 4, r->reads);
+    sqlite3_bind_int64(st, 5, r->images);
+    sqlite3_bind_int64(st, 6, r->alerts);
+    sqlite3_bind_int64(st, 7, r->held);
+    sqlite3_bind_int64(st, 8, r->oldest);
+    sqlite3_bind_int64(st, 9, r->newest);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_priv_err(rc);
+    store_json_init(&j);
+    if (why) {
+        store_json_str(&j, "why", why);
+        store_json_int(&j, "floor_days", floor_days);
+    }
+    store_json_int(&j, "cutoff", r->cutoff);
+    store_json_int(&j, "retention_days", store_retention_days(s));
+    store_json_int(&j, "reads", r->reads);
+    store_json_int(&j, "images", r->images);
+    store_json_int(&j, "alerts", r->alerts);
+    store_json_int(&j, "held", r->held);
+    store_json_int(&j, "oldest", r->oldest);
+    store_json_int(&j, "newest", r->newest);
+    store_json_int(&j, "copies_flagged", r->copies_flagged);
+    return store_priv_audit(s, who, why ? "purge.early" : "purge", store_json_end(&j), "ok");
+}
+
+/* Commits a purge, then destroys the purged days' keys and empties the WAL; *out = *r. */
+static int commit_purge(struct store *s, int64_t t0, struct store_purge_report *r,
+                        struct store_purge_report *out)
+{
+    int rc = store_priv_commit(s);
+    if (rc != 0)
+        return rc;
+    /* Only now that the drops are durable: destroy the keys of the purged days (and a
+     * replaced held-reads key). A failure here leaves keys that the next purge destroys; it
+     * is returned, since old copies of the purged rows stay readable until then. */
+    if ((rc = store_part_sweep_keys(s, r->cutoff)) != 0)
+        return rc;
+    r->delete_ms = mono_ms() - t0 - r->rebuild_ms;
+    r->compacted = 1; /* dropped tables and the rebuilt rest table leave no stale cells */
+    /* Push the zeroed pages into the database file and empty the WAL. */
+    r->wal_truncated =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK;
+    *out = *r;
+    return 0;
+}
+
 static int purge(struct store *s, const char *who, int64_t now, struct store_purge_report *out)
 {
     int64_t t0 = mono_ms();
     struct store_purge_report r;
-    struct store_json j;
-    sqlite3_stmt *st;
-    int rc, ck;
+    int rc;
     int64_t due = 0, *days = NULL;
     size_t n_days = 0;
 
@@ -274,52 +342,9 @@ static int purge(struct store *s, const char *who, int64_t now, struct store_pur
     free(days);
     days = NULL;
     r.held = due - r.reads;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT INTO purges(at, member, cutoff, reads, images, alerts, held,"
-                            " oldest, newest) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_text(st, 2, who, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 3, r.cutoff);
-        sqlite3_bind_int64(st, 4, r.reads);
-        sqlite3_bind_int64(st, 5, r.images);
-        sqlite3_bind_int64(st, 6, r.alerts);
-        sqlite3_bind_int64(st, 7, r.held);
-        sqlite3_bind_int64(st, 8, r.oldest);
-        sqlite3_bind_int64(st, 9, r.newest);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
+    if ((rc = record_purge(s, who, now, NULL, 0, &r)) != 0)
         goto fail;
-    }
-    store_json_init(&j);
-    store_json_int(&j, "cutoff", r.cutoff);
-    store_json_int(&j, "retention_days", store_retention_days(s));
-    store_json_int(&j, "reads", r.reads);
-    store_json_int(&j, "images", r.images);
-    store_json_int(&j, "alerts", r.alerts);
-    store_json_int(&j, "held", r.held);
-    store_json_int(&j, "oldest", r.oldest);
-    store_json_int(&j, "newest", r.newest);
-    if ((rc = store_priv_audit(s, who, "purge", store_json_end(&j), "ok")) != 0)
-        goto fail;
-    if ((rc = store_priv_commit(s)) != 0)
-        return rc;
-    /* Only now that the drops are durable: destroy the keys of the purged days (and a
-     * replaced held-reads key). A failure here leaves keys that the next purge destroys; it
-     * is returned, since old copies of the purged rows stay readable until then. */
-    if ((rc = store_part_sweep_keys(s, r.cutoff)) != 0)
-        return rc;
-    r.delete_ms = mono_ms() - t0 - r.rebuild_ms;
-    r.compacted = 1; /* dropped tables and the rebuilt rest table leave no stale cells */
-    /* Push the zeroed pages into the database file and empty the WAL. */
-    ck = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    r.wal_truncated = ck == SQLITE_OK;
-    *out = r;
-    return 0;
+    return commit_purge(s, t0, &r, out);
 fail:
     free(days);
     store_priv_rollback(s);
@@ -403,56 +428,91 @@ static int units_list(const char *in, char *out, size_t size)
     return used > 1 ? 0 : STORE_ERR_INVALID;
 }
 
+#define HOLD_OFFICERS (STORE_ROLE_ADMINISTRATOR | STORE_ROLE_RECORDS)
+
+/* Records a refusal after a successful authorisation (the member may call, the act is not). */
+static int hold_refused(struct store *s, const struct store_session *sess, const char *event,
+                        const char *params, const char *outcome, int err)
+{
+    char who[STORE_NAME_MAX + 8];
+    int rc =
+        store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), event, params, outcome);
+    return rc != 0 ? rc : err;
+}
+
+/* Checks a spec's fields; *expires gets the hold's end (0: none). */
+static int hold_spec_check(const struct store_hold_spec *spec, int64_t now, char *plate,
+                           char *units, size_t units_size, int64_t *expires)
+{
+    int court_order = spec->kind != STORE_HOLD_PRESERVATION;
+    if (!store_priv_valid_text(spec->reference, STORE_TEXT_MAX) ||
+        strcmp(store_hold_kind_name(spec->kind), "unknown") == 0)
+        return STORE_ERR_INVALID;
+    if (court_order
+            ? !store_priv_valid_text(spec->court, STORE_TEXT_MAX)
+            : spec->court && *spec->court && !store_priv_valid_text(spec->court, STORE_TEXT_MAX))
+        return STORE_ERR_INVALID;
+    if (spec->plate && *spec->plate && plate_normalize(spec->plate, 0, plate) != 0)
+        return STORE_ERR_INVALID;
+    if (spec->units && *spec->units && units_list(spec->units, units, units_size) != 0)
+        return STORE_ERR_INVALID;
+    if (!plate[0] && !units[0] && !spec->from && !spec->to)
+        return STORE_ERR_INVALID; /* a hold must name its scope */
+    if (spec->from && spec->to && spec->to <= spec->from)
+        return STORE_ERR_INVALID;
+    *expires = spec->expires;
+    if (*expires && *expires <= now)
+        return STORE_ERR_INVALID;
+    if (court_order && !*expires)
+        return STORE_ERR_INVALID; /* a warrant hold is reviewed, never kept forever */
+    if (!court_order) {
+        int64_t max = now + (int64_t)STORE_PRESERVATION_MAX_DAYS * 86400;
+        if (!*expires)
+            *expires = max;
+        if (*expires > max)
+            return STORE_ERR_INVALID;
+    }
+    return 0;
+}
+
 int store_hold_add(struct store *s, const struct store_session *sess,
                    const struct store_hold_spec *spec, int64_t *hold_id)
 {
     struct store_json j;
     sqlite3_stmt *st;
     char who[STORE_NAME_MAX + 8], plate[PLATE_MAX_LEN + 1] = "", units[STORE_TEXT_MAX + 1] = "";
-    int64_t now = store_now(s), expires, id;
+    int64_t now = store_now(s), expires = 0, id;
     int rc;
     if (!spec)
         return STORE_ERR_INVALID;
     store_json_init(&j);
     store_json_str(&j, "kind", store_hold_kind_name(spec->kind));
     store_json_str(&j, "reference", spec->reference);
+    store_json_str(&j, "court", spec->court);
     store_json_int(&j, "from", spec->from);
     store_json_int(&j, "to", spec->to);
     store_json_str(&j, "units", spec->units);
     store_json_int(&j, "has_plate", spec->plate && *spec->plate);
     store_json_int(&j, "expires", spec->expires);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR,
-                                   "hold.add", j.buf)) != 0)
+    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_INVESTIGATOR | HOLD_OFFICERS, "hold.add",
+                                   j.buf)) != 0)
         return rc;
-    if (!store_priv_valid_text(spec->reference, STORE_TEXT_MAX) ||
-        strcmp(store_hold_kind_name(spec->kind), "unknown") == 0)
-        return STORE_ERR_INVALID;
-    if (spec->plate && *spec->plate && plate_normalize(spec->plate, 0, plate) != 0)
-        return STORE_ERR_INVALID;
-    if (spec->units && *spec->units && units_list(spec->units, units, sizeof units) != 0)
-        return STORE_ERR_INVALID;
-    if (!plate[0] && !units[0] && !spec->from && !spec->to)
-        return STORE_ERR_INVALID; /* a hold must name its scope */
-    if (spec->from && spec->to && spec->to <= spec->from)
-        return STORE_ERR_INVALID;
-    expires = spec->expires;
-    if (expires && expires <= now)
-        return STORE_ERR_INVALID;
-    if (spec->kind == STORE_HOLD_PRESERVATION) {
-        int64_t max = now + (int64_t)STORE_PRESERVATION_MAX_DAYS * 86400;
-        if (!expires)
-            expires = max;
-        if (expires > max)
-            return STORE_ERR_INVALID;
-    }
+    /* An investigator's word is no warrant (R9): the document is checked by an officer. */
+    if (spec->kind != STORE_HOLD_PRESERVATION && !((unsigned)sess->role & HOLD_OFFICERS))
+        return hold_refused(s, sess, "hold.add", j.buf,
+                            "denied: warrant and disclosure-order holds are entered by an"
+                            " administrator or records officer",
+                            STORE_ERR_DENIED);
+    if ((rc = hold_spec_check(spec, now, plate, units, sizeof units, &expires)) != 0)
+        return rc;
     if ((rc = store_priv_begin(s)) != 0)
         return rc;
-    rc =
-        sqlite3_prepare_v2(s->db,
-                           "INSERT INTO holds(kind, reference, plate, units, t_from, t_to,"
-                           " entered_by, entered_at, expires_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           -1, &st, NULL);
+    rc = sqlite3_prepare_v2(s->db,
+                            "INSERT INTO holds(kind, reference, plate, units, t_from, t_to,"
+                            " entered_by, entered_at, expires_at, court)"
+                            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, store_hold_kind_name(spec->kind), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, spec->reference, -1, SQLITE_TRANSIENT);
@@ -466,6 +526,7 @@ int store_hold_add(struct store *s, const struct store_session *sess,
         sqlite3_bind_int64(st, 8, now);
         if (expires)
             sqlite3_bind_int64(st, 9, expires);
+        store_priv_bind_text(st, 10, spec->court);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
     }
@@ -478,13 +539,14 @@ int store_hold_add(struct store *s, const struct store_session *sess,
     store_json_int(&j, "hold", id);
     store_json_str(&j, "kind", store_hold_kind_name(spec->kind));
     store_json_str(&j, "reference", spec->reference);
+    store_json_str(&j, "court", spec->court);
     store_json_int(&j, "from", spec->from);
     store_json_int(&j, "to", spec->to);
     store_json_str(&j, "units", units);
     store_json_int(&j, "has_plate", plate[0] != 0);
     store_json_int(&j, "expires", expires);
     if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "hold.add",
-                               store_json_end(&j), "ok")) != 0)
+                               store_json_end(&j), "ok: pending approval by a second member")) != 0)
         goto fail;
     if ((rc = store_priv_commit(s)) != 0)
         return rc;
@@ -493,6 +555,142 @@ int store_hold_add(struct store *s, const struct store_session *sess,
 fail:
     store_priv_rollback(s);
     return rc;
+}
+
+/* What a hold awaits: its own approval or its extension's, and who entered that. */
+struct hold_pending {
+    int approved, released, expired, ext_pending;
+    int64_t ext_until;
+    char entered_by[STORE_NAME_MAX + 1], ext_by[STORE_NAME_MAX + 1];
+};
+
+static int hold_pending_get(struct store *s, int64_t id, struct hold_pending *p)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT approved_at IS NOT NULL, released_at IS NOT NULL,"
+                                " expires_at IS NOT NULL AND expires_at <= :now,"
+                                " ext_until IS NOT NULL, coalesce(ext_until, 0), entered_by,"
+                                " coalesce(ext_by, '') FROM holds WHERE id = :id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    store_priv_bind_named_int(st, ":now", store_now(s));
+    store_priv_bind_named_int(st, ":id", id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(p, 0, sizeof *p);
+        p->approved = sqlite3_column_int(st, 0);
+        p->released = sqlite3_column_int(st, 1);
+        p->expired = sqlite3_column_int(st, 2);
+        p->ext_pending = sqlite3_column_int(st, 3);
+        p->ext_until = sqlite3_column_int64(st, 4);
+        store_priv_col_text(st, 5, p->entered_by, sizeof p->entered_by);
+        store_priv_col_text(st, 6, p->ext_by, sizeof p->ext_by);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_ERR_NOTFOUND : store_priv_err(rc);
+}
+
+int store_hold_approve(struct store *s, const struct store_session *sess, int64_t hold_id)
+{
+    struct store_json j;
+    struct hold_pending p;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8];
+    const char *what, *by;
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "hold", hold_id);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, HOLD_OFFICERS, "hold.approve", j.buf)) != 0)
+        return rc;
+    if ((rc = hold_pending_get(s, hold_id, &p)) != 0)
+        return rc;
+    if (p.released || p.expired)
+        return hold_refused(s, sess, "hold.approve", j.buf, "denied: the hold has ended",
+                            STORE_ERR_STATE);
+    if (!p.approved) {
+        what = "UPDATE holds SET approved_by = :who, approved_at = :now WHERE id = :id"
+               " AND approved_at IS NULL";
+        by = p.entered_by;
+    } else if (p.ext_pending) {
+        what = "UPDATE holds SET expires_at = ext_until, court = coalesce(court, ext_court),"
+               " ext_until = NULL, approved_by = :who, approved_at = :now WHERE id = :id"
+               " AND ext_until IS NOT NULL";
+        by = p.ext_by;
+    } else {
+        return hold_refused(s, sess, "hold.approve", j.buf, "denied: nothing awaits approval",
+                            STORE_ERR_STATE);
+    }
+    if (strcmp(by, sess->member) == 0)
+        return hold_refused(s, sess, "hold.approve", j.buf,
+                            "denied: a second member must approve what one entered",
+                            STORE_ERR_DENIED);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, what, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        store_priv_bind_named_text(st, ":who", sess->member);
+        store_priv_bind_named_int(st, ":now", store_now(s));
+        store_priv_bind_named_int(st, ":id", hold_id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    store_json_init(&j);
+    store_json_int(&j, "hold", hold_id);
+    store_json_str(&j, "approved", p.approved ? "extension" : "hold");
+    store_json_str(&j, "entered_by", by);
+    if (p.approved)
+        store_json_int(&j, "until", p.ext_until);
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), "hold.approve",
+                                    store_json_end(&j));
+}
+
+int store_hold_extend(struct store *s, const struct store_session *sess, int64_t hold_id,
+                      const char *court, const char *order_ref, int64_t until)
+{
+    struct store_json j;
+    struct hold_pending p;
+    sqlite3_stmt *st;
+    char who[STORE_NAME_MAX + 8];
+    int rc;
+    store_json_init(&j);
+    store_json_int(&j, "hold", hold_id);
+    store_json_str(&j, "court", court);
+    store_json_str(&j, "order", order_ref);
+    store_json_int(&j, "until", until);
+    store_json_end(&j);
+    if ((rc = store_priv_authorize(s, sess, HOLD_OFFICERS, "hold.extend", j.buf)) != 0)
+        return rc;
+    if (!store_priv_valid_text(court, STORE_TEXT_MAX) ||
+        !store_priv_valid_text(order_ref, STORE_TEXT_MAX) || until <= store_now(s))
+        return STORE_ERR_INVALID;
+    if ((rc = hold_pending_get(s, hold_id, &p)) != 0)
+        return rc;
+    if (p.released || p.expired || p.ext_pending)
+        return hold_refused(s, sess, "hold.extend", j.buf,
+                            p.ext_pending ? "denied: an extension already awaits approval"
+                                          : "denied: the hold has ended",
+                            STORE_ERR_STATE);
+    if ((rc = store_priv_begin(s)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db,
+                            "UPDATE holds SET ext_court = ?, ext_ref = ?, ext_until = ?,"
+                            " ext_by = ?, ext_at = ? WHERE id = ? AND ext_until IS NULL",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, court, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, order_ref, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, until);
+        sqlite3_bind_text(st, 4, sess->member, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 5, store_now(s));
+        sqlite3_bind_int64(st, 6, hold_id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), "hold.extend",
+                                    j.buf);
 }
 
 int store_hold_release(struct store *s, const struct store_session *sess, int64_t hold_id,
@@ -506,7 +704,7 @@ int store_hold_release(struct store *s, const struct store_session *sess, int64_
     store_json_int(&j, "hold", hold_id);
     store_json_str(&j, "reason", reason);
     store_json_end(&j);
-    if ((rc = store_priv_authorize(s, sess, STORE_ROLE_ADMINISTRATOR, "hold.release", j.buf)) != 0)
+    if ((rc = store_priv_authorize(s, sess, HOLD_OFFICERS, "hold.release", j.buf)) != 0)
         return rc;
     if (!store_priv_valid_text(reason, STORE_TEXT_MAX))
         return STORE_ERR_INVALID;
@@ -528,32 +726,77 @@ int store_hold_release(struct store *s, const struct store_session *sess, int64_
                                     j.buf);
 }
 
+/* The list's columns; STATE is 0 pending, 1 active, 2 expired, 3 released. */
+#define HOLD_LIST_SQL                                                                              \
+    "SELECT h.id, h.kind, h.reference, coalesce(h.plate, ''), coalesce(h.units, ''),"              \
+    " coalesce(h.t_from, 0), coalesce(h.t_to, 0), coalesce(h.expires_at, 0), h.entered_at,"        \
+    " coalesce(h.released_at, 0), h.entered_by, coalesce(h.released_by, ''),"                      \
+    " " STORE_HOLD_ACTIVE_SQL("h") ", (SELECT count(*) FROM reads r WHERE " STORE_HOLD_SCOPE_SQL(  \
+        "h",                                                                                       \
+        "r") "), coalesce(h.court, ''), coalesce(h.approved_at, 0),"                               \
+             " coalesce(h.approved_by, ''), h.legacy, coalesce(h.ext_until, 0), "                  \
+             "coalesce(h.ext_court, ''),"                                                          \
+             " coalesce(h.ext_ref, ''), coalesce(h.ext_by, ''),"                                   \
+             " CASE WHEN h.released_at IS NOT NULL THEN 3"                                         \
+             " WHEN h.expires_at IS NOT NULL AND h.expires_at <= :now THEN 2"                      \
+             " WHEN h.approved_at IS NULL THEN 0 ELSE 1 END"                                       \
+             " FROM holds h WHERE (:active = 0 OR " STORE_HOLD_ACTIVE_SQL("h") ") ORDER BY h.id"
+
+static void hold_row(struct store *s, sqlite3_stmt *st, int mask, struct store_hold *h)
+{
+    static const char *const states[] = {"pending", "active", "expired", "released"};
+    int state = sqlite3_column_int(st, 22);
+    memset(h, 0, sizeof *h);
+    h->id = sqlite3_column_int64(st, 0);
+    store_priv_col_text(st, 1, h->kind, sizeof h->kind);
+    store_priv_col_text(st, 2, h->reference, sizeof h->reference);
+    store_priv_col_text(st, 3, h->plate, sizeof h->plate);
+    if (mask && h->plate[0]) {
+        char token[STORE_MASK_SIZE];
+        store_priv_mask_plate(s, h->plate, token);
+        snprintf(h->plate, sizeof h->plate, "%s", token);
+        h->plate_masked = 1;
+    }
+    store_priv_col_text(st, 4, h->units, sizeof h->units);
+    h->from = sqlite3_column_int64(st, 5);
+    h->to = sqlite3_column_int64(st, 6);
+    h->expires = sqlite3_column_int64(st, 7);
+    h->entered_at = sqlite3_column_int64(st, 8);
+    h->released_at = sqlite3_column_int64(st, 9);
+    store_priv_col_text(st, 10, h->entered_by, sizeof h->entered_by);
+    store_priv_col_text(st, 11, h->released_by, sizeof h->released_by);
+    h->active = sqlite3_column_int(st, 12);
+    h->reads = sqlite3_column_int64(st, 13);
+    store_priv_col_text(st, 14, h->court, sizeof h->court);
+    h->approved_at = sqlite3_column_int64(st, 15);
+    store_priv_col_text(st, 16, h->approved_by, sizeof h->approved_by);
+    h->legacy = sqlite3_column_int(st, 17);
+    h->ext_until = sqlite3_column_int64(st, 18);
+    store_priv_col_text(st, 19, h->ext_court, sizeof h->ext_court);
+    store_priv_col_text(st, 20, h->ext_ref, sizeof h->ext_ref);
+    store_priv_col_text(st, 21, h->ext_by, sizeof h->ext_by);
+    snprintf(h->state, sizeof h->state, "%s", states[state >= 0 && state <= 3 ? state : 0]);
+}
+
 int store_hold_list(struct store *s, const struct store_session *sess, int active_only,
                     struct store_hold_list **out)
 {
     struct store_hold_list *list;
+    struct store_json j;
     sqlite3_stmt *st;
     size_t cap = 0;
     char who[STORE_NAME_MAX + 8];
-    int rc;
-    if ((rc = store_priv_authorize(
-             s, sess, STORE_ROLE_INVESTIGATOR | STORE_ROLE_ADMINISTRATOR | STORE_ROLE_AUDITOR,
-             "hold.list", "{}")) != 0)
+    int rc, mask;
+    if ((rc = store_priv_authorize(s, sess,
+                                   STORE_ROLE_INVESTIGATOR | HOLD_OFFICERS | STORE_ROLE_AUDITOR,
+                                   "hold.list", "{}")) != 0)
         return rc;
+    /* R5: plates are confidential; an auditor checks holds without learning the vehicle. */
+    mask = sess->role == STORE_ROLE_AUDITOR;
     list = calloc(1, sizeof *list);
     if (!list)
         return STORE_ERR_NOMEM;
-    rc = sqlite3_prepare_v2(
-        s->db,
-        "SELECT h.id, h.kind, h.reference, coalesce(h.plate, ''), coalesce(h.units, ''),"
-        " coalesce(h.t_from, 0), coalesce(h.t_to, 0), coalesce(h.expires_at, 0), h.entered_at,"
-        " coalesce(h.released_at, 0), h.entered_by, coalesce(h.released_by, "
-        "''), " STORE_HOLD_ACTIVE_SQL("h") ", (SELECT count(*) FROM reads r "
-                                           "WHERE " STORE_HOLD_SCOPE_SQL(
-                                               "h", "r") ") FROM holds h WHERE (:active = 0 "
-                                                         "OR " STORE_HOLD_ACTIVE_SQL("h") ") ORDER "
-                                                                                          "BY h.id",
-        -1, &st, NULL);
+    rc = sqlite3_prepare_v2(s->db, HOLD_LIST_SQL, -1, &st, NULL);
     if (rc != SQLITE_OK) {
         free(list);
         return store_priv_err(rc);
@@ -561,37 +804,23 @@ int store_hold_list(struct store *s, const struct store_session *sess, int activ
     store_priv_bind_named_int(st, ":now", store_now(s));
     store_priv_bind_named_int(st, ":active", active_only != 0);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_hold *h;
         void *room = store_priv_room(list->items, list->n, &cap, sizeof *list->items);
         if (!room) {
             rc = SQLITE_NOMEM;
             break;
         }
         list->items = room;
-        h = &list->items[list->n++];
-        memset(h, 0, sizeof *h);
-        h->id = sqlite3_column_int64(st, 0);
-        store_priv_col_text(st, 1, h->kind, sizeof h->kind);
-        store_priv_col_text(st, 2, h->reference, sizeof h->reference);
-        store_priv_col_text(st, 3, h->plate, sizeof h->plate);
-        store_priv_col_text(st, 4, h->units, sizeof h->units);
-        h->from = sqlite3_column_int64(st, 5);
-        h->to = sqlite3_column_int64(st, 6);
-        h->expires = sqlite3_column_int64(st, 7);
-        h->entered_at = sqlite3_column_int64(st, 8);
-        h->released_at = sqlite3_column_int64(st, 9);
-        store_priv_col_text(st, 10, h->entered_by, sizeof h->entered_by);
-        store_priv_col_text(st, 11, h->released_by, sizeof h->released_by);
-        h->active = sqlite3_column_int(st, 12);
-        h->reads = sqlite3_column_int64(st, 13);
+        hold_row(s, st, mask, &list->items[list->n++]);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         store_hold_list_free(list);
         return store_priv_err(rc);
     }
-    if ((rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), "hold.list", "{}",
-                                   "ok")) != 0) {
+    store_json_init(&j);
+    store_json_int(&j, "plates_masked", mask);
+    if ((rc = store_priv_audit_now(s, store_priv_who(s, sess, who, sizeof who), "hold.list",
+                                   store_json_end(&j), "ok")) != 0) {
         store_hold_list_free(list);
         return rc;
     }
@@ -605,4 +834,56 @@ void store_hold_list_free(struct store_hold_list *list)
         return;
     free(list->items);
     free(list);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Early purge (a disk running full: store_reserve.h)                                         */
+
+/*
+ * Kept apart from purge() on purpose: it takes the cutoff from the oldest day rather than from
+ * the retention period, and records why. It reuses the same steps (purge_rest, purge_day), so
+ * what it leaves behind is exactly what the nightly purge leaves.
+ */
+int store_purge_early(struct store *s, int64_t now, int floor_days, const char *why,
+                      struct store_purge_report *out)
+{
+    int64_t t0 = mono_ms(), due = 0, *days = NULL, floor_cutoff;
+    char who[STORE_NAME_MAX + 8];
+    struct store_purge_report r;
+    size_t n_days = 0;
+    int rc;
+
+    if (floor_days < 1 || floor_days > STORE_RETENTION_MAX_DAYS ||
+        !store_priv_valid_text(why, STORE_TEXT_MAX))
+        return STORE_ERR_INVALID;
+    if (!s->keyring)
+        return STORE_ERR_STATE; /* a purge must also destroy the day keys */
+    memset(&r, 0, sizeof r);
+    floor_cutoff = now - (int64_t)floor_days * 86400;
+    if ((rc = store_part_days(s, &days, &n_days)) != 0)
+        return rc;
+    /* The oldest day goes whole, and only when all of it is older than the floor. */
+    if (n_days == 0 || (days[0] + 1) * STORE_PART_DAY_SECONDS > floor_cutoff) {
+        free(days);
+        return STORE_ERR_NOTFOUND;
+    }
+    r.cutoff = (days[0] + 1) * STORE_PART_DAY_SECONDS;
+    if ((rc = store_priv_begin(s)) != 0)
+        goto fail_nobegin;
+    if ((rc = purge_rest(s, &r, now, &due)) != 0 ||
+        (rc = purge_day(s, &r, now, days[0], &due)) != 0)
+        goto fail;
+    free(days);
+    days = NULL;
+    r.held = due - r.reads;
+    if ((rc = record_purge(s, store_priv_who(s, NULL, who, sizeof who), now, why, floor_days,
+                           &r)) != 0)
+        goto fail;
+    return commit_purge(s, t0, &r, out);
+fail:
+    store_priv_rollback(s);
+    store_part_forget(s);
+fail_nobegin:
+    free(days);
+    return rc;
 }

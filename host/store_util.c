@@ -68,6 +68,8 @@ const char *store_role_name(enum store_role role)
         return "auditor";
     case STORE_ROLE_SYSTEM:
         return "system";
+    case STORE_ROLE_RECORDS:
+        return "records";
     }
     return "unknown";
 }
@@ -75,7 +77,8 @@ const char *store_role_name(enum store_role role)
 int store_role_parse(const char *name, enum store_role *out)
 {
     static const enum store_role roles[] = {STORE_ROLE_OPERATOR, STORE_ROLE_INVESTIGATOR,
-                                            STORE_ROLE_ADMINISTRATOR, STORE_ROLE_AUDITOR};
+                                            STORE_ROLE_ADMINISTRATOR, STORE_ROLE_AUDITOR,
+                                            STORE_ROLE_RECORDS};
     for (size_t i = 0; name && i < sizeof roles / sizeof roles[0]; i++) {
         if (strcmp(name, store_role_name(roles[i])) == 0) {
             *out = roles[i];

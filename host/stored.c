@@ -18,6 +18,7 @@
 #include "store_audit.h"
 #include "store_client.h"
 #include "store_key.h"
+#include "store_reserve.h"
 #include "store_state.h"
 #include "store_retention.h"
 #include "version.h"
@@ -41,6 +42,7 @@
 #include <unistd.h>
 
 #define PURGE_EVERY_S 3600
+#define DISK_EVERY_S  600 /* the free-space watch: alarms and the early purge */
 #ifdef ALPR_TEST_CLOCK
 #define AUTO_PURGE 0
 #else
@@ -53,7 +55,8 @@ struct service {
     struct store_state *state;
     struct store *s;
     struct store_api_conf conf;
-    pthread_mutex_t lock; /* one call at a time on the store */
+    struct store_reserve *reserve; /* the disk reserve and free-space watch */
+    pthread_mutex_t lock;          /* one call at a time on the store */
     int verbose;
     const char *anchor_path; /* --anchor-file, or NULL */
     int64_t anchored_id;     /* the last head written out */
@@ -82,7 +85,9 @@ static void usage(FILE *f)
         f,
         "usage: alpr-stored [--state DIR] [--key-file PATH] [--socket PATH]\n"
         "                   [--ingest-socket PATH] [--socket-group G] [--ingest-group G]\n"
-        "                   [--ingest-user USER]... [--anchor-file PATH] [-v]\n"
+        "                   [--ingest-user USER]... [--disk-reserve MIB]\n"
+        "                   [--purge-floor-days N] [--disk-alarm-days N]\n"
+        "                   [--anchor-file PATH] [-v]\n"
         "       alpr-stored --generate-key PATH\n"
         "\n"
         "The store service: owns the encrypted store in DIR and answers the store's calls\n"
@@ -101,13 +106,59 @@ static void usage(FILE *f)
         "                      systemd credential 'store.key' ($CREDENTIALS_DIRECTORY)\n"
         "  --ingest-user USER  the OS account (name or uid) that may ingest reads and do\n"
         "                      nothing else: alprd's; repeatable\n"
+        "  --disk-reserve MIB  disk space kept in DIR/reserve and freed when a purge or a\n"
+        "                      write meets a full disk (0..65536; default %d)\n"
+        "  --purge-floor-days N a disk running full purges the oldest reads early, never\n"
+        "                      those younger than N days (1..273; default %d)\n"
+        "  --disk-alarm-days N alarm when fewer days of room are left at the current\n"
+        "                      ingest rate (0: never; default %d)\n"
         "  --anchor-file PATH  also append the audit chain's head to PATH (mode 0644) whenever\n"
         "                      it moved; it always goes to stderr (the journal) as a line\n"
         "                      starting " STORE_AUDIT_ANCHOR_PREFIX "\n"
         "  --generate-key PATH write a new random master key to PATH (never overwrites)\n"
         "  -v, --verbose       log each call (caller uid, call, status) to stderr\n"
         "  --help, --version\n",
-        STORE_CLIENT_DEFAULT_SOCKET, STORE_CLIENT_DEFAULT_INGEST_SOCKET);
+        STORE_CLIENT_DEFAULT_SOCKET, STORE_CLIENT_DEFAULT_INGEST_SOCKET, STORE_RESERVE_DEFAULT_MIB,
+        STORE_RESERVE_DEFAULT_FLOOR_DAYS, STORE_RESERVE_DEFAULT_ALARM_DAYS);
+}
+
+/* A call's write met a full disk: free the reserve, purge, so that its retry finds room. */
+static void disk_full(struct service *sv)
+{
+    int rc = store_reserve_on_full(sv->reserve, sv->s, store_now(sv->s));
+    if (rc != 0)
+        fprintf(stderr, "alpr-stored: disk full and no room made: %s\n", store_strerror(rc));
+}
+
+/* --disk-reserve MIB, --purge-floor-days N, --disk-alarm-days N. -1 with the message. */
+static int disk_option(int c, const char *arg, struct store_reserve_config *disk)
+{
+    static const struct {
+        int c;
+        const char *name;
+        long min, max;
+    } opts[] = {{'R', "--disk-reserve", 0, STORE_RESERVE_MAX_MIB},
+                {'F', "--purge-floor-days", 1, STORE_RETENTION_MAX_DAYS},
+                {'A', "--disk-alarm-days", 0, 3650}};
+    char *end;
+    long v = strtol(arg, &end, 10);
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (opts[i].c != c)
+            continue;
+        if (!*arg || *end || v < opts[i].min || v > opts[i].max) {
+            fprintf(stderr, "alpr-stored: %s: '%s' is not %ld..%ld\n", opts[i].name, arg,
+                    opts[i].min, opts[i].max);
+            return -1;
+        }
+        if (c == 'R')
+            disk->reserve_bytes = (uint64_t)v << 20;
+        else if (c == 'F')
+            disk->floor_days = (int)v;
+        else
+            disk->alarm_days = (int)v;
+        return 0;
+    }
+    return -1;
 }
 
 static void on_signal(int sig)
@@ -208,6 +259,19 @@ static enum MHD_Result run_call(struct listener *l, struct MHD_Connection *conn,
 #endif
     int rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body, rq->len,
                               &status, &response);
+    if (rc == 0 && status == 507) {
+        /* Full disk: nothing was changed. An administrator's purge runs again at once in the
+         * room the reserve leaves, recorded under their name; then the service makes room for
+         * whatever else failed and makes the reserve again. */
+        if (strcmp(url + 4, "purge") == 0) {
+            free(response);
+            response = NULL;
+            store_reserve_release(sv->reserve);
+            rc = store_api_handle(sv->s, &sv->conf, &peer, l->channel, url + 4, auth, rq->body,
+                                  rq->len, &status, &response);
+        }
+        disk_full(sv);
+    }
 #ifdef ALPR_TEST_CLOCK
     store_set_clock(sv->s, NULL, NULL);
 #endif
@@ -361,7 +425,8 @@ static int listen_sockets(struct listener *members, struct listener *ingest)
 static void purge(struct service *sv)
 {
     struct store_purge_report rep;
-    int rc = store_purge_expired(sv->s, store_now(sv->s), &rep);
+    /* Through the reserve: a full disk must not keep reads past their retention. */
+    int rc = store_reserve_purge(sv->reserve, sv->s, store_now(sv->s), &rep);
     if (rc != 0)
         fprintf(stderr, "alpr-stored: purge failed: %s\n", store_strerror(rc));
     else if (rep.reads || sv->verbose)
@@ -414,11 +479,20 @@ static int start_server(struct listener *l)
     return l->d ? 0 : -1;
 }
 
-/* Serves both sockets until SIGTERM/SIGINT; the nightly purge and the watchdog meanwhile. */
+/* The free-space watch (store_reserve.h): its own lines go to stderr, the journal. */
+static void disk_check(struct service *sv)
+{
+    int rc = store_reserve_check(sv->reserve, sv->s, store_now(sv->s));
+    if (rc != 0 && sv->verbose)
+        fprintf(stderr, "alpr-stored: disk check: %s\n", store_strerror(rc));
+}
+
+/* Serves both sockets until SIGTERM/SIGINT; the nightly purge, the disk watch and the
+ * watchdog meanwhile. */
 static int serve(struct service *sv, struct listener *members, struct listener *ingest)
 {
     uint64_t watchdog_us = 0;
-    time_t last_purge = 0, last_watchdog = 0;
+    time_t last_purge = 0, last_disk = 0, last_watchdog = 0;
     if (start_server(members) != 0 || start_server(ingest) != 0) {
         if (members->d)
             MHD_stop_daemon(members->d);
@@ -435,6 +509,12 @@ static int serve(struct service *sv, struct listener *members, struct listener *
             last_purge = now;
             pthread_mutex_lock(&sv->lock);
             purge(sv);
+            pthread_mutex_unlock(&sv->lock);
+        }
+        if (AUTO_PURGE && now - last_disk >= DISK_EVERY_S) {
+            last_disk = now;
+            pthread_mutex_lock(&sv->lock);
+            disk_check(sv);
             pthread_mutex_unlock(&sv->lock);
         }
         pthread_mutex_lock(&sv->lock);
@@ -464,6 +544,9 @@ int main(int argc, char **argv)
                                        {"ingest-user", required_argument, NULL, 'i'},
                                        {"generate-key", required_argument, NULL, 'g'},
                                        {"anchor-file", required_argument, NULL, 'a'},
+                                       {"disk-reserve", required_argument, NULL, 'R'},
+                                       {"purge-floor-days", required_argument, NULL, 'F'},
+                                       {"disk-alarm-days", required_argument, NULL, 'A'},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {"version", no_argument, NULL, 'V'},
@@ -473,8 +556,11 @@ int main(int argc, char **argv)
     struct listener members = {&sv, STORE_API_MEMBERS, STORE_CLIENT_DEFAULT_SOCKET, NULL, -1, NULL};
     struct listener ingest = {&sv, STORE_API_INGEST, STORE_CLIENT_DEFAULT_INGEST_SOCKET, NULL, -1,
                               NULL};
+    struct store_reserve_config disk;
     char err[512];
     int c, rc;
+    store_reserve_config_default(&disk);
+    disk.log = stderr;
     while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -513,6 +599,12 @@ int main(int argc, char **argv)
         case 'a':
             sv.anchor_path = optarg;
             break;
+        case 'R':
+        case 'F':
+        case 'A':
+            if (disk_option(c, optarg, &disk) != 0)
+                return 2;
+            break;
         case 'v':
             sv.verbose = 1;
             break;
@@ -548,13 +640,20 @@ int main(int argc, char **argv)
         return rc == STORE_ERR_DENIED || rc == STORE_ERR_INVALID ? 4 : 1;
     }
     sv.s = store_state_store(sv.state);
+    if (store_reserve_open(state, &disk, &sv.reserve) != 0) {
+        store_state_close(sv.state);
+        return 1;
+    }
+    sv.conf.reserve = sv.reserve;
     if (listen_sockets(&members, &ingest) != 0) {
+        store_reserve_close(sv.reserve);
         store_state_close(sv.state);
         return 1;
     }
     fprintf(stderr, "alpr-stored %s: serving %s on %s and %s\n", ALPR_VERSION, state,
             members.path ? members.path : "systemd's sockets", ingest.path ? ingest.path : "");
     rc = serve(&sv, &members, &ingest);
+    store_reserve_close(sv.reserve);
     store_state_close(sv.state);
     if (members.path)
         unlink(members.path);

@@ -13,6 +13,9 @@ $(STORED_TEST): $(B)/tests/stored-testclock.o $(LIBS)
 
 PROGRAMS += $(STORED) $(STORED_TEST)
 
+# The full-disk purge through the service (issue 16, finding 5).
+$(B)/tests/test_store_reserve: | $(STORED_TEST)
+
 # The store through the service at scale (tests/bench_service.c), side by side with the in-process
 # store's benchmark (host/store.mk): `make bench` runs both. build/tests/test_service_bench is the
 # same program on 20,000 reads, run by `make test` for its checks (searches find the reads, the

@@ -102,7 +102,7 @@ crime type and incident number are required):
   $ALPR search $HOT --purpose stolen-vehicle --crime vehicle-theft --incident DEMO-0001
   $ALPR search --unit DEMO-01 --from $(date -u +%F) --purpose investigation --crime robbery --incident 2026-000123
   $ALPR search --show 1 --image /tmp/read-1.png --purpose investigation --crime robbery --incident 2026-000123
-  $ALPR alert list --state unverified
+  $ALPR alert list --state unverified --purpose stolen-vehicle --crime "stolen vehicle" --incident DEMO-0001
   $ALPR audit verify
   kill %1    # the service
 

@@ -54,7 +54,7 @@ wait "$runner"
 rc=$?
 grep -o 'summary frames=[0-9]* reads=[0-9]* .*dropped=[0-9]* queue_dropped=[0-9]*' "$WORK/alprd.log" | sed 's/^/soak: /'
 if stored=$("$ALPR" --csv search --unit SOAK-01 --limit 100000 --purpose investigation \
-  --crime soak-test --incident SOAK-1 2>"$WORK/search.err"); then
+  --crime "vehicle theft" --incident SOAK-2026-0001 2>"$WORK/search.err"); then
   echo "soak: $(($(wc -l <<<"$stored") - 1)) reads in the store"
 else
   echo "soak: cannot count the reads in the store: $(cat "$WORK/search.err")"

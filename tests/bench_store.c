@@ -176,8 +176,8 @@ static void bench(void)
             (size_t)snprintf(csv + len, cap - len, "plate,state,reason,source,expiry,incident\n");
         long n_hot = fleet_n / 100 < 1000 ? (fleet_n / 100 > 2 ? fleet_n / 100 : 2) : 1000;
         for (long i = 0; i < n_hot; i++)
-            len += (size_t)snprintf(csv + len, cap - len, "%s,UT,stolen,NCIC,2027-12-31,\n",
-                                    fleet[(i * 7919) % fleet_n]);
+            len += (size_t)snprintf(csv + len, cap - len, "%s,UT,stolen,NCIC,2027-12-31,2026-%ld\n",
+                                    fleet[(i * 7919) % fleet_n], i);
         for (int i = 0; i < 20; i++)
             len += (size_t)snprintf(csv + len, cap - len,
                                     "%.3s*%c,UT,robbery,local,2027-12-31,2026-%04d\n",

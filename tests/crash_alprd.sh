@@ -41,7 +41,7 @@ printed_ids() { grep -ho '"event":"read","read_id":[0-9]*' "$WORK"/events-*.json
 printed_plates() { grep -o '"event":"read",.*"plate":"[A-Z0-9]*"' "$1" | sed 's/.*"plate":"//; s/"$//'; }
 stored_ids() {
   "$ALPR" --csv search --unit CRASH-1 --from 2000-01-01 --purpose investigation \
-    --crime test --incident CRASH-0001 --limit 100000 | awk -F, 'NR > 1 {print $1}' | sort -n
+    --crime "vehicle theft" --incident CRASH-2026-0001 --limit 100000 | awk -F, 'NR > 1 {print $1}' | sort -n
 }
 all_printed_stored() { [[ -z $(comm -23 <(printed_ids | sort) <(stored_ids | sort)) ]]; }
 audit_ok() { "$ALPR" audit verify >/dev/null; }

@@ -58,13 +58,22 @@ run_case() {
   e2e_check "$name: every read is one of the vehicles" test "$unmatched" -eq 0
   e2e_check "$name: every vehicle read" test "$missed" -eq 0
   e2e_check "$name: at least all plates but one exact" test "$exact" -ge $((${#PLATES[@]} - 1))
+  # Issue 16, finding 6: alprd's log names reads by number and id, never by plate.
+  no_plate_in_log() {
+    local p
+    for p in "${stored[@]}"; do
+      ! grep -qiF -- "$p" "$dir/alprd.log" || return 1
+    done
+  }
+  e2e_check "$name: no stored plate in alprd's log" no_plate_in_log
   has_hot() { printf '%s\n' "${stored[@]}" | grep -qx "$hot"; }
   e2e_check "$name: the hotlisted vehicle read ($hot)" has_hot
 
   e2e_check "$name: alert JSON line with the reminder" \
     grep -q "\"event\":\"alert\".*\"plate\":\"$hot\".*UNVERIFIED.*before any enforcement" "$dir/events.jsonl"
   local alerts
-  alerts=$("$ALPR" --csv alert list --state unverified | awk -F, 'NR > 1' | wc -l)
+  alerts=$("$ALPR" --csv alert list --state unverified --purpose stolen-vehicle \
+    --crime "stolen vehicle" --incident DEMO-0001 | awk -F, 'NR > 1' | wc -l)
   e2e_check "$name: one unverified alert in the store ($alerts)" test "$alerts" -eq 1
   audit_ok() { "$ALPR" audit verify >/dev/null; }
   e2e_check "$name: alpr audit verify" audit_ok

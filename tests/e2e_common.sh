@@ -171,7 +171,7 @@ EOF
 # e2e_stored_plates UNIT: the plates of the unit's stored reads, one per line (an audited search).
 e2e_stored_plates() {
   "$ALPR" --csv search --unit "$1" --from 2000-01-01 --purpose investigation \
-    --crime test --incident E2E-0001 --limit 10000 | awk -F, 'NR > 1 {print $3}'
+    --crime "vehicle theft" --incident E2E-2026-0001 --limit 10000 | awk -F, 'NR > 1 {print $3}'
 }
 
 # e2e_match_reads "PLATE..." "READ...": assigns each read to the vehicle whose plate is nearest

@@ -94,7 +94,7 @@ short_opts() { grep -oE -- '(^|[ ,])-[a-zA-Z]\b' | grep -oE -- '-[a-zA-Z]' | sor
 actions_of() {
   {
     grep -oE "alpr( \[[^]]*\])* $1 [a-z]+" <<<"$2" | awk '{ print $NF }'
-    grep -oE '^  [a-z]+( |$)' <<<"$2" | awk '{ print $1 }'
+    grep -oE '^  [a-z][a-z-]*( |$)' <<<"$2" | awk '{ print $1 }'
     grep -oE '\| [a-z]+ [A-Z]' <<<"$2" | awk '{ print $2 }'
   } | sort -u
 }

@@ -8,6 +8,7 @@
  * the health line, dropped-frame counting and the board register set-up. (The same pipeline
  * over the store service: tests/test_roadside_service.c.)
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "roadside.h"
 
 #include "image.h"
@@ -20,9 +21,11 @@
 #include "test_store_util.h"
 #include "testlib.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FPS 30
 
@@ -300,7 +303,7 @@ static void test_drive_by_reads_and_alert(void)
 
     /* The alert: in the store (unverified) and on the events stream with the reminder. */
     struct store_alert_list *al = NULL;
-    REQUIRE(store_alert_list(e.s, &e.admin, NULL, 0, 0, 0, &al) == 0);
+    REQUIRE(store_alert_list(e.s, &e.admin, &search_access, NULL, 0, 0, 0, &al) == 0);
     CHECK_EQ_INT(al->n, 1);
     char want_ids[80] = "(no alert)";
     if (al->n == 1) {
@@ -681,6 +684,102 @@ static void test_store_unreachable_then_back_and_invalid_dropped(void)
     env_close(&e);
 }
 
+/*
+ * Issue #16, finding 6: "read UM78029 not committed yet (will retry)" and the health line's
+ * last_error put plates on stderr (and syslog) at every retry. A sink whose every message quotes
+ * the plate (the worst a store or its client could say) fails, refuses, then stores with a
+ * warning; stderr, where alprd logs, is captured: it names reads by number and id, never by
+ * plate.
+ */
+struct leaky {
+    struct env *e;
+    int mode; /* 0: store (with a warning), else the STORE_ERR_* to answer */
+};
+
+static int leaky_ingest(void *ctx, const struct store_read *read, int64_t *read_id,
+                        struct store_alert **alerts, size_t *n_alerts, char *err, size_t err_size)
+{
+    struct leaky *l = ctx;
+    int rc = l->mode ? l->mode : store_add_read(l->e->s, read, read_id, alerts, n_alerts);
+    snprintf(err, err_size, "leaky sink: read %s (candidate %s): %s", read->plate,
+             read->n_candidates ? read->candidates[0].text : "-",
+             rc ? store_strerror(rc) : "stored, slowly");
+    return rc;
+}
+
+static int leaky_ping(void *ctx, char *err, size_t err_size)
+{
+    struct leaky *l = ctx;
+    if (l->mode)
+        snprintf(err, err_size, "leaky sink: %s", store_strerror(l->mode));
+    return l->mode;
+}
+
+static void test_no_plate_in_logs(void)
+{
+    struct env e;
+    struct one_vehicle o;
+    struct daemon_config dc;
+    struct roadside_config cfg;
+    struct run run = {0};
+    struct roadside_health h;
+    char path[600], line[1024];
+    REQUIRE(env_open(&e, "nologs") == 0);
+    int orc = one_vehicle_open(&o, &dc);
+    if (orc == 1) {
+        env_close(&e);
+        SKIP("no DejaVu font for the scene generator");
+    }
+    REQUIRE(orc == 0);
+    struct leaky lk = {&e, STORE_ERR_FULL};
+    struct roadside_sink sink = {leaky_ingest, store_alerts_free, leaky_ping, &lk};
+    /* alprd's log is stderr: capture the descriptor itself. */
+    snprintf(path, sizeof path, "%s/stderr.log", test_tmpdir());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), saved = dup(2);
+    REQUIRE(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    REQUIRE(dup2(fd, 2) == 2);
+    quiet_config(&cfg, &dc, &e);
+    cfg.log = stderr;
+    REQUIRE(roadside_new(&cfg, &sink, &run.r) == 0);
+
+    one_vehicle_pass(&o, &run, 0);
+    CHECK_EQ_INT(roadside_tick(run.r, 2000), ROADSIDE_ERR_STORE); /* full: held */
+    lk.mode = STORE_ERR_IO;
+    CHECK_EQ_INT(roadside_tick(run.r, 2000 + ROADSIDE_RETRY_MS), ROADSIDE_ERR_STORE);
+    roadside_health(run.r, &h);
+    fprintf(stderr, "alprd: %s\n", roadside_health_format(&h, NULL, line, sizeof line));
+    lk.mode = 0; /* stored, with a warning quoting the plate */
+    CHECK_EQ_INT(roadside_tick(run.r, 2000 + 2 * ROADSIDE_RETRY_MS), 0);
+    lk.mode = STORE_ERR_INVALID; /* the next vehicle refused */
+    one_vehicle_pass(&o, &run, 10000);
+    CHECK_EQ_INT(roadside_tick(run.r, 12000), 0);
+    roadside_health(run.r, &h);
+    fprintf(stderr, "alprd: %s\n", roadside_health_format(&h, NULL, line, sizeof line));
+    CHECK_EQ_INT(h.reads, 1);
+    CHECK_EQ_INT(h.reads_refused, 1);
+    roadside_free(run.r);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char text[8192] = "";
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    close(fd);
+    REQUIRE(n > 0);
+    text[n] = '\0';
+    CHECK(strcasestr(text, o.text) == NULL);
+    CHECK(strstr(text, "leaky sink: read [plate]") != NULL); /* the sink's words, plate cut */
+    CHECK(strstr(text, "store full") != NULL);
+    CHECK(strstr(text, "read #1 (id ") != NULL);
+    CHECK(strstr(text, "read #2 refused by the store") != NULL);
+    CHECK(strstr(text, "last_error=\"read #2 refused") != NULL);
+    if (strcasestr(text, o.text))
+        printf("# captured stderr:\n%s", text);
+    one_vehicle_close(&o);
+    env_close(&e);
+}
+
 /* Gaps in the board's frame numbers count as dropped; a frame without pixels as failed. */
 static void test_dropped_frames_and_health_line(void)
 {
@@ -801,6 +900,7 @@ int main(void)
     RUN(test_board_registers);
     RUN(test_dropped_frames_and_health_line);
     RUN(test_store_full_read_held_and_retried);
+    RUN(test_no_plate_in_logs);
     RUN(test_store_unreachable_then_back_and_invalid_dropped);
     RUN(test_flush_commits_open_track);
     RUN(test_drive_by_reads_and_alert);

@@ -414,7 +414,7 @@ static void test_pipeline_survives_a_service_crash(void)
     store_read_list_free(l);
     struct store_alert_list *al = NULL;
     char want[120] = "(none)";
-    CHECK(store_alert_list(a.s, &a.sess, NULL, 0, 0, 0, &al) == 0);
+    CHECK(store_alert_list(a.s, &a.sess, &access, NULL, 0, 0, 0, &al) == 0);
     for (size_t i = 0; al && i < al->n; i++)
         if (strcmp(al->items[i].read_plate, scene_hot) == 0)
             snprintf(want, sizeof want,

@@ -26,8 +26,8 @@ static int started;
 static const struct {
     const char *name;
     unsigned uid;
-} accounts[] = {{"ada", 0},      {"ivan", 64001}, {"aude", 64002},
-                {"olga", 64003}, {"eve", 64004},  {"chief", 64005}};
+} accounts[] = {{"ada", 0},     {"ivan", 64001},  {"aude", 64002}, {"olga", 64003},
+                {"eve", 64004}, {"chief", 64005}, {"rex", 64007}};
 static unsigned as_uid; /* run() runs alpr as this account */
 
 static unsigned uid_of(const char *member)
@@ -90,6 +90,8 @@ static int run(const char *env, const char *args)
 #define NOW1     "ALPR_NOW=2025-12-31T23:00:00Z"
 #define NOW      "ALPR_NOW=2026-01-01T00:00:00Z"
 #define ADMIN_PW "ALPR_PASSWORD='admin password 1'"
+/* An export is justified like a search (store_export.h). */
+#define EXPORT_WHY " --purpose investigation --crime robbery --incident 2026-9"
 
 static int login(const char *user, const char *pw, const char *when)
 {
@@ -184,6 +186,11 @@ static void test_bootstrap_login_roles(void)
                  0);
     CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='operator password'",
                      "user add olga --role operator --os-user 64003"),
+                 0);
+    /* rex becomes the records officer months later (an account this old needs no second
+     * administrator's confirmation). */
+    CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='records password'",
+                     "user add rex --role investigator --training 2025-12-01 --os-user 64007"),
                  0);
     CHECK_EQ_INT(
         run(NOW1 " ALPR_NEW_PASSWORD='short'", "user add bob --role operator --os-user 64005"), 2);
@@ -281,8 +288,8 @@ static void test_search_hotlist_hold_export(void)
     snprintf(path, sizeof path, "%s/hot.csv", dir);
     FILE *fp = fopen(path, "w");
     REQUIRE(fp != NULL);
-    fputs("plate,state,reason,source,expiry\n7ABC123,UT,stolen,NCIC,2026-06-01\n"
-          "7A'C,UT,x,y,2026-06-01\n",
+    fputs("plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,NCIC,2026-06-01,2026-1\n"
+          "7A'C,UT,x,y,2026-06-01,2026-1\n",
           fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 4);
@@ -291,15 +298,20 @@ static void test_search_hotlist_hold_export(void)
     CHECK(strstr(out_text, "daily") == NULL);
     fp = fopen(path, "w");
     REQUIRE(fp != NULL);
-    fputs("plate,state,reason,source,expiry\n7ABC123,UT,stolen,NCIC,2026-06-01\n", fp);
+    fputs("plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,NCIC,2026-06-01,2026-1\n",
+          fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 0);
     CHECK(strstr(out_text, "1 entries imported") != NULL);
 
-    /* Hold and evidence export; the manifest checks with sha256sum. */
-    CHECK_EQ_INT(run(NOW, "hold add --kind warrant --ref SW-1 --plate 7ABC123"), 0);
-    CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1"), 2);
-    CHECK_EQ_INT(run(NOW, "export 1 --out evidence --note 'locker 4'"), 0);
+    /* Hold and evidence export; the manifest checks with sha256sum. An investigator's word is
+     * no warrant: only a preservation request (14 days) is theirs to enter. */
+    CHECK_EQ_INT(run(NOW, "hold add --kind warrant --ref SW-1 --plate 7ABC123 --court 'Made-up"
+                          " Court' --expires 2027-01-01"),
+                 3);
+    CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1 --plate 7ABC123"), 0);
+    CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-2"), 2);
+    CHECK_EQ_INT(run(NOW, "export 1 --out evidence --note 'locker 4'" EXPORT_WHY), 0);
     CHECK(strstr(out_text, "3 reads, 3 images") != NULL);
     snprintf(cmd, sizeof cmd, "cd %s/evidence && sha256sum -c --quiet MANIFEST.sha256", dir);
     CHECK_EQ_INT(system(cmd), 0);
@@ -312,9 +324,16 @@ static void test_admin_audit_report_purge(void)
     char path[1200];
     NEEDS_SERVICE();
     REQUIRE(login("ada", "admin password 1", "2026-01-01T00:05:00Z") == 0);
+    /* The warrant, hold 2: pending until a second officer approves it (below). */
+    CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z",
+                     "hold add --kind warrant --ref SW-1 --plate 7ABC123 --court '3rd District"
+                     " Court' --expires 2027-01-01"),
+                 0);
+    CHECK(strstr(err_text, "pending") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "hold approve 2"), 3); /* her own */
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release request --agency 'County DA'"
                                                       " --requester 'ADA Smith' --purpose trial"
-                                                      " --hold 1"),
+                                                      " --hold 2"),
                  0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release approve 1 --note ok"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release fulfil 1 --out rel"), 1);
@@ -343,7 +362,13 @@ static void test_admin_audit_report_purge(void)
     CHECK(strstr(page, "7ABC123") == NULL && strstr(page, "7ABX992") == NULL);
     free(page);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "purge --set-retention-days 300"), 2);
-    /* Ten months later: the unheld reads go, the held ones stay. */
+    /* Ten months later: the preservation request has lapsed; rex, now records officer,
+     * approves the warrant, which keeps its reads; the unheld reads go. */
+    REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "user role rex records"), 0);
+    CHECK(strstr(out_text, "role: done") != NULL);
+    REQUIRE(login("rex", "records password", "2026-11-01T00:00:00Z") == 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold approve 2"), 0);
     REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json purge"), 0);
     CHECK(strstr(out_text, "\"reads\": 2") != NULL);
@@ -460,32 +485,38 @@ static void test_admin_calls_errors(void)
     snprintf(path, sizeof path, "%s/service-must-not-write", dir);
     char params[2000];
     snprintf(params, sizeof params,
-             "{\"hold\": 1, \"destination\": \"%s'; DROP TABLE exports;--\"}", path);
+             "{\"hold\": 2, \"destination\": \"%s'; DROP TABLE exports;--\", \"purpose\":"
+             " \"investigation\", \"crime_type\": \"robbery\", \"incident\": \"2026-9\"}",
+             path);
     CHECK_EQ_INT(call_ada("export", params, &res, msg, sizeof msg), 0);
-    CHECK_EQ_INT(json_array_size(json_object_get(res, "files")), 6);
+    CHECK_EQ_INT(json_array_size(json_object_get(res, "files")), 10);
     CHECK_EQ_INT(json_integer_value(json_object_get(res, "reads")), 3);
     CHECK(stat(path, &st) != 0);
     json_decref(res);
     res = NULL;
-    CHECK_EQ_INT(call_ada("hold.add",
-                          "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
-                          " \"plate\": \"ZZZ999\"}",
-                          &res, msg, sizeof msg),
-                 0);
+    CHECK_EQ_INT(
+        call_ada("hold.add",
+                 "{\"kind\": \"warrant\", \"reference\": \"SW-2'; DROP TABLE holds;--\","
+                 " \"plate\": \"ZZZ999\", \"court\": \"x'--\", \"expires\": \"2027-01-01\"}",
+                 &res, msg, sizeof msg),
+        0);
     json_decref(res);
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list"), 0);
-    CHECK(strstr(out_text, "id\tkind\treference\tplate\tunits\tfrom\tto\texpires\tentered\tby\t"
-                           "active\treads\n") != NULL);
-    CHECK(strstr(out_text, "\tSW-2'; DROP TABLE holds;--\tZZZ999\t") != NULL);
-    CHECK(strstr(out_text, "\tSW-1\t7ABC123\t\t\t\t\t2026-01-01T00:00:00Z\tivan\t1\t3\n") != NULL);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list --all"), 0);
+    CHECK(strstr(out_text, "id\tkind\tstate\treference\tcourt\tplate\tunits\tfrom\tto\texpires\t"
+                           "entered\tby\tapproved_by\tlegacy\tactive\treads\n") != NULL);
+    CHECK(strstr(out_text, "\tpending\tSW-2'; DROP TABLE holds;--\tx'--\tZZZ999\t") != NULL);
+    CHECK(strstr(out_text, "\n1\tpreservation\texpired\tPR-1\t\t7ABC123\t") != NULL);
+    CHECK(strstr(out_text,
+                 "\n2\twarrant\tactive\tSW-1\t3rd District Court\t7ABC123\t\t\t\t"
+                 "2027-01-01T00:00:00Z\t2026-01-01T00:05:00Z\tada\trex\t0\t1\t3\n") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z",
                      "release request --agency \"O'Brien & Sons; DROP TABLE releases\""
-                     " --requester 'x\" OR 1=1' --purpose trial --hold 1"),
+                     " --requester 'x\" OR 1=1' --purpose trial --hold 2"),
                  0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--csv release list"), 0);
     CHECK(strstr(out_text, "id,agency,requester,purpose,hold,status,entered_by,entered,"
                            "reviewed_by,review_note,export\n") != NULL);
-    CHECK(strstr(out_text, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,1,"
+    CHECK(strstr(out_text, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,2,"
                            "pending,ada,") != NULL);
     CHECK_EQ_INT(call_ada("audit.list", "{\"member\": \"x' OR '1'='1\"}", &res, msg, sizeof msg),
                  0);
@@ -527,6 +558,7 @@ static void test_admin_calls_errors(void)
     CHECK(strstr(page, "Retention period: 273 days") != NULL);
     CHECK(strstr(page, "<h2>Holds (warrants, preservation requests, disclosure orders)</h2>\n"
                        "<table>\n<tr><th>kind</th><th>holds</th><th>open</th></tr>\n"
+                       "<tr><td>preservation</td><td>1</td><td>1</td></tr>\n"
                        "<tr><td>warrant</td><td>1</td><td>1</td></tr>\n</table>\n") != NULL);
     free(page);
 
@@ -554,7 +586,8 @@ static void test_admin_calls_errors(void)
     CHECK(stat(path, &st) != 0);
     /* The investigator's own export: written by the client as ivan, 0700/0600, never over an
      * existing folder. */
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 1 --out evidence2"), 0);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 2 --out evidence2" EXPORT_WHY),
+                 0);
     CHECK(strstr(out_text, "\"reads\": 3, \"images\": 3, \"manifest_sha256\": \"") != NULL);
     snprintf(path, sizeof path, "%s/evidence2", dir);
     REQUIRE(stat(path, &st) == 0);
@@ -566,19 +599,21 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
     snprintf(path, sizeof path, "cd %s/evidence2 && sha256sum -c --quiet MANIFEST.sha256", dir);
     CHECK_EQ_INT(system(path), 0);
-    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 1 --out evidence2"), 1);
+    CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 2 --out evidence2" EXPORT_WHY), 1);
     CHECK(strstr(err_text, "exists") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export custody 99 --action lost"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --plate X1"), 2);
     CHECK(strstr(err_text, "--ref") != NULL);
-    /* The administrator who entered a request does not review it; another one does, and
-     * fulfils it into a folder of their own. */
+    /* No administrator reviews a release (R12); the records officer does, and fulfils it into
+     * a folder of their own. A new administrator account waits for a second administrator. */
     as_uid = 0;
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release deny 2 --note no"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z ALPR_NEW_PASSWORD='chief password'",
                      "user add chief --role administrator --training 2025-12-01 --os-user 64005"),
                  0);
-    REQUIRE(login("chief", "chief password", "2026-11-01T00:00:00Z") == 0);
+    CHECK(strstr(out_text, "awaits a second administrator") != NULL);
+    CHECK_EQ_INT(login("chief", "chief password", "2026-11-01T00:00:00Z"), 3);
+    REQUIRE(login("rex", "records password", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 1);
     CHECK(strstr(err_text, "approved") != NULL || strstr(err_text, "state") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release approve 2 --note 'on file'"), 0);
@@ -586,9 +621,9 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 0);
     CHECK(strstr(out_text, "request 2 fulfilled: export ") != NULL);
     CHECK(strstr(out_text, ", 3 reads in rel2\nmanifest sha256 ") != NULL);
-    snprintf(path, sizeof path, "%s/rel2/custody.txt", dir);
+    snprintf(path, sizeof path, "%s/rel2/EXPORT.txt", dir);
     REQUIRE(stat(path, &st) == 0);
-    CHECK_EQ_INT(st.st_uid, uid_of("chief"));
+    CHECK_EQ_INT(st.st_uid, uid_of("rex"));
     char *custody = slurp(path);
     REQUIRE(custody != NULL);
     CHECK(strstr(custody, "Release request: 2\n") != NULL);
@@ -596,7 +631,7 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel3"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json release list"), 0);
     CHECK(strstr(out_text, "\"status\": \"fulfilled\", \"entered_by\": \"ada\"") != NULL);
-    CHECK(strstr(out_text, "\"reviewed_by\": \"chief\", \"review_note\": \"on file\"") != NULL);
+    CHECK(strstr(out_text, "\"reviewed_by\": \"rex\", \"review_note\": \"on file\"") != NULL);
 }
 
 /* Ingests one read of plate at time t from the reader's account; returns its STORE_ERR_*. */
@@ -707,8 +742,8 @@ static void test_reads_hotlist_alert_calls(void)
 
     /* A hotlist, then a read that hits it: one alert. Text with SQL in it is only text. */
     snprintf(hot, sizeof hot,
-             "plate,state,reason,source,expiry\n"
-             "9XYZ789,UT,\"stolen'); DROP TABLE reads;--\",NCIC,2027-06-01\n");
+             "plate,state,reason,source,expiry,incident\n"
+             "9XYZ789,UT,\"stolen'); DROP TABLE reads;--\",NCIC,2027-06-01,2026-9\n");
     write_text("late.csv", hot, strlen(hot));
     CHECK_EQ_INT(
         run(LATER, "hotlist import late.csv --name \"o'brien\\\"); DROP TABLE hotlists;--\""), 0);
@@ -718,10 +753,14 @@ static void test_reads_hotlist_alert_calls(void)
     CHECK_EQ_INT(
         ingest_one("9XYZ789", 1793574000 /* 2026-11-01T23:00:00Z */, "2026-11-02T00:00:00Z"), 0);
 
-    /* search: SQL metacharacters in the access text are recorded, not run. */
+    /* search: SQL metacharacters in the access text are no crime type or incident number:
+     * refused and recorded, not run. */
     CHECK_EQ_INT(run(LATER, "--json search 9XYZ789 --purpose investigation"
                             " --crime \"x'; DROP TABLE reads;--\" --incident \"1' OR '1'='1\""),
-                 0);
+                 3);
+    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    snprintf(args, sizeof args, "--json search 9XYZ789%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "\"plate\": \"9XYZ789\"") != NULL);
     CHECK(strstr(out_text, "\"alerts\": 1") != NULL);
     id = first_id(out_text);
@@ -788,7 +827,11 @@ static void test_reads_hotlist_alert_calls(void)
     CHECK(strstr(err_text, "hotlist 999999") != NULL);
 
     /* alert list and verification. */
-    CHECK_EQ_INT(run(LATER, "--json alert list --state unverified"), 0);
+    /* The alert list is an access like a search: justified and recorded. */
+    CHECK_EQ_INT(run(LATER, "--json alert list --state unverified"), 3);
+    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    snprintf(args, sizeof args, "--json alert list --state unverified%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "\"hotlist_entry\": \"9XYZ789\"") != NULL);
     CHECK(strstr(out_text, "\"reason\": \"stolen'); DROP TABLE reads;--\"") != NULL);
     id = first_id(out_text);
@@ -798,7 +841,8 @@ static void test_reads_hotlist_alert_calls(void)
     snprintf(args, sizeof args, "alert confirm %ld --note \"NCIC hit; it's 'valid' -- ok\"", id);
     CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "confirmed by ivan") != NULL);
-    CHECK_EQ_INT(run(LATER, "--csv alert list --state confirmed"), 0);
+    snprintf(args, sizeof args, "--csv alert list --state confirmed%s", access_args);
+    CHECK_EQ_INT(run(LATER, args), 0);
     CHECK(strstr(out_text, "9XYZ789") != NULL && strstr(out_text, ",ivan,") != NULL);
     CHECK_EQ_INT(run(LATER, "alert list --state pending"), 2);
     CHECK(strstr(err_text, "'state'") != NULL);

@@ -163,8 +163,8 @@ static void test_log_times_never_go_down(void)
     REQUIRE(fixture_open(&f, "clock_falling") == 0);
     /* Two lists name the plate: one read raises two alerts, two entries in one transaction. */
     for (int i = 0; i < 2; i++) {
-        static const char csv[] = "plate,state,reason,source,expiry\n7ABC123,UT,stolen,NCIC,"
-                                  "2026-06-01\n";
+        static const char csv[] = "plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,"
+                                  "NCIC,2026-06-01,2026-1\n";
         struct store_import_result res;
         REQUIRE(store_hotlist_import_csv(f.s, &f.inv, "stolen", csv, strlen(csv), &res) == 0);
     }

@@ -298,7 +298,8 @@ static void test_cache_needs_the_key(void)
 {
     struct fixture f;
     struct store_purge_report rep;
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-77", "CCH5150", NULL, 0, 0, 0};
+    struct store_hold_spec spec = {
+        STORE_HOLD_PRESERVATION, "PR-77", "CCH5150", NULL, 0, 0, 0, NULL};
     int64_t x, y, hold;
     char sql[1024];
     REQUIRE(fixture_open(&f, "dk_cache") == 0);
@@ -358,7 +359,7 @@ static void test_purge_erases_old_copies(void)
     REQUIRE(add(&f, "ERA1001", "ERA1007", T0 + 100, 4, &id_a) == 0);
     REQUIRE(add(&f, "HLD2002", "HLD2008", T0 + 200, 5, &id_held) == 0);
     REQUIRE(add(&f, "BBB3003", "BBB3009", T0 + 5 * DAY, 6, &id_b) == 0);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-9", "HLD2002", NULL, 0, 0, 0};
+    struct store_hold_spec spec = {STORE_HOLD_PRESERVATION, "PR-9", "HLD2002", NULL, 0, 0, 0, NULL};
     REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
     /* The backup, taken before the purge (the store checkpoints on close). */
     fixture_close(&f);

@@ -1,7 +1,8 @@
 /* Tests of store_export.c and store_report.c: evidence export, custody, releases, reports. */
 #include "store_export.h"
+#include "store_justify.h"
 #include "store_report.h"
-#include "test_store_util.h"
+#include "test_store_holds_util.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -134,6 +135,8 @@ static void setup_reads(struct fixture *f)
     }
 }
 
+static const struct store_access WHY = {"investigation", "robbery", "2026-77", NULL};
+
 static void test_export_bundle(void)
 {
     struct fixture f;
@@ -144,20 +147,23 @@ static void test_export_bundle(void)
     int64_t hold, pres;
     REQUIRE(fixture_open(&f, "export") == 0);
     setup_reads(&f);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-77", "EVD123", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {
+        STORE_HOLD_WARRANT, "SW-77", "EVD123", NULL, 0, 0, T0 + 90 * DAY, "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     sink = folder(&fs, "export1");
-    CHECK_EQ_INT(store_export_hold(f.s, &f.op, hold, "/media/usb/case-77", "x", &sink, &res),
+    CHECK_EQ_INT(store_export_hold(f.s, &f.op, hold, &WHY, "/media/usb/case-77", "x", &sink, &res),
                  STORE_ERR_DENIED);
     CHECK_EQ_INT(fs.files, 0);
-    REQUIRE(store_export_hold(f.s, &f.inv, hold, "/media/usb/case-77", "to evidence locker 4",
+    REQUIRE(store_export_hold(f.s, &f.inv, hold, &WHY, "/media/usb/case-77", "to evidence locker 4",
                               &sink, &res) == 0);
     CHECK_EQ_INT(res.reads, 4);
     CHECK_EQ_INT(res.images, 3);
     CHECK_EQ_INT(res.hold_id, hold);
     CHECK(res.export_id > 0);
-    CHECK_EQ_INT(fs.files, 6); /* 3 images, reads.csv, custody.txt, the manifest */
-    CHECK_EQ_INT(verify_manifest(fs.dir), 5);
+    /* 3 images, reads.csv, EXPORT.txt, AUDIT-HEAD, UNIT.pub, the manifest, its signature and
+     * custody.txt; the manifest lists the first 7. */
+    CHECK_EQ_INT(fs.files, 10);
+    CHECK_EQ_INT(verify_manifest(fs.dir), 7);
     snprintf(path, sizeof path, "%s/reads.csv", fs.dir);
     char *csv = slurp(path, NULL);
     REQUIRE(csv != NULL);
@@ -168,10 +174,15 @@ static void test_export_bundle(void)
     CHECK(strstr(csv, "\"Parking, \"\"Inc\"\"\"") != NULL);
     CHECK(strstr(csv, "OTHER9") == NULL);
     free(csv);
+    snprintf(path, sizeof path, "%s/EXPORT.txt", fs.dir);
+    char *info = slurp(path, NULL);
+    REQUIRE(info != NULL);
+    CHECK(strstr(info, "SW-77") != NULL);
+    free(info);
     snprintf(path, sizeof path, "%s/custody.txt", fs.dir);
     char *cust = slurp(path, NULL);
     REQUIRE(cust != NULL);
-    CHECK(strstr(cust, "SW-77") != NULL);
+    CHECK(strncmp(cust, "1\t", 2) == 0);
     CHECK(strstr(cust, "ivan") != NULL);
     CHECK(strstr(cust, "to evidence locker 4") != NULL);
     free(cust);
@@ -194,30 +205,32 @@ static void test_export_bundle(void)
     CHECK_EQ_INT(verify_manifest(fs.dir), -1);
     /* The destination is a label, required, never opened. */
     sink = folder(&fs, "export-nodest");
-    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, "", NULL, &sink, &res), STORE_ERR_INVALID);
-    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, NULL, NULL, &sink, &res), STORE_ERR_INVALID);
+    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, &WHY, "", NULL, &sink, &res),
+                 STORE_ERR_INVALID);
+    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, &WHY, NULL, NULL, &sink, &res),
+                 STORE_ERR_INVALID);
     CHECK_EQ_INT(fs.files, 0);
     /* A sink that fails, or a bundle over its limit, aborts the export: nothing recorded. */
     sink = folder(&fs, "export-fail");
     fs.fail_at = 2;
-    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, "/media/usb/x", NULL, &sink, &res),
+    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, &WHY, "/media/usb/x", NULL, &sink, &res),
                  STORE_ERR_IO);
     sink = folder(&fs, "export-full");
     sink.max_bytes = 300;
-    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, "/media/usb/x", NULL, &sink, &res),
+    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, hold, &WHY, "/media/usb/x", NULL, &sink, &res),
                  STORE_ERR_FULL);
-    CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked into evidence", "bag 2026-77"), 0);
-    CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 999, "lost", NULL), STORE_ERR_NOTFOUND);
+    CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 1, "booked into evidence", "bag 2026-77", NULL), 0);
+    CHECK_EQ_INT(store_custody_add(f.s, &f.inv, 999, "lost", NULL, NULL), STORE_ERR_NOTFOUND);
     /* A preservation hold never exports non-governmental reads. */
-    struct store_hold_spec ps = {STORE_HOLD_PRESERVATION, "PR-5", "EVD123", NULL, 0, 0, 0};
+    struct store_hold_spec ps = {STORE_HOLD_PRESERVATION, "PR-5", "EVD123", NULL, 0, 0, 0, NULL};
     REQUIRE(store_hold_add(f.s, &f.inv, &ps, &pres) == 0);
     sink = folder(&fs, "export2");
-    REQUIRE(store_export_hold(f.s, &f.inv, pres, "/media/usb/pr-5", NULL, &sink, &res) == 0);
+    REQUIRE(store_export_hold(f.s, &f.inv, pres, &WHY, "/media/usb/pr-5", NULL, &sink, &res) == 0);
     CHECK_EQ_INT(res.reads, 3);
     /* A released hold cannot be exported. */
     REQUIRE(store_hold_release(f.s, &f.admin, pres, "order denied") == 0);
     sink = folder(&fs, "export3");
-    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, pres, "/media/usb/pr-5", NULL, &sink, &res),
+    CHECK_EQ_INT(store_export_hold(f.s, &f.inv, pres, &WHY, "/media/usb/pr-5", NULL, &sink, &res),
                  STORE_ERR_STATE);
     CHECK_EQ_INT(fs.files, 0);
     fixture_close(&f);
@@ -232,6 +245,13 @@ static void test_export_bundle(void)
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM audit WHERE event = 'export' AND"
                                    " outcome <> 'ok' AND outcome NOT LIKE 'denied%'"),
                  3); /* the failed sink, the full bundle, the released hold */
+    /* Each attempt past the role check is in the search register, like a search. */
+    CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM searches WHERE kind = 'export' AND"
+                                   " outcome = 'ok' AND incident = '2026-77'"),
+                 2);
+    CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM searches WHERE kind = 'export' AND"
+                                   " outcome LIKE 'failed: %'"),
+                 3);
 }
 
 static void test_release_workflow(void)
@@ -241,14 +261,15 @@ static void test_release_workflow(void)
     struct store_release_list *rl = NULL;
     struct folder_sink fs;
     struct store_export_sink sink = folder(&fs, "release1");
-    int64_t hold, req, req2, id;
+    int64_t hold, req, req2;
     REQUIRE(fixture_open(&f, "release") == 0);
     setup_reads(&f);
-    REQUIRE(store_member_add(f.s, &f.admin, "chief", STORE_ROLE_ADMINISTRATOR, PW, T0, &id) == 0);
+    /* Release approval is a records officer's (R12), here "chief". */
     struct store_session chief;
-    REQUIRE(store_login(f.s, "chief", PW, &chief, (char[STORE_TOKEN_HEX]){0}) == 0);
-    struct store_hold_spec spec = {STORE_HOLD_DISCLOSURE, "DO-3", "EVD123", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    REQUIRE(fixture_records(&f, "chief", &chief) == 0);
+    struct store_hold_spec spec = {
+        STORE_HOLD_DISCLOSURE, "DO-3", "EVD123", NULL, 0, 0, T0 + 90 * DAY, "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     CHECK_EQ_INT(store_release_request(f.s, &f.inv, "", "Det. Smith", "trial", hold, &req),
                  STORE_ERR_INVALID);
     CHECK_EQ_INT(store_release_request(f.s, &f.inv, "County DA", "Det. Smith", "trial", 999, &req),
@@ -257,7 +278,8 @@ static void test_release_workflow(void)
                                   "prosecution of case 2026-77", hold, &req) == 0);
     /* Pending: cannot be fulfilled. */
     CHECK_EQ_INT(store_release_fulfil(f.s, &chief, req, "/media/r1", &sink, &res), STORE_ERR_STATE);
-    /* Reviewed by an administrator other than the one who entered it. */
+    /* Reviewed by a records officer other than the one who entered it; never by an
+     * administrator (test_store_holds covers the rest of R12's separation of duties). */
     CHECK_EQ_INT(store_release_review(f.s, &f.admin, req, 1, "ok"), STORE_ERR_DENIED);
     CHECK_EQ_INT(store_release_review(f.s, &f.inv, req, 1, "ok"), STORE_ERR_DENIED);
     CHECK_EQ_INT(store_release_review(f.s, &chief, req, 1, ""), STORE_ERR_INVALID);
@@ -273,7 +295,7 @@ static void test_release_workflow(void)
                  STORE_ERR_IO);
     REQUIRE(store_release_fulfil(f.s, &chief, req, "/media/r1", &sink, &res) == 0);
     CHECK_EQ_INT(res.reads, 4);
-    CHECK_EQ_INT(verify_manifest(fs.dir), 5);
+    CHECK_EQ_INT(verify_manifest(fs.dir), 7);
     sink = folder(&fs, "release2");
     CHECK_EQ_INT(store_release_fulfil(f.s, &chief, req, "/media/r1", &sink, &res), STORE_ERR_STATE);
     /* A denied request is never fulfilled. */

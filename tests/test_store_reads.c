@@ -1,5 +1,5 @@
 /* Tests of store_reads.c: ingest, validation, searches (exact, wildcard, fuzzy), R1/R9/R11. */
-#include "test_store_util.h"
+#include "test_store_holds_util.h"
 
 #include <sqlite3.h>
 
@@ -248,13 +248,15 @@ static void test_non_governmental_needs_warrant(void)
     /* Unknown warrant reference: refused and recorded. */
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), STORE_ERR_DENIED);
     /* A warrant for another plate does not open this one. */
-    struct store_hold_spec other = {STORE_HOLD_WARRANT, "SW-2026-0042", "OTHER1", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &other, &hold) == 0);
+    struct store_hold_spec other = {STORE_HOLD_WARRANT, "SW-2026-0042",      "OTHER1", NULL, 0, 0,
+                                    T0 + 90 * DAY,      "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &other, &hold) == 0);
     REQUIRE(store_search(f.s, &f.inv, &w, &q, &l) == 0);
     CHECK_EQ_INT(l->n, 1);
     store_read_list_free(l);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-2026-0042", "NGO123", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, "SW-2026-0042",      "NGO123", NULL, 0, 0,
+                                   T0 + 90 * DAY,      "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     REQUIRE(store_search(f.s, &f.inv, &w, &q, &l) == 0);
     CHECK_EQ_INT(l->n, 2);
     int seen_ngo = 0;
@@ -265,7 +267,7 @@ static void test_non_governmental_needs_warrant(void)
     CHECK_EQ_INT(store_read_get(f.s, &f.inv, &w, ngo_id, &rec), 0);
     CHECK_EQ_STR(rec.agency, "Mall Security LLC");
     /* A preservation request is not a warrant or court order. */
-    struct store_hold_spec pres = {STORE_HOLD_PRESERVATION, "PR-1", "NGO123", NULL, 0, 0, 0};
+    struct store_hold_spec pres = {STORE_HOLD_PRESERVATION, "PR-1", "NGO123", NULL, 0, 0, 0, NULL};
     REQUIRE(store_hold_add(f.s, &f.inv, &pres, &hold) == 0);
     struct store_access p = {"warrant", "fraud", "2026-5", "PR-1"};
     CHECK_EQ_INT(store_search(f.s, &f.inv, &p, &q, &l), STORE_ERR_DENIED);
@@ -292,7 +294,11 @@ static void test_metacharacters_in_text_fields(void)
     r = make_read("META1", T0, "U1");
     r.source_agency = evil;
     REQUIRE(store_add_read(f.s, &r, &id, NULL, NULL) == 0);
-    struct store_access a = {"investigation", evil, evil, NULL};
+    /* SQL in the crime type and incident is not a crime type or incident number: refused, and
+     * recorded as the text it is. */
+    struct store_access junk = {"investigation", evil, evil, NULL};
+    CHECK_EQ_INT(store_read_get(f.s, &f.inv, &junk, id, &rec), STORE_ERR_DENIED);
+    struct store_access a = {"investigation", "robbery", "2026-000123", NULL};
     REQUIRE(store_read_get(f.s, &f.inv, &a, id, &rec) == 0);
     CHECK_EQ_STR(rec.agency, evil);
     struct store_query q = {.plate = "META1"};
@@ -300,11 +306,12 @@ static void test_metacharacters_in_text_fields(void)
     CHECK_EQ_INT(l->n, 1);
     store_read_list_free(l);
     /* A warrant reference full of SQL finds no hold (and drops nothing). */
-    struct store_access w = {"warrant", "x", "y", evil};
+    struct store_access w = {"warrant", "fraud", "2026-5", evil};
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), STORE_ERR_DENIED);
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT, evil, "META1", NULL, 0, 0, 0};
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT, evil, "META1", NULL, 0, 0,
+                                   T0 + 90 * DAY,      evil};
     int64_t hold;
-    CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &spec, &hold), 0);
+    CHECK_EQ_INT(fixture_approved_hold(&f, &spec, &hold), 0);
     CHECK_EQ_INT(store_search(f.s, &f.inv, &w, &q, &l), 0);
     store_read_list_free(l);
     struct store_audit_verify_result vr;
@@ -312,6 +319,10 @@ static void test_metacharacters_in_text_fields(void)
     fixture_close(&f);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM reads_d20454"), 1);
     CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM searches WHERE crime_type ="
+                                   " 'x''); DROP TABLE reads; -- \"%_\\' AND outcome LIKE"
+                                   " 'refused%'"),
+                 1);
+    CHECK_EQ_INT(raw_count(f.path, "SELECT count(*) FROM searches WHERE warrant_ref ="
                                    " 'x''); DROP TABLE reads; -- \"%_\\'"),
                  2);
 }

@@ -1,5 +1,5 @@
 /* Tests of store_retention.c: retention limits, holds, and a purge that leaves no byte behind. */
-#include "test_store_util.h"
+#include "test_store_holds_util.h"
 
 #include <sqlite3.h>
 
@@ -63,7 +63,8 @@ static void test_purge_leaves_no_bytes(void)
     int64_t id, hold;
     REQUIRE(fixture_open(&f, "purge_bytes") == 0);
     /* A hotlist entry so some purged reads carry alerts too. */
-    const char *csv = "plate,state,reason,source,expiry\nHOTX01,UT,stolen,NCIC,2027-12-31\n";
+    const char *csv =
+        "plate,state,reason,source,expiry,incident\nHOTX01,UT,stolen,NCIC,2027-12-31,2026-1\n";
     REQUIRE(store_hotlist_import_csv(f.s, &f.inv, "h", csv, strlen(csv), &res) == 0);
     for (int i = 0; i < N_OLD + N_HELD + N_NEW; i++) {
         const char *kind = i < N_OLD ? "PQX" : i < N_OLD + N_HELD ? "HLD" : "NEW";
@@ -78,9 +79,15 @@ static void test_purge_leaves_no_bytes(void)
         r.png_len = sizeof png;
         REQUIRE(store_add_read(f.s, &r, &id, NULL, NULL) == 0);
     }
-    struct store_hold_spec spec = {STORE_HOLD_WARRANT,         "SW-1", NULL, NULL, T0 + N_OLD * 60,
-                                   T0 + (N_OLD + N_HELD) * 60, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &spec, &hold) == 0);
+    struct store_hold_spec spec = {STORE_HOLD_WARRANT,
+                                   "SW-1",
+                                   NULL,
+                                   NULL,
+                                   T0 + N_OLD * 60,
+                                   T0 + (N_OLD + N_HELD) * 60,
+                                   T0 + 2 * 365 * DAY,
+                                   "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &spec, &hold) == 0);
     /* Day data is sealed under day keys: not even before the purge are plates or crops in the
      * files in the clear (test_store_daykeys covers copies taken before a purge). */
     plate_name(plate, sizeof plate, "PQX", 7);
@@ -213,21 +220,32 @@ static void test_holds(void)
         struct store_read r = make_read(i < 3 ? "KEEP01" : "GONE01", T0 + i, i == 9 ? "U9" : "U1");
         REQUIRE(store_add_read(f.s, &r, &id, NULL, NULL) == 0);
     }
-    struct store_hold_spec bad = {STORE_HOLD_WARRANT, "SW-9", NULL, NULL, 0, 0, 0};
-    CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &bad, &id), STORE_ERR_INVALID); /* no scope */
+    struct store_hold_spec bad = {STORE_HOLD_WARRANT,  "SW-9", NULL, NULL, 0, 0, T0 + 90 * DAY,
+                                  "3rd District Court"};
+    CHECK_EQ_INT(store_hold_add(f.s, &f.admin, &bad, &id), STORE_ERR_INVALID); /* no scope */
     bad.plate = "GONE01";
+    bad.court = "";
+    CHECK_EQ_INT(store_hold_add(f.s, &f.admin, &bad, &id), STORE_ERR_INVALID); /* no court */
+    bad.court = "3rd District Court";
+    bad.expires = 0;
+    CHECK_EQ_INT(store_hold_add(f.s, &f.admin, &bad, &id), STORE_ERR_INVALID); /* no review */
+    bad.expires = T0 + 90 * DAY;
     bad.reference = "";
-    CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &bad, &id), STORE_ERR_INVALID); /* no reference */
+    CHECK_EQ_INT(store_hold_add(f.s, &f.admin, &bad, &id), STORE_ERR_INVALID); /* no reference */
+    bad.reference = "SW-9";
     CHECK_EQ_INT(store_hold_add(f.s, &f.op, &bad, &id), STORE_ERR_DENIED);
-    struct store_hold_spec pres = {
-        STORE_HOLD_PRESERVATION, "PR-2026-7", NULL, "U1", T0, T0 + 5, T0 + 15 * DAY};
+    CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &bad, &id), STORE_ERR_DENIED); /* not an officer */
+    struct store_hold_spec pres = {STORE_HOLD_PRESERVATION, "PR-2026-7", NULL, "U1", T0, T0 + 5,
+                                   T0 + 15 * DAY,           NULL};
     CHECK_EQ_INT(store_hold_add(f.s, &f.inv, &pres, &id), STORE_ERR_INVALID); /* > 14 days */
     pres.expires = 0;                                                         /* default: 14 d */
     REQUIRE(store_hold_add(f.s, &f.inv, &pres, &h_pres) == 0);
-    struct store_hold_spec pl = {STORE_HOLD_DISCLOSURE, "DO-1", "keep-01", NULL, 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &pl, &h_plate) == 0);
-    struct store_hold_spec un = {STORE_HOLD_WARRANT, "SW-U9", NULL, " U9 ", 0, 0, 0};
-    REQUIRE(store_hold_add(f.s, &f.inv, &un, &h_unit) == 0);
+    struct store_hold_spec pl = {
+        STORE_HOLD_DISCLOSURE, "DO-1", "keep-01", NULL, 0, 0, T0 + 90 * DAY, "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &pl, &h_plate) == 0);
+    struct store_hold_spec un = {STORE_HOLD_WARRANT,  "SW-U9", NULL, " U9 ", 0, 0, T0 + 90 * DAY,
+                                 "3rd District Court"};
+    REQUIRE(fixture_approved_hold(&f, &un, &h_unit) == 0);
     REQUIRE(store_hold_list(f.s, &f.aud, 1, &hl) == 0);
     CHECK_EQ_INT(hl->n, 3);
     for (size_t i = 0; i < hl->n; i++) {
@@ -253,7 +271,7 @@ static void test_holds(void)
     REQUIRE(store_purge_expired(f.s, f.clock.now, &rep) == 0);
     CHECK_EQ_INT(rep.reads, 2); /* 3, 4 */
     CHECK_EQ_INT(rep.held, 4);
-    /* Released (by an administrator only): the rest goes. */
+    /* Released (by an administrator or records officer only): the rest goes. */
     REQUIRE(store_login(f.s, "ivan", PW, &f.inv, (char[STORE_TOKEN_HEX]){0}) == 0);
     REQUIRE(store_login(f.s, "ada", PW, &f.admin, (char[STORE_TOKEN_HEX]){0}) == 0);
     CHECK_EQ_INT(store_hold_release(f.s, &f.inv, h_plate, "order vacated"), STORE_ERR_DENIED);
