@@ -1,5 +1,6 @@
 /* store_export: evidence export, custody, release requests (see store_export.h). */
 #include "store_export.h"
+#include "store_audit.h"
 #include "store_key.h"
 #include "store_part.h"
 #include "store_priv.h"
@@ -449,17 +450,15 @@ static int custody_log(struct store *s, int64_t export_id, struct store_custody_
 /* AUDIT-HEAD: the audit chain's head as the bundle is built (store_audit.h). */
 static int put_audit_head(struct store *s, struct bundle *b, struct mfile *f)
 {
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT last_id, hash FROM audit_head", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return store_priv_err(rc);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        mprintf(b, f, "id %lld\nhash %s\n", (long long)sqlite3_column_int64(st, 0),
-                (const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return store_priv_err(rc);
+    struct store_audit_head head;
+    char line[256];
+    int rc;
+    /* An anchor line, so `alpr audit verify --anchor BUNDLE/AUDIT-HEAD` checks the chain
+     * against the head this bundle saw. */
+    if ((rc = store_audit_head(s, &head)) != 0 ||
+        (rc = store_audit_anchor_format(&head, line, sizeof line)) != 0)
+        return rc;
+    mprintf(b, f, "%s\n", line);
     return bundle_put(b, STORE_BUNDLE_AUDIT_HEAD, f->data, f->len, 1);
 }
 

@@ -7,7 +7,8 @@
  *   reads.csv           one row per read (id, time, plate, candidates, unit, camera, GPS,
  *                       source, frames agreeing, image file)
  *   EXPORT.txt          what was exported, from which hold (and release), by whom, when, why
- *   AUDIT-HEAD          the audit chain's head (last id and hash) when the bundle was built
+ *   AUDIT-HEAD          the audit chain's head when the bundle was built, as an anchor line
+ *                       (store_audit.h: id, hash, MAC) for `alpr audit verify --anchor`
  *   UNIT.pub            the unit's Ed25519 public key, "ed25519 HEX"
  *   MANIFEST.sha256     SHA-256 of every file above, in `sha256sum -c` format
  *   MANIFEST.sig        Ed25519 signature (base64) of STORE_BUNDLE_SIG_DOMAIN, the manifest's
