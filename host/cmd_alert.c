@@ -33,7 +33,8 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *state, *note, *purpose, *crime, *incident;
+    const char *state, *note;
+    struct store_cli_access access;
     int64_t from, to;
     long limit;
 };
@@ -44,11 +45,12 @@ static int parse(int argc, char **argv, struct opts *o)
     static const struct option lo[] = {
         {"state", required_argument, NULL, 's'}, {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},    {"limit", required_argument, NULL, 'l'},
-        {"note", required_argument, NULL, 'n'},  {"purpose", required_argument, NULL, 'p'},
-        {"crime", required_argument, NULL, 'c'}, {"incident", required_argument, NULL, 'i'},
+        {"note", required_argument, NULL, 'n'},  STORE_CLI_ACCESS_OPTIONS,
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     int c, rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (store_cli_access_option(c, optarg, &o->access))
+            continue;
         switch (c) {
         case 's':
             o->state = optarg;
@@ -69,15 +71,6 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'n':
             o->note = optarg;
-            break;
-        case 'p':
-            o->purpose = optarg;
-            break;
-        case 'c':
-            o->crime = optarg;
-            break;
-        case 'i':
-            o->incident = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -102,9 +95,7 @@ static int run_list(const struct cli_global *g, struct store_client *s, const st
         (o->from && json_object_set_new(params, "from", json_integer(o->from)) != 0) ||
         (o->to && json_object_set_new(params, "to", json_integer(o->to)) != 0) ||
         (o->limit && json_object_set_new(params, "limit", json_integer(o->limit)) != 0) ||
-        (o->purpose && json_object_set_new(params, "purpose", json_string(o->purpose)) != 0) ||
-        (o->crime && json_object_set_new(params, "crime_type", json_string(o->crime)) != 0) ||
-        (o->incident && json_object_set_new(params, "incident", json_string(o->incident)) != 0)) {
+        store_cli_access_params(params, &o->access) != 0) {
         cli_error(CMD, "arguments must be UTF-8 text");
         json_decref(params);
         return CLI_EXIT_USAGE;

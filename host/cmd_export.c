@@ -59,6 +59,14 @@ static int add_text(json_t *params, const char *key, const char *text)
     return CLI_EXIT_USAGE;
 }
 
+static int access_params(json_t *params, const struct store_cli_access *a)
+{
+    if (store_cli_access_params(params, a) == 0)
+        return 0;
+    cli_error(CMD, "--purpose, --crime, --incident, --warrant: not valid UTF-8 text");
+    return CLI_EXIT_USAGE;
+}
+
 static void print_export(const struct cli_global *g, json_t *res, const char *out_dir)
 {
     long long export_id = (long long)json_integer_value(json_object_get(res, "export"));
@@ -76,7 +84,7 @@ static void print_export(const struct cli_global *g, json_t *res, const char *ou
 
 struct opts {
     const char *out, *note, *action, *bundle, *pubkey;
-    const char *purpose, *crime, *incident, *warrant;
+    struct store_cli_access access;
     int flagged, yes;
 };
 
@@ -88,16 +96,16 @@ static int parse(int argc, char **argv, struct opts *o)
                                        {"action", required_argument, NULL, 'a'},
                                        {"bundle", required_argument, NULL, 'b'},
                                        {"pubkey", required_argument, NULL, 'k'},
-                                       {"purpose", required_argument, NULL, 'p'},
-                                       {"crime", required_argument, NULL, 'c'},
-                                       {"incident", required_argument, NULL, 'i'},
-                                       {"warrant", required_argument, NULL, 'w'},
+                                       STORE_CLI_ACCESS_OPTIONS,
+                                       STORE_CLI_WARRANT_OPTION,
                                        {"flagged", no_argument, NULL, 'F'},
                                        {"yes", no_argument, NULL, 'y'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (store_cli_access_option(c, optarg, &o->access))
+            continue;
         switch (c) {
         case 'o':
             o->out = optarg;
@@ -113,18 +121,6 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'k':
             o->pubkey = optarg;
-            break;
-        case 'p':
-            o->purpose = optarg;
-            break;
-        case 'c':
-            o->crime = optarg;
-            break;
-        case 'i':
-            o->incident = optarg;
-            break;
-        case 'w':
-            o->warrant = optarg;
             break;
         case 'F':
             o->flagged = 1;
@@ -155,11 +151,7 @@ static int do_export(const struct cli_global *g, int64_t hold, const struct opts
     if ((rc = store_cli_connect(g, CMD, 1, &s)) != 0)
         return rc;
     params = store_cli_params("{s:I}", "hold", (json_int_t)hold);
-    if (!(rc = add_text(params, "note", o->note)) &&
-        !(rc = add_text(params, "purpose", o->purpose)) &&
-        !(rc = add_text(params, "crime_type", o->crime)) &&
-        !(rc = add_text(params, "incident", o->incident)) &&
-        !(rc = add_text(params, "warrant_ref", o->warrant)) &&
+    if (!(rc = add_text(params, "note", o->note)) && !(rc = access_params(params, &o->access)) &&
         !(rc = store_cli_export(s, g, CMD, "export", params, o->out, &res)))
         print_export(g, res, o->out);
     json_decref(params);

@@ -43,7 +43,8 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    const char *plate, *purpose, *crime, *incident, *warrant, *unit, *show, *image;
+    const char *plate, *unit, *show, *image;
+    struct store_cli_access access;
     int wildcard, fuzzy;
     long edits, limit;
     int64_t from, to, read_id;
@@ -52,10 +53,8 @@ struct opts {
 /* Parses argv into o. Returns -1 to go on, else an exit code (usage printed). */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"purpose", required_argument, NULL, 'p'},
-                                       {"crime", required_argument, NULL, 'c'},
-                                       {"incident", required_argument, NULL, 'i'},
-                                       {"warrant", required_argument, NULL, 'w'},
+    static const struct option lo[] = {STORE_CLI_ACCESS_OPTIONS,
+                                       STORE_CLI_WARRANT_OPTION,
                                        {"wildcard", no_argument, NULL, 'W'},
                                        {"fuzzy", no_argument, NULL, 'F'},
                                        {"edits", required_argument, NULL, 'e'},
@@ -69,19 +68,9 @@ static int parse(int argc, char **argv, struct opts *o)
                                        {NULL, 0, NULL, 0}};
     int c, rc;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (store_cli_access_option(c, optarg, &o->access))
+            continue;
         switch (c) {
-        case 'p':
-            o->purpose = optarg;
-            break;
-        case 'c':
-            o->crime = optarg;
-            break;
-        case 'i':
-            o->incident = optarg;
-            break;
-        case 'w':
-            o->warrant = optarg;
-            break;
         case 'W':
             o->wildcard = 1;
             break;
@@ -155,8 +144,7 @@ static json_t *request(const struct opts *o)
                         : (o->wildcard || (o->plate && strpbrk(o->plate, "?*"))) ? "wildcard"
                                                                                  : "exact";
     json_t *p = store_cli_params("{}");
-    int bad = put_text(p, "purpose", o->purpose) || put_text(p, "crime_type", o->crime) ||
-              put_text(p, "incident", o->incident) || put_text(p, "warrant_ref", o->warrant);
+    int bad = store_cli_access_params(p, &o->access) != 0;
     if (o->show)
         bad = bad || put_number(p, "read_id", o->read_id);
     else

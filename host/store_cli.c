@@ -408,3 +408,31 @@ void store_cli_table_end(struct store_cli_table *t)
     if (t->fmt == CLI_FORMAT_JSON)
         fputs(t->rows ? "\n]\n" : "]\n", t->out);
 }
+
+int store_cli_access_option(int c, const char *arg, struct store_cli_access *a)
+{
+    const char **field = c == 'p'   ? &a->purpose
+                         : c == 'c' ? &a->crime
+                         : c == 'i' ? &a->incident
+                         : c == 'w' ? &a->warrant
+                                    : NULL;
+    if (!field)
+        return 0;
+    *field = arg;
+    return 1;
+}
+
+static int put_text(json_t *params, const char *key, const char *text)
+{
+    return text ? json_object_set_new(params, key, json_string(text)) : 0;
+}
+
+int store_cli_access_params(json_t *params, const struct store_cli_access *a)
+{
+    if (put_text(params, "purpose", a->purpose) != 0 ||
+        put_text(params, "crime_type", a->crime) != 0 ||
+        put_text(params, "incident", a->incident) != 0 ||
+        put_text(params, "warrant_ref", a->warrant) != 0)
+        return -1;
+    return 0;
+}

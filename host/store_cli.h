@@ -55,6 +55,31 @@ void store_cli_print_rows(const struct cli_global *g, json_t *rows, const char *
 /* Builds a parameter object with json_pack(fmt, ...); exits the program out of memory. */
 json_t *store_cli_params(const char *fmt, ...);
 
+/*
+ * The justification an access to reads gives (store_justify.h), as every command that reads
+ * takes it: --purpose, --crime, --incident and, where non-governmental reads can be opened,
+ * --warrant. One definition, so search, export and the alert list name and send them alike.
+ */
+struct store_cli_access {
+    const char *purpose, *crime, *incident, *warrant;
+};
+#define STORE_CLI_ACCESS_OPTIONS                                                                   \
+    {"purpose", required_argument, NULL, 'p'}, {"crime", required_argument, NULL, 'c'},            \
+    {                                                                                              \
+        "incident", required_argument, NULL, 'i'                                                   \
+    }
+#define STORE_CLI_WARRANT_OPTION                                                                   \
+    {                                                                                              \
+        "warrant", required_argument, NULL, 'w'                                                    \
+    }
+
+/* Takes getopt's option c ('p', 'c', 'i', 'w') with arg into a: 1 when it was one, else 0. */
+int store_cli_access_option(int c, const char *arg, struct store_cli_access *a);
+
+/* Sets a's given fields on params as purpose, crime_type, incident, warrant_ref. 0, or -1 when
+ * one is not UTF-8 text (or memory ran out). The service checks them (and records a refusal). */
+int store_cli_access_params(json_t *params, const struct store_cli_access *a);
+
 /* Frees params after wiping its string values in place (they may hold passwords). */
 void store_cli_params_wipe(json_t *params);
 
