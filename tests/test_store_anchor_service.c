@@ -5,61 +5,19 @@
  * refuses an unfit --policy file or --out path; `report audit --json` stays valid JSON.
  * (The attacks on the file itself are in test_store_anchor.c: the service's file is encrypted.)
  */
-#include "service_util.h"
+#include "cli_runner.h"
 #include "store_audit.h"
-#include "test_store_util.h"
 
 #include <jansson.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char alpr[PATH_MAX], stored[PATH_MAX], dir[600], out_path[700], err_path[700];
+static struct cli cli;
 static char anchors[700];
-static char *out_text, *err_text;
-static struct service service;
-static int started;
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n)
-        n = 0;
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-/* Runs `alpr ARGS` (as root, member ada) in dir; returns the exit code. */
+/* Runs `alpr ARGS` (as root, member ada) in the test's folder; returns the exit code. */
 static int run(const char *env, const char *args)
 {
-    char cmd[16384];
-    int st, n;
-    free(out_text);
-    free(err_text);
-    n = snprintf(cmd, sizeof cmd,
-                 "cd %s && env ALPR_SOCKET=%s ALPR_SESSION_FILE=%s/session %s %s %s >%s 2>%s", dir,
-                 service.socket, dir, env ? env : "", alpr, args, out_path, err_path);
-    if (n < 0 || (size_t)n >= sizeof cmd)
-        return -1;
-    st = system(cmd);
-    out_text = slurp(out_path);
-    err_text = slurp(err_path);
-    if (!out_text)
-        out_text = strdup("");
-    if (!err_text)
-        err_text = strdup("");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    static const struct cli_as root = {0, 0, NULL, NULL};
+    return cli_run(&cli, &root, env, args);
 }
 
 #define NOW      "ALPR_NOW=2026-01-01T00:00:00Z"
@@ -67,40 +25,27 @@ static int run(const char *env, const char *args)
 
 static void setup(void)
 {
-    char sdir[700];
     static char anchor_arg[720];
     const char *extra[] = {"--anchor-file", anchor_arg, NULL};
-    snprintf(dir, sizeof dir, "%s/anchor_service", test_tmpdir());
-    mkdir(dir, 0700);
-    snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/err.txt", dir);
-    snprintf(anchors, sizeof anchors, "%s/anchors", dir);
+    snprintf(anchors, sizeof anchors, "%s/anchor_service/anchors", test_tmpdir());
     snprintf(anchor_arg, sizeof anchor_arg, "%s", anchors);
     unlink(anchors);
-    if (geteuid() != 0)
+    if (cli_start(&cli, "anchor_service", extra, 0) != 0)
         return;
-    snprintf(sdir, sizeof sdir, "%s/service", dir);
-    if (service_start(&service, stored, sdir, extra) != 0) {
-        printf("cannot start %s (see %s/service.log)\n", stored, sdir);
-        return;
-    }
-    started = 1;
+    cli.started = 1;
     if (run(NOW " " ADMIN_PW, "user init --name ada --training 2025-12-01") != 0 ||
         run(NOW " " ADMIN_PW, "login --user ada") != 0)
-        started = 0;
+        cli.started = 0;
 }
 
 #define NEEDS_SERVICE()                                                                            \
-    do {                                                                                           \
-        if (!started)                                                                              \
-            SKIP("needs root (the service's bootstrap account) and a running service");            \
-    } while (0)
+    CLI_NEEDS_SERVICE(&cli, "needs root (the service's bootstrap account) and a running service")
 
 /* Waits (at most 5 s) until the anchor file names an entry >= id; returns that anchor's id. */
 static int64_t wait_anchor(int64_t id, struct store_audit_head *h)
 {
     for (int i = 0; i < 50; i++) {
-        char *text = slurp(anchors), *line, *save = NULL;
+        char *text = slurp(anchors, NULL), *line, *save = NULL;
         h->id = 0;
         for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
              line = strtok_r(NULL, "\n", &save)) {
@@ -128,8 +73,8 @@ static void test_service_writes_anchors(void)
     CHECK_EQ_INT(st.st_mode & 0777, 0644);
     CHECK_EQ_INT(strlen(h.mac), 64);
     /* The same line on stderr, which the journal keeps. */
-    snprintf(path, sizeof path, "%s/service.log", service.dir);
-    log = slurp(path);
+    snprintf(path, sizeof path, "%s/service.log", cli.service.dir);
+    log = slurp(path, NULL);
     REQUIRE(log != NULL);
     CHECK(strstr(log, "alpr-stored: " STORE_AUDIT_ANCHOR_PREFIX " id=") != NULL);
     free(log);
@@ -143,11 +88,11 @@ static void test_verify_against_anchor_file(void)
     NEEDS_SERVICE();
     REQUIRE(wait_anchor(2, &h) >= 2);
     CHECK_EQ_INT(run(NOW, "audit verify --no-journal"), 0);
-    CHECK(strstr(out_text, "no anchor found") != NULL);
+    CHECK(strstr(cli.out, "no anchor found") != NULL);
     CHECK_EQ_INT(run(NOW, "audit verify --no-journal --anchor anchors"), 0);
-    CHECK(strstr(out_text, "matches") != NULL);
+    CHECK(strstr(cli.out, "matches") != NULL);
     /* An anchor the chain does not reach: its tail was cut. */
-    snprintf(forged, sizeof forged, "%s/ahead", dir);
+    snprintf(forged, sizeof forged, "%s/ahead", cli.dir);
     h.id += 1000;
     REQUIRE(store_audit_anchor_format(&h, line, sizeof line) == 0);
     fp = fopen(forged, "w");
@@ -155,7 +100,7 @@ static void test_verify_against_anchor_file(void)
     fprintf(fp, "%s\n", line);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "audit verify --no-journal --anchor anchors --anchor ahead"), 1);
-    CHECK(strstr(err_text, "tail was deleted") != NULL);
+    CHECK(strstr(cli.err, "tail was deleted") != NULL);
     /* An anchor whose entry has another hash: the chain was rewritten. */
     h.id -= 1000;
     h.hash[0] = h.hash[0] == 'a' ? 'b' : 'a';
@@ -165,7 +110,7 @@ static void test_verify_against_anchor_file(void)
     fprintf(fp, "%s\n", line);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "audit verify --no-journal --anchor ahead"), 1);
-    CHECK(strstr(err_text, "rewritten") != NULL);
+    CHECK(strstr(cli.err, "rewritten") != NULL);
     CHECK_EQ_INT(run(NOW, "audit verify --no-journal --anchor nonexistent"), 1);
 }
 
@@ -176,23 +121,23 @@ static void test_report_public_files(void)
     struct stat st;
     NEEDS_SERVICE();
     /* Finding 13: an export's reads.csv as the policy puts plates on the page: refused. */
-    snprintf(path, sizeof path, "%s/reads.csv", dir);
+    snprintf(path, sizeof path, "%s/reads.csv", cli.dir);
     fp = fopen(path, "w");
     REQUIRE(fp != NULL);
     fputs("id,time,plate,unit\n1,2026-01-01T00:00:00Z,UM78029,U1\n", fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "report public --policy reads.csv --out page.html"), 1);
-    CHECK(strstr(err_text, "line 2") && strstr(err_text, "UM78029"));
-    snprintf(path, sizeof path, "%s/page.html", dir);
+    CHECK(strstr(cli.err, "line 2") && strstr(cli.err, "UM78029"));
+    snprintf(path, sizeof path, "%s/page.html", cli.dir);
     CHECK(access(path, F_OK) != 0);
     /* --out never follows a symlink nor overwrites. */
-    snprintf(path, sizeof path, "%s/victim", dir);
+    snprintf(path, sizeof path, "%s/victim", cli.dir);
     fp = fopen(path, "w");
     REQUIRE(fp != NULL);
     fputs("keep me\n", fp);
     fclose(fp);
     char link[800];
-    snprintf(link, sizeof link, "%s/link.html", dir);
+    snprintf(link, sizeof link, "%s/link.html", cli.dir);
     unlink(link);
     REQUIRE(symlink(path, link) == 0);
     CHECK_EQ_INT(run(NOW, "report public --out link.html"), 1);
@@ -201,16 +146,16 @@ static void test_report_public_files(void)
     CHECK_EQ_INT(st.st_size, 8);
     /* A fit page: 0600 (the publisher copies it), with the audit head on it. */
     CHECK_EQ_INT(run(NOW, "report public --out page.html"), 0);
-    snprintf(path, sizeof path, "%s/page.html", dir);
+    snprintf(path, sizeof path, "%s/page.html", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
-    char *page = slurp(path);
+    char *page = slurp(path, NULL);
     REQUIRE(page != NULL);
     CHECK(strstr(page, STORE_AUDIT_ANCHOR_PREFIX " id=") != NULL);
     free(page);
     /* The page's anchor is one `audit verify --anchor` takes. */
     CHECK_EQ_INT(run(NOW, "audit verify --no-journal --anchor page.html"), 0);
-    CHECK(strstr(out_text, "matches") != NULL);
+    CHECK(strstr(cli.out, "matches") != NULL);
 }
 
 static void test_report_audit_json_valid(void)
@@ -219,12 +164,12 @@ static void test_report_audit_json_valid(void)
     json_t *v;
     NEEDS_SERVICE();
     CHECK_EQ_INT(run(NOW, "--json report audit"), 0);
-    v = json_loads(out_text, 0, &e);
+    v = json_loads(cli.out, 0, &e);
     CHECK(v != NULL);
     CHECK(json_object_get(v, "incident_reused_across_crime_types") != NULL);
     json_decref(v);
     CHECK_EQ_INT(run(NOW, "--json audit list"), 0);
-    v = json_loads(out_text, 0, &e);
+    v = json_loads(cli.out, 0, &e);
     CHECK(v != NULL);
     json_decref(v);
 }
@@ -232,17 +177,15 @@ static void test_report_audit_json_valid(void)
 int main(int argc, char **argv)
 {
     (void)argc;
-    if (service_program(argv[0], "alpr-stored-testclock", stored) != 0 ||
-        service_program(argv[0], "../alpr", alpr) != 0) {
-        printf("needs build/alpr and build/tests/alpr-stored-testclock\n");
+    if (cli_programs(&cli, argv[0]) != 0)
         return 1;
-    }
     setup();
     RUN(test_service_writes_anchors);
     RUN(test_verify_against_anchor_file);
     RUN(test_report_public_files);
     RUN(test_report_audit_json_valid);
-    if (started)
-        CHECK_EQ_INT(service_stop(&service), 0);
+    int stopped = cli_stop(&cli);
+    if (cli.started)
+        CHECK_EQ_INT(stopped, 0);
     return test_finish();
 }

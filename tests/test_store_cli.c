@@ -3,21 +3,11 @@
  * account (setpriv), against a running store service (its test build, whose clock ALPR_NOW sets),
  * with reads ingested from the reader's account. Exit codes, messages, files.
  */
-#include "service_util.h"
-#include "store_client.h"
-#include "test_store_util.h"
+#include "cli_runner.h"
 
-#include <libgen.h>
-#include <limits.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char alpr[PATH_MAX], stored[PATH_MAX], dir[600], out_path[700], err_path[700];
-static char *out_text, *err_text;
-static struct service service;
-static int started;
+static struct cli cli;
 
 /* The members' OS accounts: ada is root (she bootstraps the store); the others have none in
  * /etc/passwd, which the service does not need. They share the group that may reach the socket. */
@@ -38,51 +28,11 @@ static unsigned uid_of(const char *member)
     return 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n)
-        n = 0;
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 /* Runs `alpr ARGS` with the test's environment in front; returns the exit code. */
 static int run(const char *env, const char *args)
 {
-    char cmd[8192];
-    int n;
-    free(out_text);
-    free(err_text);
-    char as[128] = "", session[32] = "session";
-    if (as_uid) {
-        snprintf(as, sizeof as, "setpriv --reuid=%u --regid=%d --clear-groups", as_uid,
-                 MEMBERS_GID);
-        snprintf(session, sizeof session, "session-%u", as_uid);
-    }
-    n = snprintf(cmd, sizeof cmd,
-                 "cd %s && env ALPR_SOCKET=%s ALPR_SESSION_FILE=%s/%s %s %s %s %s >%s 2>%s", dir,
-                 service.socket, dir, session, env ? env : "", as, alpr, args, out_path, err_path);
-    if (n < 0 || (size_t)n >= sizeof cmd)
-        return -1;
-    int st = system(cmd);
-    out_text = slurp(out_path);
-    err_text = slurp(err_path);
-    if (!out_text)
-        out_text = strdup("");
-    if (!err_text)
-        err_text = strdup("");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    const struct cli_as as = {as_uid, MEMBERS_GID, NULL, NULL};
+    return cli_run(&cli, &as, env, args);
 }
 
 /* The tests share one store, whose clock may not go back: the first ends (its session idles out)
@@ -105,31 +55,13 @@ static int login(const char *user, const char *pw, const char *when)
 /* The service, its socket reachable by the members' group; the folder shared like /tmp. */
 static void setup(void)
 {
-    char sdir[700];
     static const char *const extra[] = {
         "--ingest-user", "64010", "--ingest-group", "64000", "--socket-group", "64000", NULL};
-    snprintf(dir, sizeof dir, "%s/cli", test_tmpdir());
-    mkdir(dir, 0700);
-    snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/err.txt", dir);
-    if (geteuid() != 0)
-        return;
-    chmod(test_tmpdir(), 0711);
-    chmod(dir, 01777);
-    snprintf(sdir, sizeof sdir, "%s/service", dir);
-    if (service_start(&service, stored, sdir, extra) != 0) {
-        printf("cannot start %s (see %s/service.log)\n", stored, sdir);
-        return;
-    }
-    chmod(sdir, 0711);
-    started = 1;
+    cli.started = cli_start(&cli, "cli", extra, 1) == 0;
 }
 
 #define NEEDS_SERVICE()                                                                            \
-    do {                                                                                           \
-        if (!started)                                                                              \
-            SKIP("needs root (to act as several OS accounts) and a running service");              \
-    } while (0)
+    CLI_NEEDS_SERVICE(&cli, "needs root (to act as several OS accounts) and a running service")
 
 static void test_help_and_usage(void)
 {
@@ -139,13 +71,13 @@ static void test_help_and_usage(void)
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         snprintf(args, sizeof args, "%s --help", cmds[i]);
         CHECK_EQ_INT(run(NULL, args), 0);
-        if (!strstr(out_text, "usage: alpr"))
+        if (!strstr(cli.out, "usage: alpr"))
             test_fail(__FILE__, __LINE__, "%s --help prints no usage", cmds[i]);
     }
     /* No password on the command line, ever. */
     CHECK_EQ_INT(run(NULL, "login --user ada --password secret"), 2);
     CHECK_EQ_INT(run(NULL, "search ABC123 --purpose investigation"), 3); /* not logged in */
-    CHECK(strstr(err_text, "alpr login") != NULL);
+    CHECK(strstr(cli.err, "alpr login") != NULL);
 }
 
 static void test_bootstrap_login_roles(void)
@@ -158,24 +90,24 @@ static void test_bootstrap_login_roles(void)
     CHECK_EQ_INT(run(NOW1 " " ADMIN_PW, "user init --name eve --training 2025-12-01"), 3);
     as_uid = 0;
     CHECK_EQ_INT(run(NOW1 " " ADMIN_PW, "user init --name ada --training 2025-12-01"), 0);
-    REQUIRE(stat(service.state, &st) == 0);
+    REQUIRE(stat(cli.service.state, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0700);
     CHECK_EQ_INT(run(NOW1 " " ADMIN_PW, "user init --name eve --training 2025-12-01"), 1);
-    snprintf(path, sizeof path, "%s/alpr.db", service.state);
+    snprintf(path, sizeof path, "%s/alpr.db", cli.service.state);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
-    snprintf(path, sizeof path, "%s/alpr.db-wal", service.state);
+    snprintf(path, sizeof path, "%s/alpr.db-wal", cli.service.state);
     if (stat(path, &st) == 0)
         CHECK_EQ_INT(st.st_mode & 0777, 0600);
     /* Password from a file descriptor. */
-    snprintf(path, sizeof path, "%s/pw", dir);
+    snprintf(path, sizeof path, "%s/pw", cli.dir);
     FILE *fp = fopen(path, "w");
     REQUIRE(fp != NULL);
     fputs("admin password 1\n", fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW1, "login --user ada --password-fd 3 3<pw"), 0);
-    CHECK(strstr(out_text, "logged in as ada (administrator)") != NULL);
-    snprintf(path, sizeof path, "%s/session", dir);
+    CHECK(strstr(cli.out, "logged in as ada (administrator)") != NULL);
+    snprintf(path, sizeof path, "%s/session", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
     CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='investigator pw'",
@@ -196,58 +128,39 @@ static void test_bootstrap_login_roles(void)
         run(NOW1 " ALPR_NEW_PASSWORD='short'", "user add bob --role operator --os-user 64005"), 2);
     CHECK_EQ_INT(run(NOW1, "user add 'x;drop' --role operator --os-user 64006"), 2);
     CHECK_EQ_INT(run(NOW1, "--json user list"), 0);
-    CHECK(strstr(out_text, "\"name\": \"ivan\", \"role\": \"investigator\"") != NULL);
+    CHECK(strstr(cli.out, "\"name\": \"ivan\", \"role\": \"investigator\"") != NULL);
     /* One member per OS account. */
     CHECK_EQ_INT(run(NOW1 " ALPR_NEW_PASSWORD='another password'",
                      "user add ivan2 --role operator --os-user 64001"),
                  1);
     /* Untrained operator cannot log on; wrong password: exit 3. */
     CHECK_EQ_INT(login("olga", "operator password", "2025-12-31T23:00:00Z"), 3);
-    CHECK(strstr(err_text, "training") != NULL);
+    CHECK(strstr(cli.err, "training") != NULL);
     CHECK_EQ_INT(login("ivan", "wrong password!", "2025-12-31T23:00:00Z"), 3);
     CHECK_EQ_INT(login("ivan", "investigator pw", "2025-12-31T23:00:00Z"), 0);
     /* Investigators do not manage members. */
     CHECK_EQ_INT(run(NOW1, "user unlock olga"), 3);
     /* A session file readable by others is refused. */
-    snprintf(path, sizeof path, "%s/session-%u", dir, uid_of("ivan"));
+    snprintf(path, sizeof path, "%s/session-%u", cli.dir, uid_of("ivan"));
     chmod(path, 0644);
     CHECK_EQ_INT(run(NOW1, "hotlist list"), 3);
-    CHECK(strstr(err_text, "readable by others") != NULL);
+    CHECK(strstr(cli.err, "readable by others") != NULL);
     chmod(path, 0600);
     CHECK_EQ_INT(run(NOW1, "hotlist list"), 0);
     /* Idle for 31 minutes: the session is over. */
     CHECK_EQ_INT(run("ALPR_NOW=2025-12-31T23:31:01Z", "hotlist list"), 3);
-    CHECK(strstr(err_text, "expired") != NULL);
+    CHECK(strstr(cli.err, "expired") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2025-12-31T23:31:01Z", "hotlist list"), 3);
-    CHECK(strstr(err_text, "not logged in") != NULL);
+    CHECK(strstr(cli.err, "not logged in") != NULL);
 }
 
 /* Makes call ingest of the five test reads as uid; returns its STORE_ERR_* (or 99: no child). */
 static int ingest_as(unsigned uid)
 {
-    int st;
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct store_client *c;
-        struct store_read reads[5];
-        uint8_t png[5][64];
-        char err[256];
-        if (setgid(MEMBERS_GID) != 0 || setuid(uid) != 0 ||
-            store_client_open(service.ingest_socket, &c))
-            _exit(99);
-        store_client_set_test_now(c, "2026-01-01T00:00:00Z");
-        for (int i = 0; i < 5; i++) {
-            reads[i] = make_read(i < 3 ? "7ABC123" : "7ABX992", T0 - 3600 + i * 60, "U1");
-            reads[i].png = png[i];
-            reads[i].png_len = make_png(png[i], sizeof png[i], "cli");
-        }
-        int rc = store_client_ingest(c, reads, 5, NULL, NULL, NULL, err, sizeof err);
-        store_client_close(c);
-        _exit(-rc);
-    }
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-        return 99;
-    return -WEXITSTATUS(st);
+    struct store_read reads[5];
+    uint8_t png[5][64];
+    cli_five_reads(reads, png);
+    return cli_ingest(&cli, uid, MEMBERS_GID, "2026-01-01T00:00:00Z", reads, 5);
 }
 
 static void add_reads(void)
@@ -266,26 +179,26 @@ static void test_search_hotlist_hold_export(void)
     CHECK_EQ_INT(run(NOW, "--json search 7ABC123 --purpose investigation --crime robbery"
                           " --incident 2026-9"),
                  0);
-    CHECK(strstr(out_text, "\"plate\": \"7ABC123\"") != NULL);
-    CHECK(strstr(out_text, "7ABX992") == NULL);
+    CHECK(strstr(cli.out, "\"plate\": \"7ABC123\"") != NULL);
+    CHECK(strstr(cli.out, "7ABX992") == NULL);
     CHECK_EQ_INT(run(NOW, "--csv search '7AB*2' --purpose investigation --crime robbery"
                           " --incident 2026-9"),
                  0);
-    CHECK(strstr(out_text, "7ABX992") != NULL && strstr(out_text, "7ABC123") == NULL);
+    CHECK(strstr(cli.out, "7ABX992") != NULL && strstr(cli.out, "7ABC123") == NULL);
     CHECK_EQ_INT(run(NOW, "search 7A8C123 --fuzzy --purpose investigation --crime robbery"
                           " --incident 2026-9"),
                  0);
-    CHECK(strstr(out_text, "7ABC123") != NULL);
+    CHECK(strstr(cli.out, "7ABC123") != NULL);
     CHECK_EQ_INT(run(NOW, "search 7ABC123 --purpose investigation --crime robbery"), 3);
     CHECK_EQ_INT(run(NOW, "search 7ABC123 --purpose fishing --crime x --incident 1"), 3);
     CHECK_EQ_INT(run(NOW, "search --show 1 --image out.png --purpose investigation --crime"
                           " robbery --incident 2026-9"),
                  0);
-    snprintf(path, sizeof path, "%s/out.png", dir);
+    snprintf(path, sizeof path, "%s/out.png", cli.dir);
     CHECK(access(path, F_OK) == 0);
 
     /* Hotlist CSV: a bad file is rejected whole with FILE:LINE: field: message. */
-    snprintf(path, sizeof path, "%s/hot.csv", dir);
+    snprintf(path, sizeof path, "%s/hot.csv", cli.dir);
     FILE *fp = fopen(path, "w");
     REQUIRE(fp != NULL);
     fputs("plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,NCIC,2026-06-01,2026-1\n"
@@ -293,16 +206,16 @@ static void test_search_hotlist_hold_export(void)
           fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 4);
-    CHECK(strstr(err_text, "hot.csv:3: plate:") != NULL);
+    CHECK(strstr(cli.err, "hot.csv:3: plate:") != NULL);
     CHECK_EQ_INT(run(NOW, "--csv hotlist list"), 0);
-    CHECK(strstr(out_text, "daily") == NULL);
+    CHECK(strstr(cli.out, "daily") == NULL);
     fp = fopen(path, "w");
     REQUIRE(fp != NULL);
     fputs("plate,state,reason,source,expiry,incident\n7ABC123,UT,stolen,NCIC,2026-06-01,2026-1\n",
           fp);
     fclose(fp);
     CHECK_EQ_INT(run(NOW, "hotlist import hot.csv --name daily"), 0);
-    CHECK(strstr(out_text, "1 entries imported") != NULL);
+    CHECK(strstr(cli.out, "1 entries imported") != NULL);
 
     /* Hold and evidence export; the manifest checks with sha256sum. An investigator's word is
      * no warrant: only a preservation request (14 days) is theirs to enter. */
@@ -312,8 +225,8 @@ static void test_search_hotlist_hold_export(void)
     CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1 --plate 7ABC123"), 0);
     CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-2"), 2);
     CHECK_EQ_INT(run(NOW, "export 1 --out evidence --note 'locker 4'" EXPORT_WHY), 0);
-    CHECK(strstr(out_text, "3 reads, 3 images") != NULL);
-    snprintf(cmd, sizeof cmd, "cd %s/evidence && sha256sum -c --quiet MANIFEST.sha256", dir);
+    CHECK(strstr(cli.out, "3 reads, 3 images") != NULL);
+    snprintf(cmd, sizeof cmd, "cd %s/evidence && sha256sum -c --quiet MANIFEST.sha256", cli.dir);
     CHECK_EQ_INT(system(cmd), 0);
     CHECK_EQ_INT(run(NOW, "export custody 1 --action 'booked into evidence'"), 0);
     CHECK_EQ_INT(run(NOW, "logout"), 0);
@@ -329,7 +242,7 @@ static void test_admin_audit_report_purge(void)
                      "hold add --kind warrant --ref SW-1 --plate 7ABC123 --court '3rd District"
                      " Court' --expires 2027-01-01"),
                  0);
-    CHECK(strstr(err_text, "pending") != NULL);
+    CHECK(strstr(cli.err, "pending") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "hold approve 2"), 3); /* her own */
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release request --agency 'County DA'"
                                                       " --requester 'ADA Smith' --purpose trial"
@@ -338,25 +251,25 @@ static void test_admin_audit_report_purge(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release approve 1 --note ok"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "release fulfil 1 --out rel"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "audit verify"), 0);
-    CHECK(strstr(out_text, "audit log verified") != NULL);
+    CHECK(strstr(cli.out, "audit log verified") != NULL);
     /* The printed head anchors the chain: found later, while a made-up one is not. */
-    const char *head = strstr(out_text, "head ");
+    const char *head = strstr(cli.out, "head ");
     REQUIRE(head != NULL && strlen(head) >= 5 + 64);
     char args[200];
     snprintf(args, sizeof args, "audit verify --expect-head %.64s", head + 5);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", args), 0);
-    CHECK(strstr(out_text, "chain up to it is intact") != NULL);
+    CHECK(strstr(cli.out, "chain up to it is intact") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z",
                      "audit verify --expect-head "
                      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
                  1);
-    CHECK(strstr(err_text, "rewritten") != NULL);
+    CHECK(strstr(cli.err, "rewritten") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "--json report audit"), 0);
-    CHECK(strstr(out_text, "\"searches_by_member\"") != NULL);
-    CHECK(strstr(out_text, "refused: incident number missing") != NULL);
+    CHECK(strstr(cli.out, "\"searches_by_member\"") != NULL);
+    CHECK(strstr(cli.out, "refused: incident number missing") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-01-01T00:05:00Z", "report public --out page.html"), 0);
-    snprintf(path, sizeof path, "%s/page.html", dir);
-    char *page = slurp(path);
+    snprintf(path, sizeof path, "%s/page.html", cli.dir);
+    char *page = slurp(path, NULL);
     REQUIRE(page != NULL);
     CHECK(strstr(page, "<!DOCTYPE html>") != NULL);
     CHECK(strstr(page, "7ABC123") == NULL && strstr(page, "7ABX992") == NULL);
@@ -366,20 +279,20 @@ static void test_admin_audit_report_purge(void)
      * approves the warrant, which keeps its reads; the unheld reads go. */
     REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "user role rex records"), 0);
-    CHECK(strstr(out_text, "role: done") != NULL);
+    CHECK(strstr(cli.out, "role: done") != NULL);
     REQUIRE(login("rex", "records password", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold approve 2"), 0);
     REQUIRE(login("ada", "admin password 1", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json purge"), 0);
-    CHECK(strstr(out_text, "\"reads\": 2") != NULL);
-    CHECK(strstr(out_text, "\"held\": 3") != NULL);
-    CHECK(strstr(out_text, "\"compacted\": 1") != NULL);
+    CHECK(strstr(cli.out, "\"reads\": 2") != NULL);
+    CHECK(strstr(cli.out, "\"held\": 3") != NULL);
+    CHECK(strstr(cli.out, "\"compacted\": 1") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit verify"), 0);
     /* Even root, going behind the service's back with SQLite, finds no table to edit: the file
      * is encrypted under a key it does not have (tampering with the chain itself is
      * tests/test_store_audit.c's). */
     sqlite3 *db;
-    snprintf(path, sizeof path, "%s/alpr.db", service.state);
+    snprintf(path, sizeof path, "%s/alpr.db", cli.service.state);
     REQUIRE(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "SELECT count(*) FROM audit", NULL, NULL, NULL) != SQLITE_OK);
     sqlite3_close(db);
@@ -398,7 +311,7 @@ static int call_ada(const char *call, const char *params_json, json_t **result, 
     json_t *params = json_loads(params_json, 0, NULL), *res = NULL;
     FILE *fp;
     int rc;
-    snprintf(path, sizeof path, "%s/session", dir);
+    snprintf(path, sizeof path, "%s/session", cli.dir);
     msg[0] = '\0';
     if (!params || !(fp = fopen(path, "r"))) {
         json_decref(params);
@@ -408,7 +321,7 @@ static int call_ada(const char *call, const char *params_json, json_t **result, 
         token[0] = '\0';
     fclose(fp);
     token[strcspn(token, "\n")] = '\0';
-    if (store_client_open(service.socket, &c) != 0) {
+    if (store_client_open(cli.service.socket, &c) != 0) {
         json_decref(params);
         return 99;
     }
@@ -482,7 +395,7 @@ static void test_admin_calls_errors(void)
     res = NULL;
 
     /* SQL metacharacters are data. The destination is a label: the service opens no path. */
-    snprintf(path, sizeof path, "%s/service-must-not-write", dir);
+    snprintf(path, sizeof path, "%s/service-must-not-write", cli.dir);
     char params[2000];
     snprintf(params, sizeof params,
              "{\"hold\": 2, \"destination\": \"%s'; DROP TABLE exports;--\", \"purpose\":"
@@ -502,11 +415,11 @@ static void test_admin_calls_errors(void)
         0);
     json_decref(res);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold list --all"), 0);
-    CHECK(strstr(out_text, "id\tkind\tstate\treference\tcourt\tplate\tunits\tfrom\tto\texpires\t"
-                           "entered\tby\tapproved_by\tlegacy\tactive\treads\n") != NULL);
-    CHECK(strstr(out_text, "\tpending\tSW-2'; DROP TABLE holds;--\tx'--\tZZZ999\t") != NULL);
-    CHECK(strstr(out_text, "\n1\tpreservation\texpired\tPR-1\t\t7ABC123\t") != NULL);
-    CHECK(strstr(out_text,
+    CHECK(strstr(cli.out, "id\tkind\tstate\treference\tcourt\tplate\tunits\tfrom\tto\texpires\t"
+                          "entered\tby\tapproved_by\tlegacy\tactive\treads\n") != NULL);
+    CHECK(strstr(cli.out, "\tpending\tSW-2'; DROP TABLE holds;--\tx'--\tZZZ999\t") != NULL);
+    CHECK(strstr(cli.out, "\n1\tpreservation\texpired\tPR-1\t\t7ABC123\t") != NULL);
+    CHECK(strstr(cli.out,
                  "\n2\twarrant\tactive\tSW-1\t3rd District Court\t7ABC123\t\t\t\t"
                  "2027-01-01T00:00:00Z\t2026-01-01T00:05:00Z\tada\trex\t0\t1\t3\n") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z",
@@ -514,46 +427,46 @@ static void test_admin_calls_errors(void)
                      " --requester 'x\" OR 1=1' --purpose trial --hold 2"),
                  0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--csv release list"), 0);
-    CHECK(strstr(out_text, "id,agency,requester,purpose,hold,status,entered_by,entered,"
-                           "reviewed_by,review_note,export\n") != NULL);
-    CHECK(strstr(out_text, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,2,"
-                           "pending,ada,") != NULL);
+    CHECK(strstr(cli.out, "id,agency,requester,purpose,hold,status,entered_by,entered,"
+                          "reviewed_by,review_note,export\n") != NULL);
+    CHECK(strstr(cli.out, ",O'Brien & Sons; DROP TABLE releases,\"x\"\" OR 1=1\",trial,2,"
+                          "pending,ada,") != NULL);
     CHECK_EQ_INT(call_ada("audit.list", "{\"member\": \"x' OR '1'='1\"}", &res, msg, sizeof msg),
                  0);
     CHECK_EQ_INT(json_array_size(res), 0);
     json_decref(res);
     res = NULL;
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "purge --show-retention"), 0);
-    CHECK(strstr(out_text, "retention: 273 days") != NULL);
+    CHECK(strstr(cli.out, "retention: 273 days") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit list --event export --limit 50"), 0);
-    CHECK(strstr(out_text, "\tada\texport\t") != NULL && strstr(out_text, "\tivan\texport\t"));
+    CHECK(strstr(cli.out, "\tada\texport\t") != NULL && strstr(cli.out, "\tivan\texport\t"));
     /* The text and CSV renderings of the audit report; a report file is never overwritten. */
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "report audit"), 0);
-    CHECK(STARTS_WITH(out_text, "== searches_by_member\nmember\tkind\taccesses\tresults\n"));
-    CHECK(strstr(out_text, "\n\n== purges\ntime\tmember\tcutoff\treads\timages\talerts\theld\n") !=
+    CHECK(STARTS_WITH(cli.out, "== searches_by_member\nmember\tkind\taccesses\tresults\n"));
+    CHECK(strstr(cli.out, "\n\n== purges\ntime\tmember\tcutoff\treads\timages\talerts\theld\n") !=
           NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--csv report audit --to 2026-01-02"), 0);
-    CHECK(STARTS_WITH(out_text, "section,c1,c2,c3,c4,c5,c6,c7,c8,c9\n"));
-    CHECK(strstr(out_text, "\nexports,1,2026-01-01T00:00:00Z,ivan,1,,3,") != NULL);
-    CHECK(strstr(out_text, "purges,") == NULL); /* the purge came after --to */
+    CHECK(STARTS_WITH(cli.out, "section,c1,c2,c3,c4,c5,c6,c7,c8,c9\n"));
+    CHECK(strstr(cli.out, "\nexports,1,2026-01-01T00:00:00Z,ivan,1,,3,") != NULL);
+    CHECK(strstr(cli.out, "purges,") == NULL); /* the purge came after --to */
     CHECK_EQ_INT(
         run("ALPR_NOW=2026-11-01T00:00:00Z", "report audit --from 2026-06-01 --to 2026-06-02"), 0);
-    CHECK(strstr(out_text, "\n\n== exports\nid\ttime\tmember\thold_id\trelease_id\tn_reads\t"
-                           "manifest_sha256\n(none)\n\n== releases\n") != NULL);
+    CHECK(strstr(cli.out, "\n\n== exports\nid\ttime\tmember\thold_id\trelease_id\tn_reads\t"
+                          "manifest_sha256\n(none)\n\n== releases\n") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json report audit --to 2026-01-02"), 0);
-    CHECK(STARTS_WITH(out_text,
-                      "{\n  \"from\": 0, \"to\": 1767312000,\n  \"searches_by_member\": ["));
-    CHECK(strstr(out_text,
+    CHECK(
+        STARTS_WITH(cli.out, "{\n  \"from\": 0, \"to\": 1767312000,\n  \"searches_by_member\": ["));
+    CHECK(strstr(cli.out,
                  ",\n  \"exports\": [\n    {\"id\": 1, \"time\": \"2026-01-01T00:00:00Z\", "
                  "\"member\": \"ivan\", \"hold_id\": 1, \"release_id\": \"\", "
                  "\"n_reads\": 3, \"manifest_sha256\": \"") != NULL);
-    CHECK(strstr(out_text, ",\n  \"purges\": []\n}\n") != NULL);
+    CHECK(strstr(cli.out, ",\n  \"purges\": []\n}\n") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "report public --out page.html"), 1);
-    CHECK(strstr(err_text, "exists") != NULL);
-    snprintf(path, sizeof path, "%s/page.html", dir);
+    CHECK(strstr(cli.err, "exists") != NULL);
+    snprintf(path, sizeof path, "%s/page.html", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
-    char *page = slurp(path);
+    char *page = slurp(path, NULL);
     REQUIRE(page != NULL);
     CHECK(strstr(page, "Retention period: 273 days") != NULL);
     CHECK(strstr(page, "<h2>Holds (warrants, preservation requests, disclosure orders)</h2>\n"
@@ -567,13 +480,13 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --ref W --plate X1"),
                  3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 1 --out aude-export"), 3);
-    snprintf(path, sizeof path, "%s/aude-export", dir);
+    snprintf(path, sizeof path, "%s/aude-export", cli.dir);
     CHECK(stat(path, &st) != 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "purge"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release deny 2 --note no"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit verify"), 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json hold list --all"), 0);
-    CHECK(strstr(out_text, "\"reference\": \"SW-1\"") != NULL);
+    CHECK(strstr(cli.out, "\"reference\": \"SW-1\"") != NULL);
     CHECK_EQ_INT(login("ivan", "investigator pw", "2026-11-01T00:00:00Z"), 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit verify"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "audit list"), 3);
@@ -582,28 +495,28 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold release 1 --reason done"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "purge --set-retention-days 200"), 3);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out ivan-rel"), 3);
-    snprintf(path, sizeof path, "%s/ivan-rel", dir);
+    snprintf(path, sizeof path, "%s/ivan-rel", cli.dir);
     CHECK(stat(path, &st) != 0);
     /* The investigator's own export: written by the client as ivan, 0700/0600, never over an
      * existing folder. */
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json export 2 --out evidence2" EXPORT_WHY),
                  0);
-    CHECK(strstr(out_text, "\"reads\": 3, \"images\": 3, \"manifest_sha256\": \"") != NULL);
-    snprintf(path, sizeof path, "%s/evidence2", dir);
+    CHECK(strstr(cli.out, "\"reads\": 3, \"images\": 3, \"manifest_sha256\": \"") != NULL);
+    snprintf(path, sizeof path, "%s/evidence2", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0700);
     CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
-    snprintf(path, sizeof path, "%s/evidence2/reads.csv", dir);
+    snprintf(path, sizeof path, "%s/evidence2/reads.csv", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
     CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
-    snprintf(path, sizeof path, "cd %s/evidence2 && sha256sum -c --quiet MANIFEST.sha256", dir);
+    snprintf(path, sizeof path, "cd %s/evidence2 && sha256sum -c --quiet MANIFEST.sha256", cli.dir);
     CHECK_EQ_INT(system(path), 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export 2 --out evidence2" EXPORT_WHY), 1);
-    CHECK(strstr(err_text, "exists") != NULL);
+    CHECK(strstr(cli.err, "exists") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "export custody 99 --action lost"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "hold add --kind warrant --plate X1"), 2);
-    CHECK(strstr(err_text, "--ref") != NULL);
+    CHECK(strstr(cli.err, "--ref") != NULL);
     /* No administrator reviews a release (R12); the records officer does, and fulfils it into
      * a folder of their own. A new administrator account waits for a second administrator. */
     as_uid = 0;
@@ -611,27 +524,27 @@ static void test_admin_calls_errors(void)
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z ALPR_NEW_PASSWORD='chief password'",
                      "user add chief --role administrator --training 2025-12-01 --os-user 64005"),
                  0);
-    CHECK(strstr(out_text, "awaits a second administrator") != NULL);
+    CHECK(strstr(cli.out, "awaits a second administrator") != NULL);
     CHECK_EQ_INT(login("chief", "chief password", "2026-11-01T00:00:00Z"), 3);
     REQUIRE(login("rex", "records password", "2026-11-01T00:00:00Z") == 0);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 1);
-    CHECK(strstr(err_text, "approved") != NULL || strstr(err_text, "state") != NULL);
+    CHECK(strstr(cli.err, "approved") != NULL || strstr(cli.err, "state") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release approve 2 --note 'on file'"), 0);
-    CHECK(strstr(out_text, "request 2 approved") != NULL);
+    CHECK(strstr(cli.out, "request 2 approved") != NULL);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel2"), 0);
-    CHECK(strstr(out_text, "request 2 fulfilled: export ") != NULL);
-    CHECK(strstr(out_text, ", 3 reads in rel2\nmanifest sha256 ") != NULL);
-    snprintf(path, sizeof path, "%s/rel2/EXPORT.txt", dir);
+    CHECK(strstr(cli.out, "request 2 fulfilled: export ") != NULL);
+    CHECK(strstr(cli.out, ", 3 reads in rel2\nmanifest sha256 ") != NULL);
+    snprintf(path, sizeof path, "%s/rel2/EXPORT.txt", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_uid, uid_of("rex"));
-    char *custody = slurp(path);
+    char *custody = slurp(path, NULL);
     REQUIRE(custody != NULL);
     CHECK(strstr(custody, "Release request: 2\n") != NULL);
     free(custody);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "release fulfil 2 --out rel3"), 1);
     CHECK_EQ_INT(run("ALPR_NOW=2026-11-01T00:00:00Z", "--json release list"), 0);
-    CHECK(strstr(out_text, "\"status\": \"fulfilled\", \"entered_by\": \"ada\"") != NULL);
-    CHECK(strstr(out_text, "\"reviewed_by\": \"rex\", \"review_note\": \"on file\"") != NULL);
+    CHECK(strstr(cli.out, "\"status\": \"fulfilled\", \"entered_by\": \"ada\"") != NULL);
+    CHECK(strstr(cli.out, "\"reviewed_by\": \"rex\", \"review_note\": \"on file\"") != NULL);
 }
 
 /* Ingests one read of plate at time t from the reader's account; returns its STORE_ERR_*. */
@@ -645,7 +558,7 @@ static int ingest_one(const char *plate, int64_t t, const char *now)
         uint8_t png[64];
         char err[256];
         if (setgid(MEMBERS_GID) != 0 || setuid(READER_UID) != 0 ||
-            store_client_open(service.ingest_socket, &c))
+            store_client_open(cli.service.ingest_socket, &c))
             _exit(99);
         store_client_set_test_now(c, now);
         r.png = png;
@@ -669,7 +582,7 @@ static long first_id(const char *text)
 static void write_text(const char *name, const char *data, size_t len)
 {
     char path[1200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", cli.dir, name);
     FILE *fp = fopen(path, "wb");
     REQUIRE(fp != NULL);
     REQUIRE(fwrite(data, 1, len, fp) == len);
@@ -699,7 +612,7 @@ static void check_api_parameters(const char *now)
     struct store_client *c;
     json_t *p, *res = NULL;
     char err[512];
-    REQUIRE(store_client_open(service.socket, &c) == 0);
+    REQUIRE(store_client_open(cli.service.socket, &c) == 0);
     store_client_set_test_now(c, now);
     p = json_pack("{s:s,s:s}", "member", "ada", "password", "admin password 1");
     REQUIRE(store_client_call(c, "login", p, &res, err, sizeof err) == 0);
@@ -747,9 +660,9 @@ static void test_reads_hotlist_alert_calls(void)
     write_text("late.csv", hot, strlen(hot));
     CHECK_EQ_INT(
         run(LATER, "hotlist import late.csv --name \"o'brien\\\"); DROP TABLE hotlists;--\""), 0);
-    CHECK(strstr(out_text, "1 entries imported") != NULL);
+    CHECK(strstr(cli.out, "1 entries imported") != NULL);
     CHECK_EQ_INT(run(LATER, "--json hotlist list"), 0);
-    CHECK(strstr(out_text, "\"name\": \"o'brien\\\"); DROP TABLE hotlists;--\"") != NULL);
+    CHECK(strstr(cli.out, "\"name\": \"o'brien\\\"); DROP TABLE hotlists;--\"") != NULL);
     CHECK_EQ_INT(
         ingest_one("9XYZ789", 1793574000 /* 2026-11-01T23:00:00Z */, "2026-11-02T00:00:00Z"), 0);
 
@@ -758,102 +671,102 @@ static void test_reads_hotlist_alert_calls(void)
     CHECK_EQ_INT(run(LATER, "--json search 9XYZ789 --purpose investigation"
                             " --crime \"x'; DROP TABLE reads;--\" --incident \"1' OR '1'='1\""),
                  3);
-    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    CHECK(strstr(cli.err, "refused (and recorded)") != NULL);
     snprintf(args, sizeof args, "--json search 9XYZ789%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 0);
-    CHECK(strstr(out_text, "\"plate\": \"9XYZ789\"") != NULL);
-    CHECK(strstr(out_text, "\"alerts\": 1") != NULL);
-    id = first_id(out_text);
+    CHECK(strstr(cli.out, "\"plate\": \"9XYZ789\"") != NULL);
+    CHECK(strstr(cli.out, "\"alerts\": 1") != NULL);
+    id = first_id(cli.out);
     CHECK(id > 0);
     snprintf(args, sizeof args, "--csv search 9XYZ789%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 0);
-    CHECK(strstr(out_text, "id,time,plate,confidence,unit,camera,lat,lon,source,") == out_text);
-    CHECK(strstr(out_text, "9XYZ789") != NULL);
+    CHECK(strstr(cli.out, "id,time,plate,confidence,unit,camera,lat,lon,source,") == cli.out);
+    CHECK(strstr(cli.out, "9XYZ789") != NULL);
     snprintf(args, sizeof args, "search \"9XYZ' OR 1=1--\"%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 2);
-    CHECK(strstr(err_text, "'plate'") != NULL);
+    CHECK(strstr(cli.err, "'plate'") != NULL);
     snprintf(args, sizeof args, "search 9XYZ789 --unit \"U2' OR 1=1--\"%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 2);
-    CHECK(strstr(err_text, "'unit'") != NULL);
+    CHECK(strstr(cli.err, "'unit'") != NULL);
     snprintf(args, sizeof args, "search%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 2);
-    CHECK(strstr(err_text, "plate, from, to or unit") != NULL);
+    CHECK(strstr(cli.err, "plate, from, to or unit") != NULL);
     CHECK_EQ_INT(run(LATER, "search 9XYZ789 --purpose investigation --incident 1"), 3);
-    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    CHECK(strstr(cli.err, "refused (and recorded)") != NULL);
     snprintf(args, sizeof args, "search 9XYZ789 --warrant \"NO' OR 1=1\"%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 3);
-    CHECK(strstr(err_text, "no active warrant") != NULL);
+    CHECK(strstr(cli.err, "no active warrant") != NULL);
     CHECK_EQ_INT(run(LATER, "search 9XYZ789 --fuzzy --edits 2 --purpose investigation"), 2);
 
     /* read.show and read.image; the image goes to a new 0600 file, never over one. */
     snprintf(args, sizeof args, "--json search --show %ld%s", id, access_args);
     CHECK_EQ_INT(run(LATER, args), 0);
-    CHECK(strstr(out_text, "\"plate\": \"9XYZ789\"") != NULL);
+    CHECK(strstr(cli.out, "\"plate\": \"9XYZ789\"") != NULL);
     snprintf(args, sizeof args, "search --show 999999%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 1);
-    CHECK(strstr(err_text, "read 999999") != NULL);
+    CHECK(strstr(cli.err, "read 999999") != NULL);
     snprintf(args, sizeof args, "search --show %ld --image late.png%s", id, access_args);
     CHECK_EQ_INT(run(LATER, args), 0);
-    snprintf(path, sizeof path, "%s/late.png", dir);
+    snprintf(path, sizeof path, "%s/late.png", cli.dir);
     REQUIRE(stat(path, &st) == 0);
     CHECK_EQ_INT(st.st_mode & 0777, 0600);
     CHECK_EQ_INT(st.st_uid, uid_of("ivan"));
-    char *png = slurp(path);
+    char *png = slurp(path, NULL);
     REQUIRE(png != NULL);
     CHECK(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
     free(png);
     CHECK_EQ_INT(run(LATER, args), 1); /* exists */
-    CHECK(strstr(err_text, "File exists") != NULL);
+    CHECK(strstr(cli.err, "File exists") != NULL);
     snprintf(args, sizeof args, "search --show 999999 --image none.png%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 1);
-    snprintf(path, sizeof path, "%s/none.png", dir);
+    snprintf(path, sizeof path, "%s/none.png", cli.dir);
     CHECK(access(path, F_OK) != 0); /* not left behind */
 
     /* hotlist import: rows in error name line and field; bytes JSON cannot carry, too. */
     WRITE_LITERAL("nul.csv", "plate,state,reason,source,expiry\n9A\0B,UT,x,y,2027-06-01\n");
     CHECK_EQ_INT(run(LATER, "hotlist import nul.csv --name nul"), 4);
-    CHECK(strstr(err_text, "nul.csv:2: NUL byte") != NULL);
+    CHECK(strstr(cli.err, "nul.csv:2: NUL byte") != NULL);
     WRITE_LITERAL("latin1.csv", "plate,state,reason,source,expiry\n9AB,UT,vol\xe9,y,2027-06-01\n");
     CHECK_EQ_INT(run(LATER, "hotlist import latin1.csv --name latin1"), 4);
-    CHECK(strstr(err_text, "latin1.csv:2: not UTF-8") != NULL);
+    CHECK(strstr(cli.err, "latin1.csv:2: not UTF-8") != NULL);
     WRITE_LITERAL("bad.csv", "plate,state,reason,source,expiry\n9AB1,Utah,x,y,2027-06-01\n"
                              "9AB2,UT,x,y,2020-01-01\n");
     CHECK_EQ_INT(run(LATER, "hotlist import bad.csv --name bad"), 4);
-    CHECK(strstr(err_text, "bad.csv:2: state: ") != NULL);
-    CHECK(strstr(err_text, "bad.csv:3: expiry: expiry is in the past") != NULL);
-    CHECK(strstr(err_text, "nothing imported") != NULL);
+    CHECK(strstr(cli.err, "bad.csv:2: state: ") != NULL);
+    CHECK(strstr(cli.err, "bad.csv:3: expiry: expiry is in the past") != NULL);
+    CHECK(strstr(cli.err, "nothing imported") != NULL);
     CHECK_EQ_INT(run(LATER, "hotlist import missing.csv --name gone"), 1);
     CHECK_EQ_INT(run(LATER, "hotlist remove 999999"), 1);
-    CHECK(strstr(err_text, "hotlist 999999") != NULL);
+    CHECK(strstr(cli.err, "hotlist 999999") != NULL);
 
     /* alert list and verification. */
     /* The alert list is an access like a search: justified and recorded. */
     CHECK_EQ_INT(run(LATER, "--json alert list --state unverified"), 3);
-    CHECK(strstr(err_text, "refused (and recorded)") != NULL);
+    CHECK(strstr(cli.err, "refused (and recorded)") != NULL);
     snprintf(args, sizeof args, "--json alert list --state unverified%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 0);
-    CHECK(strstr(out_text, "\"hotlist_entry\": \"9XYZ789\"") != NULL);
-    CHECK(strstr(out_text, "\"reason\": \"stolen'); DROP TABLE reads;--\"") != NULL);
-    id = first_id(out_text);
+    CHECK(strstr(cli.out, "\"hotlist_entry\": \"9XYZ789\"") != NULL);
+    CHECK(strstr(cli.out, "\"reason\": \"stolen'); DROP TABLE reads;--\"") != NULL);
+    id = first_id(cli.out);
     CHECK(id > 0);
     snprintf(args, sizeof args, "alert confirm %ld", id);
     CHECK_EQ_INT(run(LATER, args), 2); /* no --note */
     snprintf(args, sizeof args, "alert confirm %ld --note \"NCIC hit; it's 'valid' -- ok\"", id);
     CHECK_EQ_INT(run(LATER, args), 0);
-    CHECK(strstr(out_text, "confirmed by ivan") != NULL);
+    CHECK(strstr(cli.out, "confirmed by ivan") != NULL);
     snprintf(args, sizeof args, "--csv alert list --state confirmed%s", access_args);
     CHECK_EQ_INT(run(LATER, args), 0);
-    CHECK(strstr(out_text, "9XYZ789") != NULL && strstr(out_text, ",ivan,") != NULL);
+    CHECK(strstr(cli.out, "9XYZ789") != NULL && strstr(cli.out, ",ivan,") != NULL);
     CHECK_EQ_INT(run(LATER, "alert list --state pending"), 2);
-    CHECK(strstr(err_text, "'state'") != NULL);
+    CHECK(strstr(cli.err, "'state'") != NULL);
     CHECK_EQ_INT(run(LATER, "alert reject 999999 --note x"), 1);
-    CHECK(strstr(err_text, "alert 999999") != NULL);
+    CHECK(strstr(cli.err, "alert 999999") != NULL);
 
     /* Removal: investigators; then the auditor may do none of these. */
     CHECK_EQ_INT(run(LATER, "--json hotlist list"), 0);
-    const char *late = strstr(out_text, "o'brien");
+    const char *late = strstr(cli.out, "o'brien");
     REQUIRE(late != NULL);
-    while (late > out_text && strncmp(late, "\"id\": ", 6) != 0)
+    while (late > cli.out && strncmp(late, "\"id\": ", 6) != 0)
         late--;
     snprintf(args, sizeof args, "hotlist remove %ld", strtol(late + 6, NULL, 10));
     CHECK_EQ_INT(run(LATER, args), 0);
@@ -874,18 +787,8 @@ static void test_reads_hotlist_alert_calls(void)
 int main(int argc, char **argv)
 {
     (void)argc;
-    char self[1024];
-    snprintf(self, sizeof self, "%s", argv[0]);
-    char rel[1100];
-    snprintf(rel, sizeof rel, "%s/../alpr", dirname(self));
-    if (!realpath(rel, alpr) || access(alpr, X_OK) != 0) {
-        printf("cannot find %s\n", alpr);
+    if (cli_programs(&cli, argv[0]) != 0)
         return 1;
-    }
-    if (service_program(argv[0], "alpr-stored-testclock", stored) != 0) {
-        printf("cannot find alpr-stored-testclock next to %s\n", argv[0]);
-        return 1;
-    }
     setup();
     RUN(test_help_and_usage);
     RUN(test_bootstrap_login_roles);
@@ -893,9 +796,6 @@ int main(int argc, char **argv)
     RUN(test_admin_audit_report_purge);
     RUN(test_admin_calls_errors);
     RUN(test_reads_hotlist_alert_calls);
-    if (started && service_stop(&service) != 0)
-        printf("the service did not stop cleanly (see %s/service.log)\n", service.dir);
-    free(out_text);
-    free(err_text);
+    cli_stop(&cli);
     return test_finish();
 }

@@ -6,72 +6,20 @@
  * re-made manifest that `sha256sum -c` passes; custody entries reach custody.txt; the purge
  * flags the bundle and the crop and `alpr export prune` deletes them.
  */
-#include "service_util.h"
-#include "store_client.h"
-#include "test_store_util.h"
+#include "cli_runner.h"
 
-#include <libgen.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static char alpr[PATH_MAX], stored[PATH_MAX], dir[600], out_path[700], err_path[700];
-static char *out_text, *err_text;
-static struct service service;
-static int started;
+static struct cli cli;
 
 #define MEMBERS_GID 64000
 #define READER_UID  64010
 #define IVAN_UID    64001
 static unsigned as_uid; /* run() runs alpr as this account (0: root, the administrator ada) */
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n)
-        n = 0;
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 /* Runs `alpr ARGS` under umask 022 with env in front; returns the exit code. */
 static int run(const char *env, const char *args)
 {
-    char cmd[8192], as[128] = "", session[32] = "session";
-    int n, st;
-    free(out_text);
-    free(err_text);
-    if (as_uid) {
-        snprintf(as, sizeof as, "setpriv --reuid=%u --regid=%d --clear-groups", as_uid,
-                 MEMBERS_GID);
-        snprintf(session, sizeof session, "session-%u", as_uid);
-    }
-    n = snprintf(cmd, sizeof cmd,
-                 "cd %s && umask 022 && env ALPR_SOCKET=%s ALPR_SESSION_FILE=%s/%s %s %s %s %s"
-                 " >%s 2>%s",
-                 dir, service.socket, dir, session, env ? env : "", as, alpr, args, out_path,
-                 err_path);
-    if (n < 0 || (size_t)n >= sizeof cmd)
-        return -1;
-    st = system(cmd);
-    out_text = slurp(out_path);
-    err_text = slurp(err_path);
-    if (!out_text)
-        out_text = strdup("");
-    if (!err_text)
-        err_text = strdup("");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    const struct cli_as as = {as_uid, MEMBERS_GID, NULL, "022"};
+    return cli_run(&cli, &as, env, args);
 }
 
 #define NOW1     "ALPR_NOW=2025-12-31T23:30:00Z"
@@ -92,71 +40,36 @@ static int login(unsigned uid, const char *user, const char *pw, const char *env
 /* Ingests three reads of 7ABC123 and two of 7ABX992 (unit U1) from the reader's account. */
 static int ingest(void)
 {
-    int st;
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct store_client *c;
-        struct store_read reads[5];
-        uint8_t png[5][64];
-        char err[256];
-        if (setgid(MEMBERS_GID) != 0 || setuid(READER_UID) != 0 ||
-            store_client_open(service.ingest_socket, &c))
-            _exit(99);
-        store_client_set_test_now(c, "2026-01-01T00:00:00Z");
-        for (int i = 0; i < 5; i++) {
-            reads[i] = make_read(i < 3 ? "7ABC123" : "7ABX992", T0 - 3600 + i * 60, "U1");
-            reads[i].png = png[i];
-            reads[i].png_len = make_png(png[i], sizeof png[i], "cli");
-        }
-        int rc = store_client_ingest(c, reads, 5, NULL, NULL, NULL, err, sizeof err);
-        store_client_close(c);
-        _exit(-rc);
-    }
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-        return 99;
-    return -WEXITSTATUS(st);
+    struct store_read reads[5];
+    uint8_t png[5][64];
+    cli_five_reads(reads, png);
+    return cli_ingest(&cli, READER_UID, MEMBERS_GID, "2026-01-01T00:00:00Z", reads, 5);
 }
 
 static void setup(void)
 {
-    char sdir[700];
     static const char *const extra[] = {
         "--ingest-user", "64010", "--ingest-group", "64000", "--socket-group", "64000", NULL};
-    snprintf(dir, sizeof dir, "%s/evcli", test_tmpdir());
-    mkdir(dir, 0700);
-    snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/err.txt", dir);
-    if (geteuid() != 0)
+    if (cli_start(&cli, "evcli", extra, 1) != 0)
         return;
-    chmod(test_tmpdir(), 0711);
-    chmod(dir, 01777);
-    snprintf(sdir, sizeof sdir, "%s/service", dir);
-    if (service_start(&service, stored, sdir, extra) != 0) {
-        printf("cannot start %s (see %s/service.log)\n", stored, sdir);
-        return;
-    }
-    chmod(sdir, 0711);
     as_uid = 0;
     if (run(NOW1 " " ADMIN_PW, "user init --name ada --training 2025-12-01") != 0 ||
         login(0, "ada", "admin password 1", NOW1) != 0 ||
         run(NOW1 " ALPR_NEW_PASSWORD='investigator pw'",
             "user add ivan --role investigator --training 2025-12-01 --os-user 64001") != 0 ||
         ingest() != 0) {
-        printf("cannot set the store up: %s\n", err_text ? err_text : "");
+        printf("cannot set the store up: %s\n", cli.err ? cli.err : "");
         return;
     }
-    started = 1;
+    cli.started = 1;
 }
 
 #define NEEDS_SERVICE()                                                                            \
-    do {                                                                                           \
-        if (!started)                                                                              \
-            SKIP("needs root (to act as several OS accounts) and a running service");              \
-    } while (0)
+    CLI_NEEDS_SERVICE(&cli, "needs root (to act as several OS accounts) and a running service")
 
 static void path_in(char *buf, size_t size, const char *name)
 {
-    snprintf(buf, size, "%s/%s", dir, name);
+    snprintf(buf, size, "%s/%s", cli.dir, name);
 }
 
 /* Finding 7: the crop is 0600 whatever the umask, never written over a file or through a link. */
@@ -173,7 +86,7 @@ static void test_crop_file(void)
     CHECK_EQ_INT(st.st_uid, IVAN_UID);
     /* An existing file is not overwritten. */
     CHECK_EQ_INT(run(NOW, "search --show 2 --image crop.png" WHY), 1);
-    CHECK(strstr(err_text, "crop.png: cannot create the image file: File exists") != NULL);
+    CHECK(strstr(cli.err, "crop.png: cannot create the image file: File exists") != NULL);
     /* A link is not followed (the victim file keeps its bytes). */
     path_in(victim, sizeof victim, "victim.txt");
     FILE *fp = fopen(victim, "w");
@@ -185,14 +98,14 @@ static void test_crop_file(void)
     unlink(path);
     REQUIRE(symlink(victim, path) == 0);
     CHECK_EQ_INT(run(NOW, "search --show 2 --image link.png" WHY), 1);
-    char *v = slurp(victim);
+    char *v = slurp(victim, NULL);
     CHECK(v && strcmp(v, "victim\n") == 0);
     free(v);
     unlink(path);
     /* The crop is registered as a copy outside the store. */
     CHECK_EQ_INT(run(NOW, "--csv export list"), 0);
     path_in(path, sizeof path, "crop.png");
-    CHECK(strstr(out_text, ",crop,/") != NULL && strstr(out_text, path) != NULL);
+    CHECK(strstr(cli.out, ",crop,/") != NULL && strstr(cli.out, path) != NULL);
 }
 
 /* Findings 2 (export part) and 11, with the CLI alone. */
@@ -205,44 +118,44 @@ static void test_export_attacks(void)
     CHECK_EQ_INT(run(NOW, "hold add --kind preservation --ref PR-1 --units U1"), 0);
     /* The old attack: hold add + export, nothing recorded about why. */
     CHECK_EQ_INT(run(NOW, "export 1 --out ev1"), 3);
-    CHECK(strstr(err_text, "purpose") != NULL);
+    CHECK(strstr(cli.err, "purpose") != NULL);
     path_in(path, sizeof path, "ev1");
     CHECK(stat(path, &st) != 0);
     CHECK_EQ_INT(run(NOW, "export 1 --out ev1 --purpose investigation --crime robbery"), 3);
-    CHECK(strstr(err_text, "incident") != NULL);
+    CHECK(strstr(cli.err, "incident") != NULL);
     CHECK(stat(path, &st) != 0);
     CHECK_EQ_INT(run(NOW, "export 1 --out ev1 --note 'locker 4'" WHY), 0);
-    CHECK(strstr(out_text, "5 reads, 5 images") != NULL);
+    CHECK(strstr(cli.out, "5 reads, 5 images") != NULL);
     /* The bundle verifies against the unit's key from the service. */
     CHECK_EQ_INT(run(NOW, "export verify ev1"), 0);
-    CHECK(strstr(out_text, "verified: signature, 9 files, 1 custody entries") != NULL);
-    CHECK(strstr(out_text, "(the unit's key)") != NULL);
+    CHECK(strstr(cli.out, "verified: signature, 9 files, 1 custody entries") != NULL);
+    CHECK(strstr(cli.out, "(the unit's key)") != NULL);
     CHECK_EQ_INT(run(NOW, "export key"), 0);
-    CHECK(strncmp(out_text, "ed25519 ", 8) == 0 && strlen(out_text) == 8 + 64 + 1);
+    CHECK(strncmp(cli.out, "ed25519 ", 8) == 0 && strlen(cli.out) == 8 + 64 + 1);
     CHECK_EQ_INT(run(NOW, "export verify ev1 --pubkey ev1/UNIT.pub"), 0);
     CHECK_EQ_INT(run(NOW, "export verify ev1 --pubkey " /* a key of nobody's */
                           "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"),
                  4);
-    CHECK(strstr(err_text, "UNIT.pub: the bundle is signed by key") != NULL);
+    CHECK(strstr(cli.err, "UNIT.pub: the bundle is signed by key") != NULL);
     /* Custody entries reach custody.txt as they happen. */
     CHECK_EQ_INT(run(NOW, "export custody 1 --action 'booked into evidence' --note 'bag 9'"), 0);
-    CHECK(strstr(out_text, "custody entry 2 added to export 1; 1 line(s) appended") != NULL);
+    CHECK(strstr(cli.out, "custody entry 2 added to export 1; 1 line(s) appended") != NULL);
     path_in(path, sizeof path, "ev1/custody.txt");
-    char *cust = slurp(path);
+    char *cust = slurp(path, NULL);
     CHECK(cust && strstr(cust, "\nbooked") == NULL &&
           strstr(cust, "\tbooked into evidence\tbag 9\t"));
     free(cust);
     CHECK_EQ_INT(run(NOW, "export verify ev1"), 0);
-    CHECK(strstr(out_text, "2 custody entries") != NULL);
+    CHECK(strstr(cli.out, "2 custody entries") != NULL);
     /* The old attack: a plate changed in reads.csv, MANIFEST.sha256 re-made. */
     snprintf(cmd, sizeof cmd,
              "cd %s/ev1 && sed -i 's/7ABX992/7ABX993/' reads.csv && sha256sum reads.csv"
              " EXPORT.txt AUDIT-HEAD UNIT.pub images/* > MANIFEST.sha256 && sha256sum -c"
              " --quiet MANIFEST.sha256 >/dev/null",
-             dir);
+             cli.dir);
     CHECK_EQ_INT(system(cmd), 0); /* passes the old check */
     CHECK_EQ_INT(run(NOW, "export verify ev1"), 4);
-    CHECK(strstr(err_text, "NOT VERIFIED: MANIFEST.sig: the signature does not match") != NULL);
+    CHECK(strstr(cli.err, "NOT VERIFIED: MANIFEST.sig: the signature does not match") != NULL);
     CHECK_EQ_INT(run(NOW, "logout"), 0);
 }
 
@@ -255,50 +168,38 @@ static void test_copies_flagged_and_pruned(void)
     REQUIRE(login(0, "ada", "admin password 1", LATER) == 0);
     CHECK_EQ_INT(run(LATER, "hold release 1 --reason 'case closed'"), 0);
     CHECK_EQ_INT(run(LATER, "purge"), 0);
-    CHECK(strstr(out_text, "purged 5 reads") != NULL);
-    CHECK(strstr(out_text, "2 copies outside the store flagged") != NULL);
+    CHECK(strstr(cli.out, "purged 5 reads") != NULL);
+    CHECK(strstr(cli.out, "2 copies outside the store flagged") != NULL);
     CHECK_EQ_INT(run(LATER, "--csv export list --flagged"), 0);
-    CHECK(strstr(out_text, ",export,/") != NULL && strstr(out_text, ",crop,/") != NULL);
+    CHECK(strstr(cli.out, ",export,/") != NULL && strstr(cli.out, ",crop,/") != NULL);
     /* The administrator's prune touches no other member's copy. */
     CHECK_EQ_INT(run(LATER, "export prune --yes"), 0);
-    CHECK(strstr(out_text, "0 flagged copies deleted") != NULL);
+    CHECK(strstr(cli.out, "0 flagged copies deleted") != NULL);
     REQUIRE(login(IVAN_UID, "ivan", "investigator pw", LATER) == 0);
     CHECK_EQ_INT(run(LATER, "export prune"), 0);
-    CHECK(strstr(out_text, "would delete") != NULL);
+    CHECK(strstr(cli.out, "would delete") != NULL);
     path_in(path, sizeof path, "ev1");
     CHECK(stat(path, &st) == 0);
     CHECK_EQ_INT(run(LATER, "export prune --yes"), 0);
-    CHECK(strstr(out_text, "2 flagged copies deleted, 0 not") != NULL);
+    CHECK(strstr(cli.out, "2 flagged copies deleted, 0 not") != NULL);
     CHECK(stat(path, &st) != 0);
     path_in(path, sizeof path, "crop.png");
     CHECK(stat(path, &st) != 0);
     CHECK_EQ_INT(run(LATER, "--csv export list --flagged"), 0);
-    CHECK(strchr(out_text, '\n') && strchr(out_text, '\n')[1] == '\0'); /* the header only */
+    CHECK(strchr(cli.out, '\n') && strchr(cli.out, '\n')[1] == '\0'); /* the header only */
     CHECK_EQ_INT(run(LATER, "--csv export list"), 0);
-    CHECK(strstr(out_text, ",export,/") != NULL); /* on record, with its deletion */
+    CHECK(strstr(cli.out, ",export,/") != NULL); /* on record, with its deletion */
 }
 
 int main(int argc, char **argv)
 {
-    char self[1024], rel[1100];
     (void)argc;
-    snprintf(self, sizeof self, "%s", argv[0]);
-    snprintf(rel, sizeof rel, "%s/../alpr", dirname(self));
-    if (!realpath(rel, alpr) || access(alpr, X_OK) != 0) {
-        printf("cannot find %s\n", alpr);
+    if (cli_programs(&cli, argv[0]) != 0)
         return 1;
-    }
-    if (service_program(argv[0], "alpr-stored-testclock", stored) != 0) {
-        printf("cannot find alpr-stored-testclock next to %s\n", argv[0]);
-        return 1;
-    }
     setup();
     RUN(test_crop_file);
     RUN(test_export_attacks);
     RUN(test_copies_flagged_and_pruned);
-    if (started && service_stop(&service) != 0)
-        printf("the service did not stop cleanly (see %s/service.log)\n", service.dir);
-    free(out_text);
-    free(err_text);
+    cli_stop(&cli);
     return test_finish();
 }

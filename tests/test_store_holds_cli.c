@@ -5,20 +5,9 @@
  * auditor's masked hold list, and the administrator's own second account (issue #16, findings
  * 2, 4 and 8). Its own service and store: the clock of a store never goes back.
  */
-#include "service_util.h"
-#include "store_client.h"
-#include "test_store_util.h"
+#include "cli_runner.h"
 
-#include <libgen.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static char alpr[PATH_MAX], stored[PATH_MAX], dir[600], out_path[700], err_path[700];
-static char *out_text, *err_text;
-static struct service service;
-static int started;
+static struct cli cli;
 
 #define MEMBERS_GID 64000
 #define READER_UID  64010
@@ -32,52 +21,13 @@ static const struct {
                 {"chief", "chief password 1", 64005}};
 static unsigned as_uid;
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n)
-        n = 0;
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 /* Runs `alpr ARGS` as as_uid at time when (ALPR_NOW); returns the exit code. */
 static int run(const char *when, const char *env, const char *args)
 {
-    char cmd[8192], as[128] = "", session[32] = "session";
-    int n, st;
-    free(out_text);
-    free(err_text);
-    if (as_uid) {
-        snprintf(as, sizeof as, "setpriv --reuid=%u --regid=%d --clear-groups", as_uid,
-                 MEMBERS_GID);
-        snprintf(session, sizeof session, "session-%u", as_uid);
-    }
-    n = snprintf(cmd, sizeof cmd,
-                 "cd %s && env ALPR_SOCKET=%s ALPR_SESSION_FILE=%s/%s ALPR_NOW=%s %s %s %s %s"
-                 " >%s 2>%s",
-                 dir, service.socket, dir, session, when, env ? env : "", as, alpr, args, out_path,
-                 err_path);
-    if (n < 0 || (size_t)n >= sizeof cmd)
-        return -1;
-    st = system(cmd);
-    out_text = slurp(out_path);
-    err_text = slurp(err_path);
-    if (!out_text)
-        out_text = strdup("");
-    if (!err_text)
-        err_text = strdup("");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    const struct cli_as as = {as_uid, MEMBERS_GID, NULL, NULL};
+    char now[1024];
+    snprintf(now, sizeof now, "ALPR_NOW=%s %s", when, env ? env : "");
+    return cli_run(&cli, &as, now, args);
 }
 
 /* Logs member on at when; later run()s act as them. Returns the exit code. */
@@ -97,60 +47,27 @@ static int as(const char *member, const char *when)
  * and two of a patrol car, on 2025-12-20. Returns 0 or a STORE_ERR_* (99: no child). */
 static int ingest(void)
 {
-    int st;
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct store_client *c;
-        struct store_read reads[5];
-        char err[256];
-        if (setgid(MEMBERS_GID) != 0 || setuid(READER_UID) != 0 ||
-            store_client_open(service.ingest_socket, &c))
-            _exit(99);
-        store_client_set_test_now(c, "2025-12-20T12:00:00Z");
-        for (int i = 0; i < 5; i++) {
-            reads[i] = make_read(i < 3 ? "MALL100" : "7ABC123", T0 - 12 * DAY + i * 60,
-                                 i < 3 ? "NGO-01" : "U1");
-            if (i < 3) {
-                reads[i].non_governmental = 1;
-                reads[i].source_agency = "Mall Security LLC";
-            }
+    struct store_read reads[5];
+    for (int i = 0; i < 5; i++) {
+        reads[i] = make_read(i < 3 ? "MALL100" : "7ABC123", T0 - 12 * DAY + i * 60,
+                             i < 3 ? "NGO-01" : "U1");
+        if (i < 3) {
+            reads[i].non_governmental = 1;
+            reads[i].source_agency = "Mall Security LLC";
         }
-        int rc = store_client_ingest(c, reads, 5, NULL, NULL, NULL, err, sizeof err);
-        store_client_close(c);
-        _exit(-rc);
     }
-    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-        return 99;
-    return -WEXITSTATUS(st);
+    return cli_ingest(&cli, READER_UID, MEMBERS_GID, "2025-12-20T12:00:00Z", reads, 5);
 }
 
 static void setup(void)
 {
-    char sdir[700];
     static const char *const extra[] = {
         "--ingest-user", "64010", "--ingest-group", "64000", "--socket-group", "64000", NULL};
-    snprintf(dir, sizeof dir, "%s/holds", test_tmpdir());
-    mkdir(dir, 0700);
-    snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/err.txt", dir);
-    if (geteuid() != 0)
-        return;
-    chmod(test_tmpdir(), 0711);
-    chmod(dir, 01777);
-    snprintf(sdir, sizeof sdir, "%s/service", dir);
-    if (service_start(&service, stored, sdir, extra) != 0) {
-        printf("cannot start %s (see %s/service.log)\n", stored, sdir);
-        return;
-    }
-    chmod(sdir, 0711);
-    started = 1;
+    cli.started = cli_start(&cli, "holds", extra, 1) == 0;
 }
 
 #define NEEDS_SERVICE()                                                                            \
-    do {                                                                                           \
-        if (!started)                                                                              \
-            SKIP("needs root (to act as several OS accounts) and a running service");              \
-    } while (0)
+    CLI_NEEDS_SERVICE(&cli, "needs root (to act as several OS accounts) and a running service")
 
 #define DEC1  "2025-12-01T00:00:00Z"
 #define JAN1  "2026-01-01T00:00:00Z"
@@ -185,13 +102,13 @@ static void test_invented_warrant(void)
                      "hold add --kind warrant --ref made-up-123 --units NGO-01 --court 'Any"
                      " Court' --expires 2027-01-01"),
                  3);
-    CHECK(strstr(err_text, "administrator or records officer") != NULL);
+    CHECK(strstr(cli.err, "administrator or records officer") != NULL);
     CHECK_EQ_INT(run(JAN1, NULL, NGO_SEARCH " --warrant made-up-123"), 3);
     CHECK_EQ_INT(run(JAN1, NULL,
                      "--json search --from 2025-12-01 --to 2026-01-01 --unit NGO-01 --purpose"
                      " investigation --crime fraud --incident 2026-5"),
                  0);
-    CHECK(strstr(out_text, "MALL100") == NULL);
+    CHECK(strstr(cli.out, "MALL100") == NULL);
     /* What the investigator can do alone: a preservation request, no key to NGO reads. */
     CHECK_EQ_INT(run(JAN1, NULL, "hold add --kind preservation --ref made-up-123 --units NGO-01"),
                  0);
@@ -207,28 +124,28 @@ static void test_warrant_two_person(void)
                      "hold add --kind warrant --ref SW-9 --units NGO-01 --expires"
                      " 2027-01-01"),
                  2); /* no court */
-    CHECK(strstr(err_text, "court") != NULL);
+    CHECK(strstr(cli.err, "court") != NULL);
     CHECK_EQ_INT(run(JAN1, NULL,
                      "hold add --kind warrant --ref SW-9 --units NGO-01 --court '3rd District"
                      " Court' --expires 2027-01-01"),
                  0);
-    CHECK_EQ_STR(out_text, "2\n");
-    CHECK(strstr(err_text, "pending") != NULL);
+    CHECK_EQ_STR(cli.out, "2\n");
+    CHECK(strstr(cli.err, "pending") != NULL);
     CHECK_EQ_INT(run(JAN1, NULL, "hold approve 2"), 3);
-    CHECK(strstr(err_text, "other than the one who entered it") != NULL);
+    CHECK(strstr(cli.err, "other than the one who entered it") != NULL);
     REQUIRE(as("ivan", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, NGO_SEARCH " --warrant SW-9"), 3);
     CHECK_EQ_INT(run(JAN1, NULL, "hold approve 2"), 3);
     /* rex's account is a month old: ada makes him records officer at once; he approves. */
     REQUIRE(as("ada", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, "user role rex records"), 0);
-    CHECK_EQ_STR(out_text, "role: done\n");
+    CHECK_EQ_STR(cli.out, "role: done\n");
     REQUIRE(as("rex", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, "hold approve 2"), 0);
-    CHECK_EQ_STR(out_text, "hold 2 approved\n");
+    CHECK_EQ_STR(cli.out, "hold 2 approved\n");
     REQUIRE(as("ivan", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, NGO_SEARCH " --warrant SW-9"), 0);
-    CHECK(strstr(out_text, "MALL100") != NULL);
+    CHECK(strstr(cli.out, "MALL100") != NULL);
 }
 
 /* Finding 4: the auditor's hold list shows plate tokens; the administrator's shows plates. */
@@ -237,14 +154,14 @@ static void test_auditor_list_masked(void)
     NEEDS_SERVICE();
     REQUIRE(as("ivan", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, "hold add --kind preservation --ref PR-3 --plate 7ABC123"), 0);
-    CHECK_EQ_STR(out_text, "3\n");
+    CHECK_EQ_STR(cli.out, "3\n");
     REQUIRE(as("aude", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, "--json hold list --all"), 0);
-    CHECK(strstr(out_text, "7ABC123") == NULL);
-    CHECK(strstr(out_text, "\"plate\": \"P:") != NULL);
+    CHECK(strstr(cli.out, "7ABC123") == NULL);
+    CHECK(strstr(cli.out, "\"plate\": \"P:") != NULL);
     REQUIRE(as("ada", JAN1) == 0);
     CHECK_EQ_INT(run(JAN1, NULL, "--json hold list --all"), 0);
-    CHECK(strstr(out_text, "\"plate\": \"7ABC123\"") != NULL);
+    CHECK(strstr(cli.out, "\"plate\": \"7ABC123\"") != NULL);
 }
 
 /* Preservation: 14 days; an order extends it once two officers have entered and approved it. */
@@ -271,12 +188,11 @@ static void test_preservation_extension(void)
     /* Day 15: hold 3's order was never approved, so it lapsed; hold 1 runs to March. */
     REQUIRE(as("ada", JAN16) == 0);
     CHECK_EQ_INT(run(JAN16, NULL, "--json hold list --all"), 0);
-    CHECK(strstr(out_text, "\"id\": 1, \"kind\": \"preservation\", \"state\": \"active\"") != NULL);
-    CHECK(strstr(out_text, "\"expires\": \"2026-03-01T00:00:00Z\"") != NULL);
-    CHECK(strstr(out_text, "\"id\": 3, \"kind\": \"preservation\", \"state\": \"expired\"") !=
-          NULL);
+    CHECK(strstr(cli.out, "\"id\": 1, \"kind\": \"preservation\", \"state\": \"active\"") != NULL);
+    CHECK(strstr(cli.out, "\"expires\": \"2026-03-01T00:00:00Z\"") != NULL);
+    CHECK(strstr(cli.out, "\"id\": 3, \"kind\": \"preservation\", \"state\": \"expired\"") != NULL);
     CHECK_EQ_INT(run(JAN16, NULL, "hold approve 3"), 1);
-    CHECK(strstr(err_text, "ended") != NULL);
+    CHECK(strstr(cli.err, "ended") != NULL);
 }
 
 /* Finding 8, the old attack: an administrator makes a second administrator account, enters a
@@ -288,7 +204,7 @@ static void test_own_second_account(void)
     CHECK_EQ_INT(run(JAN16, "ALPR_NEW_PASSWORD='chief password 1'",
                      "user add chief --role administrator --training 2025-11-01 --os-user 64005"),
                  0);
-    CHECK(strstr(out_text, "awaits a second administrator") != NULL);
+    CHECK(strstr(cli.out, "awaits a second administrator") != NULL);
     CHECK_EQ_INT(run(JAN16, NULL, "user enable chief"), 1);
     CHECK_EQ_INT(run(JAN16, NULL, "user confirm chief"), 3);
     CHECK_EQ_INT(run(JAN16, NULL,
@@ -315,24 +231,15 @@ static void test_own_second_account(void)
     CHECK_EQ_INT(run(JAN16, NULL, "release approve 3 --note mine"), 3);
     REQUIRE(as("aude", JAN16) == 0);
     CHECK_EQ_INT(run(JAN16, NULL, "--json user list"), 0);
-    CHECK(strstr(out_text, "\"name\": \"chief\", \"role\": \"administrator\"") != NULL);
-    CHECK(strstr(out_text, "\"pending_role\": \"administrator\", \"created_by\": \"ada\"") != NULL);
+    CHECK(strstr(cli.out, "\"name\": \"chief\", \"role\": \"administrator\"") != NULL);
+    CHECK(strstr(cli.out, "\"pending_role\": \"administrator\", \"created_by\": \"ada\"") != NULL);
 }
 
 int main(int argc, char **argv)
 {
     (void)argc;
-    char self[1024], rel[1100];
-    snprintf(self, sizeof self, "%s", argv[0]);
-    snprintf(rel, sizeof rel, "%s/../alpr", dirname(self));
-    if (!realpath(rel, alpr) || access(alpr, X_OK) != 0) {
-        printf("cannot find %s\n", alpr);
+    if (cli_programs(&cli, argv[0]) != 0)
         return 1;
-    }
-    if (service_program(argv[0], "alpr-stored-testclock", stored) != 0) {
-        printf("cannot find alpr-stored-testclock next to %s\n", argv[0]);
-        return 1;
-    }
     setup();
     RUN(test_members_and_reads);
     RUN(test_invented_warrant);
@@ -340,9 +247,6 @@ int main(int argc, char **argv)
     RUN(test_auditor_list_masked);
     RUN(test_preservation_extension);
     RUN(test_own_second_account);
-    if (started && service_stop(&service) != 0)
-        printf("the service did not stop cleanly (see %s/service.log)\n", service.dir);
-    free(out_text);
-    free(err_text);
+    cli_stop(&cli);
     return test_finish();
 }

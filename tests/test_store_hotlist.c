@@ -3,22 +3,6 @@
 
 #include <sqlite3.h>
 
-static int64_t raw_count(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int64_t n = -1;
-    if (sqlite3_open(path, &db) != SQLITE_OK)
-        return -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
-
 static const char good_csv[] = "plate,state,reason,source,expiry,incident,nic,ori\n"
                                "ABC123,UT,stolen vehicle,NCIC,2026-06-30,,V123456789,UT0180000\n"
                                "\"7AB*2\",ut,\"robbery, armed\",local,2026-03-01,2026-000123,,\n"

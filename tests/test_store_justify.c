@@ -6,27 +6,8 @@
  * pattern is the department's to set, by an administrator, audited, and never to a pattern that
  * accepts junk.
  */
-#include "service_util.h"
+#include "cli_runner.h"
 #include "store_justify.h"
-#include "test_store_util.h"
-
-#include <limits.h>
-
-static int64_t raw_count(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int64_t n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
 
 /* The store_justify_clean verdict on (crime, incident) with purpose investigation. */
 static int verdict(struct fixture *f, const char *crime, const char *incident)
@@ -167,90 +148,37 @@ static void test_incident_pattern_setting(void)
 #define INV_UID   64202
 #define NOW       "ALPR_NOW=2026-01-01T00:00:00Z"
 
-static char alpr[PATH_MAX], stored[PATH_MAX], dir[600], out_path[700], err_path[700];
-static char *out_text, *err_text;
-static struct service service;
-static int started;
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n)
-        n = 0;
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
+static struct cli cli;
 
 /* Runs `alpr ARGS` as OS account uid (0: root) with env in front; returns the exit code. */
 static int run(unsigned uid, const char *env, const char *args)
 {
-    char cmd[4096], as[128] = "";
-    int n, st;
-    free(out_text);
-    free(err_text);
-    if (uid)
-        snprintf(as, sizeof as, "setpriv --reuid=%u --regid=%d --clear-groups", uid, GID);
-    n = snprintf(cmd, sizeof cmd,
-                 "cd %s && env ALPR_SOCKET=%s ALPR_SESSION_FILE=%s/session-%u " NOW
-                 " %s %s %s %s >%s 2>%s",
-                 dir, service.socket, dir, uid, env ? env : "", as, alpr, args, out_path, err_path);
-    if (n < 0 || (size_t)n >= sizeof cmd)
-        return -1;
-    st = system(cmd);
-    out_text = slurp(out_path);
-    err_text = slurp(err_path);
-    if (!out_text)
-        out_text = strdup("");
-    if (!err_text)
-        err_text = strdup("");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char session[32], now[1024];
+    const struct cli_as as = {uid, GID, session, NULL};
+    snprintf(session, sizeof session, "session-%u", uid);
+    snprintf(now, sizeof now, NOW " %s", env ? env : "");
+    return cli_run(&cli, &as, now, args);
 }
 
 static void setup(void)
 {
     static const char *const extra[] = {"--socket-group", "64200", NULL};
-    char sdir[700];
-    snprintf(dir, sizeof dir, "%s/justify-cli", test_tmpdir());
-    mkdir(dir, 0700);
-    snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-    snprintf(err_path, sizeof err_path, "%s/err.txt", dir);
-    if (geteuid() != 0)
+    if (cli_start(&cli, "justify-cli", extra, 1) != 0)
         return;
-    chmod(test_tmpdir(), 0711);
-    chmod(dir, 01777);
-    snprintf(sdir, sizeof sdir, "%s/service", dir);
-    if (service_start(&service, stored, sdir, extra) != 0) {
-        printf("cannot start %s (see %s/service.log)\n", stored, sdir);
-        return;
-    }
-    chmod(sdir, 0711);
     if (run(0, "ALPR_PASSWORD='admin password 1'",
             "user init --name ada --training 2025-12-01 --os-user 64201") != 0 ||
         run(ADMIN_UID, "ALPR_PASSWORD='admin password 1'", "login --user ada") != 0 ||
         run(ADMIN_UID, "ALPR_NEW_PASSWORD='investigator pw'",
             "user add ivan --role investigator --training 2025-12-01 --os-user 64202") != 0 ||
         run(INV_UID, "ALPR_PASSWORD='investigator pw'", "login --user ivan") != 0) {
-        printf("setup: %s\n", err_text);
+        printf("setup: %s\n", cli.err);
         return;
     }
-    started = 1;
+    cli.started = 1;
 }
 
 #define NEEDS_SERVICE()                                                                            \
-    do {                                                                                           \
-        if (!started)                                                                              \
-            SKIP("needs root (to act as other OS accounts) and a running service");                \
-    } while (0)
+    CLI_NEEDS_SERVICE(&cli, "needs root (to act as other OS accounts) and a running service")
 
 /* The attack of the finding through `alpr search`: exit 3 (denied), the reason named. */
 static void test_old_attack_cli(void)
@@ -268,14 +196,14 @@ static void test_old_attack_cli(void)
     NEEDS_SERVICE();
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
         int rc = run(INV_UID, NULL, args[i]);
-        if (rc != 3 || !strstr(err_text, "refused"))
-            test_fail(__FILE__, __LINE__, "'%s': exit %d, %s", args[i], rc, err_text);
+        if (rc != 3 || !strstr(cli.err, "refused"))
+            test_fail(__FILE__, __LINE__, "'%s': exit %d, %s", args[i], rc, cli.err);
     }
     CHECK_EQ_INT(run(INV_UID, NULL,
                      "search ABC123 --purpose investigation --crime ' ' --incident"
                      " 2026-000123"),
                  3);
-    CHECK(strstr(err_text, "crime type") != NULL);
+    CHECK(strstr(cli.err, "crime type") != NULL);
     CHECK_EQ_INT(
         run(INV_UID, NULL,
             "search ABC123 --purpose investigation --crime robbery --incident 2026-000123"),
@@ -285,30 +213,30 @@ static void test_old_attack_cli(void)
                  0);
     /* The register shows the refusals: the administrator's audit report lists them. */
     CHECK_EQ_INT(run(ADMIN_UID, NULL, "--json audit list --event search"), 0);
-    CHECK(strstr(out_text, "refused: crime type") != NULL);
+    CHECK(strstr(cli.out, "refused: crime type") != NULL);
 }
 
 static void test_policy_cli(void)
 {
     NEEDS_SERVICE();
     CHECK_EQ_INT(run(INV_UID, NULL, "policy show"), 0);
-    CHECK(strstr(out_text, STORE_INCIDENT_PATTERN_DEFAULT) != NULL);
+    CHECK(strstr(cli.out, STORE_INCIDENT_PATTERN_DEFAULT) != NULL);
     CHECK_EQ_INT(run(INV_UID, NULL, "policy set incident-pattern '^SLC[0-9]{2}-[0-9]{6}$'"), 3);
     CHECK_EQ_INT(run(ADMIN_UID, NULL, "policy set incident-pattern '^.*$'"), 2);
-    CHECK(strstr(err_text, "junk") != NULL);
+    CHECK(strstr(cli.err, "junk") != NULL);
     CHECK_EQ_INT(run(ADMIN_UID, NULL, "policy set incident-pattern '^SLC[0-9]{2}-[0-9]{6}$'"), 0);
     CHECK_EQ_INT(
         run(INV_UID, NULL,
             "search ABC123 --purpose investigation --crime robbery --incident 2026-000123"),
         3);
-    CHECK(strstr(err_text, "format") != NULL);
+    CHECK(strstr(cli.err, "format") != NULL);
     CHECK_EQ_INT(
         run(INV_UID, NULL,
             "search ABC123 --purpose investigation --crime robbery --incident SLC26-000123"),
         0);
     CHECK_EQ_INT(run(ADMIN_UID, NULL, "policy set incident-pattern --default"), 0);
     CHECK_EQ_INT(run(INV_UID, NULL, "policy show"), 0);
-    CHECK(strstr(out_text, "incident-pattern " STORE_INCIDENT_PATTERN_DEFAULT) != NULL);
+    CHECK(strstr(cli.out, "incident-pattern " STORE_INCIDENT_PATTERN_DEFAULT) != NULL);
 }
 
 /* Finding 12 through `alpr hotlist import`: a full-plate entry without a case is refused, the
@@ -318,7 +246,7 @@ static void test_hotlist_case_cli(void)
     char path[800];
     FILE *fp;
     NEEDS_SERVICE();
-    snprintf(path, sizeof path, "%s/nocase.csv", dir);
+    snprintf(path, sizeof path, "%s/nocase.csv", cli.dir);
     fp = fopen(path, "w");
     REQUIRE(fp != NULL);
     fputs("plate,state,reason,source,expiry,incident,nic\n"
@@ -329,30 +257,23 @@ static void test_hotlist_case_cli(void)
     fclose(fp);
     chmod(path, 0644);
     CHECK_EQ_INT(run(INV_UID, NULL, "hotlist import nocase.csv --name nocase"), 4);
-    CHECK(strstr(err_text, "nocase.csv:3: incident: ") != NULL);
-    CHECK(strstr(err_text, "nocase.csv:4: reason: ") != NULL);
-    CHECK(strstr(err_text, "nocase.csv:2:") == NULL);
+    CHECK(strstr(cli.err, "nocase.csv:3: incident: ") != NULL);
+    CHECK(strstr(cli.err, "nocase.csv:4: reason: ") != NULL);
+    CHECK(strstr(cli.err, "nocase.csv:2:") == NULL);
 }
 
 int main(int argc, char **argv)
 {
-    char self[PATH_MAX], rel[PATH_MAX + 16];
     (void)argc;
     RUN(test_junk_refused);
     RUN(test_trimmed_values_recorded);
     RUN(test_old_attack_library);
     RUN(test_incident_pattern_setting);
-    snprintf(self, sizeof self, "%s", argv[0]);
-    snprintf(rel, sizeof rel, "%s/../alpr", dirname(self));
-    if (realpath(rel, alpr) && access(alpr, X_OK) == 0 &&
-        service_program(argv[0], "alpr-stored-testclock", stored) == 0)
+    if (cli_programs(&cli, argv[0]) == 0)
         setup();
     RUN(test_old_attack_cli);
     RUN(test_policy_cli);
     RUN(test_hotlist_case_cli);
-    if (started && service_stop(&service) != 0)
-        printf("the service did not stop cleanly (see %s/service.log)\n", service.dir);
-    free(out_text);
-    free(err_text);
+    cli_stop(&cli);
     return test_finish();
 }

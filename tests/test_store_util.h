@@ -1,6 +1,7 @@
 /*
  * test_store_util: fixtures shared by the tests/test_store*.c programs: a fake clock, a fresh
- * store with members of every role, a tiny valid PNG, a read builder, raw-file byte search.
+ * store with members of every role, a tiny valid PNG, a read builder, raw-file byte search, raw
+ * SQL counts, whole-file reads.
  * Static functions only: each test program includes it once.
  */
 #ifndef TEST_STORE_UTIL_H
@@ -217,6 +218,51 @@ __attribute__((unused)) static long raw_rows(const char *path, int images)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return total;
+}
+
+/* The first column of the first row of sql (a count) on the database file at path, read behind
+ * the store's back; -1 on error. */
+__attribute__((unused)) static int64_t raw_count(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_open(path, &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* The whole file at path, NUL-terminated, its length in *len when len is set; NULL if it cannot
+ * be read. The caller frees it. */
+__attribute__((unused)) static char *slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long n;
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    if (len)
+        *len = buf ? (size_t)n : 0;
+    fclose(fp);
+    return buf;
 }
 
 /* Counts occurrences of needle in the file at path (0 if the file is missing). */
