@@ -10,7 +10,7 @@
 
 struct section {
     const char *name;
-    const char *sql; /* audit sections bind :from, :to */
+    const char *sql; /* audit sections bind :from, :to; every section may use :now */
 };
 
 /* An incident number that names none: blank, or a placeholder. */
@@ -85,8 +85,10 @@ static const struct section public_tables[] = {
     {"Purges", "SELECT strftime('%Y-%m-%d', at, 'unixepoch') AS date, reads AS"
                " reads_purged, held AS reads_kept_under_hold FROM purges ORDER BY id"},
     {"Holds (warrants, preservation requests, disclosure orders)",
-     "SELECT kind, count(*) AS holds, sum(released_at IS NULL) AS open"
-     " FROM holds GROUP BY 1 ORDER BY 1"},
+     "SELECT h.kind, count(*) AS holds, sum(" STORE_HOLD_ACTIVE_SQL(
+         "h") ") AS in_effect,"
+              " sum(h.released_at IS NULL AND h.approved_at IS NULL AND h.kind <> 'preservation')"
+              " AS awaiting_approval FROM holds h GROUP BY 1 ORDER BY 1"},
     {"Release requests from other agencies",
      "SELECT status, count(*) AS requests FROM releases GROUP BY 1 ORDER BY 1"},
 };
@@ -152,6 +154,7 @@ static int add_table(struct store *s, struct store_report *rep, size_t *cap,
         return store_priv_err(rc);
     store_priv_bind_named_int(st, ":from", from);
     store_priv_bind_named_int(st, ":to", to ? to : INT64_MAX);
+    store_priv_bind_named_int(st, ":now", store_now(s));
     t->ncols = (size_t)sqlite3_column_count(st);
     if (!(t->name = strdup(sec->name)) || !(t->cols = calloc(t->ncols, sizeof *t->cols))) {
         sqlite3_finalize(st);

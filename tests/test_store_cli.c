@@ -469,10 +469,12 @@ static void test_admin_calls_errors(void)
     char *page = slurp(path, NULL);
     REQUIRE(page != NULL);
     CHECK(strstr(page, "Retention period: 273 days") != NULL);
-    CHECK(strstr(page, "<h2>Holds (warrants, preservation requests, disclosure orders)</h2>\n"
-                       "<table>\n<tr><th>kind</th><th>holds</th><th>open</th></tr>\n"
-                       "<tr><td>preservation</td><td>1</td><td>1</td></tr>\n"
-                       "<tr><td>warrant</td><td>1</td><td>1</td></tr>\n</table>\n") != NULL);
+    CHECK(strstr(page,
+                 "<h2>Holds (warrants, preservation requests, disclosure orders)</h2>\n"
+                 "<table>\n<tr><th>kind</th><th>holds</th><th>in_effect</th>"
+                 "<th>awaiting_approval</th></tr>\n"
+                 "<tr><td>preservation</td><td>1</td><td>1</td><td>0</td></tr>\n"
+                 "<tr><td>warrant</td><td>1</td><td>1</td><td>0</td></tr>\n</table>\n") != NULL);
     free(page);
 
     /* Roles: refused with exit 3, and an export refused leaves no folder behind. */

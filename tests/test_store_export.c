@@ -368,6 +368,16 @@ static void test_reports(void)
     store_report_free(r);
     r = NULL;
 
+    /* A warrant waiting for its second approval is not in effect: the page says so. */
+    int64_t hold;
+    struct store_hold_spec pres = {
+        .kind = STORE_HOLD_PRESERVATION, .reference = "PR-9", .plate = "EVD123"};
+    struct store_hold_spec warrant = {STORE_HOLD_WARRANT, "SW-9",          "EVD123", NULL, 0, 0,
+                                      T0 + 400 * DAY,     "District Court"};
+    REQUIRE(store_hold_add(f.s, &f.inv, &pres, &hold) == 0);
+    REQUIRE(store_login(f.s, "ada", PW, &f.admin, (char[STORE_TOKEN_HEX]){0}) == 0);
+    REQUIRE(store_hold_add(f.s, &f.admin, &warrant, &hold) == 0);
+
     CHECK_EQ_INT(store_report_public(f.s, &f.op, &r), STORE_ERR_DENIED);
     REQUIRE(store_report_public(f.s, &f.aud, &r) == 0);
     CHECK_EQ_INT(r->retention_days, STORE_RETENTION_MAX_DAYS);
@@ -376,6 +386,8 @@ static void test_reports(void)
     CHECK(strstr(page, "== Searches by purpose\npurpose\tsearches\ninvestigation\t2\n") != NULL);
     CHECK(strstr(page, "== Purges\ndate\treads_purged\treads_kept_under_hold\n2026-10-28\t6\t0") !=
           NULL); /* six reads purged */
+    CHECK(strstr(page, "kind\tholds\tin_effect\tawaiting_approval\npreservation\t1\t1\t0\n"
+                       "warrant\t1\t0\t1\n") != NULL);
     CHECK(strstr(page, "EVD123") == NULL);
     CHECK(strstr(page, "OTHER9") == NULL);
     free(page);
