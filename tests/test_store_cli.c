@@ -474,7 +474,8 @@ static void test_admin_calls_errors(void)
                  "<table>\n<tr><th>kind</th><th>holds</th><th>in_effect</th>"
                  "<th>awaiting_approval</th></tr>\n"
                  "<tr><td>preservation</td><td>1</td><td>1</td><td>0</td></tr>\n"
-                 "<tr><td>warrant</td><td>1</td><td>1</td><td>0</td></tr>\n</table>\n") != NULL);
+                 /* the warrant still waits for its second approval */
+                 "<tr><td>warrant</td><td>1</td><td>0</td><td>1</td></tr>\n</table>\n") != NULL);
     free(page);
 
     /* Roles: refused with exit 3, and an export refused leaves no folder behind. */
