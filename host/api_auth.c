@@ -1,6 +1,7 @@
 /* api_auth: log-on, log-off and members, as service calls (store_api.h, docs/STORE-API.md). */
 #include "store_api_priv.h"
 #include "store_auth.h"
+#include "store_members.h"
 #include "store_reserve.h"
 
 #include <sodium.h>

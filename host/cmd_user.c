@@ -1,6 +1,7 @@
 /* alpr user: members of the store (bootstrap, add, role, training, password, lock, list). */
 #include "commands.h"
 #include "store_auth.h"
+#include "store_members.h"
 #include "store_cli.h"
 
 #include <getopt.h>

@@ -2,12 +2,14 @@
  * store: the host's policy-enforcing SQLite store (see docs/POLICY.md, R1-R13, and
  * docs/STORE.md). This header is the table of contents: opening and closing, the clock, errors,
  * roles and sessions. Each area has its own header:
- *   store_auth.h       members, passwords, log-on, sessions, lock-out        (R3, R5, R10)
- *   store_audit.h      the hash-chained, append-only audit log and its check  (R10, R11)
+ *   store_auth.h       passwords, log-on, sessions, lock-out                 (R3, R10)
+ *   store_members.h    members, roles and their two-person grants             (R3, R5, R12)
+ *   store_justify.h    the justification of every access to reads            (R1, R11)
+ *   store_audit.h      the keyed, anchored, append-only audit log and check   (R10, R11)
  *   store_reads.h      ingest of reads (+ hotlist matching), searches, views  (R1, R2, R9, R11)
  *   store_hotlist.h    hotlist CSV import, alerts and their verification      (R2, R4)
  *   store_retention.h  retention period, holds, purge                         (R7)
- *   store_export.h     evidence export, chain of custody, release requests    (R8, R12)
+ *   store_export.h     signed evidence export, custody, copies, releases      (R7, R8, R12)
  *   store_report.h     audit reports and the public page                      (R11, R13)
  *
  * Ownership: a struct store owns its SQLite connection and prepared statements; every list a

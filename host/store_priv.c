@@ -1,5 +1,6 @@
 /* store_priv: helpers shared by the store modules (see store_priv.h). */
 #include "store_priv.h"
+#include "store_auth.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -316,4 +317,42 @@ void store_priv_bind_named_text(sqlite3_stmt *st, const char *name, const char *
     int i = sqlite3_bind_parameter_index(st, name);
     if (i > 0)
         store_priv_bind_text(st, i, v);
+}
+
+/* Passwords and sessions, shared by store_auth.c (log-on) and store_members.c. */
+
+int store_priv_valid_password(const char *pw)
+{
+    size_t n = pw ? strnlen(pw, STORE_PASSWORD_MAX + 1) : 0;
+    return n >= STORE_PASSWORD_MIN && n <= STORE_PASSWORD_MAX;
+}
+
+_Static_assert(STORE_PWHASH_STRBYTES == crypto_pwhash_STRBYTES, "STORE_PWHASH_STRBYTES");
+
+int store_priv_hash_password(const char *pw, char out[STORE_PWHASH_STRBYTES])
+{
+    if (crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return STORE_ERR_NOMEM;
+    return 0;
+}
+
+/* Ends every open session of member name (in the caller's transaction, or after its commit). */
+int store_priv_end_sessions(struct store *s, const char *name, const char *reason)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE sessions SET ended_at = ?, end_reason = ?"
+                                " WHERE ended_at IS NULL AND member_id ="
+                                " (SELECT id FROM members WHERE name = ?)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return store_priv_err(rc);
+    sqlite3_bind_int64(st, 1, store_now(s));
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
 }

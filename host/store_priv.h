@@ -212,4 +212,16 @@ int store_priv_hotlist_match(struct store *s, int64_t read_id, const char *plate
                              int64_t ts, struct store_alert **alerts, size_t *n_alerts)
     __attribute__((warn_unused_result));
 
+/* STORE_PASSWORD_MIN..STORE_PASSWORD_MAX bytes (store_auth.h): 1, else 0. */
+int store_priv_valid_password(const char *pw);
+
+/* Argon2id (libsodium, interactive limits) of pw into out. 0 or STORE_ERR_NOMEM. */
+int store_priv_hash_password(const char *pw, char out[STORE_PWHASH_STRBYTES])
+    __attribute__((warn_unused_result));
+
+/* Ends every open session of member name (in the caller's transaction, or after its commit),
+ * recording reason. 0 or a STORE_ERR_*. */
+int store_priv_end_sessions(struct store *s, const char *name, const char *reason)
+    __attribute__((warn_unused_result));
+
 #endif

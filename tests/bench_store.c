@@ -16,6 +16,7 @@
 #include "store.h"
 #include "store_audit.h"
 #include "store_auth.h"
+#include "store_members.h"
 #include "store_hotlist.h"
 #include "store_key.h"
 #include "store_keyring.h"

@@ -17,6 +17,7 @@
 #include "scene.h"
 #include "store.h"
 #include "store_auth.h"
+#include "store_members.h"
 #include "store_client.h"
 #include "store_hotlist.h"
 #include "store_reads.h"
