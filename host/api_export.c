@@ -3,6 +3,7 @@
  * files travel in the answer; the client writes them. */
 #include "store_api_priv.h"
 #include "store_export.h"
+#include "store_copies.h"
 
 #include <string.h>
 

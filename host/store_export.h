@@ -34,15 +34,13 @@
  * (without its newline) after that. An edited, dropped, reordered or inserted line breaks the
  * chain; a dropped tail is seen only against the store's record (store_custody_add's log).
  *
- * Copies (R7): every bundle and every convenience copy a client writes (a crop) is registered
- * with the reads it holds. The purge flags (store_copies_flag_purged) the copies whose reads it
- * purged; the service cannot reach the members' folders, so the member's client deletes a
- * flagged copy it finds and says so (store_copy_deleted).
+ * Copies (R7): every bundle is registered as a copy with the reads it holds (store_copies.h),
+ * for the purge to flag.
  *
  * Release to another agency (R12): a written request (agency, requesting person, intended
- * purpose, the hold whose reads are asked for) is entered, reviewed by an administrator other
- * than the one who entered it (approved or denied, with a note), and only an approved request
- * can be fulfilled, by an export. Requests are never deleted.
+ * purpose, the hold whose reads are asked for) is entered, reviewed by a records officer who
+ * neither entered it nor created the account that did (approved or denied, with a note), and
+ * only an approved request can be fulfilled, by an export. Requests are never deleted.
  */
 #ifndef STORE_EXPORT_H
 #define STORE_EXPORT_H
@@ -135,61 +133,6 @@ void store_custody_log_free(struct store_custody_log *log);
  */
 int store_custody_add(struct store *s, const struct store_session *sess, int64_t export_id,
                       const char *action, const char *note, struct store_custody_log **log)
-    __attribute__((warn_unused_result));
-
-/* ---------------------------------------------------------------------------------------- */
-/* Copies of reads outside the store (R7)                                                   */
-
-/*
- * Investigator or administrator: registers a crop of read read_id that the member's client
- * writes at path (absolute; a label, never opened), with the caller's uid. Call before writing
- * it. Returns 0 and *copy_id, or STORE_ERR_NOTFOUND (no such read), STORE_ERR_INVALID (path
- * empty, relative or longer than STORE_EXPORT_DESTINATION_MAX), STORE_ERR_DENIED.
- */
-int store_copy_register(struct store *s, const struct store_session *sess, int64_t read_id,
-                        const char *path, int64_t *copy_id) __attribute__((warn_unused_result));
-
-struct store_copy {
-    int64_t id;
-    char kind[8]; /* "export" or "crop" */
-    char path[STORE_EXPORT_DESTINATION_MAX + 1];
-    char member[STORE_NAME_MAX + 8];
-    int64_t uid; /* -1: unknown */
-    int64_t at;
-    int64_t export_id; /* 0 for a crop */
-    int64_t reads, from, to;
-    int64_t flagged_at; /* 0: not flagged */
-    char flag_reason[STORE_TEXT_MAX + 1];
-    int64_t deleted_at; /* 0: not reported deleted */
-    char deleted_by[STORE_NAME_MAX + 8];
-};
-
-struct store_copy_list {
-    size_t n;
-    struct store_copy *items;
-};
-
-/*
- * The registered copies: administrators and auditors see every member's, investigators their
- * own. flagged_only: only copies flagged and not yet reported deleted. Audited.
- */
-int store_copy_list(struct store *s, const struct store_session *sess, int flagged_only,
-                    struct store_copy_list **out) __attribute__((warn_unused_result));
-void store_copy_list_free(struct store_copy_list *list);
-
-/*
- * The member who registered copy copy_id reports it deleted (once). STORE_ERR_NOTFOUND: no
- * such copy of the caller's, or already reported.
- */
-int store_copy_deleted(struct store *s, const struct store_session *sess, int64_t copy_id)
-    __attribute__((warn_unused_result));
-
-/*
- * For the purge, inside its transaction, after it deleted the due reads (reads with time <
- * cutoff that no hold keeps live on only in reads_rest): flags, at now, every unflagged copy
- * holding a read older than cutoff that is gone. *flagged: how many. Returns 0 or a STORE_ERR_*.
- */
-int store_copies_flag_purged(struct store *s, int64_t cutoff, int64_t now, int64_t *flagged)
     __attribute__((warn_unused_result));
 
 /* Investigator, administrator or records officer: enters a written release request. */

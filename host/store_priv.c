@@ -356,3 +356,10 @@ int store_priv_end_sessions(struct store *s, const char *name, const char *reaso
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
 }
+
+int store_priv_step_once(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_priv_err(rc);
+}

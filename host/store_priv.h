@@ -224,4 +224,7 @@ int store_priv_hash_password(const char *pw, char out[STORE_PWHASH_STRBYTES])
 int store_priv_end_sessions(struct store *s, const char *name, const char *reason)
     __attribute__((warn_unused_result));
 
+/* Steps a bound INSERT or UPDATE once and finalizes it. Returns 0 or a STORE_ERR_*. */
+int store_priv_step_once(sqlite3_stmt *st) __attribute__((warn_unused_result));
+
 #endif

@@ -2,6 +2,7 @@
 #include "store_retention.h"
 #include "plate_match.h"
 #include "store_export.h"
+#include "store_copies.h"
 #include "store_part.h"
 #include "store_priv.h"
 

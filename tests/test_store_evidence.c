@@ -7,6 +7,7 @@
  */
 #include "store_cli_export.h"
 #include "store_export.h"
+#include "store_copies.h"
 #include "store_justify.h"
 #include "test_store_holds_util.h"
 

@@ -9,6 +9,7 @@
 #include "store_api.h"
 #include "store_client.h"
 #include "store_export.h"
+#include "store_copies.h"
 #include "store_reserve.h"
 #include "test_store_util.h"
 #include "test_store_holds_util.h"
