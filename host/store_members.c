@@ -266,8 +266,6 @@ int store_grant_wait_days(struct store *s)
 int store_set_grant_wait_days(struct store *s, const struct store_session *sess, int days)
 {
     struct store_json j;
-    sqlite3_stmt *st;
-    char who[STORE_NAME_MAX + 8];
     int rc;
     store_json_init(&j);
     store_json_int(&j, "days", days);
@@ -278,19 +276,7 @@ int store_set_grant_wait_days(struct store *s, const struct store_session *sess,
         return rc;
     if (days < 1 || days > STORE_GRANT_WAIT_MAX_DAYS)
         return STORE_ERR_INVALID;
-    if ((rc = store_priv_begin(s)) != 0)
-        return rc;
-    rc = sqlite3_prepare_v2(s->db,
-                            "INSERT OR REPLACE INTO settings(key, value)"
-                            " VALUES('grant_wait_days', ?)",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int(st, 1, days);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who),
-                                    "settings.grant_wait", j.buf);
+    return store_priv_setting_set(s, sess, "grant_wait_days", days, "settings.grant_wait", j.buf);
 }
 
 int store_member_set_role(struct store *s, const struct store_session *sess, const char *name,

@@ -337,6 +337,25 @@ int store_priv_finish_change(struct store *s, int step_rc, const char *member, c
     return rc;
 }
 
+int store_priv_setting_set(struct store *s, const struct store_session *sess, const char *key,
+                           int64_t value, const char *event, const char *params)
+{
+    char who[STORE_NAME_MAX + 8];
+    sqlite3_stmt *st;
+    int rc = store_priv_begin(s);
+    if (rc != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)", -1,
+                            &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, value);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return store_priv_finish_change(s, rc, store_priv_who(s, sess, who, sizeof who), event, params);
+}
+
 static const char *claimed_name(const struct store_session *sess)
 {
     return sess && sess->member[0] ? sess->member : "(none)";

@@ -66,6 +66,14 @@ int store_priv_finish_change(struct store *s, int step_rc, const char *member, c
                              const char *params) __attribute__((warn_unused_result));
 
 /*
+ * Writes setting key = value, audited as event with params under the session's member, in one
+ * transaction of its own. The caller has authorised the change and checked value.
+ */
+int store_priv_setting_set(struct store *s, const struct store_session *sess, const char *key,
+                           int64_t value, const char *event, const char *params)
+    __attribute__((warn_unused_result));
+
+/*
  * Where a member's call begins. Checks the clock (STORE_ERR_CLOCK, recorded under the member's
  * name with the attempted event), that params is a JSON object (STORE_ERR_INVALID, nothing
  * recorded: see struct store_json), then that sess is a live session (not ended, idle less than

@@ -20,8 +20,6 @@ int store_retention_days(struct store *s)
 int store_set_retention_days(struct store *s, const struct store_session *sess, int days)
 {
     struct store_json j;
-    sqlite3_stmt *st;
-    char who[STORE_NAME_MAX + 8];
     int rc;
     store_json_init(&j);
     store_json_int(&j, "days", days);
@@ -33,27 +31,7 @@ int store_set_retention_days(struct store *s, const struct store_session *sess, 
                                   "denied: retention must be 1..273 days (nine months at most)");
         return rc != 0 ? rc : STORE_ERR_INVALID;
     }
-    if ((rc = store_priv_begin(s)) != 0)
-        return rc;
-    rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO settings(key, value) VALUES(?, ?)", -1,
-                            &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, "retention_days", -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, days);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
-    if (rc != SQLITE_DONE) {
-        rc = store_priv_err(rc);
-        goto fail;
-    }
-    if ((rc = store_priv_audit(s, store_priv_who(s, sess, who, sizeof who), "retention.set", j.buf,
-                               "ok")) != 0)
-        goto fail;
-    return store_priv_commit(s);
-fail:
-    store_priv_rollback(s);
-    return rc;
+    return store_priv_setting_set(s, sess, "retention_days", days, "retention.set", j.buf);
 }
 
 /* ---------------------------------------------------------------------------------------- */
