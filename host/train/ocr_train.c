@@ -2,8 +2,9 @@
  * ocr_train: trains the character classifier of host/ocr.h and writes it as C source
  * (host/ocr_model.inc, compiled into the host library) and optionally as a model file.
  *
- *   ocr_train [--data CROPS_DIR] [--out FILE.inc] [--out-bin FILE] [--fold K] [--hidden N]
- *             [--epochs N] [--seed N]
+ *   ocr_train [--data CROPS_DIR] [--out FILE.inc] [--out-bin FILE] [--folds N --fold K]
+ *             [--hidden N] [--epochs N] [--seed N]
+ *   ocr_train [--data CROPS_DIR] [--folds N] --list-fold K [FILE...]
  *
  * Training data, all generated here, deterministically (own PRNG, fixed font list, sorted
  * inputs):
@@ -19,7 +20,11 @@
  *     model and keeps readings of the truth's length with at most 2 differing characters
  *     (labels from the truth). Components in the crop that are not characters of the line
  *     (logos, stickers, state names at character height, fused pairs) become "not a character".
- * --fold K (0 or 1) leaves out the crops whose name hashes to K, for 2-fold cross-validation.
+ * Cross-validation by image: every development image (a crop, a frame) belongs to one of N folds
+ * (--folds, default 5) by a hash of its file name, so the same image is in the same fold for
+ * every set and every run. --fold K leaves out every image of fold K; the model it writes may
+ * then score fold K's images. --list-fold K prints the FILE arguments of fold K (or, without
+ * FILEs, the crops of CROPS_DIR's truth.csv as CROPS_DIR/NAME), one per line.
  */
 #include "image.h"
 #include "ocr.h"
@@ -386,7 +391,14 @@ static uint32_t name_hash(const char *s)
     return h;
 }
 
-static int load_truth(const char *dir, struct crop **out, int fold)
+/* The fold (0..nfolds-1) of an image, from its file name without the folder. */
+static int image_fold(const char *path, int nfolds)
+{
+    const char *base = strrchr(path, '/');
+    return (int)(name_hash(base ? base + 1 : path) % (uint32_t)nfolds);
+}
+
+static int load_truth(const char *dir, struct crop **out, int fold, int nfolds)
 {
     char path[4096], line[512];
     FILE *f;
@@ -405,7 +417,7 @@ static int load_truth(const char *dir, struct crop **out, int fold)
         for (char *p = t; *p; p++)
             if (ocr_char_class(*p) < 0)
                 ok = 0;
-        if (!ok || (fold >= 0 && (int)(name_hash(a) & 1) == fold))
+        if (!ok || (fold >= 0 && image_fold(a, nfolds) == fold))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 512;
@@ -855,9 +867,13 @@ static void apply_priors(struct mlp *m, const struct samples *s, const struct cr
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: ocr_train [--data CROPS_DIR] [--out FILE.inc] [--out-bin FILE] [--fold K]\n"
-            "                 [--hidden N] [--members N] [--epochs N] [--per-font N] [--seed N]\n"
-            "       ocr_train [--data CROPS_DIR] --list-fold K   (names of the crops of fold K)\n");
+            "usage: ocr_train [--data CROPS_DIR] [--out FILE.inc] [--out-bin FILE]\n"
+            "                 [--folds N --fold K] [--hidden N] [--members N] [--epochs N]\n"
+            "                 [--per-font N] [--seed N]\n"
+            "       ocr_train [--data CROPS_DIR] [--folds N] --list-fold K [FILE...]\n"
+            "  --folds N      images fall into N folds by a hash of their name (2..16, default 5)\n"
+            "  --fold K       leave out the images of fold K (cross-validation)\n"
+            "  --list-fold K  print the FILEs of fold K (default: the crops of CROPS_DIR)\n");
 }
 
 int main(int argc, char **argv)
@@ -867,6 +883,7 @@ int main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"out-bin", required_argument, NULL, 'b'},
         {"fold", required_argument, NULL, 'f'},
+        {"folds", required_argument, NULL, 'F'},
         {"hidden", required_argument, NULL, 'H'},
         {"epochs", required_argument, NULL, 'e'},
         {"per-font", required_argument, NULL, 'p'},
@@ -877,7 +894,8 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *data = "../shared/data/openalpr-bench/crops/us", *out = NULL, *out_bin = NULL;
-    int fold = -1, nhid = 64, epochs = 5, per_font = 15, members = 3, c, ncrops;
+    int fold = -1, nfolds = 5, list_fold = -1, nhid = 64, epochs = 5, per_font = 15, members = 3, c,
+        ncrops;
     struct crop *crops = NULL;
     struct samples base = {0}, s = {0};
     struct mlp m;
@@ -898,6 +916,9 @@ int main(int argc, char **argv)
         case 'f':
             fold = atoi(optarg);
             break;
+        case 'F':
+            nfolds = atoi(optarg);
+            break;
         case 'H':
             nhid = atoi(optarg);
             break;
@@ -913,16 +934,9 @@ int main(int argc, char **argv)
         case 's':
             rng_state = strtoull(optarg, NULL, 0);
             break;
-        case 'l': {
-            /* Prints the crops of fold K (those --fold K leaves out) and exits. */
-            int k = atoi(optarg);
-            ncrops = load_truth(data, &crops, -1);
-            for (int i = 0; i < ncrops; i++)
-                if ((int)(name_hash(crops[i].file) & 1) == k)
-                    printf("%s\n", crops[i].file);
-            free(crops);
-            return 0;
-        }
+        case 'l':
+            list_fold = atoi(optarg);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -932,13 +946,29 @@ int main(int argc, char **argv)
         }
     }
     if (nhid < 8 || members < 1 || nhid * members > OCR_MAX_HIDDEN || epochs < 1 || per_font < 1 ||
-        fold < -1 || fold > 1) {
+        nfolds < 2 || nfolds > 16 || fold < -1 || fold >= nfolds || list_fold < -1 ||
+        list_fold >= nfolds || (optind < argc && list_fold < 0)) {
         usage(stderr);
         return 2;
     }
+    if (list_fold >= 0) {
+        /* The images --fold K leaves out, for the benchmark to read with that fold's model. */
+        if (optind < argc) {
+            for (int i = optind; i < argc; i++)
+                if (image_fold(argv[i], nfolds) == list_fold)
+                    printf("%s\n", argv[i]);
+        } else {
+            ncrops = load_truth(data, &crops, -1, nfolds);
+            for (int i = 0; i < ncrops; i++)
+                if (image_fold(crops[i].file, nfolds) == list_fold)
+                    printf("%s/%s\n", data, crops[i].file);
+            free(crops);
+        }
+        return 0;
+    }
     synth_all(&base, per_font);
     fprintf(stderr, "ocr_train: %zu synthetic samples\n", base.n);
-    ncrops = load_truth(data, &crops, fold);
+    ncrops = load_truth(data, &crops, fold, nfolds);
     /* Round 1: geometry harvest. */
     s = base;
     s.x = malloc(base.cap * OCR_NFEAT * sizeof(float));
