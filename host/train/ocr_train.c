@@ -841,10 +841,12 @@ static void mlp_free(struct mlp *m)
  * samples, so that the classifier's output follows the plates' letter/digit frequencies (a bar
  * is a '1' far more often than an 'I' on plates) instead of the balanced training set.
  */
-static void apply_priors(struct mlp *m, const struct samples *s, const struct crop *crops,
-                         int ncrops)
+static void prior_shifts(const struct samples *s, const struct crop *crops, int ncrops,
+                         float shift[OCR_NCLASS])
 {
     double pi[OCR_NCLASS] = {0}, q[OCR_NCLASS] = {0}, npi = 0, nq = 0;
+    for (int c = 0; c < OCR_NCLASS; c++)
+        shift[c] = 0;
     if (ncrops <= 0)
         return;
     for (int i = 0; i < ncrops; i++)
@@ -860,8 +862,40 @@ static void apply_priors(struct mlp *m, const struct samples *s, const struct cr
         }
     for (int c = 0; c < OCR_NONCHAR; c++) {
         double a = (pi[c] + 3) / (npi + 3 * OCR_NONCHAR), b = (q[c] + 1) / (nq + OCR_NONCHAR);
-        m->b2[c] += (float)log(a / b);
+        shift[c] = (float)log(a / b);
     }
+}
+
+static void apply_priors(struct mlp *m, const struct samples *s, const struct crop *crops,
+                         int ncrops)
+{
+    float shift[OCR_NCLASS];
+    prior_shifts(s, crops, ncrops, shift);
+    for (int c = 0; c < OCR_NCLASS; c++)
+        m->b2[c] += shift[c];
+}
+
+/*
+ * Writes the final training set for other trainers (the convolutional network's): "OCRSAMP1",
+ * then as little-endian uint32 the feature count, the class count and the sample count, the
+ * class prior shifts (float32 x classes, see prior_shifts), the labels (uint8 x samples) and
+ * the features (float32, samples x features, row-major). Returns 0 or -1.
+ */
+static int dump_samples(const char *path, const struct samples *s, const struct crop *crops,
+                        int ncrops)
+{
+    float shift[OCR_NCLASS];
+    uint32_t head[3] = {OCR_NFEAT, OCR_NCLASS, (uint32_t)s->n};
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    prior_shifts(s, crops, ncrops, shift);
+    int ok = fwrite("OCRSAMP1", 1, 8, f) == 8 && fwrite(head, sizeof head, 1, f) == 1 &&
+             fwrite(shift, sizeof shift, 1, f) == 1 && fwrite(s->y, 1, s->n, f) == s->n &&
+             fwrite(s->x, sizeof(float) * OCR_NFEAT, s->n, f) == s->n;
+    if (fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
 }
 
 static void usage(FILE *f)
@@ -873,7 +907,8 @@ static void usage(FILE *f)
             "       ocr_train [--data CROPS_DIR] [--folds N] --list-fold K [FILE...]\n"
             "  --folds N      images fall into N folds by a hash of their name (2..16, default 5)\n"
             "  --fold K       leave out the images of fold K (cross-validation)\n"
-            "  --list-fold K  print the FILEs of fold K (default: the crops of CROPS_DIR)\n");
+            "  --list-fold K  print the FILEs of fold K (default: the crops of CROPS_DIR)\n"
+            "  --dump-samples FILE  write the training set (synthetic + harvested) and stop\n");
 }
 
 int main(int argc, char **argv)
@@ -884,6 +919,7 @@ int main(int argc, char **argv)
         {"out-bin", required_argument, NULL, 'b'},
         {"fold", required_argument, NULL, 'f'},
         {"folds", required_argument, NULL, 'F'},
+        {"dump-samples", required_argument, NULL, 'D'},
         {"hidden", required_argument, NULL, 'H'},
         {"epochs", required_argument, NULL, 'e'},
         {"per-font", required_argument, NULL, 'p'},
@@ -893,7 +929,8 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = "../shared/data/openalpr-bench/crops/us", *out = NULL, *out_bin = NULL;
+    const char *data = "../shared/data/openalpr-bench/crops/us", *out = NULL, *out_bin = NULL,
+               *dump = NULL;
     int fold = -1, nfolds = 5, list_fold = -1, nhid = 64, epochs = 5, per_font = 15, members = 3, c,
         ncrops;
     struct crop *crops = NULL;
@@ -918,6 +955,9 @@ int main(int argc, char **argv)
             break;
         case 'F':
             nfolds = atoi(optarg);
+            break;
+        case 'D':
+            dump = optarg;
             break;
         case 'H':
             nhid = atoi(optarg);
@@ -995,6 +1035,15 @@ int main(int argc, char **argv)
                 s.n);
         free_quant(qbuf);
         mlp_free(&m);
+    }
+    if (dump) {
+        int rc = dump_samples(dump, &s, crops, ncrops);
+        if (rc != 0)
+            fprintf(stderr, "ocr_train: cannot write %s\n", dump);
+        free(s.x);
+        free(s.y);
+        free(crops);
+        return rc != 0;
     }
     /* The final classifier: an ensemble of `members` networks trained from different random
        starts and sample orders, merged into one wider network whose logits are the members'
