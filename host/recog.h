@@ -19,6 +19,9 @@
  * are grouped into text lines of similar-height, aligned, closely spaced candidates; each line
  * region is read as above and the readings are ranked by their chain score.
  *
+ * Implementation: host/recog.c and one file per stage in host/recog/ (recog/internal.h lists
+ * them; docs/RECOGNITION.md has the layout).
+ *
  * Ownership: results are plain structs filled by the caller-provided pointer; nothing is
  * retained between calls. Functions are reentrant (scratch memory is allocated per call).
  */
