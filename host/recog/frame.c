@@ -9,10 +9,6 @@
 #include "recog/label.h"
 #include "recog/region.h"
 
-/* The board's default setting, used when the host labels a frame itself. */
-#define BOARD_T   70
-#define BOARD_WIN 16
-
 /* ---- Frames: grouping candidates into text lines ----------------------------------------- */
 
 struct group {
