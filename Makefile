@@ -88,7 +88,7 @@ deps-check-all:
 DRIVER_SRCS := $(wildcard driver/*.c)
 SIM_SRCS := $(wildcard sim/*.c)
 HOST_PROG_SRCS := host/alpr.c $(wildcard host/cmd_*.c) $(wildcard host/alprd*.c) host/stored.c
-HOST_SRCS := $(filter-out $(HOST_PROG_SRCS),$(wildcard host/*.c))
+HOST_SRCS := $(filter-out $(HOST_PROG_SRCS),$(wildcard host/*.c)) $(wildcard host/recog/*.c)
 
 LIB_DRIVER := $(B)/libalprdrv.a
 LIB_SIM := $(B)/libalprsim.a

@@ -14,6 +14,7 @@
  * In --crop mode every image is one plate region and no board is involved.
  */
 #include "alpr_dev.h"
+#include "board_settings.h"
 #include "cli.h"
 #include "commands.h"
 #include "image.h"
@@ -66,13 +67,6 @@ static int engine_host(struct engine_state *st, const struct recog_config *cfg,
     return recog_read_frame(cfg, img->pixels, img->width, img->height, img->width, NULL, 0, out);
 }
 
-/* The board settings `alpr read` uses: the ones the recognizer is tuned for (recog.h). */
-#define READ_WIN_LOG2 RECOG_BOARD_WINDOW_LOG2
-#define READ_VSHIFT   RECOG_BOARD_VSHIFT
-#define READ_OFFSET   RECOG_BOARD_OFFSET
-/* plane 0: enabled, dark ink, READ_OFFSET, the reset value's minimum contrast */
-#define READ_PLANE0 ((WIRE_RESET_THRESH_PLANE0 & ~0xFFu) | READ_OFFSET)
-
 /* Collects the frame the board model streams: its bytes go through the host's wire parser. */
 struct model_sink {
     struct wire_parser *parser;
@@ -105,6 +99,8 @@ static int engine_model(struct engine_state *st, const struct recog_config *cfg,
 {
     struct model_sink sink;
     struct model *m = NULL;
+    struct board_reg regs[BOARD_SETTINGS_NREGS];
+    size_t nregs;
     double t0 = now_ms();
     int rc = RECOG_ERR_INVALID;
     (void)st;
@@ -117,11 +113,13 @@ static int engine_model(struct engine_state *st, const struct recog_config *cfg,
         rc = RECOG_ERR_NOMEM;
         goto done;
     }
+    /* The board settings `alpr read` uses: the ones the recognizer is tuned for. */
+    nregs = board_settings_registers(regs);
+    for (size_t i = 0; i < nregs; i++)
+        if (model_reg_write(m, regs[i].addr, regs[i].value) != 0)
+            goto done;
     if (model_reg_write(m, WIRE_REG_FRAME_SIZE,
                         (uint32_t)img->width | (uint32_t)img->height << 16) != 0 ||
-        model_reg_write(m, WIRE_REG_THRESH_WINDOW, READ_WIN_LOG2 | READ_VSHIFT << 4) != 0 ||
-        model_reg_write(m, WIRE_REG_THRESH_PLANE0, READ_PLANE0) != 0 ||
-        model_reg_write(m, WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8) != 0 ||
         model_reg_write(m, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) != 0)
         goto done;
     if (model_frame(m, img->pixels, img->width, img->height, img->width, 0) != 0 || sink.failed ||
@@ -138,31 +136,18 @@ done:
 
 /*
  * Opens the board and sets it up for injected frames at the recognizer's settings: the model
- * engine's registers, with the ones it leaves at their reset values (filters, other planes,
- * whole-frame pixel window) written too, since another program may have changed them.
+ * engine's registers (board_settings.h), every one written, since another program may have
+ * changed them.
  */
 static int usb_open(struct engine_state *st)
 {
     static const struct alpr_dev_stream_opts so = {.queue_frames = 4};
-    const struct {
-        unsigned addr;
-        uint32_t value;
-    } regs[] = {
-        {WIRE_REG_THRESH_WINDOW, READ_WIN_LOG2 | READ_VSHIFT << 4},
-        {WIRE_REG_THRESH_PLANE0, READ_PLANE0},
-        {WIRE_REG_THRESH_PLANE0 + 1, 0},
-        {WIRE_REG_THRESH_PLANE0 + 2, 0},
-        {WIRE_REG_THRESH_PLANE0 + 3, 0},
-        {WIRE_REG_FILTER_WIDTH, WIRE_RESET_FILTER_WIDTH},
-        {WIRE_REG_FILTER_HEIGHT, WIRE_RESET_FILTER_HEIGHT},
-        {WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8},
-        {WIRE_REG_ROI_X, 0},
-        {WIRE_REG_ROI_Y, 0},
-        {WIRE_REG_CONTROL, WIRE_CONTROL_SOURCE_INJECT},
-    };
+    struct board_reg regs[BOARD_SETTINGS_NREGS + 1];
+    size_t nregs = board_settings_registers(regs);
     struct alpr_dev *d = NULL;
     int err = alpr_dev_open(NULL, &d);
-    for (size_t i = 0; err == 0 && i < sizeof regs / sizeof regs[0]; i++)
+    regs[nregs++] = (struct board_reg){WIRE_REG_CONTROL, WIRE_CONTROL_SOURCE_INJECT};
+    for (size_t i = 0; err == 0 && i < nregs; i++)
         err = alpr_dev_reg_write(d, regs[i].addr, regs[i].value);
     if (err == 0)
         err = alpr_dev_start(d, &so);

@@ -1,5 +1,6 @@
 #include "daemon_config.h"
 
+#include "board_settings.h"
 #include "recog.h"
 #include "wire.h"
 
@@ -18,9 +19,10 @@ void daemon_config_default(struct daemon_config *cfg)
     snprintf(cfg->agency, sizeof cfg->agency, "local police");
     cfg->frame_width = 1280;
     cfg->frame_height = 720;
-    cfg->window_log2 = RECOG_BOARD_WINDOW_LOG2;
-    cfg->thresh_offset = RECOG_BOARD_OFFSET;
-    cfg->thresh_contrast = (WIRE_RESET_THRESH_PLANE0 >> 16) & 0xFF;
+    /* The board settings the recognizer is tuned for (board_settings.h). */
+    cfg->window_log2 = BOARD_THRESH_WINDOW & 0xF;
+    cfg->thresh_offset = BOARD_THRESH_PLANE0 & 0xFF;
+    cfg->thresh_contrast = (BOARD_THRESH_PLANE0 >> 16) & 0xFF;
     cfg->min_confidence = 50;
     cfg->track_gap_ms = 600;
     cfg->min_frames = 2;

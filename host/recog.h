@@ -15,9 +15,12 @@
  *      logos, bolts, the plate frame and stickers that the classifier calls non-characters.
  *   4. The chain becomes the plate text, with per-character confidence and top-N alternative
  *      readings from the per-character runner-up classes.
- * Frames: the board's components (or the host's own labelling at the board's default setting)
+ * Frames: the board's components (or the host's own labelling, HOST_SETTINGS in recog/frame.c)
  * are grouped into text lines of similar-height, aligned, closely spaced candidates; each line
  * region is read as above and the readings are ranked by their chain score.
+ *
+ * Implementation: host/recog.c and one file per stage in host/recog/ (recog/internal.h lists
+ * them; docs/RECOGNITION.md has the layout).
  *
  * Ownership: results are plain structs filled by the caller-provided pointer; nothing is
  * retained between calls. Functions are reentrant (scratch memory is allocated per call).
@@ -38,12 +41,13 @@
 
 /*
  * The board settings the recognizer is tuned for (docs/RECOGNITION.md): a 32-pixel threshold
- * window (THRESH_WINDOW[3:0] = 5, vertical shift 2) and offset 40/256 (THRESH_PLANE_0). On the
- * US development frames they found more plates than the register reset values (16 px, 70/256).
- * `alpr read` and alprd's defaults use them.
+ * window (THRESH_WINDOW[3:0] = 5) with the reset's vertical shift (THRESH_WINDOW[7:4] = 2),
+ * and offset 40/256 (THRESH_PLANE_0). On the US development frames they found more plates than
+ * the register reset values (WIRE_RESET_*: 16 px, 70/256). board_settings.h makes the board's
+ * whole register set of them, for `alpr read` and alprd's defaults.
  */
 #define RECOG_BOARD_WINDOW_LOG2 5
-#define RECOG_BOARD_VSHIFT      2
+#define RECOG_BOARD_VSHIFT      ((WIRE_RESET_THRESH_WINDOW >> 4) & 0xFu)
 #define RECOG_BOARD_OFFSET      40
 #define RECOG_MAX_PATTERNS      16
 
@@ -125,8 +129,9 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
 
 /*
  * Finds and reads plates in a whole frame. comps/ncomps are the board's component records in
- * image coordinates; with comps == NULL the host labels the frame itself at the board's default
- * setting. *out gets up to cfg->max_plates plates, best first.
+ * image coordinates; with comps == NULL the host labels the frame itself at its own settings
+ * (windows 16 and 48 dark ink, 32 light, offset 40). *out gets up to cfg->max_plates plates,
+ * best first.
  * Returns 0, RECOG_ERR_INVALID or RECOG_ERR_NOMEM.
  */
 int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int width, int height,

@@ -1,4 +1,4 @@
-# Recognition (host/recog.c, host/ocr.c): the OCR trainer and the accuracy benchmark.
+# Recognition (host/recog.c, host/recog/, host/ocr.c): the OCR trainer and the accuracy benchmark.
 #
 #   make train-ocr        retrain the character classifier -> host/ocr_model.inc (committed)
 #   make bench-accuracy   read the shared benchmark data, score it side by side with OpenALPR
