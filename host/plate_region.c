@@ -135,8 +135,8 @@ int plate_region_parse(const char *name, enum plate_region *out)
     /* strnlen first: a long or hostile string is refused without being compared. */
     if (strnlen(name, PLATE_REGION_NAME_MAX + 1) > PLATE_REGION_NAME_MAX)
         return PLATE_REGION_ERR_NAME;
-    if (strcmp(name, "auto") == 0) {
-        *out = PLATE_REGION_AUTO;
+    if (strcmp(name, "auto") == 0 || strcmp(name, "none") == 0) {
+        *out = name[0] == 'a' ? PLATE_REGION_AUTO : PLATE_REGION_NONE;
         return 0;
     }
     for (size_t i = 0; i < NREGIONS; i++)

@@ -57,12 +57,13 @@ enum plate_region {
 };
 
 /* The names plate_region_parse() accepts, for messages and --help. */
-#define PLATE_REGION_NAMES "us, eu, br, ar, auto"
+#define PLATE_REGION_NAMES "none, us, eu, br, ar, auto"
 
 /* ---- Names ---------------------------------------------------------------------------------- */
 
 /*
- * Parses a region name (exactly one of PLATE_REGION_NAMES, lower case). *out is written only on
+ * Parses a region name (exactly one of PLATE_REGION_NAMES, lower case; "none" is
+ * PLATE_REGION_NONE). *out is written only on
  * success. Returns 0, PLATE_REGION_ERR_NAME (unknown, empty, or longer than
  * PLATE_REGION_NAME_MAX) or PLATE_REGION_ERR_INVALID (NULL).
  */
