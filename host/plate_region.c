@@ -6,94 +6,100 @@
 /*
  * The format tables. Written from the jurisdictions' issuing schemes (standard passenger plates,
  * without spaces or dashes as the reader gives them), never fitted to a benchmark's truth.
- * Weights: 1 a region's main current formats (most vehicles on the road), 0.5 other current
- * formats of large jurisdictions, 0.25 older, smaller or special series. Only their ratios to
- * each other and to PLATE_REGION_OFF_WEIGHT matter.
+ * A weight is the rough share of a region's vehicles whose plates have that format (from the
+ * jurisdictions' vehicle counts; older series of a jurisdiction take part of its share); the
+ * region's off-format weight is the share its table does not describe (vanity and specialty
+ * plates, jurisdictions left out). Only ratios matter: two readings of the same characters are
+ * compared by their probability times their format's share.
  */
 
-/* Vowels and Q: Spain's 2000 series (and the Netherlands' sidecodes) leave them out. */
+/* Vowels and Q: Spain's 2000 series and the Dutch sidecodes leave them out. */
 #define NO_VOWELS_Q "AEIOUQ"
 
 /* United States: one row per format, the states that issue it on their current or recent
- * standard passenger plates. Vanity plates (free letters and digits, up to 7) are the
- * off-format readings: they keep their text when the classifier is sure of it. */
+ * standard passenger plates. Left out (off-format, 0.2): vanity plates (about 9% of the
+ * fleet), specialty series, and the states whose formats vary by series or county (FL, TN, AL,
+ * NV, UT, NE, MT, ...). */
 static const struct plate_format us_formats[] = {
-    {"LLLDDDD", 1.0f, "", "TX NY PA OH NC GA VA MI WA AZ WI"},
-    {"DLLLDDD", 1.0f, "", "CA (1980-)"},
-    {"LLLDDD", 0.5f, "", "SC OK LA IA VT AK HI NM ND, older series of many states"},
-    {"DDDLLL", 0.5f, "", "MN KY KS AR IN OR CO, older series of many states"},
-    {"LLDDDDD", 0.25f, "", "IL"},
-    {"DLLDDDD", 0.25f, "", "MD"},
-    {"LDDLLL", 0.25f, "", "NJ"},
-    {"LLDLDL", 0.25f, "", "MO"},
-    {"DLLDDD", 0.25f, "", "MA"},
-    {"DLLLDD", 0.25f, "", "MA CT"},
-    {"DDDDLL", 0.25f, "", "ME"},
-    {"DLDDDDD", 0.25f, "", "CA commercial"},
-    {"DDDDDD", 0.25f, "", "DE RI (numbers)"},
+    {"LLLDDDD", 0.35f, "", "TX NY PA OH MI GA NC VA WA AZ WI"},
+    {"DLLLDDD", 0.10f, "", "CA (1980-)"},
+    {"LLLDDD", 0.08f, "", "SC OK LA IA NM HI AK ND VT, older series of many states"},
+    {"DDDLLL", 0.08f, "", "IN MN CO KY OR KS AR, older series of many states"},
+    {"LLDDDDD", 0.03f, "", "IL"},
+    {"LDDLLL", 0.025f, "", "NJ"},
+    {"LLDLDL", 0.02f, "", "MO"},
+    {"DLLDDDD", 0.015f, "", "MD"},
+    {"DLLLDD", 0.015f, "", "MA CT"},
+    {"DLLDDD", 0.01f, "", "MA"},
+    {"DLDDDDD", 0.01f, "", "CA commercial"},
+    {"DDDDLL", 0.004f, "", "ME"},
+    {"DDDDDDD", 0.004f, "", "NH (numbers)"},
+    {"DDDDDD", 0.004f, "", "DE RI (numbers)"},
 };
 
-/* Europe: the national formats of the countries with the most vehicles. Germany: district
- * (1-3 letters), 1-2 letters, 1-4 digits, 8 characters at most. */
+/* Europe (EU, UK, Norway): the national formats of the countries with the most vehicles.
+ * Germany: district (1-3 letters), 1-2 letters, 1-4 digits, 8 characters at most. Left out
+ * (off-format, 0.08): AT, IE, CH and the smaller countries, personalised plates. */
 static const struct plate_format eu_formats[] = {
-    {"LLDDDLL", 1.0f, "IOU", "FR (SIV, 2009-) IT (1994-); PL"},
-    {"DDDDLLL", 1.0f, NO_VOWELS_Q, "ES (2000-)"},
-    {"LLDDLLL", 1.0f, "IQ", "UK (2001-) RO"},
-    {"LLDDDDD", 0.5f, "", "PL DK NO"},
-    {"LLLDDDD", 0.5f, "", "GR; PL (3-letter districts)"},
-    {"DLLLDDD", 0.5f, "", "BE (2008-)"},
-    {"LLLDDD", 0.5f, "", "SE FI HU"},
-    {"DLDDDDD", 0.25f, "", "CZ"},
-    {"LLDDDDL", 0.25f, "", "PL"},
-    {"LLLDDL", 0.25f, "", "SE (2019-)"},
-    {"LLLLDDD", 0.25f, "", "HU (2022-)"},
-    {"LDDLLL", 0.25f, "", "RO (Bucharest)"},
-    {"LDDDLLL", 0.25f, "", "RO (Bucharest)"},
-    {"LDDDDLL", 0.25f, "", "ES (before 2000)"},
-    {"LLDDDDLL", 0.25f, "", "ES (before 2000)"},
-    {"LLDDLL", 0.25f, "", "PT (2020-)"},
-    {"DDLLDD", 0.25f, "", "PT (1992-2005) NL (sidecode 3)"},
-    {"DDDDLL", 0.25f, "", "PT (before 1992) NL (sidecode 2)"},
-    {"LLDDDD", 0.25f, "", "PT (2005-2020) NL (sidecode 1)"},
-    {"LLDDLL", 0.25f, NO_VOWELS_Q, "NL (sidecode 4)"},
-    {"LLLLDD", 0.25f, NO_VOWELS_Q, "NL (sidecode 5)"},
-    {"DDLLLL", 0.25f, NO_VOWELS_Q, "NL (sidecode 6)"},
-    {"DDLLLD", 0.25f, NO_VOWELS_Q, "NL (sidecode 7)"},
-    {"DLLLDD", 0.25f, NO_VOWELS_Q, "NL (sidecode 8)"},
-    {"LLDDDL", 0.25f, NO_VOWELS_Q, "NL (sidecode 9)"},
-    {"LDDDLL", 0.25f, NO_VOWELS_Q, "NL (sidecode 10)"},
-    {"LLLDDL", 0.25f, NO_VOWELS_Q, "NL (sidecode 11)"},
-    {"LDDLLL", 0.25f, NO_VOWELS_Q, "NL (sidecode 12)"},
-    {"DLLDDD", 0.25f, NO_VOWELS_Q, "NL (sidecode 13)"},
-    {"DDDLLD", 0.25f, NO_VOWELS_Q, "NL (sidecode 14)"},
-    /* Germany, by length of the district + letters + digits. */
-    {"LLD", 0.5f, "", "DE"},
-    {"LLDD", 0.5f, "", "DE"},
-    {"LLLD", 0.5f, "", "DE"},
-    {"LLDDD", 0.5f, "", "DE"},
-    {"LLLDD", 0.5f, "", "DE"},
-    {"LLLLD", 0.5f, "", "DE"},
-    {"LLDDDD", 0.5f, "", "DE"},
-    {"LLLDDD", 0.5f, "", "DE"},
-    {"LLLLDD", 0.5f, "", "DE"},
-    {"LLLLLD", 0.5f, "", "DE"},
-    {"LLLDDDD", 0.5f, "", "DE"},
-    {"LLLLDDD", 0.5f, "", "DE"},
-    {"LLLLLDD", 0.5f, "", "DE"},
-    {"LLLLDDDD", 0.5f, "", "DE"},
-    {"LLLLLDDD", 0.5f, "", "DE"},
+    {"LLDDDLL", 0.26f, "", "FR (SIV, 2009-) IT (1994-); PL"},
+    {"LLDDLLL", 0.12f, "", "UK (2001-) RO"},
+    {"DDDDLLL", 0.07f, NO_VOWELS_Q, "ES (2000-)"},
+    {"LLDDDDD", 0.05f, "", "PL DK NO"},
+    {"LLLDDDD", 0.03f, "", "GR; PL (3-letter districts)"},
+    {"LLLDDD", 0.03f, "", "SE FI HU"},
+    {"DLLLDDD", 0.02f, "", "BE (2008-)"},
+    {"DLDDDDD", 0.02f, "", "CZ"},
+    {"LLDDDDL", 0.01f, "", "PL"},
+    {"LLLDDL", 0.005f, "", "SE (2019-)"},
+    {"LLLLDDD", 0.005f, "", "HU (2022-)"},
+    {"LDDLLL", 0.005f, "", "RO (Bucharest)"},
+    {"LDDDLLL", 0.005f, "", "RO (Bucharest)"},
+    {"LDDDDLL", 0.005f, "", "ES (before 2000)"},
+    {"LLDDDDLL", 0.005f, "", "ES (before 2000)"},
+    {"LLDDLL", 0.005f, "", "PT (2020-)"},
+    {"DDLLDD", 0.005f, "", "PT (1992-2005) NL (sidecode 3)"},
+    {"DDDDLL", 0.005f, "", "PT (before 1992) NL (sidecode 2)"},
+    {"LLDDDD", 0.005f, "", "PT (2005-2020) NL (sidecode 1)"},
+    {"LLDDLL", 0.002f, NO_VOWELS_Q, "NL (sidecode 4)"},
+    {"LLLLDD", 0.002f, NO_VOWELS_Q, "NL (sidecode 5)"},
+    {"DDLLLL", 0.002f, NO_VOWELS_Q, "NL (sidecode 6)"},
+    {"DDLLLD", 0.002f, NO_VOWELS_Q, "NL (sidecode 7)"},
+    {"DLLLDD", 0.002f, NO_VOWELS_Q, "NL (sidecode 8)"},
+    {"LLDDDL", 0.002f, NO_VOWELS_Q, "NL (sidecode 9)"},
+    {"LDDDLL", 0.002f, NO_VOWELS_Q, "NL (sidecode 10)"},
+    {"LLLDDL", 0.002f, NO_VOWELS_Q, "NL (sidecode 11)"},
+    {"LDDLLL", 0.002f, NO_VOWELS_Q, "NL (sidecode 12)"},
+    {"DLLDDD", 0.002f, NO_VOWELS_Q, "NL (sidecode 13)"},
+    {"DDDLLD", 0.002f, NO_VOWELS_Q, "NL (sidecode 14)"},
+    /* Germany (0.16 in all), by number of letters (district + series) and digits. */
+    {"LLD", 0.01f, "", "DE"},
+    {"LLDD", 0.01f, "", "DE"},
+    {"LLLD", 0.01f, "", "DE"},
+    {"LLDDD", 0.01f, "", "DE"},
+    {"LLLDD", 0.01f, "", "DE"},
+    {"LLLLD", 0.01f, "", "DE"},
+    {"LLDDDD", 0.01f, "", "DE"},
+    {"LLLDDD", 0.01f, "", "DE"},
+    {"LLLLDD", 0.01f, "", "DE"},
+    {"LLLLLD", 0.01f, "", "DE"},
+    {"LLLDDDD", 0.01f, "", "DE"},
+    {"LLLLDDD", 0.01f, "", "DE"},
+    {"LLLLLDD", 0.01f, "", "DE"},
+    {"LLLLDDDD", 0.01f, "", "DE"},
+    {"LLLLLDDD", 0.01f, "", "DE"},
 };
 
-/* Brazil: the old grey plates (1990-2018) and the Mercosur plates (2018-). */
+/* Brazil: the old grey plates (1990-2018) and the Mercosur plates (2018-, on new vehicles and
+ * transfers). Nearly every plate is one of the two (off-format 0.01). */
 static const struct plate_format br_formats[] = {
-    {"LLLDDDD", 1.0f, "", "BR (1990-2018)"},
-    {"LLLDLDD", 1.0f, "", "BR Mercosur (2018-)"},
+    {"LLLDDDD", 0.6f, "", "BR (1990-2018)"},
+    {"LLLDLDD", 0.4f, "", "BR Mercosur (2018-)"},
 };
 
 /* Argentina: the 1995-2016 plates and the Mercosur plates (2016-). */
 static const struct plate_format ar_formats[] = {
-    {"LLLDDD", 1.0f, "", "AR (1995-2016)"},
-    {"LLDDDLL", 1.0f, "", "AR Mercosur (2016-)"},
+    {"LLLDDD", 0.6f, "", "AR (1995-2016)"},
+    {"LLDDDLL", 0.4f, "", "AR Mercosur (2016-)"},
 };
 
 struct region_def {
@@ -101,15 +107,16 @@ struct region_def {
     const char *name;
     const struct plate_format *formats;
     size_t nformats;
-    int max_len; /* longest plate: off-format readings beyond it cost twice */
+    int max_len;      /* longest plate issued: longer readings get PLATE_REGION_LONG_WEIGHT */
+    float off_weight; /* share of plates that fit no format of the table */
 };
 
 #define TABLE(t) t, sizeof t / sizeof t[0]
 static const struct region_def regions[] = {
-    {PLATE_REGION_US, "us", TABLE(us_formats), 7},
-    {PLATE_REGION_EU, "eu", TABLE(eu_formats), 8},
-    {PLATE_REGION_BR, "br", TABLE(br_formats), 7},
-    {PLATE_REGION_AR, "ar", TABLE(ar_formats), 7},
+    {PLATE_REGION_US, "us", TABLE(us_formats), 7, 0.2f},
+    {PLATE_REGION_EU, "eu", TABLE(eu_formats), 8, 0.08f},
+    {PLATE_REGION_BR, "br", TABLE(br_formats), 7, 0.01f},
+    {PLATE_REGION_AR, "ar", TABLE(ar_formats), 7, 0.01f},
 };
 #undef TABLE
 #define NREGIONS (sizeof regions / sizeof regions[0])
@@ -223,10 +230,18 @@ int plate_region_fits(const struct plate_format *f, const char *text)
             for (const struct plate_format *f = regions[ri_].formats;                              \
                  f < regions[ri_].formats + regions[ri_].nformats; f++)
 
+float plate_region_off_weight(enum plate_region r)
+{
+    float w = 0;
+    for (size_t i = 0; i < NREGIONS; i++)
+        if ((r == PLATE_REGION_AUTO || regions[i].id == r) && regions[i].off_weight > w)
+            w = regions[i].off_weight;
+    return w;
+}
+
 static double off_log_weight(enum plate_region r, int n)
 {
-    double w = log(PLATE_REGION_OFF_WEIGHT);
-    return n > plate_region_max_len(r) ? 2 * w : w;
+    return log(n > plate_region_max_len(r) ? PLATE_REGION_LONG_WEIGHT : plate_region_off_weight(r));
 }
 
 double plate_region_log_weight(enum plate_region r, const char *text)
@@ -309,7 +324,9 @@ int plate_region_choose(enum plate_region r, const float (*prob)[OCR_NCLASS], in
         double cost = 0;
         if (drop) {
             const float *p = prob[drop == 1 ? 0 : n - 1];
-            if (len < 4)
+            /* Only when no reading of all the characters fits: a plate of a format read
+             * with a doubtful last character is still that plate. */
+            if (len < 4 || best.format)
                 break;
             if (p[argmax(p)] >= PLATE_REGION_DROP_BELOW)
                 continue; /* a sure character is the plate's */

@@ -4,18 +4,19 @@
  *
  * A region (us, eu, br, ar, or auto = all of them) is a table of formats written from what the
  * jurisdictions issue (plate_region.c documents each row): a format is a string of 'L' (a
- * letter), 'D' (a digit) and 'A' (either), a relative weight in (0, 1] (1 for a region's main
- * formats, less for older, smaller or less common ones) and the letters it never uses (Spain's
- * DDDDLLL has no vowels). The scorer ranks readings by
+ * letter), 'D' (a digit) and 'A' (either), a weight in (0, 1] (the rough share of the region's
+ * plates that have it) and the letters it never uses (Spain's DDDDLLL has no vowels). The
+ * scorer ranks readings by
  *
  *     score = sum over characters of log P(class) + log weight(format)
  *
- * where a reading that fits no format gets the weight PLATE_REGION_OFF_WEIGHT (its square when
- * it is longer than any plate of the region): a confident reading that fits no format is kept
+ * where a reading that fits no format gets the region's off-format weight (the share of plates
+ * its table does not describe; PLATE_REGION_LONG_WEIGHT when it is longer than any plate of the
+ * region): a confident reading that fits no format is kept
  * (vanity plates, a format not in the table), an unsure one moves onto the format that costs
  * least probability. One end character may be dropped (a frame edge read as '1') at a cost of
- * log(1 - its probability), only when it is under PLATE_REGION_DROP_BELOW probable and the rest
- * fits a format.
+ * log(1 - its probability), only when no reading of all the characters fits a format, the
+ * character is under PLATE_REGION_DROP_BELOW probable and the rest fits a format.
  *
  * Ownership: the tables are static and constant; results are written to caller-provided
  * structs. Nothing is allocated; every function is reentrant.
@@ -31,8 +32,8 @@
 #define PLATE_REGION_MAX_CHARS 12
 /* Longest region name accepted by plate_region_parse() ("auto"). */
 #define PLATE_REGION_NAME_MAX 8
-/* Relative weight of a reading that fits none of the region's formats: e^-4. */
-#define PLATE_REGION_OFF_WEIGHT 0.0183f
+/* Weight of a reading longer than any plate of the region (a frame edge or a sticker joined). */
+#define PLATE_REGION_LONG_WEIGHT 0.001f
 /* An end character may be dropped only when its best class is less probable than this. */
 #define PLATE_REGION_DROP_BELOW 0.9f
 /* The classes a format reading may use at a position: at least this probable. */
@@ -88,6 +89,10 @@ struct plate_format {
  */
 const struct plate_format *plate_region_formats(enum plate_region r, size_t *n);
 
+/* Weight of a reading that fits no format of region r (auto: the largest of the regions'); 0
+ * for NONE or a bad value. */
+float plate_region_off_weight(enum plate_region r);
+
 /* Longest plate of region r (auto: of any region); 0 for NONE or a bad value. */
 int plate_region_max_len(enum plate_region r);
 
@@ -99,7 +104,8 @@ int plate_region_fits(const struct plate_format *f, const char *text);
 
 /*
  * log of the prior weight of text in region r: log of the largest weight among the formats it
- * fits, else log PLATE_REGION_OFF_WEIGHT (twice that beyond the region's longest plate).
+ * fits, else of the off-format weight (PLATE_REGION_LONG_WEIGHT beyond the region's longest
+ * plate).
  * For ranking alternative readings of the same characters. NONE: 0.
  */
 double plate_region_log_weight(enum plate_region r, const char *text);
@@ -121,11 +127,11 @@ struct plate_region_choice {
  * character i, left to right) under region r: the highest score over the argmax reading (at the
  * off-format weight, or a format's when it fits one), the best reading fitting each format
  * (per position the most probable class of the allowed kind, each at least
- * PLATE_REGION_MIN_PROB), and those same format readings of the characters without the first
- * or the last one (at least 4 kept; only when that character's best class probability p is
- * under PLATE_REGION_DROP_BELOW; the drop costs log(1 - p)). Ties keep the argmax reading. For
- * PLATE_REGION_NONE the argmax reading. *out is written only on success. Returns 0 or
- * PLATE_REGION_ERR_INVALID (NULL, n < 1, n > PLATE_REGION_MAX_CHARS, a bad region).
+ * PLATE_REGION_MIN_PROB), and, when none of these fits a format, the format readings of the
+ * characters without the first or the last one (at least 4 kept; only when that character's best
+ * class probability p is under PLATE_REGION_DROP_BELOW; the drop costs log(1 - p)). Ties keep the
+ * argmax reading. For PLATE_REGION_NONE the argmax reading. *out is written only on success.
+ * Returns 0 or PLATE_REGION_ERR_INVALID (NULL, n < 1, n > PLATE_REGION_MAX_CHARS, a bad region).
  */
 int plate_region_choose(enum plate_region r, const float (*prob)[OCR_NCLASS], int n,
                         struct plate_region_choice *out) __attribute__((warn_unused_result));

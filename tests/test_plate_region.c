@@ -120,14 +120,16 @@ static void test_fits_and_weights(void)
     CHECK(!plate_region_fits(&es, "1234BC"));
     CHECK(!plate_region_fits(&es, "1234BC?"));
     CHECK(!plate_region_fits(&es, "12345CD"));
-    CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "ABC1D23")) < 1e-9);
-    CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "ABC1234")) < 1e-9);
-    CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "AB12345") - log(PLATE_REGION_OFF_WEIGHT)) <
-          1e-6);
+    CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "ABC1D23") - log(0.4)) < 1e-6);
+    CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "ABC1234") - log(0.6)) < 1e-6);
+    CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "AB12345") -
+               log(plate_region_off_weight(PLATE_REGION_BR))) < 1e-6);
     /* Longer than any Brazilian plate: twice the penalty. */
     CHECK(fabs(plate_region_log_weight(PLATE_REGION_BR, "ABC12345") -
-               2 * log(PLATE_REGION_OFF_WEIGHT)) < 1e-6);
-    CHECK(plate_region_log_weight(PLATE_REGION_AUTO, "AB123CD") == 0); /* AR Mercosur */
+               log(PLATE_REGION_LONG_WEIGHT)) < 1e-6);
+    CHECK(fabs(plate_region_log_weight(PLATE_REGION_AUTO, "AB123CD") - log(0.4)) < 1e-6);
+    CHECK(plate_region_off_weight(PLATE_REGION_AUTO) >= plate_region_off_weight(PLATE_REGION_US));
+    CHECK(plate_region_off_weight(PLATE_REGION_NONE) == 0);
     CHECK(plate_region_log_weight(PLATE_REGION_NONE, "anything") == 0);
 }
 
