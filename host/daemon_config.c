@@ -209,10 +209,11 @@ int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, s
             break;
         }
         if (set_value(cfg, k, val) != 0) {
-            rc = fail(err, errlen, DAEMON_CONFIG_ERR_VALUE, path, line,
-                      k->kind == K_REGION ? "bad value (" PLATE_REGION_NAMES ") for"
-                                          : "bad value for",
-                      key);
+            rc = fail(err, errlen, DAEMON_CONFIG_ERR_VALUE, path, line, "bad value for", key);
+            /* A name from a list: say which names there are. */
+            if (k->kind == K_REGION && err && errlen > strlen(err))
+                snprintf(err + strlen(err), errlen - strlen(err), " (expected one of %s)",
+                         PLATE_REGION_NAMES);
             break;
         }
         if (k->obsolete && cfg->n_ignored < DAEMON_CONFIG_MAX_IGNORED)
