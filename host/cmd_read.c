@@ -20,6 +20,7 @@
 #include "image.h"
 #include "model.h"
 #include "ocr.h"
+#include "plate_region.h"
 #include "recog.h"
 #include "wire.h"
 
@@ -314,6 +315,10 @@ static void usage(FILE *f)
         "  --pattern P[,P...]  jurisdiction formats (L letter, D digit, A either), e.g.\n"
         "                      LLLDDDD,LLLDLDD for Brazil: a reading that fits none is\n"
         "                      replaced by the most probable one that fits\n"
+        "  --region R          plate formats of a region as a prior: us, eu, br, ar, auto\n"
+        "                      (all of them) or none (the default); an unsure reading\n"
+        "                      moves onto a format, a confident one that fits none is\n"
+        "                      kept (not with --pattern)\n"
         "  --model FILE        classifier written by ocr_train --out-bin (default: built in)\n"
         "  -h, --help          this help\n"
         "\n"
@@ -374,6 +379,7 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
         {"mark-uncertain", no_argument, NULL, 'u'},
         {"model", required_argument, NULL, 'm'},
         {"pattern", required_argument, NULL, 'P'},
+        {"region", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -453,6 +459,13 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
             cfg.npatterns = npatterns;
             break;
         }
+        case 'R':
+            if (plate_region_parse(optarg, &cfg.region) != 0) {
+                cli_error(CMD, "--region: unknown region '%.*s' (%s)", PLATE_REGION_NAME_MAX + 8,
+                          optarg, PLATE_REGION_NAMES);
+                goto usage_fail;
+            }
+            break;
         case 'm': {
             int rc = ocr_model_load(optarg, &model);
             if (rc != 0) {
@@ -469,6 +482,11 @@ int cmd_read(int argc, char **argv, const struct cli_global *g)
         default:
             goto usage_fail;
         }
+    }
+    /* Two priors on the same characters would each undo the other's choices. */
+    if (cfg.region != PLATE_REGION_NONE && cfg.npatterns > 0) {
+        cli_error(CMD, "--region and --pattern cannot be used together");
+        goto usage_fail;
     }
     if (optind >= argc) {
         cli_error(CMD, "no image given (see alpr read --help)");

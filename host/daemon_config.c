@@ -49,7 +49,7 @@ const char *daemon_config_strerror(int err)
     }
 }
 
-enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL };
+enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_REGION };
 
 struct key {
     const char *name;
@@ -84,6 +84,7 @@ static const struct key keys[] = {
     {"health_interval_s", K_INT, F(health_interval_s), 0, 86400, NULL},
     {"queue_frames", K_INT, F(queue_frames), 1, 256, NULL},
     {"syslog", K_BOOL, F(use_syslog), 0, 1, NULL},
+    {"region", K_REGION, F(region), 0, 0, NULL},
     /* The previous release's store keys, with their old ranges. */
     {"db", K_STR, OBSOLETE, 0, 0, STORE_OWNS " and alprd sends its reads to store_socket"},
     {"purge_interval_s", K_INT, OBSOLETE, 60, 7 * 86400, "the store service runs the purge"},
@@ -147,6 +148,8 @@ static int set_value(struct daemon_config *cfg, const struct key *k, const char 
         else
             return -1;
         return 0;
+    case K_REGION:
+        return plate_region_parse(v, (enum plate_region *)base) == 0 ? 0 : -1;
     }
     return -1;
 }
@@ -209,6 +212,10 @@ int daemon_config_load(const char *path, struct daemon_config *cfg, char *err, s
         }
         if (set_value(cfg, k, val) != 0) {
             rc = fail(err, errlen, DAEMON_CONFIG_ERR_VALUE, path, line, "bad value for", key);
+            /* A name from a list: say which names there are. */
+            if (k->kind == K_REGION && err && errlen > strlen(err))
+                snprintf(err + strlen(err), errlen - strlen(err), " (expected one of %s)",
+                         PLATE_REGION_NAMES);
             break;
         }
         if (k->obsolete && cfg->n_ignored < DAEMON_CONFIG_MAX_IGNORED)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plate_region.h"
+
 #define DAEMON_CONFIG_STR_MAX     256
 #define DAEMON_CONFIG_LINE_MAX    1024
 #define DAEMON_CONFIG_MAX_IGNORED 8
@@ -60,6 +62,7 @@ struct daemon_config {
     int health_interval_s;         /* health line period (0 = only on SIGUSR1) */
     int queue_frames;              /* frames buffered between USB and recognition */
     int use_syslog;                /* alerts and health also to syslog */
+    enum plate_region region;      /* plate-format prior of the recognizer (none by default) */
     /* The obsolete keys the files loaded set, in order (the first DAEMON_CONFIG_MAX_IGNORED). */
     struct daemon_config_ignored ignored[DAEMON_CONFIG_MAX_IGNORED];
     size_t n_ignored;

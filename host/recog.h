@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "ocr.h"
+#include "plate_region.h"
 #include "wire.h"
 
 #define RECOG_MAX_CHARS  12
@@ -75,6 +76,10 @@ struct recog_config {
        replaces a reading that fits none; characters are never added or removed. */
     const char *const *patterns;
     int npatterns;
+    /* Plate-format prior (plate_region.h; PLATE_REGION_NONE by default): each reading is
+       chosen by plate_region_choose() instead of the letter/digit context, and its
+       alternatives ranked by the same score. Used only when npatterns is 0. */
+    enum plate_region region;
 };
 void recog_config_default(struct recog_config *cfg);
 

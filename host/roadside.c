@@ -93,6 +93,7 @@ void roadside_config_from_daemon(struct roadside_config *cfg, const struct daemo
     cfg->track.min_confidence = (float)dc->min_confidence;
     cfg->track.min_frames = dc->min_frames;
     cfg->use_syslog = dc->use_syslog;
+    cfg->recog.region = dc->region;
 }
 
 /* ---- Logging ------------------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* Tests of host/daemon_config: alprd's configuration file, its obsolete keys included. */
 #include "daemon_config.h"
 #include "recog.h"
+#include "roadside.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -152,6 +153,46 @@ static void test_errors_name_line_and_key(void)
     CHECK(strstr(err, "/nonexistent/alprd.conf") != NULL);
 }
 
+/* The recognizer's plate-format prior: a region name, "none" by default, anything else refused
+ * with the file, line, key and the names it takes. */
+static void test_region(void)
+{
+    static const char *const bad[] = {
+        "xx", "US", "us; rm -rf /", "br' OR '1'='1", "$(id)", "auto-auto-auto", ""};
+    struct daemon_config c;
+    char err[256], text[128];
+    const char *p;
+    daemon_config_default(&c);
+    CHECK_EQ_INT(c.region, PLATE_REGION_NONE);
+    p = write_file("region.conf", "unit = A\nregion = br\n");
+    REQUIRE(p);
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.region, PLATE_REGION_BR);
+    p = write_file("region-none.conf", "region = none\n");
+    CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.region, PLATE_REGION_NONE);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "# units\n\nregion = %s\n", bad[i]);
+        p = write_file("region-bad.conf", text);
+        daemon_config_default(&c);
+        err[0] = 0;
+        CHECK_EQ_INT(daemon_config_load(p, &c, err, sizeof err), DAEMON_CONFIG_ERR_VALUE);
+        CHECK(strstr(err, "region-bad.conf:3:") && strstr(err, "'region'") &&
+              strstr(err, PLATE_REGION_NAMES));
+        CHECK_EQ_INT(c.region, PLATE_REGION_NONE);
+    }
+    /* alprd passes it on to the recognizer. */
+    {
+        struct roadside_config rc;
+        daemon_config_default(&c);
+        c.region = PLATE_REGION_AUTO;
+        roadside_config_default(&rc);
+        CHECK_EQ_INT(rc.recog.region, PLATE_REGION_NONE);
+        roadside_config_from_daemon(&rc, &c);
+        CHECK_EQ_INT(rc.recog.region, PLATE_REGION_AUTO);
+    }
+}
+
 static void test_example_config_parses(void)
 {
     struct daemon_config c;
@@ -168,6 +209,7 @@ int main(void)
     RUN(test_defaults_and_values);
     RUN(test_errors_name_line_and_key);
     RUN(test_obsolete_store_keys);
+    RUN(test_region);
     RUN(test_example_config_parses);
     return test_finish();
 }

@@ -600,6 +600,70 @@ static void apply_patterns(const struct recog_config *cfg, const struct item *po
     }
 }
 
+/*
+ * Region prior (cfg->region, plate_region.h): the reading plate_region_choose() scores best
+ * replaces the classifier's (a doubtful end character may go), and the alternatives are ranked
+ * by log probability + log format weight. Returns 1 when the reading fits a format.
+ */
+static int apply_region(const struct recog_config *cfg, const struct item *pool, const int *chain,
+                        struct recog_plate *p)
+{
+    float prob[RECOG_MAX_CHARS][OCR_NCLASS];
+    struct plate_region_choice ch;
+    float sum = 0;
+    for (int i = 0; i < p->nchars; i++)
+        memcpy(prob[i], pool[chain[i]].prob, sizeof prob[i]);
+    if (plate_region_choose(cfg->region, (const float(*)[OCR_NCLASS])prob, p->nchars, &ch) != 0)
+        return 0;
+    if (ch.n != p->nchars) {
+        memmove(p->chars, p->chars + ch.first, sizeof p->chars[0] * (size_t)ch.n);
+        p->nchars = ch.n;
+        int x1 = p->chars[0].x1, y1 = p->chars[0].y1;
+        p->x = p->chars[0].x0;
+        p->y = p->chars[0].y0;
+        for (int i = 1; i < ch.n; i++) {
+            const struct recog_char *c = &p->chars[i];
+            p->x = c->x0 < p->x ? c->x0 : p->x;
+            p->y = c->y0 < p->y ? c->y0 : p->y;
+            x1 = c->x1 > x1 ? c->x1 : x1;
+            y1 = c->y1 > y1 ? c->y1 : y1;
+        }
+        p->w = x1 - p->x + 1;
+        p->h = y1 - p->y + 1;
+        make_cands(pool, chain + ch.first, ch.n, cfg->ncands > 0 ? cfg->ncands : 1, p);
+    }
+    for (int i = 0; i < ch.n; i++) {
+        struct recog_char *c = &p->chars[i];
+        if (ch.text[i] != c->c) {
+            c->alt = c->c;
+            c->alt_conf = c->conf;
+            c->c = ch.text[i];
+            c->conf = prob[ch.first + i][ch.cls[i]];
+        }
+        p->text[i] = cfg->mark_uncertain && c->conf < cfg->uncertain ? '?' : c->c;
+        sum += c->conf;
+    }
+    p->text[ch.n] = 0;
+    p->confidence = 100.0f * sum / (float)ch.n;
+    for (int k = 0; k < p->ncands; k++) /* insertion sort by the region's score */
+        for (int j = k; j > 0; j--) {
+            struct recog_cand *a = &p->cands[j - 1], *b = &p->cands[j], t;
+            if (logf(a->confidence + 1e-9f) + plate_region_log_weight(cfg->region, a->text) >=
+                logf(b->confidence + 1e-9f) + plate_region_log_weight(cfg->region, b->text))
+                break;
+            t = *a;
+            *a = *b;
+            *b = t;
+        }
+    {
+        double lp = 0;
+        for (int i = 0; i < ch.n; i++)
+            lp += log(p->chars[i].conf + 1e-9);
+        cands_put_first(p, ch.text, (float)(100.0 * exp(lp)));
+    }
+    return ch.format != NULL;
+}
+
 void recog_chain_make_plate(const struct recog_config *cfg, const struct item *pool,
                             const int *chain, int n, float score, struct recog_plate *p)
 {
@@ -646,7 +710,7 @@ void recog_chain_make_plate(const struct recog_config *cfg, const struct item *p
     make_cands(pool, chain, n, cfg->ncands > 0 ? cfg->ncands : 1, p);
     if (cfg->npatterns > 0)
         apply_patterns(cfg, pool, chain, p);
-    else
+    else if (cfg->region == PLATE_REGION_NONE || !apply_region(cfg, pool, chain, p))
         apply_context(pool, chain, p);
     if (p->ncands > cfg->ncands)
         p->ncands = cfg->ncands;
