@@ -20,8 +20,9 @@ OCR_DATA ?= ../shared/data/openalpr-bench/crops/us
 train-ocr: $(OCR_TRAIN)
 	$(OCR_TRAIN) --data $(OCR_DATA) --out host/ocr_model.inc
 
-# The fold models are trained as the committed one is (OCR_TRAIN_ARGS), each leaving out one
-# fold of the development images; BENCH_DATA is the benchmark's root folder.
+# The fold models are trained with OCR_TRAIN_ARGS (keep them the data arguments train-ocr
+# gives the committed classifier), each leaving out one fold of the development images;
+# BENCH_DATA is the benchmark's root folder.
 OCR_TRAIN_ARGS ?= --data $(OCR_DATA)
 BENCH_DATA ?= ../shared/data/openalpr-bench
 bench-accuracy: $(ALPR) $(OCR_TRAIN) $(BENCH_DEGRADE)
