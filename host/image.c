@@ -565,6 +565,138 @@ int image_encode_png(const struct image *img, uint8_t **buf, size_t *len)
     return 0;
 }
 
+/*
+ * The JPEG encoder writes into a buffer of its own that grows by doubling (a destination
+ * manager, like png_wbuf above): the buffer lives in the context, so the setjmp landing pad
+ * frees it. (libjpeg's jpeg_mem_dest frees and replaces its buffer as it grows, which leaves
+ * the caller's pointer dangling when an error stops the encoder half-way.)
+ */
+struct jpeg_wctx {
+    struct jpeg_error_mgr mgr; /* first member, as in struct jpeg_ctx */
+    jmp_buf jmp;
+    struct jpeg_destination_mgr dest;
+    uint8_t *data;
+    size_t len, cap;
+    int err;
+};
+
+static void jpeg_on_write_error(j_common_ptr cinfo)
+{
+    struct jpeg_wctx *c = (struct jpeg_wctx *)cinfo->err;
+    if (c->err == 0)
+        c->err = cinfo->err->msg_code == JERR_OUT_OF_MEMORY ? IMAGE_ERR_NOMEM : IMAGE_ERR_IO;
+    longjmp(c->jmp, 1);
+}
+
+/* Grows the buffer to at least cap bytes; on failure leaves through the landing pad. */
+static void jpeg_wbuf_grow(j_compress_ptr e, struct jpeg_wctx *c, size_t cap)
+{
+    uint8_t *p = cap > SIZE_MAX / 2 ? NULL : realloc(c->data, cap);
+    if (!p) {
+        c->err = IMAGE_ERR_NOMEM;
+        longjmp(c->jmp, 1);
+    }
+    c->data = p;
+    c->cap = cap;
+    e->dest->next_output_byte = c->data + c->len;
+    e->dest->free_in_buffer = c->cap - c->len;
+}
+
+static void jpeg_dest_init(j_compress_ptr e)
+{
+    struct jpeg_wctx *c = (struct jpeg_wctx *)e->err;
+    c->len = 0;
+    jpeg_wbuf_grow(e, c, 16384);
+}
+
+/* Called when the whole buffer is full: it all counts as written. */
+static boolean jpeg_dest_empty(j_compress_ptr e)
+{
+    struct jpeg_wctx *c = (struct jpeg_wctx *)e->err;
+    c->len = c->cap;
+    jpeg_wbuf_grow(e, c, 2 * c->cap);
+    return TRUE;
+}
+
+static void jpeg_dest_term(j_compress_ptr e)
+{
+    struct jpeg_wctx *c = (struct jpeg_wctx *)e->err;
+    c->len = c->cap - e->dest->free_in_buffer;
+}
+
+static void jpeg_encode_body(struct jpeg_compress_struct *e, struct jpeg_wctx *c,
+                             const struct image *img, int quality)
+{
+    c->dest.init_destination = jpeg_dest_init;
+    c->dest.empty_output_buffer = jpeg_dest_empty;
+    c->dest.term_destination = jpeg_dest_term;
+    e->dest = &c->dest;
+    e->image_width = (JDIMENSION)img->width;
+    e->image_height = (JDIMENSION)img->height;
+    e->input_components = 1;
+    e->in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(e);
+    jpeg_set_quality(e, quality, TRUE);
+    jpeg_start_compress(e, TRUE);
+    while (e->next_scanline < e->image_height) {
+        JSAMPROW row = img->pixels + (size_t)e->next_scanline * (size_t)img->width;
+        (void)jpeg_write_scanlines(e, &row, 1);
+    }
+    jpeg_finish_compress(e);
+}
+
+int image_encode_jpeg(const struct image *img, int quality, uint8_t **buf, size_t *len)
+{
+    if (!image_valid(img) || quality < 1 || quality > 100 || !buf || !len)
+        return IMAGE_ERR_INVALID;
+    struct jpeg_compress_struct einfo;
+    struct jpeg_compress_struct *e = &einfo;
+    struct jpeg_wctx ctx;
+    struct jpeg_wctx *c = &ctx;
+    memset(c, 0, sizeof *c);
+    memset(e, 0, sizeof *e);
+    e->err = jpeg_std_error(&c->mgr);
+    c->mgr.error_exit = jpeg_on_write_error;
+    c->mgr.output_message = jpeg_on_output;
+    if (setjmp(c->jmp)) {
+        jpeg_destroy_compress(e);
+        free(c->data);
+        return c->err ? c->err : IMAGE_ERR_IO;
+    }
+    jpeg_create_compress(e);
+    jpeg_encode_body(e, c, img, quality);
+    jpeg_destroy_compress(e);
+    *buf = c->data;
+    *len = c->len;
+    return 0;
+}
+
+/* Writes len bytes of buf to path. Returns 0, IMAGE_ERR_OPEN or IMAGE_ERR_IO. */
+static int write_file(const char *path, const uint8_t *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return IMAGE_ERR_OPEN;
+    int ok = fwrite(buf, 1, len, f) == len;
+    if (fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : IMAGE_ERR_IO;
+}
+
+int image_save_jpeg(const char *path, const struct image *img, int quality)
+{
+    if (!path || !image_valid(img) || quality < 1 || quality > 100)
+        return IMAGE_ERR_INVALID;
+    uint8_t *buf;
+    size_t len;
+    int rc = image_encode_jpeg(img, quality, &buf, &len);
+    if (rc != 0)
+        return rc;
+    rc = write_file(path, buf, len);
+    free(buf);
+    return rc;
+}
+
 int image_save_png(const char *path, const struct image *img)
 {
     if (!path || !image_valid(img))
@@ -574,14 +706,7 @@ int image_save_png(const char *path, const struct image *img)
     int rc = image_encode_png(img, &buf, &len);
     if (rc != 0)
         return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        free(buf);
-        return IMAGE_ERR_OPEN;
-    }
-    int ok = fwrite(buf, 1, len, f) == len;
-    if (fclose(f) != 0)
-        ok = 0;
+    rc = write_file(path, buf, len);
     free(buf);
-    return ok ? 0 : IMAGE_ERR_IO;
+    return rc;
 }

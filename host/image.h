@@ -1,6 +1,6 @@
 /*
- * image: 8-bit grayscale images in memory, read from PNG, JPEG or PGM files and written as PGM
- * or PNG.
+ * image: 8-bit grayscale images in memory, read from PNG, JPEG or PGM files and written as PGM,
+ * PNG or JPEG.
  *
  * Every image the stack handles is one byte per pixel, row-major, stride == width. Loading
  * converts whatever the file holds (RGB, palette, alpha, 16-bit samples) to that form: colour
@@ -10,7 +10,8 @@
  * never by the file name.
  *
  * Ownership: an image filled by image_load*, image_alloc or image_crop owns its pixels and is
- * released with image_free(); buffers returned by image_encode_png() are the caller's to free().
+ * released with image_free(); buffers returned by image_encode_png() and image_encode_jpeg() are
+ * the caller's to free().
  * Functions that fill an out-parameter write it only on success.
  */
 #ifndef IMAGE_H
@@ -91,6 +92,19 @@ int image_save_png(const char *path, const struct image *img) __attribute__((war
  * *len. Returns 0, IMAGE_ERR_INVALID or IMAGE_ERR_NOMEM; *buf and *len untouched on failure.
  */
 int image_encode_png(const struct image *img, uint8_t **buf, size_t *len)
+    __attribute__((warn_unused_result));
+
+/*
+ * Encodes img as a baseline 8-bit grayscale JPEG of the given quality (1..100, libjpeg's scale;
+ * 70 is a typical camera's or web page's) into a new malloc'd buffer: *buf (caller frees) and
+ * *len. Returns 0, IMAGE_ERR_INVALID (empty image, quality out of range, NULL) or
+ * IMAGE_ERR_NOMEM; *buf and *len untouched on failure.
+ */
+int image_encode_jpeg(const struct image *img, int quality, uint8_t **buf, size_t *len)
+    __attribute__((warn_unused_result));
+
+/* Writes img as a grayscale JPEG of the given quality. Returns 0 or a negative image_error. */
+int image_save_jpeg(const char *path, const struct image *img, int quality)
     __attribute__((warn_unused_result));
 
 #endif

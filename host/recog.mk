@@ -1,21 +1,33 @@
 # Recognition (host/recog.c, host/recog/, host/ocr.c): the OCR trainer and the accuracy benchmark.
 #
 #   make train-ocr        retrain the character classifier -> host/ocr_model.inc (committed)
-#   make bench-accuracy   read the shared benchmark data, score it side by side with OpenALPR
+#   make bench-accuracy   read the shared benchmark data (cross-validated by image) and the
+#                         robustness sets made from it, score it side by side with OpenALPR
 
 OCR_TRAIN := $(B)/ocr_train
 $(OCR_TRAIN): $(B)/host/train/ocr_train.o $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-PROGRAMS += $(OCR_TRAIN)
+# The benchmark's robustness sets (smaller, JPEG-compressed copies of the development data).
+BENCH_DEGRADE := $(B)/bench_degrade
+$(BENCH_DEGRADE): $(B)/tests/bench_degrade.o $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+PROGRAMS += $(OCR_TRAIN) $(BENCH_DEGRADE)
 OCR_DATA ?= ../shared/data/openalpr-bench/crops/us
 
 .PHONY: train-ocr bench-accuracy
 train-ocr: $(OCR_TRAIN)
 	$(OCR_TRAIN) --data $(OCR_DATA) --out host/ocr_model.inc
 
-bench-accuracy: $(ALPR) $(OCR_TRAIN)
-	tests/bench-accuracy.sh $(ALPR) $(OCR_TRAIN)
+# The fold models are trained with OCR_TRAIN_ARGS (keep them the data arguments train-ocr
+# gives the committed classifier), each leaving out one fold of the development images;
+# BENCH_DATA is the benchmark's root folder.
+OCR_TRAIN_ARGS ?= --data $(OCR_DATA)
+BENCH_DATA ?= ../shared/data/openalpr-bench
+bench-accuracy: $(ALPR) $(OCR_TRAIN) $(BENCH_DEGRADE)
+	OCR_TRAIN_ARGS="$(OCR_TRAIN_ARGS)" tests/bench-accuracy.sh $(ALPR) $(OCR_TRAIN) \
+	  $(BENCH_DEGRADE) $(BENCH_DATA)
 
 # `alpr read --engine usb|sim` against the simulated USB board (a script; this wrapper passes the
 # build folder, so the sanitizer build tests its own programs).

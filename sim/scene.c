@@ -798,7 +798,7 @@ int scene_params_check(const struct scene_params *p, const char **why)
     else if (p->plates < 1 || p->plates > SCENE_MAX_PLATES)
         w = "plates must be 1..16";
     else if (p->min_plate_width < SCENE_MIN_PLATE_WIDTH)
-        w = "min_plate_width must be at least 70 (characters >= 14 px tall)";
+        w = "min_plate_width must be at least 60 (characters >= 12 px tall)";
     else if (p->max_plate_width < p->min_plate_width)
         w = "max_plate_width is below min_plate_width";
     else if (!(p->rotation_max_deg >= 0 && p->rotation_max_deg <= 45))

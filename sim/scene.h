@@ -31,7 +31,7 @@
 #define SCENE_MAX_DIM         4096  /* largest frame width or height */
 #define SCENE_MAX_PLATES      16    /* plates in one frame */
 #define SCENE_TEXT_MAX        12    /* plate text buffer, NUL included */
-#define SCENE_MIN_PLATE_WIDTH 70    /* smallest plate width accepted (characters >= 14 px tall) */
+#define SCENE_MIN_PLATE_WIDTH 60    /* smallest plate width accepted (characters >= 12 px tall) */
 #define SCENE_MAX_VEHICLES    10000 /* vehicles in one sequence */
 
 enum scene_error {

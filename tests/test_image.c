@@ -420,6 +420,76 @@ static void test_jpeg_truncated(void)
     free(buf);
 }
 
+/* image_encode_jpeg / image_save_jpeg: what they write reads back close to the input. */
+static void test_jpeg_write(void)
+{
+    char path[512];
+    struct image a, b;
+    uint8_t *buf = NULL, *buf70 = NULL;
+    size_t len = 0, len70 = 0;
+    REQUIRE(image_alloc(&a, 96, 64) == 0);
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 96; x++)
+            a.pixels[y * 96 + x] = (uint8_t)(40 + x + y);
+    REQUIRE(image_encode_jpeg(&a, 95, &buf, &len) == 0);
+    CHECK(len > 4 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[len - 2] == 0xFF &&
+          buf[len - 1] == 0xD9);
+    REQUIRE(image_load_mem(buf, len, &b) == 0);
+    CHECK_EQ_INT(b.width, 96);
+    CHECK_EQ_INT(b.height, 64);
+    int maxdiff = 0;
+    for (int i = 0; i < 96 * 64; i++)
+        maxdiff =
+            abs(a.pixels[i] - b.pixels[i]) > maxdiff ? abs(a.pixels[i] - b.pixels[i]) : maxdiff;
+    CHECK(maxdiff <= 6);
+    image_free(&b);
+    free(buf);
+
+    /* A lower quality gives a smaller file of a detailed image, still the same size. */
+    image_free(&a);
+    REQUIRE(make_pattern(&a, 160, 120) == 0);
+    REQUIRE(image_encode_jpeg(&a, 95, &buf, &len) == 0);
+    REQUIRE(image_encode_jpeg(&a, 70, &buf70, &len70) == 0);
+    CHECK(len70 < len);
+    REQUIRE(image_load_mem(buf70, len70, &b) == 0);
+    CHECK_EQ_INT(b.width, 160);
+    CHECK_EQ_INT(b.height, 120);
+    image_free(&b);
+    free(buf);
+    free(buf70);
+
+    /* Through a file; a noisy 1280x720 frame outgrows the first output buffer several times. */
+    image_free(&a);
+    REQUIRE(image_alloc(&a, 1280, 720) == 0);
+    for (size_t i = 0; i < 1280u * 720u; i++)
+        a.pixels[i] = (uint8_t)((i * 2654435761u) >> 13);
+    path_in_tmp(path, sizeof path, "written.jpg");
+    CHECK_EQ_INT(image_save_jpeg(path, &a, 70), 0);
+    REQUIRE(image_load(path, &b) == 0);
+    CHECK_EQ_INT(b.width, 1280);
+    CHECK_EQ_INT(b.height, 720);
+    image_free(&b);
+
+    /* Bad arguments: nothing written, out-parameters untouched. */
+    buf = (uint8_t *)&len;
+    len = 7;
+    struct image empty = {0, 0, NULL}, nopix = {4, 4, NULL};
+    CHECK_EQ_INT(image_encode_jpeg(NULL, 70, &buf, &len), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_encode_jpeg(&empty, 70, &buf, &len), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_encode_jpeg(&nopix, 70, &buf, &len), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_encode_jpeg(&a, 0, &buf, &len), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_encode_jpeg(&a, 101, &buf, &len), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_encode_jpeg(&a, 70, NULL, &len), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_encode_jpeg(&a, 70, &buf, NULL), IMAGE_ERR_INVALID);
+    CHECK(buf == (uint8_t *)&len && len == 7);
+    CHECK_EQ_INT(image_save_jpeg(NULL, &a, 70), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_save_jpeg(path, &empty, 70), IMAGE_ERR_INVALID);
+    CHECK_EQ_INT(image_save_jpeg(path, &a, -5), IMAGE_ERR_INVALID);
+    path_in_tmp(path, sizeof path, "no-such-folder/x.jpg");
+    CHECK_EQ_INT(image_save_jpeg(path, &a, 70), IMAGE_ERR_OPEN);
+    image_free(&a);
+}
+
 static void test_garbage_empty_missing(void)
 {
     char path[512];
@@ -575,6 +645,7 @@ int main(void)
     RUN(test_png_errors);
     RUN(test_jpeg_read);
     RUN(test_jpeg_truncated);
+    RUN(test_jpeg_write);
     RUN(test_garbage_empty_missing);
     RUN(test_crop_and_free);
     RUN(test_real_data);

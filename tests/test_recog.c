@@ -1,23 +1,35 @@
 /* Tests of host/recog.c: threshold and labelling, grouping, segmentation, assembly and the
  * board path, on synthetic scenes with known truth (sim/scene.h); plus the accuracy regression
- * on the shared crops (skipped when the data is absent). */
+ * on the shared crops, cross-validated (it runs BUILD/ocr_train; skipped when the data is
+ * absent). */
 #include "image.h"
 #include "model.h"
+#include "ocr.h"
 #include "recog.h"
 #include "scene.h"
 #include "testlib.h"
 
 #include <dirent.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
- * Exact-match figure of `alpr read --crop` on ../shared/data/openalpr-bench/crops/us with the
- * committed classifier, as last recorded in docs/RECOGNITION.md. The regression test fails
- * when the current build falls more than 2 points below it.
+ * Cross-validated exact-match figure of the crops of fold 0 (of 5, by image: `ocr_train --folds
+ * 5 --list-fold 0`) read by a classifier that `ocr_train --folds 5 --fold 0` trains without
+ * them, as last recorded in docs/RECOGNITION.md ("Measuring"): 53 of 61 crops. The regression
+ * test fails below the floor, 3 crops (4.9 points) under it: retraining after a change that
+ * should not matter (another harvest order, another seed) moved the cross-validated crops of
+ * the whole set by up to 10 of 366 (2.7 points), about 2 crops in a fifth of them, and one
+ * crop is 1.6 points of this fold.
  */
-#define RECORDED_CROPS_EXACT_PCT 93.4
+#define RECORDED_FOLD0_EXACT_PCT 86.9
+#define FOLD0_FLOOR_PCT          82.0
+
+/* The build folder's ocr_train (next to this program's folder), set by main. */
+static char ocr_train_path[4096];
 
 static void test_binarize_label(void)
 {
@@ -348,14 +360,32 @@ static void test_invalid(void)
     CHECK(strcmp(recog_strerror(RECOG_ERR_NOPIXELS), "unknown error") != 0);
 }
 
-/* Regression on the shared development crops (skipped when the data is absent). */
+/* A truth.csv line's plate text for a crop file name, or NULL. */
+static const char *truth_of(char (*names)[64], char (*texts)[32], int n, const char *file)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], base) == 0)
+            return texts[i];
+    return NULL;
+}
+
+/*
+ * Regression on the shared development crops, cross-validated (skipped when the data is
+ * absent): trains fold 0's classifier with build/ocr_train (about 40 s of CPU) and reads the
+ * crops of fold 0 with it, as `make bench-accuracy` does for every fold.
+ */
 static void test_crops_regression(void)
 {
+    enum { MAX_CROPS = 2048 };
+    static char names[MAX_CROPS][64], texts[MAX_CROPS][32];
     const char *data = test_data_dir();
-    char path[4096], line[512];
+    char path[4096], line[4096], cmd[16384], model_path[4096];
     struct recog_config cfg;
+    struct ocr_model *model = NULL;
     FILE *f;
-    int n = 0, ok = 0;
+    int ntruth = 0, n = 0, ok = 0;
     double pct;
     if (!data)
         SKIP("data absent");
@@ -363,30 +393,77 @@ static void test_crops_regression(void)
     f = fopen(path, "r");
     if (!f)
         SKIP("data absent (crops/us/truth.csv)");
-    recog_config_default(&cfg);
-    while (fgets(line, sizeof line, f)) {
+    while (ntruth < MAX_CROPS && fgets(line, sizeof line, f)) {
         char *file = strtok(line, ",\r\n"), *state = strtok(NULL, ",\r\n"),
              *text = strtok(NULL, ",\r\n");
-        struct image img;
-        struct recog_result r;
         (void)state;
         if (!file || !text)
             continue;
-        snprintf(path, sizeof path, "%s/crops/us/%s", data, file);
+        snprintf(names[ntruth], sizeof names[ntruth], "%s", file);
+        snprintf(texts[ntruth], sizeof texts[ntruth], "%s", text);
+        ntruth++;
+    }
+    fclose(f);
+    REQUIRE(ntruth > 0);
+    if (access(ocr_train_path, X_OK) != 0)
+        SKIP("ocr_train not built next to this program's folder");
+    snprintf(model_path, sizeof model_path, "%s/fold0.bin", test_tmpdir());
+    snprintf(cmd, sizeof cmd,
+             "'%s' --data '%s/crops/us' --folds 5 --fold 0 --out-bin '%s' 2>'%s/train.log'",
+             ocr_train_path, data, model_path, test_tmpdir());
+    if (system(cmd) != 0) {
+        /* The log goes with the temporary folder: show its end here. */
+        snprintf(path, sizeof path, "%s/train.log", test_tmpdir());
+        printf("  %s failed; the end of its log:\n", ocr_train_path);
+        f = fopen(path, "r");
+        if (f) {
+            long size;
+            fseek(f, 0, SEEK_END);
+            size = ftell(f);
+            fseek(f, size > 1000 ? size - 1000 : 0, SEEK_SET);
+            while (fgets(line, sizeof line, f))
+                printf("  | %s", line);
+            fclose(f);
+        }
+        CHECK(!"ocr_train --fold 0 ran");
+        return;
+    }
+    REQUIRE(ocr_model_load(model_path, &model) == 0);
+    recog_config_default(&cfg);
+    cfg.model = model;
+    snprintf(cmd, sizeof cmd, "'%s' --data '%s/crops/us' --folds 5 --list-fold 0", ocr_train_path,
+             data);
+    f = popen(cmd, "r");
+    if (!f) {
+        ocr_model_free(model);
+        CHECK(!"ocr_train --list-fold 0 ran");
+        return;
+    }
+    while (fgets(line, sizeof line, f)) {
+        struct image img;
+        struct recog_result r;
+        const char *text;
+        line[strcspn(line, "\r\n")] = 0;
+        text = truth_of(names, texts, ntruth, line);
+        if (!text)
+            continue;
         n++;
-        if (image_load(path, &img) != 0)
+        if (image_load(line, &img) != 0)
             continue;
         if (recog_read_crop(&cfg, img.pixels, img.width, img.height, img.width, &r) == 0 &&
             r.nplates == 1 && strcmp(r.plates[0].text, text) == 0)
             ok++;
         image_free(&img);
     }
-    fclose(f);
-    REQUIRE(n > 0);
+    CHECK(pclose(f) == 0);
+    ocr_model_free(model);
+    /* Fold 0 holds about a fifth of the crops (61 of 366 when recorded). */
+    REQUIRE(n >= ntruth / 10);
     pct = 100.0 * ok / n;
-    printf("  crops/us: %d/%d exact (%.1f%%), recorded %.1f%%\n", ok, n, pct,
-           RECORDED_CROPS_EXACT_PCT);
-    CHECK(pct >= RECORDED_CROPS_EXACT_PCT - 2.0);
+    printf("  crops/us fold 0 (cross-validated): %d/%d exact (%.1f%%), recorded %.1f%%, floor "
+           "%.1f%%\n",
+           ok, n, pct, RECORDED_FOLD0_EXACT_PCT, FOLD0_FLOOR_PCT);
+    CHECK(pct >= FOLD0_FLOOR_PCT);
 }
 
 /*
@@ -423,8 +500,13 @@ static void test_end_rules_crops(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* This program is BUILD/tests/test_recog; the trainer is BUILD/ocr_train. */
+    char self[4096];
+    (void)argc;
+    snprintf(self, sizeof self, "%s", argv[0]);
+    snprintf(ocr_train_path, sizeof ocr_train_path, "%s/../ocr_train", dirname(self));
     RUN(test_binarize_label);
     RUN(test_label_8_connected);
     RUN(test_invalid);

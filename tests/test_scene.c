@@ -287,6 +287,42 @@ static void test_truth_boxes(void)
     scene_gen_close(g);
 }
 
+/*
+ * The smallest plates allowed (SCENE_MIN_PLATE_WIDTH, 60 px: the far plates of the benchmark's
+ * robustness scenes) render upright with their characters at least 12 px tall, and the text
+ * stands out from the plate's surroundings as at the default sizes.
+ */
+static void test_smallest_plates(void)
+{
+    struct scene_gen *g = open_gen();
+    REQUIRE(g);
+    struct scene_params p;
+    scene_params_default(&p);
+    p.min_plate_width = p.max_plate_width = SCENE_MIN_PLATE_WIDTH;
+    p.noise_sigma = 0;
+    p.blur_sigma = 0;
+    p.lighting = 0;
+    p.rotation_max_deg = 0;
+    for (uint64_t seed = 200; seed < 206; seed++) {
+        struct scene s;
+        p.seed = seed;
+        p.plates = 1 + (int)(seed % 2);
+        REQUIRE(scene_render(g, &p, &s) == 0);
+        CHECK_EQ_INT(s.nplates, p.plates);
+        for (int i = 0; i < s.nplates; i++) {
+            const struct scene_plate *pl = &s.plates[i];
+            CHECK(pl->box.w >= SCENE_MIN_PLATE_WIDTH && pl->box.w <= SCENE_MIN_PLATE_WIDTH + 1);
+            CHECK_EQ_INT(pl->nchars, (int)strlen(pl->text));
+            for (int k = 0; k < pl->nchars; k++)
+                CHECK(pl->chars[k].h >= 12);
+        }
+        scene_free(&s);
+    }
+    p.min_plate_width = p.max_plate_width = SCENE_MIN_PLATE_WIDTH - 1;
+    CHECK_EQ_INT(scene_params_check(&p, NULL), SCENE_ERR_INVALID);
+    scene_gen_close(g);
+}
+
 static void test_truth_file_round_trip(void)
 {
     struct scene_gen *g = open_gen();
@@ -629,6 +665,7 @@ int main(void)
     RUN(test_deterministic);
     RUN(test_plate_patterns);
     RUN(test_truth_boxes);
+    RUN(test_smallest_plates);
     RUN(test_truth_file_round_trip);
     RUN(test_truth_parses_benchmark);
     RUN(test_bad_params);
