@@ -18,7 +18,7 @@
  * reading it: crops under RECOG_SMALL_CROP_H rows (characters under about half that) are
  * enlarged so that they reach it, as long as the enlargement stays within RECOG_MAX_DIM.
  */
-#define RECOG_SMALL_CROP_H 64
+#define RECOG_SMALL_CROP_H 80
 int recog_small_crop_scale(int width, int height);
 
 /*
