@@ -2,6 +2,7 @@
  * small crops (scale choice, bilinear reference, boxes mapped back) and synthetic plates
  * rendered small (sim/scene.h, area-averaged down to 60-100 px wide) read in crop mode and
  * found in 640x480 frames. No shared data needed. */
+#include "board_settings.h"
 #include "image.h"
 #include "model.h"
 #include "recog.h"
@@ -236,7 +237,8 @@ static void test_binarize_dark_same(void)
                  RECOG_ERR_INVALID);
 }
 
-/* What the board sends for a scene: the C model at `alpr read`'s settings, parsed. */
+/* What the board sends for a scene: the C model at the recognition settings
+   (board_settings.h), parsed. */
 struct sink {
     struct wire_parser *parser;
     struct wire_frame frame;
@@ -269,10 +271,8 @@ static int board_frame(const struct scene *s, struct sink *sink)
     if (model_new(on_bytes, sink, &m) == 0 &&
         model_reg_write(m, WIRE_REG_FRAME_SIZE, (uint32_t)s->width | (uint32_t)s->height << 16) ==
             0 &&
-        model_reg_write(m, WIRE_REG_THRESH_WINDOW,
-                        RECOG_BOARD_WINDOW_LOG2 | RECOG_BOARD_VSHIFT << 4) == 0 &&
-        model_reg_write(m, WIRE_REG_THRESH_PLANE0,
-                        (WIRE_RESET_THRESH_PLANE0 & ~0xFFu) | RECOG_BOARD_OFFSET) == 0 &&
+        model_reg_write(m, WIRE_REG_THRESH_WINDOW, BOARD_THRESH_WINDOW) == 0 &&
+        model_reg_write(m, WIRE_REG_THRESH_PLANE0, BOARD_THRESH_PLANE0) == 0 &&
         model_reg_write(m, WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8) == 0 &&
         model_reg_write(m, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0 &&
         model_frame(m, s->pixels, s->width, s->height, s->width, 0) == 0 && sink->frames == 1)
