@@ -8,6 +8,7 @@
 #include "recog/internal.h"
 #include "recog/label.h"
 #include "recog/region.h"
+#include "recog/small.h"
 
 /* ---- Frames: grouping candidates into text lines ----------------------------------------- */
 
@@ -418,6 +419,13 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
         if (rc != 0)
             return rc;
         comps = own;
+    } else {
+        /* A 640x480 camera's small plates: the host's labelling at a smaller window too. */
+        rc = recog_small_frame_comps(gray, width, height, stride, comps, ncomps, &own, &ncomps);
+        if (rc != 0)
+            return rc;
+        if (own)
+            comps = own;
     }
     ng = find_groups(comps, ncomps, height, groups, MAX_GROUPS, &rc);
     if (rc == 0)

@@ -13,6 +13,8 @@
  *   recog/frame.[ch]    frames: grouping components into text lines and plate frames, reading
  *                       and ranking them; the board's wire frames
  *   recog/harvest.[ch]  what the trainer harvests characters with
+ *   recog/small.[ch]    small and far plates: small crops enlarged, the host's components
+ *                       for the small plates of 640x480 frames
  * host/recog.c holds what they all share (below) and the errors and settings of recog.h.
  *
  * Ownership: struct scratch is owned by the caller of a reading (zeroed, released with

@@ -5,6 +5,7 @@
 
 #include "recog/chain.h"
 #include "recog/pool.h"
+#include "recog/small.h"
 
 /*
  * Is a chain of 3 or more characters too short for a plate (under 6) or has it a character
@@ -150,14 +151,13 @@ int recog_region_read(const struct recog_config *cfg, const uint8_t *gray, int w
     return n > 0;
 }
 
-int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
-                    int stride, struct recog_result *out)
+/* recog_read_crop() at the crop's own resolution. */
+static int read_crop_at(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
+                        int stride, struct recog_result *out)
 {
     struct recog_plate *p;
     struct scratch sc = {0};
     int rc, win;
-    if (!cfg || !cfg->model || !out || !recog_valid_image(gray, width, height, stride))
-        return RECOG_ERR_INVALID;
     p = malloc(sizeof *p);
     if (!p)
         return RECOG_ERR_NOMEM;
@@ -192,5 +192,44 @@ int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int wid
         rc = RECOG_OK;
     }
     free(p);
+    return rc;
+}
+
+/*
+ * A small crop (a far car, a 640x480 camera: characters of 12-20 px, strokes of 1-2 px) is
+ * read from its enlargement (recog_small_crop_scale()); boxes come back in the crop's
+ * coordinates.
+ */
+int recog_read_crop(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
+                    int stride, struct recog_result *out)
+{
+    uint8_t *big;
+    int s, rc;
+    if (!cfg || !cfg->model || !out || !recog_valid_image(gray, width, height, stride))
+        return RECOG_ERR_INVALID;
+    s = recog_small_crop_scale(width, height);
+    if (s == 1)
+        return read_crop_at(cfg, gray, width, height, stride, out);
+    big = malloc((size_t)width * s * (size_t)height * s);
+    if (!big)
+        return RECOG_ERR_NOMEM;
+    recog_small_upscale(gray, width, height, stride, s, big);
+    rc = read_crop_at(cfg, big, width * s, height * s, width * s, out);
+    free(big);
+    if (rc == 0)
+        for (int i = 0; i < out->nplates; i++) {
+            struct recog_plate *p = &out->plates[i];
+            int x1 = (p->x + p->w - 1) / s, y1 = (p->y + p->h - 1) / s;
+            p->x /= s;
+            p->y /= s;
+            p->w = x1 - p->x + 1;
+            p->h = y1 - p->y + 1;
+            for (int k = 0; k < p->nchars; k++) {
+                p->chars[k].x0 /= s;
+                p->chars[k].y0 /= s;
+                p->chars[k].x1 /= s;
+                p->chars[k].y1 /= s;
+            }
+        }
     return rc;
 }
