@@ -4,11 +4,13 @@
 #   make bench-accuracy   read the shared benchmark data, score it side by side with OpenALPR
 
 OCR_TRAIN := $(B)/ocr_train
-$(OCR_TRAIN): $(B)/host/train/ocr_train.o $(LIBS)
+OCR_TRAIN_OBJS := $(call objs,$(wildcard host/train/*.c))
+$(OCR_TRAIN): $(OCR_TRAIN_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 PROGRAMS += $(OCR_TRAIN)
-OCR_DATA ?= ../shared/data/openalpr-bench/crops/us
+# The benchmark root: crops/us/truth.csv and frames/{us,eu,br} are harvested.
+OCR_DATA ?= ../shared/data/openalpr-bench
 
 .PHONY: train-ocr bench-accuracy
 train-ocr: $(OCR_TRAIN)
