@@ -58,7 +58,8 @@ DEB_PACKAGES := $(BUILD_PACKAGES) sqlite3 clang-format yosys nextpnr-ice40 fpga-
   bash-completion dpkg-dev lintian \
   fonts-dejavu-core fonts-dejavu-extra \
   fonts-liberation2 fonts-roboto-unhinted fonts-urw-base35 fonts-b612 fonts-bebas-neue \
-  fonts-national-park fonts-freefont-ttf fonts-open-sans fonts-league-spartan
+  fonts-national-park fonts-freefont-ttf fonts-open-sans fonts-league-spartan fonts-roadgeek \
+  fonts-opendin fonts-allerta
 
 missing_packages = $(shell for p in $(1); do \
   [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] || echo $$p; done)

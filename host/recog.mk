@@ -5,7 +5,8 @@
 #                         robustness sets made from it, score it side by side with OpenALPR
 
 OCR_TRAIN := $(B)/ocr_train
-$(OCR_TRAIN): $(B)/host/train/ocr_train.o $(LIBS)
+OCR_TRAIN_OBJS := $(call objs,$(wildcard host/train/*.c))
+$(OCR_TRAIN): $(OCR_TRAIN_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The benchmark's robustness sets (smaller, JPEG-compressed copies of the development data).
@@ -14,7 +15,8 @@ $(BENCH_DEGRADE): $(B)/tests/bench_degrade.o $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 PROGRAMS += $(OCR_TRAIN) $(BENCH_DEGRADE)
-OCR_DATA ?= ../shared/data/openalpr-bench/crops/us
+# The benchmark root: crops/us/truth.csv and frames/{us,eu,br} are harvested.
+OCR_DATA ?= ../shared/data/openalpr-bench
 
 .PHONY: train-ocr bench-accuracy
 train-ocr: $(OCR_TRAIN)

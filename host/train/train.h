@@ -1,0 +1,64 @@
+/*
+ * train: what the pieces of the OCR trainer (ocr_train, synth, harvest, mlp) share - a
+ * deterministic PRNG (splitmix64) and the store of labelled feature vectors.
+ *
+ * Ownership: a struct train_samples owns its arrays; train_samples_free() releases them. Out of
+ * memory ends the program (exit 1): the trainer is a batch program with nothing to recover.
+ */
+#ifndef TRAIN_H
+#define TRAIN_H
+
+#include "ocr.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- PRNG ---------------------------------------------------------------------------------- */
+
+/* splitmix64; the same state gives the same sequence on every machine. */
+struct train_rng {
+    uint64_t state;
+};
+
+uint64_t train_rng_next(struct train_rng *rng);
+/* Uniform in [a, b). */
+double train_rng_uniform(struct train_rng *rng, double a, double b);
+/* Uniform in 0..n-1 (n > 0). */
+int train_rng_int(struct train_rng *rng, int n);
+/* Standard normal (Box-Muller). */
+double train_rng_gauss(struct train_rng *rng);
+
+/* ---- Samples ------------------------------------------------------------------------------- */
+
+struct train_samples {
+    float *x; /* n x OCR_NFEAT */
+    uint8_t *y;
+    size_t n, cap;
+};
+
+/* Appends one feature vector (OCR_NFEAT floats) with class cls. */
+void train_samples_add(struct train_samples *s, const float *feat, int cls);
+
+/*
+ * Appends the features (ocr_features) of the box x0..x1, y0..y1 (inclusive) of the gray image
+ * g (w x h, stride bytes per row) with ink polarity dark and class cls; a box ocr_features
+ * rejects is skipped.
+ */
+void train_samples_add_box(struct train_samples *s, const uint8_t *g, int w, int h, int stride,
+                           int x0, int y0, int x1, int y1, int dark, int cls);
+
+/* A copy of src (exact capacity src->n). */
+void train_samples_copy(struct train_samples *dst, const struct train_samples *src);
+
+void train_samples_free(struct train_samples *s);
+
+/* ---- Degradations ------------------------------------------------------------------------- */
+
+/*
+ * Compresses the gray image img (w x h, stride w) as JPEG at the given quality (1..100) and
+ * decodes it in place: the blocks and ringing of a compressed camera stream. On a codec
+ * failure img is left as it was.
+ */
+void train_jpeg_roundtrip(uint8_t *img, int w, int h, int quality);
+
+#endif
