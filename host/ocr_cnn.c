@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #define GW    OCR_GRID_W
 #define GH    OCR_GRID_H
@@ -52,7 +55,7 @@ static struct ocr_model *cnn_alloc(int c1, int c2, int nhid, int nextra, int nou
                                    int8_t **by)
 {
     struct ocr_cnn tmp = {.c1 = c1, .c2 = c2, .nhid = nhid, .nextra = nextra, .nout = nout};
-    size_t nf, nb, head = (sizeof(struct ocr_model) + sizeof(struct ocr_cnn) + 15) / 16 * 16;
+    size_t nf, nb, np, head = (sizeof(struct ocr_model) + sizeof(struct ocr_cnn) + 15) / 16 * 16;
     struct ocr_model *m;
     struct ocr_cnn *n;
     float *f;
@@ -60,13 +63,16 @@ static struct ocr_model *cnn_alloc(int c1, int c2, int nhid, int nextra, int nou
     cnn_rows(&tmp);
     nf = cnn_floats(c1, c2, nhid, nextra, nout);
     nb = cnn_bytes(&tmp);
-    m = malloc(head + nf * sizeof(float) + nb);
+    np = (size_t)2 * (5 * (size_t)c1 + (9 * (size_t)c1 + 1) / 2 * c2); /* pc1, pc2 */
+    m = malloc(head + np * sizeof(int16_t) + nf * sizeof(float) + nb);
     if (!m)
         return NULL;
     memset(m, 0, sizeof *m);
     n = (struct ocr_cnn *)(m + 1);
     *n = tmp;
-    f = (float *)(void *)((char *)m + head);
+    n->pc1 = (int16_t *)(void *)((char *)m + head);
+    n->pc2 = n->pc1 + (size_t)2 * 5 * c1;
+    f = (float *)(void *)((char *)m + head + np * sizeof(int16_t));
     b = (int8_t *)(f + nf);
     *fl = f;
     *by = b;
@@ -100,7 +106,90 @@ static struct ocr_model *cnn_alloc(int c1, int c2, int nhid, int nextra, int nou
     return m;
 }
 
+/* Fills pc (see struct ocr_cnn) from cout rows of row bytes with taps weights each. */
+static void make_pairs(const int8_t *w, int cout, int row, int taps, int16_t *pc)
+{
+    int npairs = (taps + 1) / 2;
+    for (int p = 0; p < npairs; p++)
+        for (int c = 0; c < cout; c++)
+            for (int k = 0; k < 2; k++) {
+                int t = 2 * p + k;
+                pc[((size_t)p * cout + c) * 2 + k] = t < taps ? w[(size_t)c * row + t] : 0;
+            }
+}
+
+/* Fills the network's pc1 and pc2 from wc1 and wc2. */
+static void cnn_make_pairs(struct ocr_cnn *n)
+{
+    make_pairs(n->wc1, n->c1, n->k1, 9, (int16_t *)n->pc1);
+    make_pairs(n->wc2, n->c2, n->k2, 9 * n->c1, (int16_t *)n->pc2);
+}
+
 /* ---- Inference ----------------------------------------------------------------------------- */
+
+/*
+ * One position of a convolution: out[c] = sum over taps t of w[c][t] * x[t] for c < cout, the
+ * weights as pairs pc (see struct ocr_cnn), x holding 2 * npairs values (the last one 0 when
+ * the taps are odd). Exact integer sums: every version gives the same result.
+ */
+static void conv_pairs(const int16_t *pc, const int16_t *x, int npairs, int cout, int32_t *out)
+{
+    for (int c = 0; c < cout; c++)
+        out[c] = 0;
+    for (int p = 0; p < npairs; p++)
+        for (int c = 0; c < cout; c++)
+            out[c] += pc[((size_t)p * cout + c) * 2] * x[2 * p] +
+                      pc[((size_t)p * cout + c) * 2 + 1] * x[2 * p + 1];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* 4 channels of conv_pairs() with SSE2: the pair (x[2p], x[2p + 1]) broadcast and
+   multiplied-added (pmaddwd) with the 4 channels' weight pairs. */
+static __m128i conv4_sse2(const int16_t *pc, const int16_t *x, int npairs, int cout, int c)
+{
+    __m128i acc = _mm_setzero_si128();
+    for (int p = 0; p < npairs; p++) {
+        int32_t xp;
+        memcpy(&xp, x + 2 * p, sizeof xp);
+        acc = _mm_add_epi32(
+            acc,
+            _mm_madd_epi16(
+                _mm_loadu_si128((const __m128i *)(const void *)(pc + ((size_t)p * cout + c) * 2)),
+                _mm_set1_epi32(xp)));
+    }
+    return acc;
+}
+
+/* conv_pairs() with SSE2 (cout a multiple of 4). */
+static void conv_pairs_sse2(const int16_t *pc, const int16_t *x, int npairs, int cout, int32_t *out)
+{
+    for (int c = 0; c < cout; c += 4)
+        _mm_storeu_si128((__m128i *)(void *)(out + c), conv4_sse2(pc, x, npairs, cout, c));
+}
+
+/* The same with AVX2, 8 channels at once (a last 4 with SSE2 when cout is not a multiple of
+   8). */
+__attribute__((target("avx2"))) static void conv_pairs_avx2(const int16_t *pc, const int16_t *x,
+                                                            int npairs, int cout, int32_t *out)
+{
+    int c = 0;
+    for (; c + 8 <= cout; c += 8) {
+        __m256i acc = _mm256_setzero_si256();
+        for (int p = 0; p < npairs; p++) {
+            int32_t xp;
+            memcpy(&xp, x + 2 * p, sizeof xp);
+            acc = _mm256_add_epi32(
+                acc, _mm256_madd_epi16(
+                         _mm256_loadu_si256(
+                             (const __m256i *)(const void *)(pc + ((size_t)p * cout + c) * 2)),
+                         _mm256_set1_epi32(xp)));
+        }
+        _mm256_storeu_si256((__m256i *)(void *)(out + c), acc);
+    }
+    for (; c < cout; c += 4)
+        _mm_storeu_si128((__m128i *)(void *)(out + c), conv4_sse2(pc, x, npairs, cout, c));
+}
+#endif
 
 /* Quantizes v[0..count) >= 0 to int16 with the largest at ASTEP; returns the value of one step. */
 static float quantize_act(const float *v, int count, int16_t *q)
@@ -139,6 +228,10 @@ void ocr_cnn_classify(const struct ocr_cnn *n, const float feat[OCR_NFEAT], floa
     const float *extra = feat + OCR_NFEAT - n->nextra;
     int c1 = n->c1, c2 = n->c2, nflat = NPOS2 * n->c2;
     float step0, step1, step2, mx = -1e30f, sum = 0;
+    void (*conv)(const int16_t *, const int16_t *, int, int, int32_t *) = conv_pairs;
+#if defined(__x86_64__) && defined(__GNUC__)
+    conv = __builtin_cpu_supports("avx2") ? conv_pairs_avx2 : conv_pairs_sse2;
+#endif
 
     /* conv1 over the zero-padded grid, one 9-tap patch per position. */
     step0 = quantize_act(feat, GH * GW, qin);
@@ -151,7 +244,7 @@ void ocr_cnn_classify(const struct ocr_cnn *n, const float feat[OCR_NFEAT], floa
             for (int ky = 0; ky < 3; ky++)
                 for (int kx = 0; kx < 3; kx++)
                     patch[ky * 3 + kx] = pin[(y + ky) * (GW + 2) + x + kx];
-            ocr_dot_rows_i8_i16(n->wc1, patch, n->k1, c1, acc + (y * GW + x) * c1);
+            conv(n->pc1, patch, 5, c1, acc + (y * GW + x) * c1);
         }
     for (int py = 0; py < P1H; py++)
         for (int px = 0; px < P1W; px++)
@@ -175,7 +268,7 @@ void ocr_cnn_classify(const struct ocr_cnn *n, const float feat[OCR_NFEAT], floa
                 for (int kx = 0; kx < 3; kx++)
                     memcpy(patch + (ky * 3 + kx) * c1, pq1 + ((y + ky) * (P1W + 2) + x + kx) * c1,
                            sizeof(int16_t) * (size_t)c1);
-            ocr_dot_rows_i8_i16(n->wc2, patch, n->k2, c2, acc + (y * P1W + x) * c2);
+            conv(n->pc2, patch, (9 * c1 + 1) / 2, c2, acc + (y * P1W + x) * c2);
         }
     for (int py = 0; py < P2H; py++)
         for (int px = 0; px < P2W; px++)
@@ -279,6 +372,7 @@ int ocr_cnn_load(FILE *f, const char magic[8], struct ocr_model **out)
         free(m);
         return OCR_ERR_FORMAT;
     }
+    cnn_make_pairs((struct ocr_cnn *)n);
     *out = m;
     return OCR_OK;
 }
@@ -657,6 +751,7 @@ int ocr_cnn_quantize(const struct ocr_cnn_float *n, const float *shift, struct o
     quantize_rows(n->wf2, OCR_NCLASS, n->nhid, (int8_t *)q->wf2, n->nhid, (float *)q->sf2);
     for (int c = 0; c < OCR_NCLASS; c++)
         ((float *)q->bf2)[c] = n->bf2[c] + (shift ? shift[c] : 0);
+    cnn_make_pairs(q);
     *out = m;
     return OCR_OK;
 }

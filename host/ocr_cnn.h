@@ -15,6 +15,9 @@
  * 4096; the standardized extra features in 1/64 steps), exact int32 sums by
  * ocr_dot_rows_i8_i16() (SSE2/AVX2 or plain C, the same results), then float scale, bias, ReLU.
  * Pooling is done on the int32 sums (the scale is positive, so max and ReLU commute with it).
+ * The convolutions compute the output channels side by side (8 per AVX2 step, 4 per SSE2 step,
+ * one tap pair per multiply-add), which spares the horizontal additions that a dot product per
+ * output value costs.
  *
  * Model file, version 1 (little-endian, as written by the host): "ALPRCNN1"; int32 c1, c2,
  * nhid, nextra, nout; float32 mean[nextra], inv_std[nextra], sc1[c1], bc1[c1], sc2[c2],
@@ -61,6 +64,10 @@ struct ocr_cnn {
     const float *sf1, *bf1;      /* nhid */
     const int8_t *wf2;           /* nout x nhid */
     const float *sf2, *bf2;      /* nout (bf2 includes the class prior shifts) */
+    /* The convolutions' weights again, as the convolution kernel reads them (filled from wc1
+       and wc2 when the model is made): int16 pairs of taps (2p, 2p + 1), channels side by
+       side: pc[(p * cout + c) * 2 + 0 or 1], p < (taps + 1) / 2. Not in the file. */
+    const int16_t *pc1, *pc2;
 };
 
 /* ---- Inference and files (used by host/ocr.c) -------------------------------------------- */

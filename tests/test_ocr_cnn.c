@@ -367,6 +367,29 @@ static void test_training_reduces_loss(void)
     CHECK_EQ_INT(ocr_cnn_float_init(&f, 8, 16, 16, OCR_NHOG + 2, &seed), OCR_ERR_INVALID);
 }
 
+/* Training is deterministic: the same seed and samples give the same weights, bit for bit. */
+static void test_training_deterministic(void)
+{
+    struct ocr_cnn_float f[2];
+    float feat[OCR_NFEAT], prob[OCR_NCLASS];
+    for (int r = 0; r < 2; r++) {
+        uint64_t seed = 3;
+        rng_state = 77;
+        REQUIRE(ocr_cnn_float_init(&f[r], 4, 8, 16, OCR_NHOG + 1, &seed) == OCR_OK);
+        for (int k = 0; k < 50; k++) {
+            toy_sample(feat, k % 2);
+            (void)ocr_cnn_float_step(&f[r], feat, k % 2 ? 5 : 20, 0.01f, 1e-5f, prob);
+        }
+    }
+    CHECK(memcmp(f[0].wc1, f[1].wc1, sizeof(float) * 4 * 9) == 0);
+    CHECK(memcmp(f[0].wc2, f[1].wc2, sizeof(float) * 8 * 36) == 0);
+    CHECK(memcmp(f[0].wf1, f[1].wf1, sizeof(float) * 16 * (24 * 8 + OCR_NHOG + 1)) == 0);
+    CHECK(memcmp(f[0].wf2, f[1].wf2, sizeof(float) * OCR_NCLASS * 16) == 0);
+    CHECK(memcmp(f[0].bf2, f[1].bf2, sizeof(float) * OCR_NCLASS) == 0);
+    ocr_cnn_float_free(&f[0]);
+    ocr_cnn_float_free(&f[1]);
+}
+
 /* The perceptron's model file still loads as a perceptron. */
 static void test_mlp_file_still_loads(void)
 {
@@ -390,6 +413,7 @@ int main(void)
     RUN(test_save_load_round_trip);
     RUN(test_damaged_files_rejected);
     RUN(test_training_reduces_loss);
+    RUN(test_training_deterministic);
     RUN(test_mlp_file_still_loads);
     return test_finish();
 }
