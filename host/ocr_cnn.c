@@ -538,7 +538,7 @@ float ocr_cnn_float_step(struct ocr_cnn_float *n, const float feat[OCR_NFEAT], i
           *in1 = da2 + P1H * P1W * c2, *din1 = in1 + z.nin1, *h = din1 + z.nin1, *dh = h + nhid,
           *gwc1 = dh + nhid, *gbc1 = gwc1 + z.wc1, *gwc2 = gbc1 + c1, *gbc2 = gwc2 + z.wc2;
     const float *extra = feat + OCR_NFEAT - n->nextra;
-    float mx = -1e30f, sum = 0, loss;
+    float mx = -1e30f, sum = 0, loss, hscale = 1;
 
     /* Forward. */
     for (int y = 0; y < GH; y++)
@@ -588,6 +588,13 @@ float ocr_cnn_float_step(struct ocr_cnn_float *n, const float feat[OCR_NFEAT], i
             s += w[i] * in1[i];
         h[j] = s > 0 ? s : 0;
     }
+    if (label >= 0 && n->dropout > 0) {
+        hscale = 1 / (1 - n->dropout);
+        for (int j = 0; j < nhid; j++)
+            h[j] = (double)(splitmix(&n->rng) >> 11) / 9007199254740992.0 < n->dropout
+                       ? 0
+                       : h[j] * hscale;
+    }
     for (int c = 0; c < OCR_NCLASS; c++) {
         const float *w = n->wf2 + (size_t)c * nhid;
         float s = n->bf2[c];
@@ -621,7 +628,7 @@ float ocr_cnn_float_step(struct ocr_cnn_float *n, const float feat[OCR_NFEAT], i
     }
     memset(din1, 0, sizeof(float) * (size_t)z.nin1);
     for (int j = 0; j < nhid; j++) {
-        float g = h[j] > 0 ? dh[j] : 0, *w = n->wf1 + (size_t)j * z.nin1;
+        float g = h[j] > 0 ? dh[j] * hscale : 0, *w = n->wf1 + (size_t)j * z.nin1;
         if (g == 0)
             continue;
         for (int i = 0; i < z.nin1; i++) {

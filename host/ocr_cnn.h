@@ -98,6 +98,8 @@ struct ocr_cnn_float {
     float *wf1, *bf1;      /* nhid x (24 * c2 + nextra) */
     float *wf2, *bf2;      /* OCR_NCLASS x nhid */
     float *work;           /* activations and gradients of one sample */
+    float dropout;         /* share of the dense units dropped per training step (0: none) */
+    uint64_t rng;          /* splitmix64 state drawing the dropped units */
 };
 
 /*
@@ -114,7 +116,10 @@ void ocr_cnn_float_free(struct ocr_cnn_float *n);
 /*
  * Forward pass in float: OCR_NCLASS probabilities. When label >= 0, also one step of
  * stochastic gradient descent on the cross-entropy of that label (learning rate lr, L2 weight
- * decay wd). Returns the sample's loss (-log prob[label]), or 0 without a label.
+ * decay wd), with n->dropout of the dense layer's units dropped (drawn from n->rng, the others
+ * scaled up to keep the sums' expectation, so inference needs no change); the probabilities are
+ * then those of the thinned network. Returns the sample's loss (-log prob[label]), or 0
+ * without a label.
  */
 float ocr_cnn_float_step(struct ocr_cnn_float *n, const float feat[OCR_NFEAT], int label, float lr,
                          float wd, float prob[OCR_NCLASS]);

@@ -4,14 +4,15 @@
  * `alpr read --model` (ocr_model_load() reads either kind).
  *
  *   cnn_train --samples FILE --out MODEL [--c1 N] [--c2 N] [--hidden N]
- *             [--extra none|aspect|hog] [--epochs N] [--lr F] [--seed N]
+ *             [--extra none|aspect|hog] [--epochs N] [--lr F] [--seed N] [--dropout F]
  *
  * Deterministic: one thread, the samples in the file's order shuffled each epoch by the own
  * PRNG (splitmix64 from --seed), weights drawn from the same PRNG, float arithmetic in a fixed
  * order; the same file and options give the same model bytes on every run.
  *
  * Training: plain stochastic gradient descent, one sample at a time, the learning rate falling
- * linearly from --lr to a tenth of it (as ocr_train's perceptron), L2 weight decay 1e-5. The
+ * linearly from --lr to a tenth of it (as ocr_train's perceptron), L2 weight decay 1e-5,
+ * optionally dropout on the dense layer (--dropout, drawn from the same PRNG). The
  * extra features are standardized with the training set's mean and deviation. The class prior
  * shifts of the file (ocr_train's prior_shifts) are added to the output biases before
  * quantization, so the network's outputs follow the plates' character frequencies as the
@@ -97,32 +98,29 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: cnn_train --samples FILE --out MODEL [--c1 N] [--c2 N] [--hidden N]\n"
                "                 [--extra none|aspect|hog] [--epochs N] [--lr F] [--seed N]\n"
+               "                 [--dropout F]\n"
                "  --samples FILE  a training set from ocr_train --dump-samples\n"
                "  --c1, --c2 N    filters of the two convolutions (multiples of 4; 8, 16)\n"
                "  --hidden N      units of the dense layer (multiple of 4; 64)\n"
                "  --extra WHAT    features joining the dense layer besides the maps (hog:\n"
                "                  the gradient histograms and the aspect ratio; default)\n"
-               "  --epochs N      passes over the samples (8)\n");
+               "  --epochs N      passes over the samples (8)\n"
+               "  --dropout F     share of the dense units dropped in each step (0)\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"samples", required_argument, NULL, 'S'},
-        {"out", required_argument, NULL, 'o'},
-        {"c1", required_argument, NULL, '1'},
-        {"c2", required_argument, NULL, '2'},
-        {"hidden", required_argument, NULL, 'H'},
-        {"extra", required_argument, NULL, 'x'},
-        {"epochs", required_argument, NULL, 'e'},
-        {"lr", required_argument, NULL, 'l'},
-        {"seed", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"samples", required_argument, NULL, 'S'}, {"out", required_argument, NULL, 'o'},
+        {"c1", required_argument, NULL, '1'},      {"c2", required_argument, NULL, '2'},
+        {"hidden", required_argument, NULL, 'H'},  {"extra", required_argument, NULL, 'x'},
+        {"epochs", required_argument, NULL, 'e'},  {"lr", required_argument, NULL, 'l'},
+        {"seed", required_argument, NULL, 's'},    {"dropout", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *out = NULL;
     int c1 = 8, c2 = 16, nhid = 64, nextra = OCR_NHOG + 1, epochs = 8, c, rc = 1;
-    float lr0 = 0.01f;
+    float lr0 = 0.01f, dropout = 0;
     uint64_t rng = 0x5eed1234abcdULL;
     struct samples s = {0};
     struct ocr_cnn_float net = {0};
@@ -161,6 +159,9 @@ int main(int argc, char **argv)
         case 's':
             rng = strtoull(optarg, NULL, 0);
             break;
+        case 'p':
+            dropout = strtof(optarg, NULL);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -170,7 +171,7 @@ int main(int argc, char **argv)
         }
     }
     if (!path || !out || optind < argc || nextra < 0 || epochs < 1 || epochs > 1000 ||
-        !(lr0 > 0 && lr0 < 1)) {
+        !(lr0 > 0 && lr0 < 1) || !(dropout >= 0 && dropout < 0.9f)) {
         usage(stderr);
         return 2;
     }
@@ -181,6 +182,9 @@ int main(int argc, char **argv)
                 OCR_CNN_MAX_C1, OCR_CNN_MAX_C2, OCR_CNN_MAX_HIDDEN);
         return 2;
     }
+    net.dropout = dropout;
+    /* Dropout draws from its own stream: without it, the rest is drawn as before. */
+    net.rng = rng ^ 0xd1b54a32d192ed03ULL;
     if (read_samples(path, &s) != 0)
         goto done;
     t0 = cpu_seconds();
