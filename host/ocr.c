@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
 #include <immintrin.h>
 #endif
 
@@ -386,7 +386,7 @@ static void dot4_i8_i16(const int8_t *w, const int16_t *x, int n, int32_t out[4]
         out[r] = dot_i8_i16(w + (size_t)r * n, x, n);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
 /*
  * The same exact sums with SSE2 (part of x86-64) spelled out: the weights sign-extended to 16
  * bits and multiplied-added in pairs (pmaddwd), 16 terms per step, 4 rows sharing each load of
@@ -494,7 +494,7 @@ void ocr_dot_rows_i8_i16(const int8_t *w, const int16_t *x, int n, int rows, int
 {
     void (*dot4)(const int8_t *, const int16_t *, int, int32_t *) = dot4_i8_i16;
     int j = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
     dot4 = __builtin_cpu_supports("avx2") ? dot4_i8_i16_avx2 : dot4_i8_i16_sse2;
 #endif
     for (; j + 4 <= rows; j += 4)
@@ -517,7 +517,7 @@ void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT
         ocr_cnn_classify(m->cnn, feat, prob);
         return;
     }
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
     i = quantize_sse2(m, feat, xq);
 #endif
     for (; i < nin; i++) {

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
 #include <immintrin.h>
 #endif
 
@@ -63,7 +63,7 @@ static struct ocr_model *cnn_alloc(int c1, int c2, int nhid, int nextra, int nou
     cnn_rows(&tmp);
     nf = cnn_floats(c1, c2, nhid, nextra, nout);
     nb = cnn_bytes(&tmp);
-    np = (size_t)2 * (5 * (size_t)c1 + (9 * (size_t)c1 + 1) / 2 * c2); /* pc1, pc2 */
+    np = (size_t)2 * (9 * (size_t)c1 + 9 * (size_t)c1 / 2 * c2); /* pc1, pc2 */
     m = malloc(head + np * sizeof(int16_t) + nf * sizeof(float) + nb);
     if (!m)
         return NULL;
@@ -71,7 +71,7 @@ static struct ocr_model *cnn_alloc(int c1, int c2, int nhid, int nextra, int nou
     n = (struct ocr_cnn *)(m + 1);
     *n = tmp;
     n->pc1 = (int16_t *)(void *)((char *)m + head);
-    n->pc2 = n->pc1 + (size_t)2 * 5 * c1;
+    n->pc2 = n->pc1 + (size_t)2 * 9 * c1;
     f = (float *)(void *)((char *)m + head + np * sizeof(int16_t));
     b = (int8_t *)(f + nf);
     *fl = f;
@@ -106,88 +106,161 @@ static struct ocr_model *cnn_alloc(int c1, int c2, int nhid, int nextra, int nou
     return m;
 }
 
-/* Fills pc (see struct ocr_cnn) from cout rows of row bytes with taps weights each. */
-static void make_pairs(const int8_t *w, int cout, int row, int taps, int16_t *pc)
+/*
+ * Fills pc (see struct ocr_cnn) from cout rows of row bytes: cin input channels per tap, 9
+ * taps. A single input channel is paired with a zero (the map then holds (value, 0) pairs), so
+ * that a pair never straddles two taps.
+ */
+static void make_pairs(const int8_t *w, int cout, int row, int cin, int16_t *pc)
 {
-    int npairs = (taps + 1) / 2;
+    int npairs = cin == 1 ? 9 : 9 * cin / 2;
     for (int p = 0; p < npairs; p++)
         for (int c = 0; c < cout; c++)
-            for (int k = 0; k < 2; k++) {
-                int t = 2 * p + k;
-                pc[((size_t)p * cout + c) * 2 + k] = t < taps ? w[(size_t)c * row + t] : 0;
-            }
+            for (int k = 0; k < 2; k++)
+                pc[((size_t)p * cout + c) * 2 + k] = cin == 1
+                                                         ? (k == 0 ? w[(size_t)c * row + p] : 0)
+                                                         : w[(size_t)c * row + 2 * p + k];
 }
 
 /* Fills the network's pc1 and pc2 from wc1 and wc2. */
 static void cnn_make_pairs(struct ocr_cnn *n)
 {
-    make_pairs(n->wc1, n->c1, n->k1, 9, (int16_t *)n->pc1);
-    make_pairs(n->wc2, n->c2, n->k2, 9 * n->c1, (int16_t *)n->pc2);
+    make_pairs(n->wc1, n->c1, n->k1, 1, (int16_t *)n->pc1);
+    make_pairs(n->wc2, n->c2, n->k2, n->c1, (int16_t *)n->pc2);
 }
 
 /* ---- Inference ----------------------------------------------------------------------------- */
 
 /*
- * One position of a convolution: out[c] = sum over taps t of w[c][t] * x[t] for c < cout, the
- * weights as pairs pc (see struct ocr_cnn), x holding 2 * npairs values (the last one 0 when
- * the taps are odd). Exact integer sums: every version gives the same result.
+ * A 3x3 convolution over a zero-padded map of (h + 2) x (w + 2) positions, each holding
+ * `pairs` int32 values (two int16 input channels each, the first in the low half): for every
+ * position and output channel c < cout, out[(y * w + x) * cout + c] = the sum over the taps and
+ * input channels of weight times input, the weights as pairs pc (see struct ocr_cnn). Exact
+ * integer sums: every version gives the same result.
  */
-static void conv_pairs(const int16_t *pc, const int16_t *x, int npairs, int cout, int32_t *out)
+static void conv3x3(const int16_t *pc, const int32_t *in, int h, int w, int pairs, int cout,
+                    int32_t *out)
 {
-    for (int c = 0; c < cout; c++)
-        out[c] = 0;
-    for (int p = 0; p < npairs; p++)
-        for (int c = 0; c < cout; c++)
-            out[c] += pc[((size_t)p * cout + c) * 2] * x[2 * p] +
-                      pc[((size_t)p * cout + c) * 2 + 1] * x[2 * p + 1];
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-/* 4 channels of conv_pairs() with SSE2: the pair (x[2p], x[2p + 1]) broadcast and
-   multiplied-added (pmaddwd) with the 4 channels' weight pairs. */
-static __m128i conv4_sse2(const int16_t *pc, const int16_t *x, int npairs, int cout, int c)
-{
-    __m128i acc = _mm_setzero_si128();
-    for (int p = 0; p < npairs; p++) {
-        int32_t xp;
-        memcpy(&xp, x + 2 * p, sizeof xp);
-        acc = _mm_add_epi32(
-            acc,
-            _mm_madd_epi16(
-                _mm_loadu_si128((const __m128i *)(const void *)(pc + ((size_t)p * cout + c) * 2)),
-                _mm_set1_epi32(xp)));
-    }
-    return acc;
-}
-
-/* conv_pairs() with SSE2 (cout a multiple of 4). */
-static void conv_pairs_sse2(const int16_t *pc, const int16_t *x, int npairs, int cout, int32_t *out)
-{
-    for (int c = 0; c < cout; c += 4)
-        _mm_storeu_si128((__m128i *)(void *)(out + c), conv4_sse2(pc, x, npairs, cout, c));
-}
-
-/* The same with AVX2, 8 channels at once (a last 4 with SSE2 when cout is not a multiple of
-   8). */
-__attribute__((target("avx2"))) static void conv_pairs_avx2(const int16_t *pc, const int16_t *x,
-                                                            int npairs, int cout, int32_t *out)
-{
-    int c = 0;
-    for (; c + 8 <= cout; c += 8) {
-        __m256i acc = _mm256_setzero_si256();
-        for (int p = 0; p < npairs; p++) {
-            int32_t xp;
-            memcpy(&xp, x + 2 * p, sizeof xp);
-            acc = _mm256_add_epi32(
-                acc, _mm256_madd_epi16(
-                         _mm256_loadu_si256(
-                             (const __m256i *)(const void *)(pc + ((size_t)p * cout + c) * 2)),
-                         _mm256_set1_epi32(xp)));
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int32_t *o = out + (y * w + x) * cout;
+            for (int c = 0; c < cout; c++)
+                o[c] = 0;
+            for (int t = 0; t < 9; t++) {
+                const int32_t *src = in + ((y + t / 3) * (w + 2) + x + t % 3) * pairs;
+                for (int q = 0; q < pairs; q++) {
+                    const int16_t *wp = pc + ((size_t)(t * pairs + q) * cout) * 2;
+                    int16_t lo = (int16_t)(src[q] & 0xffff), hi = (int16_t)(src[q] >> 16);
+                    for (int c = 0; c < cout; c++)
+                        o[c] += wp[2 * c] * lo + wp[2 * c + 1] * hi;
+                }
+            }
         }
-        _mm256_storeu_si256((__m256i *)(void *)(out + c), acc);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
+/* conv3x3() with SSE2 (cout a multiple of 4): each input pair broadcast and multiplied-added
+   (pmaddwd) with 4 channels' weight pairs. */
+static void conv3x3_sse2(const int16_t *pc, const int32_t *in, int h, int w, int pairs, int cout,
+                         int32_t *out)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < cout; c += 4) {
+                __m128i acc = _mm_setzero_si128();
+                for (int t = 0; t < 9; t++) {
+                    const int32_t *src = in + ((y + t / 3) * (w + 2) + x + t % 3) * pairs;
+                    const int16_t *wp = pc + ((size_t)t * pairs * cout + c) * 2;
+                    for (int q = 0; q < pairs; q++)
+                        acc = _mm_add_epi32(
+                            acc, _mm_madd_epi16(
+                                     _mm_loadu_si128((
+                                         const __m128i *)(const void *)(wp + (size_t)q * cout * 2)),
+                                     _mm_set1_epi32(src[q])));
+                }
+                _mm_storeu_si128((__m128i *)(void *)(out + (y * w + x) * cout + c), acc);
+            }
+}
+
+/*
+ * The same with AVX2, 8 channels at once (cout a multiple of 8; else the SSE2 version). The
+ * taps' offsets are computed once; a single input pair per position (the first layer) keeps
+ * its 9 weight vectors in registers.
+ */
+__attribute__((target("avx2"))) static void
+conv3x3_avx2(const int16_t *pc, const int32_t *in, int h, int w, int pairs, int cout, int32_t *out)
+{
+    int offs[9];
+    if (cout % 8 != 0) {
+        conv3x3_sse2(pc, in, h, w, pairs, cout, out);
+        return;
     }
-    for (; c < cout; c += 4)
-        _mm_storeu_si128((__m128i *)(void *)(out + c), conv4_sse2(pc, x, npairs, cout, c));
+    for (int t = 0; t < 9; t++)
+        offs[t] = ((t / 3) * (w + 2) + t % 3) * pairs;
+    if (pairs == 1) {
+        for (int c = 0; c < cout; c += 8) {
+            __m256i wt[9];
+            for (int t = 0; t < 9; t++)
+                wt[t] = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(pc + ((size_t)t * cout + c) * 2));
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                    const int32_t *base = in + y * (w + 2) + x;
+                    __m256i acc = _mm256_madd_epi16(wt[0], _mm256_set1_epi32(base[offs[0]]));
+                    for (int t = 1; t < 9; t++)
+                        acc = _mm256_add_epi32(
+                            acc, _mm256_madd_epi16(wt[t], _mm256_set1_epi32(base[offs[t]])));
+                    _mm256_storeu_si256((__m256i *)(void *)(out + (y * w + x) * cout + c), acc);
+                }
+        }
+        return;
+    }
+    if (cout % 16 == 0) { /* two blocks of 8 channels sharing each broadcast */
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                const int32_t *base = in + (y * (w + 2) + x) * pairs;
+                for (int c = 0; c < cout; c += 16) {
+                    const int16_t *wp = pc + (size_t)c * 2;
+                    __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+                    for (int t = 0; t < 9; t++) {
+                        const int32_t *src = base + offs[t];
+                        for (int q = 0; q < pairs; q++, wp += (size_t)cout * 2) {
+                            __m256i xb = _mm256_set1_epi32(src[q]);
+                            acc0 = _mm256_add_epi32(
+                                acc0,
+                                _mm256_madd_epi16(
+                                    _mm256_loadu_si256((const __m256i *)(const void *)wp), xb));
+                            acc1 = _mm256_add_epi32(
+                                acc1,
+                                _mm256_madd_epi16(
+                                    _mm256_loadu_si256((const __m256i *)(const void *)(wp + 16)),
+                                    xb));
+                        }
+                    }
+                    _mm256_storeu_si256((__m256i *)(void *)(out + (y * w + x) * cout + c), acc0);
+                    _mm256_storeu_si256((__m256i *)(void *)(out + (y * w + x) * cout + c + 8),
+                                        acc1);
+                }
+            }
+        return;
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const int32_t *base = in + (y * (w + 2) + x) * pairs;
+            for (int c = 0; c < cout; c += 8) {
+                const int16_t *wp = pc + (size_t)c * 2;
+                __m256i acc = _mm256_setzero_si256();
+                for (int t = 0; t < 9; t++) {
+                    const int32_t *src = base + offs[t];
+                    for (int q = 0; q < pairs; q++, wp += (size_t)cout * 2)
+                        acc = _mm256_add_epi32(
+                            acc,
+                            _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)wp),
+                                              _mm256_set1_epi32(src[q])));
+                }
+                _mm256_storeu_si256((__m256i *)(void *)(out + (y * w + x) * cout + c), acc);
+            }
+        }
 }
 #endif
 
@@ -219,33 +292,26 @@ void ocr_cnn_classify(const struct ocr_cnn *n, const float feat[OCR_NFEAT], floa
 {
     /* Sums fit in int32: at most 24 * 64 terms of 127 * 4096 (the maps) or 193 of 127 * 6400
        (the extra features), under 2^31. */
-    int16_t qin[GH * GW], pin[(GH + 2) * (GW + 2)];
-    int16_t q1[P1H * P1W * OCR_CNN_MAX_C1], pq1[(P1H + 2) * (P1W + 2) * OCR_CNN_MAX_C1];
-    int16_t patch[OCR_CNN_ROW(9 * OCR_CNN_MAX_C1)], x2[OCR_CNN_ROW(NPOS2 * OCR_CNN_MAX_C2)];
-    int16_t xe[OCR_CNN_ROW(OCR_CNN_MAX_EXTRA)];
+    int16_t qin[GH * GW], q1[P1H * P1W * OCR_CNN_MAX_C1];
+    int16_t x2[OCR_CNN_ROW(NPOS2 * OCR_CNN_MAX_C2)], xe[OCR_CNN_ROW(OCR_CNN_MAX_EXTRA)];
+    int32_t pin[(GH + 2) * (GW + 2)], pq1[(P1H + 2) * (P1W + 2) * OCR_CNN_MAX_C1 / 2];
     int32_t acc[GH * GW * OCR_CNN_MAX_C1], da[OCR_CNN_MAX_HIDDEN], de[OCR_CNN_MAX_HIDDEN];
     float f1[P1H * P1W * OCR_CNN_MAX_C1], f2[NPOS2 * OCR_CNN_MAX_C2], h[OCR_CNN_MAX_HIDDEN];
     const float *extra = feat + OCR_NFEAT - n->nextra;
     int c1 = n->c1, c2 = n->c2, nflat = NPOS2 * n->c2;
     float step0, step1, step2, mx = -1e30f, sum = 0;
-    void (*conv)(const int16_t *, const int16_t *, int, int, int32_t *) = conv_pairs;
-#if defined(__x86_64__) && defined(__GNUC__)
-    conv = __builtin_cpu_supports("avx2") ? conv_pairs_avx2 : conv_pairs_sse2;
+    void (*conv)(const int16_t *, const int32_t *, int, int, int, int, int32_t *) = conv3x3;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
+    conv = __builtin_cpu_supports("avx2") ? conv3x3_avx2 : conv3x3_sse2;
 #endif
 
-    /* conv1 over the zero-padded grid, one 9-tap patch per position. */
+    /* conv1 over the zero-padded grid, each value paired with a zero. */
     step0 = quantize_act(feat, GH * GW, qin);
     memset(pin, 0, sizeof pin);
     for (int y = 0; y < GH; y++)
-        memcpy(pin + (y + 1) * (GW + 2) + 1, qin + y * GW, sizeof(int16_t) * GW);
-    memset(patch, 0, sizeof(int16_t) * (size_t)n->k1);
-    for (int y = 0; y < GH; y++)
-        for (int x = 0; x < GW; x++) {
-            for (int ky = 0; ky < 3; ky++)
-                for (int kx = 0; kx < 3; kx++)
-                    patch[ky * 3 + kx] = pin[(y + ky) * (GW + 2) + x + kx];
-            conv(n->pc1, patch, 5, c1, acc + (y * GW + x) * c1);
-        }
+        for (int x = 0; x < GW; x++)
+            pin[(y + 1) * (GW + 2) + x + 1] = qin[y * GW + x]; /* >= 0: the high half 0 */
+    conv(n->pc1, pin, GH, GW, 1, c1, acc);
     for (int py = 0; py < P1H; py++)
         for (int px = 0; px < P1W; px++)
             for (int c = 0; c < c1; c++) {
@@ -255,21 +321,13 @@ void ocr_cnn_classify(const struct ocr_cnn *n, const float feat[OCR_NFEAT], floa
                 f1[(py * P1W + px) * c1 + c] = v > 0 ? v : 0;
             }
 
-    /* conv2: patches of 9 taps x c1 channels from the zero-padded maps. */
+    /* conv2 over the zero-padded maps, channels in pairs. */
     step1 = quantize_act(f1, P1H * P1W * c1, q1);
-    memset(pq1, 0, sizeof(int16_t) * (size_t)((P1H + 2) * (P1W + 2) * c1));
+    memset(pq1, 0, sizeof(int32_t) * (size_t)((P1H + 2) * (P1W + 2) * c1 / 2));
     for (int y = 0; y < P1H; y++)
-        memcpy(pq1 + ((y + 1) * (P1W + 2) + 1) * c1, q1 + y * P1W * c1,
+        memcpy(pq1 + ((y + 1) * (P1W + 2) + 1) * (c1 / 2), q1 + y * P1W * c1,
                sizeof(int16_t) * (size_t)(P1W * c1));
-    memset(patch, 0, sizeof(int16_t) * (size_t)n->k2);
-    for (int y = 0; y < P1H; y++)
-        for (int x = 0; x < P1W; x++) {
-            for (int ky = 0; ky < 3; ky++)
-                for (int kx = 0; kx < 3; kx++)
-                    memcpy(patch + (ky * 3 + kx) * c1, pq1 + ((y + ky) * (P1W + 2) + x + kx) * c1,
-                           sizeof(int16_t) * (size_t)c1);
-            conv(n->pc2, patch, (9 * c1 + 1) / 2, c2, acc + (y * P1W + x) * c2);
-        }
+    conv(n->pc2, pq1, P1H, P1W, c1 / 2, c2, acc);
     for (int py = 0; py < P2H; py++)
         for (int px = 0; px < P2W; px++)
             for (int c = 0; c < c2; c++) {
