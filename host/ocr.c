@@ -12,9 +12,21 @@
 
 static const char ALPHABET[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ?";
 
-/* The compiled-in model: arrays ocr_default_* and OCR_DEFAULT_NHID. */
+/*
+ * The compiled-in model (host/ocr_model.inc): a perceptron (arrays ocr_default_* and
+ * OCR_DEFAULT_NHID, from ocr_model_write_c()) or, when it defines OCR_DEFAULT_KIND as
+ * OCR_KIND_CNN, a network (ocr_default_cnn, from ocr_cnn_write_c()).
+ */
 #include "ocr_model.inc"
 
+#if defined(OCR_DEFAULT_KIND) && OCR_DEFAULT_KIND == OCR_KIND_CNN
+static const struct ocr_model default_model = {
+    .kind = OCR_KIND_CNN,
+    .nout = OCR_NCLASS,
+    .cnn = &ocr_default_cnn,
+    .owned = NULL,
+};
+#else
 static const struct ocr_model default_model = {
     .kind = OCR_KIND_MLP,
     .nin = OCR_NFEAT,
@@ -30,6 +42,7 @@ static const struct ocr_model default_model = {
     .b2 = ocr_default_b2,
     .owned = NULL,
 };
+#endif
 
 const char *ocr_strerror(int err)
 {
@@ -189,6 +202,10 @@ static void write_bytes(FILE *f, const char *name, const int8_t *v, size_t n)
 
 void ocr_model_write_c(FILE *f, const struct ocr_model *m, const char *comment)
 {
+    if (m->kind == OCR_KIND_CNN) {
+        ocr_cnn_write_c(f, m->cnn, comment);
+        return;
+    }
     fprintf(f, "/*\n%s*/\n/* clang-format off */\n#define OCR_DEFAULT_NHID %d\n", comment, m->nhid);
     write_floats(f, "ocr_default_mean", m->mean, m->nin);
     write_floats(f, "ocr_default_inv_std", m->inv_std, m->nin);

@@ -15,8 +15,9 @@
  * the first of them). ocr_classify_features() dispatches on the kind.
  *
  * The trained weights are compiled in (host/ocr_model.inc, written by `make train-ocr`, see
- * docs/RECOGNITION.md for its provenance); ocr_model_load() reads another model file that a
- * trainer wrote (ocr_train --out-bin for a perceptron, cnn_train --out for a network).
+ * docs/RECOGNITION.md for its provenance; either kind, see ocr_model_write_c());
+ * ocr_model_load() reads another model file that a trainer wrote (ocr_train --out-bin for a
+ * perceptron, cnn_train --out for a network).
  *
  * Ownership: ocr_model_default() returns a static, read-only model; a model from
  * ocr_model_load() is the caller's and is released with ocr_model_free(). Models are read-only
@@ -101,8 +102,8 @@ void ocr_model_free(struct ocr_model *m);
 int ocr_model_save(const char *path, const struct ocr_model *m) __attribute__((warn_unused_result));
 
 /*
- * Writes the perceptron m as C source (the arrays of host/ocr_model.inc) to f, with comment as
- * a header. (The compiled-in model is a perceptron; m must be one.)
+ * Writes m as C source (host/ocr_model.inc, which host/ocr.c compiles in as the default model)
+ * to f, with comment as a header: a perceptron's arrays, or a network's (ocr_cnn_write_c()).
  */
 void ocr_model_write_c(FILE *f, const struct ocr_model *m, const char *comment);
 

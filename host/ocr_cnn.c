@@ -487,6 +487,66 @@ int ocr_cnn_save(const char *path, const struct ocr_cnn *n)
     return ok ? OCR_OK : OCR_ERR_OPEN;
 }
 
+static void write_floats(FILE *f, const char *name, const float *v, int n)
+{
+    fprintf(f, "static const float ocr_default_cnn_%s[%d] = {", name, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s%.9g", i == 0 ? "\n    " : i % 8 ? ", " : ",\n    ", (double)v[i]);
+    fprintf(f, "%s\n};\n", n > 0 ? "" : "0");
+}
+
+static void write_ints(FILE *f, const char *type, const char *name, const void *v, size_t n,
+                       int wide)
+{
+    fprintf(f, "static const %s ocr_default_cnn_%s[%zu] = {", type, name, n > 0 ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%d",
+                i == 0   ? "\n    "
+                : i % 24 ? ","
+                         : ",\n    ",
+                wide ? ((const int16_t *)v)[i] : ((const int8_t *)v)[i]);
+    fprintf(f, "%s\n};\n", n > 0 ? "" : "0");
+}
+
+void ocr_cnn_write_c(FILE *f, const struct ocr_cnn *n, const char *comment)
+{
+    /* %.9g: every float written exactly (round-trips), so the compiled-in model is the file's. */
+    fprintf(f, "/*\n%s*/\n/* clang-format off */\n#define OCR_DEFAULT_KIND OCR_KIND_CNN\n",
+            comment);
+    write_floats(f, "mean", n->mean, n->nextra);
+    write_floats(f, "inv_std", n->inv_std, n->nextra);
+    write_ints(f, "int8_t", "wc1", n->wc1, (size_t)n->c1 * n->k1, 0);
+    write_floats(f, "sc1", n->sc1, n->c1);
+    write_floats(f, "bc1", n->bc1, n->c1);
+    write_ints(f, "int8_t", "wc2", n->wc2, (size_t)n->c2 * n->k2, 0);
+    write_floats(f, "sc2", n->sc2, n->c2);
+    write_floats(f, "bc2", n->bc2, n->c2);
+    write_ints(f, "int8_t", "wf1", n->wf1, (size_t)n->nhid * n->kf, 0);
+    write_ints(f, "int8_t", "wf1e", n->wf1e, (size_t)n->nhid * n->ke, 0);
+    write_floats(f, "sf1", n->sf1, n->nhid);
+    write_floats(f, "bf1", n->bf1, n->nhid);
+    write_ints(f, "int8_t", "wf2", n->wf2, (size_t)n->nout * n->nhid, 0);
+    write_floats(f, "sf2", n->sf2, n->nout);
+    write_floats(f, "bf2", n->bf2, n->nout);
+    write_ints(f, "int16_t", "pc1", n->pc1, (size_t)2 * 9 * n->c1, 1);
+    write_ints(f, "int16_t", "pc2", n->pc2, (size_t)2 * 9 * n->c1 / 2 * n->c2, 1);
+    fprintf(f,
+            "static const struct ocr_cnn ocr_default_cnn = {\n"
+            "    .c1 = %d, .c2 = %d, .nhid = %d, .nextra = %d, .nout = %d,\n"
+            "    .k1 = %d, .k2 = %d, .kf = %d, .ke = %d,\n",
+            n->c1, n->c2, n->nhid, n->nextra, n->nout, n->k1, n->k2, n->kf, n->ke);
+    fprintf(
+        f,
+        "    .mean = ocr_default_cnn_mean, .inv_std = ocr_default_cnn_inv_std,\n"
+        "    .wc1 = ocr_default_cnn_wc1, .sc1 = ocr_default_cnn_sc1, .bc1 = ocr_default_cnn_bc1,\n"
+        "    .wc2 = ocr_default_cnn_wc2, .sc2 = ocr_default_cnn_sc2, .bc2 = ocr_default_cnn_bc2,\n"
+        "    .wf1 = ocr_default_cnn_wf1, .wf1e = ocr_default_cnn_wf1e,\n"
+        "    .sf1 = ocr_default_cnn_sf1, .bf1 = ocr_default_cnn_bf1,\n"
+        "    .wf2 = ocr_default_cnn_wf2, .sf2 = ocr_default_cnn_sf2, .bf2 = ocr_default_cnn_bf2,\n"
+        "    .pc1 = ocr_default_cnn_pc1, .pc2 = ocr_default_cnn_pc2,\n"
+        "};\n/* clang-format on */\n");
+}
+
 /* ---- Float training ------------------------------------------------------------------------ */
 
 static uint64_t splitmix(uint64_t *s)

@@ -87,6 +87,14 @@ int ocr_cnn_load(FILE *f, const char magic[8], struct ocr_model **out)
 /* Writes the network to path (format version 1). Returns 0 or OCR_ERR_OPEN. */
 int ocr_cnn_save(const char *path, const struct ocr_cnn *n) __attribute__((warn_unused_result));
 
+/*
+ * Writes the network as C source for host/ocr_model.inc (comment as its header):
+ * OCR_DEFAULT_KIND (OCR_KIND_CNN), the arrays (the pair-arranged pc1/pc2 included, so the
+ * compiled-in model needs nothing at run time) and `static const struct ocr_cnn
+ * ocr_default_cnn`, which host/ocr.c makes its default model.
+ */
+void ocr_cnn_write_c(FILE *f, const struct ocr_cnn *n, const char *comment);
+
 /* ---- Float training (host/train/cnn_train.c, tests) -------------------------------------- */
 
 /* The same network in float, weights unpadded, for training. */
