@@ -12,12 +12,12 @@
  *
  * Inference is in integers as the perceptron's: int8 weights with one float scale per output
  * channel or unit, activations as int16 (each layer's input scaled so its largest value is
- * 4096; the standardized extra features in 1/64 steps), exact int32 sums by
- * ocr_dot_rows_i8_i16() (SSE2/AVX2 or plain C, the same results), then float scale, bias, ReLU.
+ * 4096; the standardized extra features in 1/64 steps), exact int32 sums (SSE2/AVX2 or plain
+ * C, bit-identical; -DOCR_PORTABLE builds only the plain C), then float scale, bias, ReLU.
  * Pooling is done on the int32 sums (the scale is positive, so max and ReLU commute with it).
  * The convolutions compute the output channels side by side (8 per AVX2 step, 4 per SSE2 step,
- * one tap pair per multiply-add), which spares the horizontal additions that a dot product per
- * output value costs.
+ * one pair of inputs per multiply-add), which spares the horizontal additions that a dot product
+ * per output value costs; the dense layers use ocr_dot_rows_i8_i16(), as the perceptron.
  *
  * Model file, version 1 (little-endian, as written by the host): "ALPRCNN1"; int32 c1, c2,
  * nhid, nextra, nout; float32 mean[nextra], inv_std[nextra], sc1[c1], bc1[c1], sc2[c2],

@@ -390,6 +390,40 @@ static void test_training_deterministic(void)
     ocr_cnn_float_free(&f[1]);
 }
 
+/* The C source of a network (host/ocr_model.inc) says its kind and holds every array; its
+   floats are written exactly. (Compiling it in is checked by building with it.) */
+static void test_write_c(void)
+{
+    struct ocr_model *m = random_model(8, 16, 64, OCR_NHOG + 1);
+    char path[4096], line[65536];
+    FILE *f;
+    int kind = 0, arrays = 0, structs = 0, sc1 = 0;
+    REQUIRE(m != NULL);
+    snprintf(path, sizeof path, "%s", path_in_tmp("model.inc"));
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    ocr_model_write_c(f, m, " * test\n");
+    fclose(f);
+    f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    while (fgets(line, sizeof line, f)) {
+        kind += strcmp(line, "#define OCR_DEFAULT_KIND OCR_KIND_CNN\n") == 0;
+        arrays += strncmp(line, "static const ", 13) == 0 && strstr(line, "[") != NULL;
+        structs += strcmp(line, "static const struct ocr_cnn ocr_default_cnn = {\n") == 0;
+        if (strncmp(line, "static const float ocr_default_cnn_sc1[8]", 41) == 0 &&
+            fgets(line, sizeof line, f)) {
+            float v = strtof(line, NULL);
+            sc1 = memcmp(&v, &m->cnn->sc1[0], sizeof v) == 0;
+        }
+    }
+    fclose(f);
+    CHECK_EQ_INT(kind, 1);
+    CHECK_EQ_INT(arrays, 17);
+    CHECK_EQ_INT(structs, 1);
+    CHECK(sc1);
+    ocr_model_free(m);
+}
+
 /* The perceptron's model file still loads as a perceptron. */
 static void test_mlp_file_still_loads(void)
 {
@@ -414,6 +448,7 @@ int main(void)
     RUN(test_damaged_files_rejected);
     RUN(test_training_reduces_loss);
     RUN(test_training_deterministic);
+    RUN(test_write_c);
     RUN(test_mlp_file_still_loads);
     return test_finish();
 }
