@@ -1,19 +1,34 @@
 /* ocr: character features and the compiled-in classifier (see ocr.h). */
 #include "ocr.h"
 
+#include "ocr_cnn.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
 #include <immintrin.h>
 #endif
 
 static const char ALPHABET[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ?";
 
-/* The compiled-in model: arrays ocr_default_* and OCR_DEFAULT_NHID. */
+/*
+ * The compiled-in model (host/ocr_model.inc): a perceptron (arrays ocr_default_* and
+ * OCR_DEFAULT_NHID, from ocr_model_write_c()) or, when it defines OCR_DEFAULT_KIND as
+ * OCR_KIND_CNN, a network (ocr_default_cnn, from ocr_cnn_write_c()).
+ */
 #include "ocr_model.inc"
 
+#if defined(OCR_DEFAULT_KIND) && OCR_DEFAULT_KIND == OCR_KIND_CNN
 static const struct ocr_model default_model = {
+    .kind = OCR_KIND_CNN,
+    .nout = OCR_NCLASS,
+    .cnn = &ocr_default_cnn,
+    .owned = NULL,
+};
+#else
+static const struct ocr_model default_model = {
+    .kind = OCR_KIND_MLP,
     .nin = OCR_NFEAT,
     .nhid = OCR_DEFAULT_NHID,
     .nout = OCR_NCLASS,
@@ -27,6 +42,7 @@ static const struct ocr_model default_model = {
     .b2 = ocr_default_b2,
     .owned = NULL,
 };
+#endif
 
 const char *ocr_strerror(int err)
 {
@@ -88,9 +104,16 @@ int ocr_model_load(const char *path, struct ocr_model **out)
     int rc = OCR_ERR_FORMAT;
     if (!f)
         return OCR_ERR_OPEN;
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, MAGIC, 8) != 0 ||
-        fread(dims, sizeof dims[0], 3, f) != 3 || dims[0] != OCR_NFEAT || dims[2] != OCR_NCLASS ||
-        dims[1] < 1 || dims[1] > OCR_MAX_HIDDEN)
+    if (fread(magic, 1, 8, f) != 8)
+        goto done;
+    if (memcmp(magic, OCR_CNN_MAGIC, sizeof OCR_CNN_MAGIC - 1) == 0) {
+        rc = ocr_cnn_load(f, magic, &m);
+        if (rc == OCR_OK)
+            *out = m;
+        goto done;
+    }
+    if (memcmp(magic, MAGIC, 8) != 0 || fread(dims, sizeof dims[0], 3, f) != 3 ||
+        dims[0] != OCR_NFEAT || dims[2] != OCR_NCLASS || dims[1] < 1 || dims[1] > OCR_MAX_HIDDEN)
         goto done;
     {
         size_t nf = model_floats(dims[0], dims[1], dims[2]);
@@ -104,11 +127,13 @@ int ocr_model_load(const char *path, struct ocr_model **out)
         }
         fl = (float *)(m + 1);
         by = (int8_t *)(fl + nf);
-        if (fread(fl, sizeof(float), nf, f) != nf || fread(by, 1, nb, f) != nb) {
+        if (fread(fl, sizeof(float), nf, f) != nf || fread(by, 1, nb, f) != nb || fgetc(f) != EOF) {
             free(m);
             m = NULL;
             goto done;
         }
+        memset(m, 0, sizeof *m);
+        m->kind = OCR_KIND_MLP;
         m->nin = dims[0];
         m->nhid = dims[1];
         m->nout = dims[2];
@@ -137,9 +162,12 @@ void ocr_model_free(struct ocr_model *m)
 
 int ocr_model_save(const char *path, const struct ocr_model *m)
 {
-    FILE *f = fopen(path, "wb");
+    FILE *f;
     int32_t dims[3] = {m->nin, m->nhid, m->nout};
     int ok;
+    if (m->kind == OCR_KIND_CNN)
+        return ocr_cnn_save(path, m->cnn);
+    f = fopen(path, "wb");
     if (!f)
         return OCR_ERR_OPEN;
     ok = fwrite(MAGIC, 1, 8, f) == 8 && fwrite(dims, sizeof dims[0], 3, f) == 3 &&
@@ -174,6 +202,10 @@ static void write_bytes(FILE *f, const char *name, const int8_t *v, size_t n)
 
 void ocr_model_write_c(FILE *f, const struct ocr_model *m, const char *comment)
 {
+    if (m->kind == OCR_KIND_CNN) {
+        ocr_cnn_write_c(f, m->cnn, comment);
+        return;
+    }
     fprintf(f, "/*\n%s*/\n/* clang-format off */\n#define OCR_DEFAULT_NHID %d\n", comment, m->nhid);
     write_floats(f, "ocr_default_mean", m->mean, m->nin);
     write_floats(f, "ocr_default_inv_std", m->inv_std, m->nin);
@@ -371,7 +403,7 @@ static void dot4_i8_i16(const int8_t *w, const int16_t *x, int n, int32_t out[4]
         out[r] = dot_i8_i16(w + (size_t)r * n, x, n);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
 /*
  * The same exact sums with SSE2 (part of x86-64) spelled out: the weights sign-extended to 16
  * bits and multiplied-added in pairs (pmaddwd), 16 terms per step, 4 rows sharing each load of
@@ -427,6 +459,14 @@ __attribute__((target("avx2"))) static void dot4_i8_i16_avx2(const int8_t *w, co
                 acc[r], _mm256_add_epi32(_mm256_madd_epi16(lo, x0), _mm256_madd_epi16(hi, x1)));
         }
     }
+    for (; i + 16 <= n; i += 16) { /* a last half step (rows padded to 16, ocr_cnn.h) */
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
+        for (int r = 0; r < 4; r++) {
+            const int8_t *wr = w + (size_t)r * n + i;
+            __m256i lo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)wr));
+            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(lo, x0));
+        }
+    }
     for (int r = 0; r < 4; r++) {
         const int8_t *wr = w + (size_t)r * n;
         int32_t sum = 0;
@@ -467,6 +507,19 @@ static int quantize_sse2(const struct ocr_model *m, const float *feat, int16_t *
 }
 #endif
 
+void ocr_dot_rows_i8_i16(const int8_t *w, const int16_t *x, int n, int rows, int32_t *out)
+{
+    void (*dot4)(const int8_t *, const int16_t *, int, int32_t *) = dot4_i8_i16;
+    int j = 0;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
+    dot4 = __builtin_cpu_supports("avx2") ? dot4_i8_i16_avx2 : dot4_i8_i16_sse2;
+#endif
+    for (; j + 4 <= rows; j += 4)
+        dot4(w + (size_t)j * n, x, n, out + j);
+    for (; j < rows; j++)
+        out[j] = dot_i8_i16(w + (size_t)j * n, x, n);
+}
+
 void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT],
                            float prob[OCR_NCLASS])
 {
@@ -477,9 +530,11 @@ void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT
     int32_t d[OCR_MAX_HIDDEN];
     float h[OCR_MAX_HIDDEN], mx = -1e30f, sum = 0;
     int nin = m->nin, i = 0, j = 0;
-    void (*dot4)(const int8_t *, const int16_t *, int, int32_t *) = dot4_i8_i16;
-#if defined(__x86_64__) && defined(__GNUC__)
-    dot4 = __builtin_cpu_supports("avx2") ? dot4_i8_i16_avx2 : dot4_i8_i16_sse2;
+    if (m->kind == OCR_KIND_CNN) {
+        ocr_cnn_classify(m->cnn, feat, prob);
+        return;
+    }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(OCR_PORTABLE)
     i = quantize_sse2(m, feat, xq);
 #endif
     for (; i < nin; i++) {
@@ -487,10 +542,7 @@ void ocr_classify_features(const struct ocr_model *m, const float feat[OCR_NFEAT
         v = v > 6400 ? 6400 : v < -6400 ? -6400 : v;
         xq[i] = (int16_t)lrintf(v);
     }
-    for (; j + 4 <= m->nhid; j += 4)
-        dot4(m->w1 + (size_t)j * nin, xq, nin, d + j);
-    for (; j < m->nhid; j++)
-        d[j] = dot_i8_i16(m->w1 + (size_t)j * nin, xq, nin);
+    ocr_dot_rows_i8_i16(m->w1, xq, nin, m->nhid, d);
     for (j = 0; j < m->nhid; j++) {
         float acc = (float)d[j] * (m->s1[j] / 64.0f) + m->b1[j];
         h[j] = acc > 0 ? acc : 0;

@@ -39,3 +39,11 @@ $(B)/tests/read_engines: host/recog.mk tests/read_engines.sh | $(ALPR) $(SIMBOAR
 	  'exec $(CURDIR)/tests/read_engines.sh $(CURDIR)/$(B)' >$@
 	@chmod +x $@
 TEST_PROGS += $(B)/tests/read_engines
+
+# The convolutional classifier's trainer (host/ocr_cnn.h): reads a training set that
+# `ocr_train --dump-samples` wrote, writes a model file for `alpr read --model`.
+CNN_TRAIN := $(B)/cnn_train
+$(CNN_TRAIN): $(B)/host/train/cnn_train.o $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+PROGRAMS += $(CNN_TRAIN)
