@@ -5,7 +5,7 @@
 #                         robustness sets made from it, score it side by side with OpenALPR
 
 OCR_TRAIN := $(B)/ocr_train
-OCR_TRAIN_OBJS := $(call objs,$(wildcard host/train/*.c))
+OCR_TRAIN_OBJS := $(call objs,$(filter-out host/train/cnn_train.c,$(wildcard host/train/*.c)))
 $(OCR_TRAIN): $(OCR_TRAIN_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
