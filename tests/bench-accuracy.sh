@@ -39,7 +39,7 @@ if [[ ! -d $data/crops/us ]]; then
   exit 0
 fi
 # How the fold models are trained (recog.mk passes the arguments of `make train-ocr`).
-read -r -a train_args <<< "${OCR_TRAIN_ARGS:---data $data/crops/us}"
+read -r -a train_args <<< "${OCR_TRAIN_ARGS:---data $data}"
 mkdir -p "$out"
 # Shows a command the way it was written (globs unexpanded), then the real one is run.
 say() { echo "\$ $1"; }
