@@ -498,6 +498,27 @@ static int char_height(const struct recog_plate *p)
     return h[p->nchars / 2];
 }
 
+/*
+ * Frame-level ranking cues, beyond each reading's own score: the text a roadside camera is
+ * after is the largest in the frame (stickers, fleet numbers, dealer frames and signs use
+ * smaller letters), and a plate's text is read alike from its text line and from inside its
+ * plate frame. Scores are scaled by (character height / tallest reading's)^0.3 and raised by
+ * a quarter for a reading both sources agree on.
+ */
+static void rank_by_frame(struct recog_plate *plates, const unsigned char *source, int np)
+{
+    int hmax = 1;
+    for (int i = 0; i < np; i++) {
+        int h = char_height(&plates[i]);
+        hmax = h > hmax ? h : hmax;
+    }
+    for (int i = 0; i < np; i++) {
+        plates[i].score *= powf((float)char_height(&plates[i]) / (float)hmax, 0.3f);
+        if (source[i] == (SOURCE_LINE | SOURCE_FRAME))
+            plates[i].score *= 1.25f;
+    }
+}
+
 /* Whether text fits one of region r's formats (auto: any region's). */
 static int region_fits(enum plate_region r, const char *text)
 {
@@ -517,41 +538,25 @@ static int region_fits(enum plate_region r, const char *text)
 }
 
 /*
- * Frame-level ranking cues, beyond each reading's own score: the text a roadside camera is
- * after is the largest in the frame (stickers, fleet numbers, dealer frames and signs use
- * smaller letters), and a plate's text is read alike from its text line and from inside its
- * plate frame. Scores are scaled by (character height / tallest reading's)^0.3 and raised by
- * a quarter for a reading both sources agree on. Given a region (cfg->region), a reading that
- * fits none of its formats counts REGION_OFF_FORMAT times (a sign, a dealer frame, a sticker;
- * the plate's own reading was already moved onto a format when it was unsure), and one longer
- * than any plate of the region REGION_TOO_LONG times.
+ * Given a region (cfg->region), how likely a reading is the plate rather than other text: a
+ * reading longer than any plate of the region (a sign, a frame edge joined) counts
+ * REGION_TOO_LONG, one that fits none of its formats REGION_OFF_FORMAT (a sticker, a dealer
+ * frame, or the plate read with a character short: the plate's own reading was already moved
+ * onto a format when it was unsure). Without a region, 1.
  */
 #define REGION_OFF_FORMAT 0.85f
 #define REGION_TOO_LONG   0.2f
-static void rank_by_frame(const struct recog_config *cfg, struct recog_plate *plates,
-                          const unsigned char *source, int np)
+static float region_factor(const struct recog_config *cfg, const struct recog_plate *p)
 {
-    int hmax = 1;
-    for (int i = 0; i < np; i++) {
-        int h = char_height(&plates[i]);
-        hmax = h > hmax ? h : hmax;
-    }
-    for (int i = 0; i < np; i++) {
-        plates[i].score *= powf((float)char_height(&plates[i]) / (float)hmax, 0.3f);
-        if (source[i] == (SOURCE_LINE | SOURCE_FRAME))
-            plates[i].score *= 1.25f;
-        if (cfg->region != PLATE_REGION_NONE) {
-            char text[RECOG_MAX_CHARS + 1];
-            int n = plates[i].nchars;
-            for (int k = 0; k < n; k++) /* the characters, not text's '?' marks */
-                text[k] = plates[i].chars[k].c;
-            text[n] = 0;
-            if (n > plate_region_max_len(cfg->region))
-                plates[i].score *= REGION_TOO_LONG;
-            else if (!region_fits(cfg->region, text))
-                plates[i].score *= REGION_OFF_FORMAT;
-        }
-    }
+    char text[RECOG_MAX_CHARS + 1];
+    if (cfg->region == PLATE_REGION_NONE)
+        return 1;
+    if (p->nchars > plate_region_max_len(cfg->region))
+        return REGION_TOO_LONG;
+    for (int k = 0; k < p->nchars; k++) /* the characters, not text's '?' marks */
+        text[k] = p->chars[k].c;
+    text[p->nchars] = 0;
+    return region_fits(cfg->region, text) ? 1 : REGION_OFF_FORMAT;
 }
 
 /*
@@ -579,10 +584,11 @@ static int read_groups(const struct recog_config *cfg, const uint8_t *gray, int 
                 return r;
             if (r > 0 && p->nchars >= cfg->min_chars) {
                 /* The same plate read from another line or proposal: keep the better reading
-                   in the place of the one it overlaps most. */
+                   (region_factor(): the one that fits a format of the region) in the place of
+                   the one it overlaps most. */
                 int dup = -1, kind = gr->n > 0 ? SOURCE_LINE : SOURCE_FRAME;
                 float most = 1.0f / 3;
-                p->score *= plate_likeness(p);
+                p->score *= plate_likeness(p) * region_factor(cfg, p);
                 if (gr->n == 0)
                     p->score *= 0.8f; /* frame proposals: second to text lines */
                 for (int k = 0; k < *np; k++) {
@@ -686,7 +692,7 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
             }
         }
     }
-    rank_by_frame(cfg, plates, source, np);
+    rank_by_frame(plates, source, np);
     /* Best first (insertion sort: few plates). */
     for (int i = 1; i < np; i++)
         for (int j = i; j > 0 && plates[j].score > plates[j - 1].score; j--) {
