@@ -50,6 +50,8 @@ static float plate_overlap(const struct recog_plate *a, const struct recog_plate
 /* A relaxed line's width, in tenths of its character height: plate text of 3-8 characters. */
 #define RELAXED_MIN_W 25
 #define RELAXED_MAX_W 70
+/* Shortest character a relaxed line takes (ordinary lines: 8 px). */
+#define RELAXED_MIN_H 6
 
 /* Overlap of two groups' boxes as a share of the smaller box (0..1). */
 static float group_overlap(const struct group *a, const struct group *b)
@@ -84,13 +86,13 @@ static float plate_likeness(const struct recog_plate *p)
     return f;
 }
 
-/* Whether a component has a character's shape: height 8..H/4, width/height 0.08..1.3, ink
+/* Whether a component has a character's shape: height minh..H/4, width/height 0.08..1.3, ink
    density 0.12..0.95. */
-static int char_shaped(const struct recog_comp *c, int height)
+static int char_shaped(const struct recog_comp *c, int height, int minh)
 {
     int w = c->x1 - c->x0 + 1, h = c->y1 - c->y0 + 1;
     float d = (float)c->ink / (float)(w * h);
-    return !(h < 8 || h > height / 4 || w * 10 > h * 13 || w * 12 < h || d < 0.12f || d > 0.95f);
+    return !(h < minh || h > height / 4 || w * 10 > h * 13 || w * 12 < h || d < 0.12f || d > 0.95f);
 }
 
 static int cmp_comp_x_in(const void *a, const void *b)
@@ -163,8 +165,11 @@ static int cmp_cand_x(const void *a, const void *b)
 /*
  * Groups frame components into candidate text lines: similar height, aligned, gaps under
  * 1.2 heights. Writes at most max groups (most plate-like first) and returns their number.
- * With join, pieces of broken characters are offered joined too (join_broken()) and only lines
- * that use a joined pair are written: the lines without are those of a call without join.
+ * With join (the relaxed lines of a frame that gave no plate): pieces of broken characters are
+ * offered joined too (join_broken()), characters from RELAXED_MIN_H px, links across a
+ * missing character's gap (up to 2.5 heights, same height and baseline within 1/8), and only
+ * lines 2.5-7 heights wide that use one of these are written (the others are those of a call
+ * without join).
  */
 static int find_groups(const struct recog_comp *in, size_t n, int height, int join,
                        struct group *groups, int max, int *err)
@@ -182,9 +187,9 @@ static int find_groups(const struct recog_comp *in, size_t n, int height, int jo
         goto done;
     }
     for (size_t i = 0; i < n; i++)
-        if (char_shaped(&in[i], height)) {
+        if (char_shaped(&in[i], height, join ? RELAXED_MIN_H : 8)) {
             c[m].b = in[i];
-            c[m++].relaxed = 0;
+            c[m++].relaxed = in[i].y1 - in[i].y0 + 1 < 8; /* a relaxed pass's smaller characters */
         }
     if (join) {
         struct recog_comp *jb = malloc(sizeof *jb * (cap - m ? cap - m : 1));
@@ -195,7 +200,7 @@ static int find_groups(const struct recog_comp *in, size_t n, int height, int jo
         }
         got = join_broken(in, n, height, jb, cap - m);
         for (size_t i = 0; i < got; i++)
-            if (char_shaped(&jb[i], height)) {
+            if (char_shaped(&jb[i], height, 8)) {
                 c[m].b = jb[i];
                 c[m++].relaxed = 1;
             }
