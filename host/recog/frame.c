@@ -565,6 +565,18 @@ static float region_factor(const struct recog_config *cfg, const struct recog_pl
 }
 
 /*
+ * The margin left and right of a text line read: 2 character heights, and 0.3 more for each
+ * place the line has under 7 - a short line is often a plate whose end characters joined the
+ * frame or a bolt (3 places: 3.2 heights).
+ */
+#define LINE_FULL_PLACES 7
+static int line_margin(const struct group *gr)
+{
+    int missing = gr->n < LINE_FULL_PLACES ? LINE_FULL_PLACES - gr->n : 0;
+    return 2 * gr->hmed + missing * gr->hmed * 3 / 10;
+}
+
+/*
  * Reads groups[0..ng) (text lines once; plate frames twice: as they are, and inside the band
  * of strokes guessed from the frame's inside, for characters joined to the frame) into
  * plates[*np..], merging readings of the same plate. Returns 0 or a negative RECOG_ERR_*.
@@ -578,11 +590,12 @@ static int read_groups(const struct recog_config *cfg, const uint8_t *gray, int 
             const struct group *gr = &groups[i];
             struct recog_plate *p = &plates[*np];
             int h = gr->hmed, r;
-            if (gr->n > 0) /* a text line: room for missed characters at both ends */
-                r = read_group(cfg, gray, width, height, stride, gr->x0 - 2 * h, gr->y0 - h * 3 / 5,
-                               gr->x1 - gr->x0 + 1 + 4 * h, gr->y1 - gr->y0 + 1 + h * 6 / 5, h, 0,
+            if (gr->n > 0) { /* a text line: room for missed characters at both ends */
+                int mx = line_margin(gr);
+                r = read_group(cfg, gray, width, height, stride, gr->x0 - mx, gr->y0 - h * 3 / 5,
+                               gr->x1 - gr->x0 + 1 + 2 * mx, gr->y1 - gr->y0 + 1 + h * 6 / 5, h, 0,
                                p, sc);
-            else /* a plate frame: its inside */
+            } else /* a plate frame: its inside */
                 r = read_group(cfg, gray, width, height, stride, gr->x0, gr->y0,
                                gr->x1 - gr->x0 + 1, gr->y1 - gr->y0 + 1, h, pass, p, sc);
             if (r < 0)
