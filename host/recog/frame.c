@@ -110,18 +110,17 @@ static int cmp_comp_x_in(const void *a, const void *b)
  * two bowls, one above the other with a gap of a pixel or two. Each pair of pieces one above
  * the other (their columns overlapping by half the narrower one or more, at most 2 rows apart)
  * is offered joined as one more candidate (the pieces stay candidates too); the joined box still
- * has to pass the character shape test. Writes at most max to out; returns their number.
+ * has to pass the character shape test. Writes at most max to out and their number to *nout.
+ * Returns 0 or RECOG_ERR_NOMEM.
  */
-static size_t join_broken(const struct recog_comp *in, size_t n, int height, struct recog_comp *out,
-                          size_t max)
+static int join_broken(const struct recog_comp *in, size_t n, int height, struct recog_comp *out,
+                       size_t max, size_t *nout)
 {
     const struct recog_comp **pc;
     size_t m = 0, k = 0;
-    if (max == 0)
-        return 0;
     pc = malloc(sizeof *pc * (n ? n : 1));
     if (!pc)
-        return 0; /* no joined pieces: the frame is read without them */
+        return RECOG_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         int w = in[i].x1 - in[i].x0 + 1, h = in[i].y1 - in[i].y0 + 1;
         if (h >= 2 && h <= JOIN_MAX_H && w <= JOIN_MAX_H)
@@ -147,13 +146,14 @@ static size_t join_broken(const struct recog_comp *in, size_t n, int height, str
         }
     }
     free(pc);
-    return k;
+    *nout = k;
+    return 0;
 }
 
 /* A candidate character of find_groups(): a component, or two pieces joined (join_broken()). */
 struct cand {
     struct recog_comp b;
-    int relaxed; /* a joined pair, or linked across a missing character's gap */
+    int relaxed; /* a joined pair, under 8 px, or linked across a missing character's gap */
 };
 
 static int cmp_cand_x(const void *a, const void *b)
@@ -193,12 +193,12 @@ static int find_groups(const struct recog_comp *in, size_t n, int height, int jo
         }
     if (join) {
         struct recog_comp *jb = malloc(sizeof *jb * (cap - m ? cap - m : 1));
-        size_t got;
-        if (!jb) {
+        size_t got = 0;
+        if (!jb || join_broken(in, n, height, jb, cap - m, &got) != 0) {
+            free(jb);
             *err = RECOG_ERR_NOMEM;
             goto done;
         }
-        got = join_broken(in, n, height, jb, cap - m);
         for (size_t i = 0; i < got; i++)
             if (char_shaped(&jb[i], height, 8)) {
                 c[m].b = jb[i];
