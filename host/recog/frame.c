@@ -685,6 +685,28 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
             if (k == ng + nf)
                 relaxed[added++] = relaxed[i];
         }
+        /* Lines of half characters (characters broken across, each half a line of its own,
+           read with too small a height): those of characters up to 16 px where no reading lies,
+           read again as characters twice as tall, in the same budget. */
+        for (int i = 0; i < ng && added < MAX_RELAXED_GROUPS; i++) {
+            struct group g2 = groups[i];
+            struct recog_plate box;
+            int k = 0;
+            if (g2.n == 0 || g2.hmed > 16)
+                continue;
+            box.x = g2.x0;
+            box.y = g2.y0;
+            box.w = g2.x1 - g2.x0 + 1;
+            box.h = g2.y1 - g2.y0 + 1;
+            while (k < np && plate_overlap(&plates[k], &box) * 3 <= 1)
+                k++;
+            if (k < np)
+                continue;
+            g2.y0 -= g2.hmed / 2;
+            g2.y1 += g2.hmed / 2;
+            g2.hmed *= 2;
+            relaxed[added++] = g2;
+        }
         if (rc == 0)
             rc = read_groups(cfg, gray, width, height, stride, relaxed, added, plates, source, &np,
                              &sc);
