@@ -1,7 +1,8 @@
 /* Tests of host/recog/small.c and the small-plate paths of the recognizer: the enlargement of
  * small crops (scale choice, bilinear reference, boxes mapped back) and synthetic plates
  * rendered small (sim/scene.h, area-averaged down to 60-100 px wide) read in crop mode and
- * found in 640x480 frames. No shared data needed. */
+ * found in 640x480 frames, and plates found from the components of broken or missing
+ * characters. No shared data needed. */
 #include "board_settings.h"
 #include "image.h"
 #include "model.h"
@@ -21,6 +22,8 @@
 /* Least found and exact shares (%) of the synthetic 640x480 frames (see test_small_frames). */
 #define MIN_FRAMES_FOUND_PCT 75
 #define MIN_FRAMES_EXACT_PCT 56
+/* Least found share (%) of plates whose characters are broken or missing (measured 9 of 9). */
+#define MIN_BROKEN_FOUND_PCT 75
 
 static struct scene_gen *gen;
 
@@ -383,6 +386,99 @@ static void test_small_frames(void)
     CHECK(exact * 100 >= total * MIN_FRAMES_EXACT_PCT);
 }
 
+/*
+ * Plate finding from broken characters: 1280x720 scenes (plates 60-70 px wide, characters
+ * 13-15 px, no rotation) whose components are the board's outside the plate and, inside it,
+ * made from the glyph boxes: (a) every character broken across into a top and a bottom piece
+ * under 8 px (a row apart), which no text line takes as characters; (b) characters 3, 4 and 7
+ * (if any) missing, leaving no run of 3. The frame reader finds the plate from the joined pieces
+ * and across the missing characters' gap; with nothing inside the plate it finds none (the control,
+ * so that the finding is the pieces' doing).
+ */
+enum { BROKEN_SPLIT, BROKEN_GAPS, BROKEN_NONE };
+
+static int broken_found(const struct scene *s, const struct wire_frame *f, int how,
+                        const struct recog_config *cfg)
+{
+    const struct scene_plate *pl = &s->plates[0];
+    const struct scene_box *b = &pl->box;
+    struct recog_comp *c = malloc(sizeof *c * (f->ncomps + 2 * SCENE_TEXT_MAX));
+    struct recog_result r;
+    size_t n = 0;
+    int found = 0;
+    if (!c)
+        return -1;
+    for (size_t i = 0; i < f->ncomps; i++) {
+        const struct wire_comp *w = &f->comps[i];
+        if (w->x1 >= b->x && w->x0 < b->x + b->w && w->y1 >= b->y && w->y0 < b->y + b->h)
+            continue; /* inside the plate: replaced below */
+        c[n++] = (struct recog_comp){w->x0, w->y0, w->x1, w->y1, w->ink};
+    }
+    for (int k = 0; k < pl->nchars && how != BROKEN_NONE; k++) {
+        const struct scene_box *g = &pl->chars[k];
+        int area = g->w * g->h, mid = g->y + g->h / 2;
+        if (how == BROKEN_GAPS) {
+            if (k != 2 && k != 3 && k != 6)
+                c[n++] =
+                    (struct recog_comp){g->x, g->y, g->x + g->w - 1, g->y + g->h - 1, area * 2 / 5};
+            continue;
+        }
+        c[n++] = (struct recog_comp){g->x, g->y, g->x + g->w - 1, mid - 1, area / 5};
+        c[n++] = (struct recog_comp){g->x, mid + 1, g->x + g->w - 1, g->y + g->h - 1, area / 5};
+    }
+    if (recog_read_frame(cfg, s->pixels, s->width, s->height, s->width, c, n, &r) != 0) {
+        free(c);
+        return -1;
+    }
+    for (int k = 0; k < r.nplates; k++) {
+        int cx = r.plates[k].x + r.plates[k].w / 2, cy = r.plates[k].y + r.plates[k].h / 2;
+        found |= cx >= b->x && cx < b->x + b->w && cy >= b->y && cy < b->y + b->h;
+    }
+    free(c);
+    return found;
+}
+
+static void test_broken_characters_found(void)
+{
+    struct recog_config cfg;
+    int tried = 0, found[3] = {0};
+    if (open_gen() != 0)
+        SKIP("no font for the scene generator");
+    recog_config_default(&cfg);
+    for (int seed = 1; seed <= 24; seed++) {
+        struct scene_params p;
+        struct scene s;
+        struct sink sink;
+        int ok = 1;
+        scene_params_default(&p);
+        p.seed = (uint64_t)(500 + seed);
+        p.min_plate_width = SCENE_MIN_PLATE_WIDTH;
+        p.max_plate_width = 70;
+        p.rotation_max_deg = 0;
+        p.inverse_percent = 0;
+        REQUIRE(scene_render(gen, &p, &s) == 0);
+        REQUIRE(board_frame(&s, &sink) == 0);
+        for (int k = 0; k < s.plates[0].nchars; k++) /* halves under 8 px: not characters */
+            ok &= s.plates[0].chars[k].h >= 9 && s.plates[0].chars[k].h <= 15;
+        if (ok && s.plates[0].nchars >= 6) {
+            tried++;
+            for (int how = 0; how < 3; how++) {
+                int fd = broken_found(&s, &sink.frame, how, &cfg);
+                REQUIRE(fd >= 0);
+                found[how] += fd;
+            }
+        }
+        sink_free(&sink);
+        scene_free(&s);
+    }
+    printf("  %d scenes: found split %d, gaps %d, nothing inside %d\n", tried, found[0], found[1],
+           found[2]);
+    CHECK(tried >= 4);
+    CHECK(found[BROKEN_SPLIT] * 100 >= tried * MIN_BROKEN_FOUND_PCT);
+    CHECK(found[BROKEN_GAPS] * 100 >= tried * MIN_BROKEN_FOUND_PCT);
+    CHECK_EQ_INT(found[BROKEN_NONE], 0);
+}
+
 int main(void)
 {
     RUN(test_crop_scale);
@@ -392,6 +488,7 @@ int main(void)
     RUN(test_binarize_dark_same);
     RUN(test_small_frame_comps);
     RUN(test_small_frames);
+    RUN(test_broken_characters_found);
     scene_gen_close(gen);
     return test_finish();
 }

@@ -1,6 +1,7 @@
 /* recog/frame: finding and reading plates in whole frames (frame.h). */
 #include "recog/frame.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,6 @@ struct group {
     int n;
     int hmed;
 };
-
-static int cmp_comp_x(const void *a, const void *b)
-{
-    const struct recog_comp *p = a, *q = b;
-    return p->x0 < q->x0 ? -1 : p->x0 > q->x0;
-}
 
 static int cmp_group(const void *a, const void *b)
 {
@@ -45,6 +40,30 @@ static float plate_overlap(const struct recog_plate *a, const struct recog_plate
 }
 
 #define MAX_GROUPS 24
+/* Lines read when the first ones gave no plate (has_plate()), at most: see recog_read_frame(). */
+#define MAX_RELAXED_GROUPS 4
+#define RELAXED_SKIP_CHARS 5
+#define RELAXED_SKIP_CONF  70.0f
+/* Readings of a frame, at most: every line, relaxed line and both passes of every frame
+   proposal (the last slot is the one being read). */
+#define MAX_READINGS (MAX_GROUPS + MAX_RELAXED_GROUPS + 2 * MAX_FRAME_PROPOSALS + 1)
+/* A relaxed line's width, in tenths of its character height: plate text of 3-8 characters. */
+#define RELAXED_MIN_W 25
+#define RELAXED_MAX_W 70
+/* Shortest character a relaxed line takes (ordinary lines: 8 px). */
+#define RELAXED_MIN_H 6
+
+/* Overlap of two groups' boxes as a share of the smaller box (0..1). */
+static float group_overlap(const struct group *a, const struct group *b)
+{
+    int ix = (a->x1 < b->x1 ? a->x1 : b->x1) - (a->x0 > b->x0 ? a->x0 : b->x0) + 1;
+    int iy = (a->y1 < b->y1 ? a->y1 : b->y1) - (a->y0 > b->y0 ? a->y0 : b->y0) + 1;
+    long aa = (long)(a->x1 - a->x0 + 1) * (a->y1 - a->y0 + 1);
+    long ab = (long)(b->x1 - b->x0 + 1) * (b->y1 - b->y0 + 1);
+    if (ix <= 0 || iy <= 0)
+        return 0;
+    return (float)ix * (float)iy / (float)(aa < ab ? aa : ab);
+}
 
 /*
  * How much a reading looks like a plate rather than other text or a texture (0..1], used to
@@ -67,108 +86,211 @@ static float plate_likeness(const struct recog_plate *p)
     return f;
 }
 
+/* Whether a component has a character's shape: height minh..H/4, width/height 0.08..1.3, ink
+   density 0.12..0.95. */
+static int char_shaped(const struct recog_comp *c, int height, int minh)
+{
+    int w = c->x1 - c->x0 + 1, h = c->y1 - c->y0 + 1;
+    float d = (float)c->ink / (float)(w * h);
+    return !(h < minh || h > height / 4 || w * 10 > h * 13 || w * 12 < h || d < 0.12f || d > 0.95f);
+}
+
+static int cmp_comp_x_in(const void *a, const void *b)
+{
+    const struct recog_comp *const *p = a, *const *q = b;
+    return (*p)->x0 < (*q)->x0 ? -1 : (*p)->x0 > (*q)->x0;
+}
+
+/* Most pieces joined per frame, and the tallest piece considered. */
+#define MAX_JOINED 4096
+#define JOIN_MAX_H 16
+
+/*
+ * Small characters (7-16 px) come out of a threshold broken across: an L's stem and foot, a 3's
+ * two bowls, one above the other with a gap of a pixel or two. Each pair of pieces one above
+ * the other (their columns overlapping by half the narrower one or more, at most 2 rows apart)
+ * is offered joined as one more candidate (the pieces stay candidates too); the joined box still
+ * has to pass the character shape test. Writes at most max to out and their number to *nout.
+ * Returns 0 or RECOG_ERR_NOMEM.
+ */
+static int join_broken(const struct recog_comp *in, size_t n, int height, struct recog_comp *out,
+                       size_t max, size_t *nout)
+{
+    const struct recog_comp **pc;
+    size_t m = 0, k = 0;
+    pc = malloc(sizeof *pc * (n ? n : 1));
+    if (!pc)
+        return RECOG_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int w = in[i].x1 - in[i].x0 + 1, h = in[i].y1 - in[i].y0 + 1;
+        if (h >= 2 && h <= JOIN_MAX_H && w <= JOIN_MAX_H)
+            pc[m++] = &in[i];
+    }
+    qsort(pc, m, sizeof pc[0], cmp_comp_x_in);
+    for (size_t i = 0; i < m && k < max; i++) {
+        const struct recog_comp *a = pc[i];
+        for (size_t j = i + 1; j < m && pc[j]->x0 <= a->x1 && k < max; j++) {
+            const struct recog_comp *b = pc[j];
+            const struct recog_comp *hi = a->y0 <= b->y0 ? a : b, *lo = hi == a ? b : a;
+            int ox = (a->x1 < b->x1 ? a->x1 : b->x1) - b->x0 + 1;
+            int wa = a->x1 - a->x0 + 1, wb = b->x1 - b->x0 + 1, gap = lo->y0 - hi->y1 - 1;
+            int h = lo->y1 - hi->y0 + 1;
+            if (ox * 2 < (wa < wb ? wa : wb) || gap < 0 || gap > 2 || h < 8 || h > height / 4)
+                continue;
+            out[k].x0 = a->x0 < b->x0 ? a->x0 : b->x0;
+            out[k].x1 = a->x1 > b->x1 ? a->x1 : b->x1;
+            out[k].y0 = hi->y0;
+            out[k].y1 = lo->y1;
+            out[k].ink = a->ink + b->ink;
+            k++;
+        }
+    }
+    free(pc);
+    *nout = k;
+    return 0;
+}
+
+/* A candidate character of find_groups(): a component, or two pieces joined (join_broken()). */
+struct cand {
+    struct recog_comp b;
+    int relaxed; /* a joined pair, under 8 px, or linked across a missing character's gap */
+};
+
+static int cmp_cand_x(const void *a, const void *b)
+{
+    const struct cand *p = a, *q = b;
+    return p->b.x0 < q->b.x0 ? -1 : p->b.x0 > q->b.x0;
+}
+
 /*
  * Groups frame components into candidate text lines: similar height, aligned, gaps under
  * 1.2 heights. Writes at most max groups (most plate-like first) and returns their number.
+ * With join (the relaxed lines of a frame that gave no plate): pieces of broken characters are
+ * offered joined too (join_broken()), characters from RELAXED_MIN_H px, links across a
+ * missing character's gap (up to 2.5 heights, same height and baseline within 1/8), and only
+ * lines 2.5-7 heights wide that use one of these are written (the others are those of a call
+ * without join).
  */
-static int find_groups(const struct recog_comp *in, size_t n, int height, struct group *groups,
-                       int max, int *err)
+static int find_groups(const struct recog_comp *in, size_t n, int height, int join,
+                       struct group *groups, int max, int *err)
 {
-    struct recog_comp *c = malloc(sizeof *c * (n ? n : 1));
-    int *parent = malloc(sizeof(int) * (n ? n : 1));
+    size_t cap = n + (!join ? 0 : n < MAX_JOINED ? n : MAX_JOINED);
+    struct cand *c = malloc(sizeof *c * (cap ? cap : 1));
+    int *parent = malloc(sizeof(int) * (cap ? cap : 1));
+    int *count = NULL, *start = NULL, *member = NULL, *hs = NULL;
     size_t m = 0;
-    int ng = 0;
+    int ng = 0, nall = 0;
     struct group *all = NULL;
     *err = 0;
     if (!c || !parent) {
         *err = RECOG_ERR_NOMEM;
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        int w = in[i].x1 - in[i].x0 + 1, h = in[i].y1 - in[i].y0 + 1;
-        float d = (float)in[i].ink / (float)(w * h);
-        if (h < 8 || h > height / 4 || w * 10 > h * 13 || w * 12 < h || d < 0.12f || d > 0.95f)
-            continue;
-        c[m++] = in[i];
-    }
-    qsort(c, m, sizeof c[0], cmp_comp_x);
-    for (size_t i = 0; i < m; i++)
-        parent[i] = (int)i;
-    for (size_t i = 0; i < m; i++) {
-        int hi = c[i].y1 - c[i].y0 + 1;
-        for (size_t j = i + 1; j < m; j++) {
-            int hj = c[j].y1 - c[j].y0 + 1, hmax = hi > hj ? hi : hj, hmin = hi < hj ? hi : hj;
-            int gap = c[j].x0 - c[i].x1 - 1;
-            if (c[j].x0 > c[i].x1 + 2 * hi)
-                break;
-            if (hmax * 3 > hmin * 4 || gap > hmax * 6 / 5 || gap < -(hmin / 4))
-                continue;
-            if (abs(c[i].y0 - c[j].y0) * 4 > hmax || abs(c[i].y1 - c[j].y1) * 4 > hmax)
-                continue;
-            recog_label_uf_union(parent, (int)i, (int)j);
+    for (size_t i = 0; i < n; i++)
+        if (char_shaped(&in[i], height, join ? RELAXED_MIN_H : 8)) {
+            c[m].b = in[i];
+            c[m++].relaxed = in[i].y1 - in[i].y0 + 1 < 8; /* a relaxed pass's smaller characters */
         }
-    }
-    all = malloc(sizeof *all * (m ? m : 1));
-    if (!all) {
-        *err = RECOG_ERR_NOMEM;
-        goto done;
-    }
-    {
-        int *root = malloc(sizeof(int) * (m ? m : 1));
-        int *hs = malloc(sizeof(int) * (m ? m : 1));
-        int nall = 0;
-        if (!root || !hs) {
-            free(root);
-            free(hs);
+    if (join) {
+        struct recog_comp *jb = malloc(sizeof *jb * (cap - m ? cap - m : 1));
+        size_t got = 0;
+        if (!jb || join_broken(in, n, height, jb, cap - m, &got) != 0) {
+            free(jb);
             *err = RECOG_ERR_NOMEM;
             goto done;
         }
-        for (size_t i = 0; i < m; i++)
-            root[i] = recog_label_uf_find(parent, (int)i);
-        for (size_t i = 0; i < m; i++) {
-            int k, nh = 0;
-            if (root[i] != (int)i)
-                continue;
-            k = nall++;
-            all[k].x0 = c[i].x0;
-            all[k].y0 = c[i].y0;
-            all[k].x1 = c[i].x1;
-            all[k].y1 = c[i].y1;
-            all[k].n = 0;
-            {
-                int last_x1 = -1;
-                for (size_t j = i; j < m; j++) /* count distinct places, not settings */
-                    if (root[j] == (int)i && c[j].x0 > last_x1) {
-                        all[k].n++;
-                        last_x1 = c[j].x1;
-                    }
+        for (size_t i = 0; i < got; i++)
+            if (char_shaped(&jb[i], height, 8)) {
+                c[m].b = jb[i];
+                c[m++].relaxed = 1;
             }
-            for (size_t j = i; j < m; j++) {
-                if (root[j] != (int)i)
-                    continue;
-                hs[nh++] = c[j].y1 - c[j].y0 + 1;
-                if (c[j].x0 < all[k].x0)
-                    all[k].x0 = c[j].x0;
-                if (c[j].y0 < all[k].y0)
-                    all[k].y0 = c[j].y0;
-                if (c[j].x1 > all[k].x1)
-                    all[k].x1 = c[j].x1;
-                if (c[j].y1 > all[k].y1)
-                    all[k].y1 = c[j].y1;
-            }
-            qsort(hs, (size_t)nh, sizeof hs[0], recog_cmp_int);
-            all[k].hmed = hs[nh / 2];
-            if (all[k].n < 3)
-                nall--;
-        }
-        free(root);
-        free(hs);
-        qsort(all, (size_t)nall, sizeof all[0], cmp_group);
-        ng = nall < max ? nall : max;
-        memcpy(groups, all, sizeof all[0] * (size_t)ng);
+        free(jb);
     }
+    qsort(c, m, sizeof c[0], cmp_cand_x);
+    for (size_t i = 0; i < m; i++)
+        parent[i] = (int)i;
+    for (size_t i = 0; i < m; i++) {
+        const struct recog_comp *a = &c[i].b;
+        int hi = a->y1 - a->y0 + 1;
+        for (size_t j = i + 1; j < m; j++) {
+            const struct recog_comp *b = &c[j].b;
+            int hj = b->y1 - b->y0 + 1, hmax = hi > hj ? hi : hj, hmin = hi < hj ? hi : hj;
+            int gap = b->x0 - a->x1 - 1;
+            if (b->x0 > a->x1 + (join ? 3 : 2) * hi)
+                break;
+            if (hmax * 3 > hmin * 4 || gap < -(hmin / 4))
+                continue;
+            if (abs(a->y0 - b->y0) * 4 > hmax || abs(a->y1 - b->y1) * 4 > hmax)
+                continue;
+            if (gap > hmax * 6 / 5) {
+                /* A missing character's gap: only with join, between characters of one height
+                   on one baseline. */
+                if (!join || gap > hmax * 5 / 2 || hmax * 8 > hmin * 9 ||
+                    abs(a->y0 - b->y0) * 8 > hmax || abs(a->y1 - b->y1) * 8 > hmax)
+                    continue;
+                c[i].relaxed = c[j].relaxed = 1;
+            }
+            recog_label_uf_union(parent, (int)i, (int)j);
+        }
+    }
+    /* Members of each set in x order (a counting sort by root): one pass per line, not one
+       pass over all candidates per root. */
+    count = calloc(m + 1, sizeof *count);
+    start = malloc(sizeof *start * (m + 1));
+    member = malloc(sizeof *member * (m ? m : 1));
+    hs = malloc(sizeof *hs * (m ? m : 1));
+    all = malloc(sizeof *all * (m ? m : 1));
+    if (!count || !start || !member || !hs || !all) {
+        *err = RECOG_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < m; i++) {
+        parent[i] = recog_label_uf_find(parent, (int)i);
+        count[parent[i]]++;
+    }
+    start[0] = 0;
+    for (size_t i = 0; i < m; i++)
+        start[i + 1] = start[i] + count[i];
+    for (size_t i = 0; i < m; i++) /* count[r] becomes r's fill position */
+        count[i] = start[i];
+    for (size_t i = 0; i < m; i++)
+        member[count[parent[i]]++] = (int)i;
+    for (size_t r = 0; r < m; r++) {
+        struct group *g = &all[nall];
+        int last_x1 = -1, nh = 0, nj = 0;
+        if (start[r + 1] - start[r] < 3)
+            continue;
+        g->x0 = g->y0 = INT_MAX;
+        g->x1 = g->y1 = -1;
+        g->n = 0;
+        for (int t = start[r]; t < start[r + 1]; t++) {
+            const struct recog_comp *b = &c[member[t]].b;
+            if (b->x0 > last_x1) { /* count distinct places, not settings */
+                g->n++;
+                last_x1 = b->x1;
+            }
+            nj += c[member[t]].relaxed;
+            hs[nh++] = b->y1 - b->y0 + 1;
+            g->x0 = b->x0 < g->x0 ? b->x0 : g->x0;
+            g->y0 = b->y0 < g->y0 ? b->y0 : g->y0;
+            g->x1 = b->x1 > g->x1 ? b->x1 : g->x1;
+            g->y1 = b->y1 > g->y1 ? b->y1 : g->y1;
+        }
+        qsort(hs, (size_t)nh, sizeof hs[0], recog_cmp_int);
+        g->hmed = hs[nh / 2];
+        if (g->n >= 3 && (!join || (nj > 0 && g->x1 - g->x0 + 1 >= g->hmed * RELAXED_MIN_W / 10 &&
+                                    g->x1 - g->x0 + 1 <= g->hmed * RELAXED_MAX_W / 10)))
+            nall++;
+    }
+    qsort(all, (size_t)nall, sizeof all[0], cmp_group);
+    ng = nall < max ? nall : max;
+    memcpy(groups, all, sizeof all[0] * (size_t)ng);
 done:
     free(all);
+    free(hs);
+    free(member);
+    free(start);
+    free(count);
     free(c);
     free(parent);
     return ng;
@@ -402,16 +524,131 @@ static void rank_by_frame(struct recog_plate *plates, const unsigned char *sourc
     }
 }
 
+/* Whether text fits one of region r's formats (auto: any region's). */
+static int region_fits(enum plate_region r, const char *text)
+{
+    static const enum plate_region all[] = {PLATE_REGION_US, PLATE_REGION_EU, PLATE_REGION_BR,
+                                            PLATE_REGION_AR};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
+        size_t n;
+        const struct plate_format *f;
+        if (r != PLATE_REGION_AUTO && r != all[k])
+            continue;
+        f = plate_region_formats(all[k], &n);
+        for (size_t i = 0; i < n; i++)
+            if (plate_region_fits(&f[i], text))
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * Given a region (cfg->region), how likely a reading is the plate rather than other text: a
+ * reading longer than any plate of the region (a sign, a frame edge joined) counts
+ * REGION_TOO_LONG, one that fits none of its formats REGION_OFF_FORMAT (a sticker, a dealer
+ * frame, or the plate read with a character short: the plate's own reading was already moved
+ * onto a format when it was unsure). Without a region, 1.
+ */
+#define REGION_OFF_FORMAT 0.85f
+#define REGION_TOO_LONG   0.2f
+static float region_factor(const struct recog_config *cfg, const struct recog_plate *p)
+{
+    char text[RECOG_MAX_CHARS + 1];
+    if (cfg->region == PLATE_REGION_NONE)
+        return 1;
+    if (p->nchars > plate_region_max_len(cfg->region))
+        return REGION_TOO_LONG;
+    for (int k = 0; k < p->nchars; k++) /* the characters, not text's '?' marks */
+        text[k] = p->chars[k].c;
+    text[p->nchars] = 0;
+    return region_fits(cfg->region, text) ? 1 : REGION_OFF_FORMAT;
+}
+
+/*
+ * The margin left and right of a text line read: 2 character heights, and 0.3 more for each
+ * place the line has under 7 - a short line is often a plate whose end characters joined the
+ * frame or a bolt (3 places: 3.2 heights).
+ */
+#define LINE_FULL_PLACES 7
+static int line_margin(const struct group *gr)
+{
+    int missing = gr->n < LINE_FULL_PLACES ? LINE_FULL_PLACES - gr->n : 0;
+    return 2 * gr->hmed + missing * gr->hmed * 3 / 10;
+}
+
+/*
+ * Reads groups[0..ng) (text lines once; plate frames twice: as they are, and inside the band
+ * of strokes guessed from the frame's inside, for characters joined to the frame) into
+ * plates[*np..], merging readings of the same plate. Returns 0 or a negative RECOG_ERR_*.
+ */
+static int read_groups(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
+                       int stride, const struct group *groups, int ng, struct recog_plate *plates,
+                       unsigned char *source, int *np, struct scratch *sc)
+{
+    for (int i = 0; i < ng; i++)
+        for (int pass = 0; pass < (groups[i].n > 0 ? 1 : 2); pass++) {
+            const struct group *gr = &groups[i];
+            struct recog_plate *p = &plates[*np];
+            int h = gr->hmed, r;
+            if (gr->n > 0) { /* a text line: room for missed characters at both ends */
+                int mx = line_margin(gr);
+                r = read_group(cfg, gray, width, height, stride, gr->x0 - mx, gr->y0 - h * 3 / 5,
+                               gr->x1 - gr->x0 + 1 + 2 * mx, gr->y1 - gr->y0 + 1 + h * 6 / 5, h, 0,
+                               p, sc);
+            } else /* a plate frame: its inside */
+                r = read_group(cfg, gray, width, height, stride, gr->x0, gr->y0,
+                               gr->x1 - gr->x0 + 1, gr->y1 - gr->y0 + 1, h, pass, p, sc);
+            if (r < 0)
+                return r;
+            if (r > 0 && p->nchars >= cfg->min_chars) {
+                /* The same plate read from another line or proposal: keep the better reading
+                   (region_factor(): the one that fits a format of the region) in the place of
+                   the one it overlaps most. */
+                int dup = -1, kind = gr->n > 0 ? SOURCE_LINE : SOURCE_FRAME;
+                float most = 1.0f / 3;
+                p->score *= plate_likeness(p) * region_factor(cfg, p);
+                if (gr->n == 0)
+                    p->score *= 0.8f; /* frame proposals: second to text lines */
+                for (int k = 0; k < *np; k++) {
+                    float o = plate_overlap(&plates[k], p);
+                    if (o > most) {
+                        most = o;
+                        dup = k;
+                    }
+                }
+                if (dup < 0) {
+                    source[(*np)++] = (unsigned char)kind;
+                } else {
+                    if (p->score > plates[dup].score)
+                        plates[dup] = *p;
+                    if (strcmp(p->text, plates[dup].text) == 0)
+                        source[dup] |= (unsigned char)kind;
+                }
+            }
+        }
+    return 0;
+}
+
+/* Whether one of plates[0..np) reads like a found plate: RELAXED_SKIP_CHARS characters or more
+   at a mean confidence of RELAXED_SKIP_CONF% or more. */
+static int has_plate(const struct recog_plate *plates, int np)
+{
+    for (int i = 0; i < np; i++)
+        if (plates[i].nchars >= RELAXED_SKIP_CHARS && plates[i].confidence >= RELAXED_SKIP_CONF)
+            return 1;
+    return 0;
+}
+
 int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int width, int height,
                      int stride, const struct recog_comp *comps, size_t ncomps,
                      struct recog_result *out)
 {
     struct recog_comp *own = NULL;
-    struct group groups[MAX_GROUPS + MAX_FRAME_PROPOSALS];
+    struct group groups[MAX_GROUPS + MAX_FRAME_PROPOSALS], relaxed[MAX_GROUPS];
     struct recog_plate *plates = NULL;
-    unsigned char source[MAX_GROUPS + 2 * MAX_FRAME_PROPOSALS + 1];
+    unsigned char source[MAX_READINGS];
     struct scratch sc = {0};
-    int ng, np = 0, rc = 0, maxp;
+    int ng, nf = 0, np = 0, rc = 0, maxp;
     if (!cfg || !cfg->model || !out || !recog_valid_image(gray, width, height, stride))
         return RECOG_ERR_INVALID;
     if (!comps) {
@@ -427,60 +664,55 @@ int recog_read_frame(const struct recog_config *cfg, const uint8_t *gray, int wi
         if (own)
             comps = own;
     }
-    ng = find_groups(comps, ncomps, height, groups, MAX_GROUPS, &rc);
+    ng = find_groups(comps, ncomps, height, 0, groups, MAX_GROUPS, &rc);
     if (rc == 0)
-        ng += find_frames(comps, ncomps, width, height, groups + ng, MAX_FRAME_PROPOSALS);
-    plates = malloc(sizeof *plates * (MAX_GROUPS + 2 * MAX_FRAME_PROPOSALS + 1));
+        nf = find_frames(comps, ncomps, width, height, groups + ng, MAX_FRAME_PROPOSALS);
+    plates = malloc(sizeof *plates * MAX_READINGS);
     if (rc != 0 || !plates) {
         rc = rc ? rc : RECOG_ERR_NOMEM;
         goto done;
     }
-    /* Text lines are read once; plate frames twice: as they are, and inside the band of
-       strokes guessed from the frame's inside (characters joined to the frame). */
     memset(source, 0, sizeof source);
-    for (int i = 0; i < ng; i++)
-        for (int pass = 0; pass < (groups[i].n > 0 ? 1 : 2); pass++) {
-            const struct group *gr = &groups[i];
-            int h = gr->hmed, r;
-            if (gr->n > 0) /* a text line: room for missed characters at both ends */
-                r = read_group(cfg, gray, width, height, stride, gr->x0 - 2 * h, gr->y0 - h * 3 / 5,
-                               gr->x1 - gr->x0 + 1 + 4 * h, gr->y1 - gr->y0 + 1 + h * 6 / 5, h, 0,
-                               &plates[np], &sc);
-            else /* a plate frame: its inside */
-                r = read_group(cfg, gray, width, height, stride, gr->x0, gr->y0,
-                               gr->x1 - gr->x0 + 1, gr->y1 - gr->y0 + 1, h, pass, &plates[np], &sc);
-            if (r < 0) {
-                rc = r;
-                goto done;
-            }
-            if (r > 0 && plates[np].nchars >= cfg->min_chars) {
-                plates[np].score *= plate_likeness(&plates[np]);
-                if (gr->n == 0)
-                    plates[np].score *= 0.8f; /* frame proposals: second to text lines */
-                {
-                    /* The same plate read from another line or proposal: keep the better reading
-                       in the place of the one it overlaps most. */
-                    int dup = -1;
-                    float most = 1.0f / 3;
-                    for (int k = 0; k < np; k++) {
-                        float o = plate_overlap(&plates[k], &plates[np]);
-                        if (o > most) {
-                            most = o;
-                            dup = k;
-                        }
-                    }
-                    int kind = gr->n > 0 ? SOURCE_LINE : SOURCE_FRAME;
-                    if (dup < 0) {
-                        source[np++] = (unsigned char)kind;
-                    } else {
-                        if (plates[np].score > plates[dup].score)
-                            plates[dup] = plates[np];
-                        if (strcmp(plates[np].text, plates[dup].text) == 0)
-                            source[dup] |= (unsigned char)kind;
-                    }
-                }
-            }
+    rc = read_groups(cfg, gray, width, height, stride, groups, ng + nf, plates, source, &np, &sc);
+    if (rc == 0 && !has_plate(plates, np)) {
+        /* No plate yet: the lines that only broken characters joined or a missing character's
+           gap linked make, where no line or plate frame above lies. */
+        int nr = find_groups(comps, ncomps, height, 1, relaxed, MAX_GROUPS, &rc), added = 0;
+        for (int i = 0; i < nr && added < MAX_RELAXED_GROUPS; i++) {
+            int k = 0;
+            while (k < ng + nf && group_overlap(&groups[k], &relaxed[i]) * 3 <= 1)
+                k++;
+            if (k == ng + nf)
+                relaxed[added++] = relaxed[i];
         }
+        /* Lines of half characters (characters broken across, each half a line of its own,
+           read with too small a height): those of characters up to 16 px where no reading lies,
+           read again as characters twice as tall, in the same budget. */
+        for (int i = 0; i < ng && added < MAX_RELAXED_GROUPS; i++) {
+            struct group g2 = groups[i];
+            struct recog_plate box;
+            int k = 0;
+            if (g2.n == 0 || g2.hmed > 16)
+                continue;
+            box.x = g2.x0;
+            box.y = g2.y0;
+            box.w = g2.x1 - g2.x0 + 1;
+            box.h = g2.y1 - g2.y0 + 1;
+            while (k < np && plate_overlap(&plates[k], &box) * 3 <= 1)
+                k++;
+            if (k < np)
+                continue;
+            g2.y0 -= g2.hmed / 2;
+            g2.y1 += g2.hmed / 2;
+            g2.hmed *= 2;
+            relaxed[added++] = g2;
+        }
+        if (rc == 0)
+            rc = read_groups(cfg, gray, width, height, stride, relaxed, added, plates, source, &np,
+                             &sc);
+    }
+    if (rc != 0)
+        goto done;
     /* A reading of much smaller characters just above or below a taller one that overlaps
        it horizontally is the state name, city or slogan line of that plate: drop it. */
     for (int i = 0; i < np; i++) {

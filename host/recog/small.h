@@ -49,7 +49,7 @@ int recog_small_binarize_dark(const uint8_t *gray, int width, int height, int st
 #define RECOG_SMALL_FRAME_PIXELS (640 * 480)
 #define RECOG_SMALL_FRAME_WIN    16
 #define RECOG_SMALL_FRAME_T      40
-#define RECOG_SMALL_FRAME_MAXH   16
+#define RECOG_SMALL_FRAME_MAXH   20
 int recog_small_frame_comps(const uint8_t *gray, int width, int height, int stride,
                             const struct recog_comp *comps, size_t ncomps, struct recog_comp **out,
                             size_t *nout) __attribute__((warn_unused_result));
