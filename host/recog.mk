@@ -18,17 +18,32 @@ PROGRAMS += $(OCR_TRAIN) $(BENCH_DEGRADE)
 # The benchmark root: crops/us/truth.csv and frames/{us,eu,br} are harvested.
 OCR_DATA ?= ../shared/data/openalpr-bench
 
+# The convolutional classifier's trainer (host/ocr_cnn.h): reads the training set that
+# `ocr_train --dump-samples` wrote (synthetic and harvested characters), writes a model file for
+# `alpr read --model` or the compiled-in C source.
+CNN_TRAIN := $(B)/cnn_train
+$(CNN_TRAIN): $(B)/host/train/cnn_train.o $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+PROGRAMS += $(CNN_TRAIN)
+
+# The committed classifier is the convolutional network (it measured better cross-validated
+# than the perceptron: docs/RECOGNITION.md, Classifier: MLP or CNN): ocr_train gathers the
+# samples, cnn_train trains on them.
+OCR_SAMPLES := $(B)/ocr_samples.bin
 .PHONY: train-ocr bench-accuracy
-train-ocr: $(OCR_TRAIN)
-	$(OCR_TRAIN) --data $(OCR_DATA) --out host/ocr_model.inc
+train-ocr: $(OCR_TRAIN) $(CNN_TRAIN)
+	$(OCR_TRAIN) --data $(OCR_DATA) --dump-samples $(OCR_SAMPLES)
+	$(CNN_TRAIN) --samples $(OCR_SAMPLES) --out-inc host/ocr_model.inc
+	rm -f $(OCR_SAMPLES)
 
 # The fold models are trained with OCR_TRAIN_ARGS (keep them the data arguments train-ocr
 # gives the committed classifier), each leaving out one fold of the development images;
 # BENCH_DATA is the benchmark's root folder.
 OCR_TRAIN_ARGS ?= --data $(OCR_DATA)
 BENCH_DATA ?= ../shared/data/openalpr-bench
-bench-accuracy: $(ALPR) $(OCR_TRAIN) $(BENCH_DEGRADE)
-	OCR_TRAIN_ARGS="$(OCR_TRAIN_ARGS)" tests/bench-accuracy.sh $(ALPR) $(OCR_TRAIN) \
+bench-accuracy: $(ALPR) $(OCR_TRAIN) $(CNN_TRAIN) $(BENCH_DEGRADE)
+	OCR_TRAIN_ARGS="$(OCR_TRAIN_ARGS)" CNN_TRAIN=$(CNN_TRAIN) tests/bench-accuracy.sh $(ALPR) $(OCR_TRAIN) \
 	  $(BENCH_DEGRADE) $(BENCH_DATA)
 
 # `alpr read --engine usb|sim` against the simulated USB board (a script; this wrapper passes the
@@ -39,11 +54,3 @@ $(B)/tests/read_engines: host/recog.mk tests/read_engines.sh | $(ALPR) $(SIMBOAR
 	  'exec $(CURDIR)/tests/read_engines.sh $(CURDIR)/$(B)' >$@
 	@chmod +x $@
 TEST_PROGS += $(B)/tests/read_engines
-
-# The convolutional classifier's trainer (host/ocr_cnn.h): reads a training set that
-# `ocr_train --dump-samples` wrote, writes a model file for `alpr read --model`.
-CNN_TRAIN := $(B)/cnn_train
-$(CNN_TRAIN): $(B)/host/train/cnn_train.o $(LIBS)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
-
-PROGRAMS += $(CNN_TRAIN)

@@ -7,7 +7,7 @@
 #
 # The figures to trust are cross-validated by image: the development images (crops and frames)
 # fall into 5 folds by a hash of their file name (ocr_train --list-fold); for each fold K a
-# classifier trained without the images of fold K (ocr_train --fold K, with OCR_TRAIN_ARGS, as
+# classifier trained without the images of fold K (ocr_train --fold K --dump-samples with OCR_TRAIN_ARGS, then cnn_train, as
 # `make train-ocr` trains the committed one) reads only the images of fold K. The committed
 # (built-in) classifier has seen every crop: its figures are in-sample, printed beside.
 #
@@ -40,6 +40,9 @@ if [[ ! -d $data/crops/us ]]; then
 fi
 # How the fold models are trained (recog.mk passes the arguments of `make train-ocr`).
 read -r -a train_args <<< "${OCR_TRAIN_ARGS:---data $data}"
+# The classifier is the convolutional network, as `make train-ocr` makes it: ocr_train gathers
+# each fold's samples (--dump-samples), cnn_train trains on them.
+cnn=${CNN_TRAIN:-$(dirname "$train")/cnn_train}
 mkdir -p "$out"
 # Shows a command the way it was written (globs unexpanded), then the real one is run.
 say() { echo "\$ $1"; }
@@ -51,11 +54,11 @@ stage_done() {
 }
 
 echo "== 1. fold models: $folds classifiers, each trained without the images of its fold"
-key=$( (sha256sum "$train" "$data"/crops/us/truth.csv | cut -d' ' -f1; echo "${train_args[*]} --folds $folds") | sha256sum | cut -d' ' -f1)
+key=$( (sha256sum "$train" "$cnn" "$data"/crops/us/truth.csv | cut -d' ' -f1; echo "${train_args[*]} --folds $folds") | sha256sum | cut -d' ' -f1)
 have=1
 for ((k = 0; k < folds; k++)); do [[ -s $out/fold$k.bin ]] || have=0; done
 if [[ ${BENCH_RETRAIN:-0} != 1 && $have == 1 && -f $out/folds.key && $(cat "$out/folds.key") == "$key" ]]; then
-  echo "reusing $out/fold[0-$((folds - 1))].bin: same ocr_train binary, arguments and data (BENCH_RETRAIN=1 retrains)"
+  echo "reusing $out/fold[0-$((folds - 1))].bin: same ocr_train and cnn_train binaries, arguments and data (BENCH_RETRAIN=1 retrains)"
 else
   rm -f "$out/folds.key"
   # Two trainings at a time: one per core of the reference machine.
@@ -63,9 +66,11 @@ else
     pids=()
     for j in $k $((k + 1)); do
       ((j < folds)) || continue
-      say "$train ${train_args[*]} --folds $folds --fold $j --out-bin $out/fold$j.bin 2> $out/train-fold$j.log"
-      "$train" "${train_args[@]}" --folds $folds --fold $j --out-bin "$out/fold$j.bin" \
-        2> "$out/train-fold$j.log" &
+      say "$train ${train_args[*]} --folds $folds --fold $j --dump-samples $out/samples$j.bin 2> $out/train-fold$j.log"
+      say "$cnn --samples $out/samples$j.bin --out $out/fold$j.bin 2>> $out/train-fold$j.log"
+      ("$train" "${train_args[@]}" --folds $folds --fold $j --dump-samples "$out/samples$j.bin" &&
+        "$cnn" --samples "$out/samples$j.bin" --out "$out/fold$j.bin" &&
+        rm -f "$out/samples$j.bin") 2> "$out/train-fold$j.log" &
       pids+=($!)
     done
     for pid in "${pids[@]}"; do
@@ -146,6 +151,16 @@ for s in "${sets[@]}"; do
   got=$(wc -l < "$out/$name-cv.jsonl")
   ((n == got)) || echo "bench-accuracy: $name: $got readings for $n images" >&2
 done
+# The development frames again with their region's plate formats (--region), cross-validated.
+for set in us eu br; do
+  f=$out/frames-$set-region-cv.jsonl
+  : > "$f"
+  say "for K in 0..$((folds - 1)): $alpr read --json --region $set --model $out/foldK.bin \$($train --folds $folds --list-fold K $data/frames/$set/*.jpg) >> $f"
+  for ((k = 0; k < folds; k++)); do
+    mapfile -t files < <("$train" --folds $folds --list-fold $k "$data/frames/$set"/*.jpg)
+    ((${#files[@]})) && { "$alpr" read --json --region $set --model "$out/fold$k.bin" "${files[@]}" >> "$f" || true; }
+  done
+done
 stage_done "cross-validated reads"
 
 echo "== 5. scores (project = this build; OpenALPR 2.3 where the data folder has its results)"
@@ -165,6 +180,11 @@ echo "-- ${robust}/scenes (built-in classifier; synthetic, never trained on; by 
 say "$score $out/scenes.jsonl $robust/scenes"
 "$score" "$out/scenes.jsonl" "$robust/scenes"
 $detail frames "$out/scenes.jsonl" "$robust/scenes" --bands
+for set in us eu br; do
+  echo "-- frames/$set with --region $set (cross-validated)"
+  say "$score $out/frames-$set-region-cv.jsonl $data/frames/$set"
+  "$score" "$out/frames-$set-region-cv.jsonl" "$data/frames/$set"
+done
 echo "-- frames/br with the Brazilian formats (--pattern LLLDDDD,LLLDLDD; built-in classifier)"
 "$score" "$out/frames-br-pattern.jsonl" "$data/frames/br"
 

@@ -1,6 +1,7 @@
 /* Tests of host/ocr.c: class alphabet, features, model files, and the built-in classifier on
  * glyphs rendered here with FreeType (known truth, no shared data needed). */
 #include "ocr.h"
+#include "ocr_test_mlp.h"
 #include "testlib.h"
 
 #include <ft2build.h>
@@ -179,9 +180,11 @@ static void test_nonchar(void)
  */
 static void test_classify_reference(void)
 {
-    const struct ocr_model *m = ocr_model_default();
+    static struct ocr_test_mlp t;
+    const struct ocr_model *m = &t.model;
     static float feat[OCR_NFEAT];
     uint64_t seed = 12345;
+    ocr_test_mlp_init(&t, 777);
     REQUIRE(m->nin == OCR_NFEAT && m->nhid <= OCR_MAX_HIDDEN && m->nout == OCR_NCLASS);
     for (int round = 0; round < 20; round++) {
         float prob[OCR_NCLASS], ref[OCR_NCLASS], h[OCR_MAX_HIDDEN], mx = -1e30f, sum = 0;
@@ -228,13 +231,16 @@ static void test_model_file(void)
 {
     char path[4096], bad[4096];
     struct ocr_model *m = NULL;
-    const struct ocr_model *d = ocr_model_default();
+    static struct ocr_test_mlp t;
+    const struct ocr_model *d = &t.model;
     enum { W = 80, H = 80 };
     static uint8_t img[W * H];
     float f[OCR_NFEAT], p1[OCR_NCLASS], p2[OCR_NCLASS];
     FILE *fp;
     snprintf(path, sizeof path, "%s/model.bin", test_tmpdir());
     snprintf(bad, sizeof bad, "%s/bad.bin", test_tmpdir());
+    /* The perceptron's file format (the network's has its own test, test_ocr_cnn). */
+    ocr_test_mlp_init(&t, 4242);
     REQUIRE(ocr_model_save(path, d) == 0);
     REQUIRE(ocr_model_load(path, &m) == 0);
     CHECK_EQ_INT(m->nin, OCR_NFEAT);
