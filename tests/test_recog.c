@@ -7,6 +7,7 @@
 #include "ocr.h"
 #include "recog.h"
 #include "scene.h"
+#include "board_frame_util.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -217,59 +218,10 @@ static void test_read_frame_scenes(void)
     CHECK(exact * 100 >= total * 65);
 }
 
-/* What the board sends: the frame through the C model, the wire stream and the parser. */
-struct sink {
-    struct wire_parser *parser;
-    struct wire_frame frame;
-    int frames;
-};
-
-static int on_frame(void *ctx, const struct wire_frame *f)
-{
-    struct sink *s = ctx;
-    wire_frame_free(&s->frame);
-    if (wire_frame_copy(&s->frame, f) != 0)
-        return 1;
-    s->frames++;
-    return 0;
-}
-
-static int on_bytes(void *ctx, const uint8_t *d, size_t n)
-{
-    struct sink *s = ctx;
-    return wire_parser_feed(s->parser, d, n, on_frame, s, NULL) != 0;
-}
-
-static int board_frame(const struct scene *s, uint32_t output, struct sink *sink)
-{
-    struct model *m = NULL;
-    int rc = -1;
-    memset(sink, 0, sizeof *sink);
-    if (wire_parser_new(0, &sink->parser) != 0)
-        return -1;
-    if (model_new(on_bytes, sink, &m) == 0 &&
-        model_reg_write(m, WIRE_REG_FRAME_SIZE, (uint32_t)s->width | (uint32_t)s->height << 16) ==
-            0 &&
-        model_reg_write(m, WIRE_REG_THRESH_WINDOW, 0x25) == 0 &&
-        model_reg_write(m, WIRE_REG_THRESH_PLANE0, 0x228) == 0 &&
-        model_reg_write(m, WIRE_REG_OUTPUT, output) == 0 &&
-        model_reg_write(m, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0 &&
-        model_frame(m, s->pixels, s->width, s->height, s->width, 0) == 0 && sink->frames == 1)
-        rc = 0;
-    model_free(m);
-    return rc;
-}
-
-static void sink_free(struct sink *s)
-{
-    wire_parser_free(s->parser);
-    wire_frame_free(&s->frame);
-}
-
 static void test_read_wire(void)
 {
     struct recog_config cfg;
-    struct sink sink;
+    struct board_sink sink;
     struct recog_result r;
     int found = 0, exact = 0, total = 0;
     if (open_gen() != 0)
@@ -299,12 +251,12 @@ static void test_read_wire(void)
         if (!e)
             printf("  seed %d: truth %s, read %s\n", seed, s.plates[0].text,
                    r.nplates ? r.plates[0].text : "(none)");
-        sink_free(&sink);
+        board_sink_free(&sink);
         if (seed == 20) {
             /* Records only: nothing to read the characters from. */
             REQUIRE(board_frame(&s, WIRE_PIXELS_NONE, &sink) == 0);
             CHECK_EQ_INT(recog_read_wire(&cfg, &sink.frame, &r), RECOG_ERR_NOPIXELS);
-            sink_free(&sink);
+            board_sink_free(&sink);
         }
         scene_free(&s);
     }

@@ -9,6 +9,7 @@
 #include "recog.h"
 #include "recog/small.h"
 #include "scene.h"
+#include "board_frame_util.h"
 #include "testlib.h"
 #include "wire.h"
 
@@ -240,56 +241,6 @@ static void test_binarize_dark_same(void)
                  RECOG_ERR_INVALID);
 }
 
-/* What the board sends for a scene: the C model at the recognition settings
-   (board_settings.h), parsed. */
-struct sink {
-    struct wire_parser *parser;
-    struct wire_frame frame;
-    int frames;
-};
-
-static int on_frame(void *ctx, const struct wire_frame *f)
-{
-    struct sink *s = ctx;
-    wire_frame_free(&s->frame);
-    if (wire_frame_copy(&s->frame, f) != 0)
-        return 1;
-    s->frames++;
-    return 0;
-}
-
-static int on_bytes(void *ctx, const uint8_t *d, size_t n)
-{
-    struct sink *s = ctx;
-    return wire_parser_feed(s->parser, d, n, on_frame, s, NULL) != 0;
-}
-
-static int board_frame(const struct scene *s, struct sink *sink)
-{
-    struct model *m = NULL;
-    int rc = -1;
-    memset(sink, 0, sizeof *sink);
-    if (wire_parser_new(0, &sink->parser) != 0)
-        return -1;
-    if (model_new(on_bytes, sink, &m) == 0 &&
-        model_reg_write(m, WIRE_REG_FRAME_SIZE, (uint32_t)s->width | (uint32_t)s->height << 16) ==
-            0 &&
-        model_reg_write(m, WIRE_REG_THRESH_WINDOW, BOARD_THRESH_WINDOW) == 0 &&
-        model_reg_write(m, WIRE_REG_THRESH_PLANE0, BOARD_THRESH_PLANE0) == 0 &&
-        model_reg_write(m, WIRE_REG_OUTPUT, WIRE_PIXELS_GRAY8) == 0 &&
-        model_reg_write(m, WIRE_REG_CONTROL, WIRE_CONTROL_RUN) == 0 &&
-        model_frame(m, s->pixels, s->width, s->height, s->width, 0) == 0 && sink->frames == 1)
-        rc = 0;
-    model_free(m);
-    return rc;
-}
-
-static void sink_free(struct sink *s)
-{
-    wire_parser_free(s->parser);
-    wire_frame_free(&s->frame);
-}
-
 /* The host's components join the board's in a 640x480 frame only, small ones only. */
 static void test_small_frame_comps(void)
 {
@@ -339,7 +290,7 @@ static void test_small_frames(void)
     for (int seed = 1; seed <= 16; seed++) {
         struct scene_params p;
         struct scene s;
-        struct sink sink;
+        struct board_sink sink;
         struct recog_result r;
         int f = 0, e = 0;
         scene_params_default(&p);
@@ -362,7 +313,7 @@ static void test_small_frames(void)
             s.plates[0].box.w /= 2;
             s.plates[0].box.h /= 2;
         }
-        REQUIRE(board_frame(&s, &sink) == 0);
+        REQUIRE(board_frame(&s, WIRE_PIXELS_GRAY8, &sink) == 0);
         REQUIRE(recog_read_wire(&cfg, &sink.frame, &r) == 0);
         for (int k = 0; k < r.nplates; k++) {
             const struct scene_box *b = &s.plates[0].box;
@@ -378,7 +329,7 @@ static void test_small_frames(void)
         if (!e)
             printf("  seed %d: truth %s (%d px) %s\n", 300 + seed, s.plates[0].text,
                    s.plates[0].box.w, f ? "misread" : "not found");
-        sink_free(&sink);
+        board_sink_free(&sink);
         scene_free(&s);
     }
     printf("  640x480 frames: %d/%d found, %d/%d exact\n", found, total, exact, total);
@@ -448,7 +399,7 @@ static void test_broken_characters_found(void)
     for (int seed = 1; seed <= 24; seed++) {
         struct scene_params p;
         struct scene s;
-        struct sink sink;
+        struct board_sink sink;
         int ok = 1;
         scene_params_default(&p);
         p.seed = (uint64_t)(500 + seed);
@@ -457,7 +408,7 @@ static void test_broken_characters_found(void)
         p.rotation_max_deg = 0;
         p.inverse_percent = 0;
         REQUIRE(scene_render(gen, &p, &s) == 0);
-        REQUIRE(board_frame(&s, &sink) == 0);
+        REQUIRE(board_frame(&s, WIRE_PIXELS_GRAY8, &sink) == 0);
         for (int k = 0; k < s.plates[0].nchars; k++) /* halves under 8 px: not characters */
             ok &= s.plates[0].chars[k].h >= 9 && s.plates[0].chars[k].h <= 15;
         if (ok && s.plates[0].nchars >= 6) {
@@ -468,7 +419,7 @@ static void test_broken_characters_found(void)
                 found[how] += fd;
             }
         }
-        sink_free(&sink);
+        board_sink_free(&sink);
         scene_free(&s);
     }
     printf("  %d scenes: found split %d, gaps %d, nothing inside %d\n", tried, found[0], found[1],
