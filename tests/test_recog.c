@@ -21,14 +21,14 @@
  * Cross-validated exact-match figure of the crops of fold 0 (of 5, by image: `ocr_train --folds
  * 5 --list-fold 0`) read by a classifier trained as `make train-ocr` trains the committed one
  * (the convolutional network on crops and frames) without the images of fold 0, as last
- * recorded in docs/RECOGNITION.md ("Measuring"): 54 of 61 crops. The regression test fails
+ * recorded in docs/RECOGNITION.md ("Measuring"): 52 of 61 crops. The regression test fails
  * below the floor, 3 crops (4.9 points) under it: retraining after a change that should not
  * matter (another harvest order, another seed) moved the cross-validated crops of the whole set
  * by up to 10 of 366 (2.7 points), about 2 crops in a fifth of them, and one crop is 1.6
  * points of this fold.
  */
-#define RECORDED_FOLD0_EXACT_PCT 88.5
-#define FOLD0_FLOOR_PCT          83.6
+#define RECORDED_FOLD0_EXACT_PCT 85.2
+#define FOLD0_FLOOR_PCT          80.3
 
 /* The build folder's ocr_train and cnn_train (next to this program's folder), set by main. */
 static char ocr_train_path[4096];
