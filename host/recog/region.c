@@ -1,9 +1,7 @@
 /* recog/region: reading one region - pool, chain, repairs, plate - and crops (region.h). */
 #include "recog/region.h"
 
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "recog/chain.h"
 #include "recog/pool.h"
@@ -25,68 +23,6 @@ static int weak_chain(const struct item *pool, const int *chain, int n)
         if (pool[chain[k]].conf < 0.8f)
             return 1;
     return 0;
-}
-
-/*
- * A character missing inside the chain (a gap of one character: 1.6 to 2.4 pitches between
- * neighbours) whose component never made the pool (joined to a bolt or a frame screw, broken
- * apart): the box the rhythm expects there - the median width, centred between the
- * neighbours, the line's top and bottom fitted to the chain - is classified, and a confident
- * reading (98%, and above "not a character") joins the chain (wts-lg-000121 6MMD595: frames/us
- * +1 cross-validated, nothing else changed; at 90% crops lost one, at 50% the gap between a US
- * plate's two groups took a character: SL71J8R, KL39B8K). Only inside: beyond the ends the
- * frame and the strip sit at the same rhythm. Returns the new chain length.
- */
-static int fill_inner_gaps(struct region_ctx *rc, int *chain, int n)
-{
-    int d[RECOG_MAX_CHARS], w[RECOG_MAX_CHARS], p, wm;
-    if (n < 3 || n >= RECOG_MAX_CHARS)
-        return n;
-    for (int i = 0; i < n; i++) {
-        const struct item *it = &rc->pool[chain[i]];
-        w[i] = it->x1 - it->x0 + 1;
-        if (i + 1 < n)
-            d[i] =
-                ((rc->pool[chain[i + 1]].x0 + rc->pool[chain[i + 1]].x1) - (it->x0 + it->x1)) / 2;
-    }
-    qsort(d, (size_t)(n - 1), sizeof d[0], recog_cmp_int);
-    qsort(w, (size_t)n, sizeof w[0], recog_cmp_int);
-    p = d[(n - 1) / 2];
-    wm = w[n / 2];
-    if (p <= 0)
-        return n;
-    for (int k = 0; k + 1 < n && n < RECOG_MAX_CHARS; k++) {
-        const struct item *a = &rc->pool[chain[k]], *b = &rc->pool[chain[k + 1]];
-        int ca = (a->x0 + a->x1) / 2, cb = (b->x0 + b->x1) / 2, cx = (ca + cb) / 2;
-        float ey0, ey1;
-        struct recog_comp c;
-        size_t at = rc->npool;
-        if ((cb - ca) * 10 < p * 16 || (cb - ca) * 10 > p * 24)
-            continue;
-        recog_chain_line_fit(rc->pool, chain, n, -1, (float)cx, &ey0, &ey1);
-        c.x0 = cx - wm / 2;
-        c.x1 = c.x0 + wm - 1;
-        if (c.x0 <= a->x1)
-            c.x0 = a->x1 + 1;
-        if (c.x1 >= b->x0)
-            c.x1 = b->x0 - 1;
-        c.y0 = (int)lrintf(ey0);
-        c.y1 = (int)lrintf(ey1);
-        c.ink = (c.x1 - c.x0 + 1) * (c.y1 - c.y0 + 1) / 3;
-        if (c.x1 - c.x0 < 1 || c.y1 - c.y0 < 3)
-            continue;
-        recog_pool_add(rc, &c, 0, 0, a->dark);
-        if (rc->npool == at)
-            continue;
-        recog_pool_classify(rc, at);
-        if (rc->pool[at].conf >= 0.98f && rc->pool[at].nonchar < rc->pool[at].conf) {
-            memmove(chain + k + 2, chain + k + 1, sizeof chain[0] * (size_t)(n - k - 1));
-            chain[k + 1] = (int)at;
-            n++;
-            k++;
-        }
-    }
-    return n;
 }
 
 /* Clips the region to the image; returns 0 when less than 4 x 4 pixels remain. */
@@ -197,7 +133,6 @@ int recog_region_read(const struct recog_config *cfg, const uint8_t *gray, int w
         n = recog_chain_best(rc.pool, rc.npool, chain, &score);
     }
     n = recog_chain_rescue_gaps(rc.pool, rc.npool, chain, n);
-    n = fill_inner_gaps(&rc, chain, n);
     if (!plate_region)
         recog_chain_refit_ends(&rc, chain, n);
     n = recog_chain_trim(rc.pool, chain, n);
