@@ -22,7 +22,7 @@ OCR_DATA ?= ../shared/data/openalpr-bench
 # `ocr_train --dump-samples` wrote (synthetic and harvested characters), writes a model file for
 # `alpr read --model` or the compiled-in C source.
 CNN_TRAIN := $(B)/cnn_train
-$(CNN_TRAIN): $(B)/host/train/cnn_train.o $(LIBS)
+$(CNN_TRAIN): $(B)/host/train/cnn_train.o $(B)/host/train/train.o $(LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 PROGRAMS += $(CNN_TRAIN)

@@ -21,6 +21,7 @@
  */
 #include "ocr.h"
 #include "ocr_cnn.h"
+#include "train.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -29,55 +30,20 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_SAMPLES 4000000u /* a bound on what a sample file may ask us to allocate */
-
-struct samples {
-    size_t n;
-    float shift[OCR_NCLASS];
-    uint8_t *y;
-    float *x; /* n x OCR_NFEAT */
-};
-
-/* Reads an "OCRSAMP1" file (see ocr_train.c's dump_samples()). Returns 0 or -1 (message
+/* Reads the sample file ocr_train --dump-samples wrote (train.h). Returns 0 or -1 (message
    printed). */
-static int read_samples(const char *path, struct samples *s)
+static int read_samples(const char *path, struct train_samples *s, float shift[OCR_NCLASS])
 {
-    FILE *f = fopen(path, "rb");
-    char magic[8];
-    uint32_t head[3];
-    int ok;
-    if (!f) {
+    int rc = train_samples_load(path, s, shift);
+    if (rc == TRAIN_FILE_OPEN)
         fprintf(stderr, "cnn_train: cannot open %s\n", path);
-        return -1;
-    }
-    ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, "OCRSAMP1", 8) == 0 &&
-         fread(head, sizeof head, 1, f) == 1 && head[0] == OCR_NFEAT && head[1] == OCR_NCLASS &&
-         head[2] > 0 && head[2] <= MAX_SAMPLES;
-    if (!ok) {
+    else if (rc == TRAIN_FILE_FORMAT)
         fprintf(stderr, "cnn_train: %s is not a sample file of this build\n", path);
-        fclose(f);
-        return -1;
-    }
-    s->n = head[2];
-    s->y = malloc(s->n);
-    s->x = malloc(sizeof(float) * OCR_NFEAT * s->n);
-    if (!s->y || !s->x) {
+    else if (rc == TRAIN_FILE_NOMEM)
         fprintf(stderr, "cnn_train: out of memory\n");
-        fclose(f);
-        return -1;
-    }
-    ok = fread(s->shift, sizeof s->shift, 1, f) == 1 && fread(s->y, 1, s->n, f) == s->n &&
-         fread(s->x, sizeof(float) * OCR_NFEAT, s->n, f) == s->n && fgetc(f) == EOF;
-    fclose(f);
-    for (size_t i = 0; ok && i < s->n; i++)
-        ok = s->y[i] < OCR_NCLASS;
-    for (size_t i = 0; ok && i < s->n * OCR_NFEAT; i++)
-        ok = isfinite(s->x[i]);
-    if (!ok) {
+    else if (rc != 0)
         fprintf(stderr, "cnn_train: %s is truncated or corrupt\n", path);
-        return -1;
-    }
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -135,7 +101,8 @@ int main(int argc, char **argv)
        MLP or CNN); make train-ocr, the benchmark's fold models and the regression test use them. */
     float lr0 = 0.01f, dropout = 0.3f;
     uint64_t rng = 0x5eed1234abcdULL;
-    struct samples s = {0};
+    struct train_samples s = {0};
+    float shift[OCR_NCLASS];
     struct ocr_cnn_float net = {0};
     struct ocr_model *model = NULL;
     size_t *order = NULL;
@@ -201,7 +168,7 @@ int main(int argc, char **argv)
     net.dropout = dropout;
     /* Dropout draws from its own stream: without it, the rest is drawn as before. */
     net.rng = rng ^ 0xd1b54a32d192ed03ULL;
-    if (read_samples(path, &s) != 0)
+    if (read_samples(path, &s, shift) != 0)
         goto done;
     t0 = cpu_seconds();
     /* Standardization of the extra features (the last nextra of each vector). */
@@ -251,7 +218,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cnn_train: epoch %d loss %.4f train error %.2f%% (%.0f s cpu)\n", ep + 1,
                 loss / (double)s.n, 100.0 * (double)errs / (double)s.n, cpu_seconds() - t0);
     }
-    if (ocr_cnn_quantize(&net, s.shift, &model) != OCR_OK) {
+    if (ocr_cnn_quantize(&net, shift, &model) != OCR_OK) {
         fprintf(stderr, "cnn_train: out of memory\n");
         goto done;
     }
@@ -307,8 +274,7 @@ int main(int argc, char **argv)
 done:
     ocr_model_free(model);
     free(order);
-    free(s.x);
-    free(s.y);
+    train_samples_free(&s);
     ocr_cnn_float_free(&net);
     return rc;
 }

@@ -34,27 +34,14 @@
 #include <string.h>
 #include <time.h>
 
-/*
- * Writes the final training set for other trainers (the convolutional network's): "OCRSAMP1",
- * then as little-endian uint32 the feature count, the class count and the sample count, the
- * class prior shifts (float32 x classes, see mlp_prior_shifts), the labels (uint8 x samples)
- * and the features (float32, samples x features, row-major). Returns 0 or -1.
- */
+/* Writes the final training set for other trainers (the convolutional network's): the sample
+   file of train.h, with the class prior shifts the perceptron would get. Returns 0 or -1. */
 static int dump_samples(const char *path, const struct train_samples *s,
                         const struct harvest_image *crops, int ncrops)
 {
     float shift[OCR_NCLASS];
-    uint32_t head[3] = {OCR_NFEAT, OCR_NCLASS, (uint32_t)s->n};
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
     mlp_prior_shifts(s, crops, ncrops, shift);
-    int ok = fwrite("OCRSAMP1", 1, 8, f) == 8 && fwrite(head, sizeof head, 1, f) == 1 &&
-             fwrite(shift, sizeof shift, 1, f) == 1 && fwrite(s->y, 1, s->n, f) == s->n &&
-             fwrite(s->x, sizeof(float) * OCR_NFEAT, s->n, f) == s->n;
-    if (fclose(f) != 0)
-        ok = 0;
-    return ok ? 0 : -1;
+    return train_samples_save(path, s, shift) == 0 ? 0 : -1;
 }
 
 static void usage(FILE *f)

@@ -77,6 +77,54 @@ void train_samples_free(struct train_samples *s)
     *s = (struct train_samples){0};
 }
 
+int train_samples_save(const char *path, const struct train_samples *s,
+                       const float shift[OCR_NCLASS])
+{
+    uint32_t head[3] = {OCR_NFEAT, OCR_NCLASS, (uint32_t)s->n};
+    FILE *f = fopen(path, "wb");
+    int ok;
+    if (!f)
+        return TRAIN_FILE_OPEN;
+    ok = fwrite("OCRSAMP1", 1, 8, f) == 8 && fwrite(head, sizeof head, 1, f) == 1 &&
+         fwrite(shift, sizeof(float) * OCR_NCLASS, 1, f) == 1 && fwrite(s->y, 1, s->n, f) == s->n &&
+         fwrite(s->x, sizeof(float) * OCR_NFEAT, s->n, f) == s->n;
+    if (fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : TRAIN_FILE_OPEN;
+}
+
+int train_samples_load(const char *path, struct train_samples *s, float shift[OCR_NCLASS])
+{
+    FILE *f = fopen(path, "rb");
+    char magic[8];
+    uint32_t head[3];
+    int ok;
+    if (!f)
+        return TRAIN_FILE_OPEN;
+    ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, "OCRSAMP1", 8) == 0 &&
+         fread(head, sizeof head, 1, f) == 1 && head[0] == OCR_NFEAT && head[1] == OCR_NCLASS &&
+         head[2] > 0 && head[2] <= TRAIN_SAMPLES_MAX;
+    if (!ok) {
+        fclose(f);
+        return TRAIN_FILE_FORMAT;
+    }
+    s->n = s->cap = head[2];
+    s->y = malloc(s->n);
+    s->x = malloc(sizeof(float) * OCR_NFEAT * s->n);
+    if (!s->y || !s->x) {
+        fclose(f);
+        return TRAIN_FILE_NOMEM;
+    }
+    ok = fread(shift, sizeof(float) * OCR_NCLASS, 1, f) == 1 && fread(s->y, 1, s->n, f) == s->n &&
+         fread(s->x, sizeof(float) * OCR_NFEAT, s->n, f) == s->n && fgetc(f) == EOF;
+    fclose(f);
+    for (size_t i = 0; ok && i < s->n; i++)
+        ok = s->y[i] < OCR_NCLASS;
+    for (size_t i = 0; ok && i < s->n * OCR_NFEAT; i++)
+        ok = isfinite(s->x[i]);
+    return ok ? 0 : TRAIN_FILE_CORRUPT;
+}
+
 /* Compresses the gray image (w x h) as JPEG of the given quality and decodes it in place. */
 void train_jpeg_roundtrip(uint8_t *img, int w, int h, int quality)
 {

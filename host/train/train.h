@@ -52,6 +52,30 @@ void train_samples_copy(struct train_samples *dst, const struct train_samples *s
 
 void train_samples_free(struct train_samples *s);
 
+/*
+ * The sample file, how ocr_train hands its training set to other trainers (cnn_train):
+ * "OCRSAMP1", then as little-endian uint32 the feature count, the class count and the sample
+ * count, the class prior shifts (float32 x classes), the labels (uint8 x samples) and the
+ * features (float32, samples x features, row-major).
+ */
+#define TRAIN_SAMPLES_MAX 4000000u /* the most samples a file may ask a reader to allocate */
+
+enum train_file_error {
+    TRAIN_FILE_OPEN = -1,    /* cannot open, or a write failed */
+    TRAIN_FILE_FORMAT = -2,  /* not a sample file of this build (magic, sizes, count) */
+    TRAIN_FILE_CORRUPT = -3, /* truncated, trailing bytes, a label or a feature out of range */
+    TRAIN_FILE_NOMEM = -4,
+};
+
+/* Writes s and the prior shifts to path. Returns 0 or TRAIN_FILE_OPEN. */
+int train_samples_save(const char *path, const struct train_samples *s,
+                       const float shift[OCR_NCLASS]) __attribute__((warn_unused_result));
+
+/* Reads a sample file into *s (empty on entry; the caller frees it with train_samples_free()
+   either way) and shift. Returns 0 or a TRAIN_FILE_* error. */
+int train_samples_load(const char *path, struct train_samples *s, float shift[OCR_NCLASS])
+    __attribute__((warn_unused_result));
+
 /* ---- Degradations ------------------------------------------------------------------------- */
 
 /*
